@@ -1,0 +1,48 @@
+# ftgate — the index of what a developer can run. Everything installs into .venv from pinned versions.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FTGATE := $(VENV)/bin/ftgate
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck proto proto-check bench soak rules-table clean help
+
+help:
+	@echo "make run        set up .venv and run the service (127.0.0.1:50051, metrics 127.0.0.1:9464)"
+	@echo "make test       set up .venv and run the whole test suite"
+	@echo "make lint       ruff + buf lint;  make typecheck  mypy strict"
+	@echo "make proto      regenerate service/ftgate/v1 from proto/"
+	@echo "make bench      benchmarks (never part of make test)"
+	@echo "make rules-table  regenerate the rules table in docs/rules.md from rules/"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(FTGATE) serve
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check service tests
+	cd proto && ../$(VENV)/bin/buf lint
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+proto: $(STAMP)
+	PYTHON=$(PY) scripts/gen_proto.sh
+
+rules-table: $(STAMP)
+	$(PY) scripts/rules_table.py > docs/rules.md
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info service/*.egg-info

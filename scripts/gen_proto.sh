@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Regenerates the Python code of the ftgate.v1 API from proto/ into service/ftgate/v1/.
+# Usage: scripts/gen_proto.sh [OUT_DIR]   (OUT_DIR defaults to service; tests use a temp dir)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$here/service}
+py=${PYTHON:-python}
+mkdir -p "$out/ftgate/v1"
+"$py" -m grpc_tools.protoc -I"$here/proto" \
+  --python_out="$out" --grpc_python_out="$out" --mypy_out="$out" --mypy_grpc_out="$out" \
+  "$here/proto/ftgate/v1/advisor.proto"
+touch "$out/ftgate/v1/__init__.py"

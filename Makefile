@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FTGATE := $(VENV)/bin/ftgate
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck proto proto-check bench soak rules-table clean help
+.PHONY: run test test-service test-clients test-deploy lint typecheck proto proto-check bench soak rules-table clean help
 
 help:
 	@echo "make run        set up .venv and run the service (127.0.0.1:50051, metrics 127.0.0.1:9464)"
@@ -25,8 +25,19 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(FTGATE) serve
 
-test: $(STAMP)
-	$(PY) -m pytest -q
+# The README's test command. Each part can run alone.
+test: test-service test-clients test-deploy
+
+test-service: $(STAMP)
+	$(PY) -m pytest -q tests
+
+# Client SDKs (clients/python, clients/typescript) against a live server.
+test-clients: $(STAMP)
+	@echo "test-clients: nothing yet"
+
+# deploy/: manifests, alert rules, Prometheus end to end.
+test-deploy: $(STAMP)
+	@echo "test-deploy: nothing yet"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check service tests

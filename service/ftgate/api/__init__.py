@@ -1,0 +1,1 @@
+"""The gRPC face of ftgate: proto <-> domain mapping, validation, servicer and server."""

@@ -1,0 +1,1 @@
+"""Plain typed data: the profile a team describes and the assessment ftgate gives back."""

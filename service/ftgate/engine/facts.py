@@ -1,0 +1,160 @@
+"""Profile + thresholds → the flat fact the rules test, with the derived quantities and texts.
+
+The formulas are the SPEC's (§2, §4 FM6); every number they use comes from the thresholds of the
+rule files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ftgate.domain.assessment import Roi
+from ftgate.domain.profile import Profile
+
+Fact = dict[str, Any]
+
+
+def usd(x: float) -> str:
+    """Money for people: $15,000 · $60 · $0.002."""
+    if abs(x) >= 100:
+        return f"${x:,.0f}"
+    if abs(x) >= 1:
+        return f"${x:,.2f}".replace(".00", "")
+    return f"${x:g}"
+
+
+def label(value: str | None) -> str:
+    return value.lower().replace("_", " ") if value else "an unspecified task type"
+
+
+def _inputs(p: Profile) -> Fact:
+    pe, ec, pr = p.prompt_engineering, p.economics, p.prompt
+    raw = {
+        "task_type": p.task_type,
+        "goal": p.goal,
+        "domain": p.domain,
+        "quality_examples": p.quality_examples,
+        "data_change_frequency": p.data_change_frequency,
+        "prompt_variations_tested": pe.prompt_variations_tested,
+        "few_shot_tried": pe.few_shot_tried,
+        "more_capable_model_tried": pe.more_capable_model_tried,
+        "base_model_score": p.base_model_score,
+        "target_score": p.target_score,
+        "base_model_meets_target": p.base_model_meets_target,
+        "dedicated_model": p.dedicated_model,
+        "planned_method": p.planned_method,
+        "requests_per_day": ec.requests_per_day,
+        "savings_per_request_usd": ec.savings_per_request_usd,
+        "investment_usd": ec.investment_usd,
+        "retraining_cost_usd": ec.retraining_cost_usd,
+        "system_prompt_tokens": pr.system_prompt_tokens,
+        "prompt_is_repeated": pr.prompt_is_repeated,
+        "needs_external_actions": p.needs_external_actions,
+    }
+    fact = {k: v for k, v in raw.items() if v is not None}
+    fact["symptoms"] = list(p.symptoms)
+    return fact
+
+
+def _examples(fact: Fact, t: dict[str, Any]) -> None:
+    pair = t["examples"].get(fact.get("task_type"))
+    if pair:
+        fact["minimum_viable_examples"] = pair["minimum_viable"]
+        fact["recommended_examples"] = pair["recommended"]
+    fact["tree_minimum_examples"] = max(t["tree_minimum_examples_floor"],
+                                        fact.get("minimum_viable_examples", 0))
+    fact["task_label"] = label(fact.get("task_type"))
+
+
+def _change(fact: Fact, t: dict[str, Any]) -> None:
+    freq = fact.get("data_change_frequency")
+    if freq is None:
+        return
+    fact["frequent_change"] = freq in t["frequent_change"]
+    fact["frequency_label"] = {"STATIC": "never (static data)", "UNPREDICTABLE": "unpredictably"}.get(
+        freq, label(freq))
+    runs = t["retraining_runs_per_year"].get(freq)
+    cost = fact.get("retraining_cost_usd")
+    if runs is None:
+        fact["retraining_text"] = "retraining needs cannot be planned, and neither can their cost"
+        return
+    fact["retraining_runs_per_year"] = runs
+    text = f"{runs} retraining run{'s' if runs != 1 else ''} a year"
+    if cost is not None:
+        fact["annual_retraining_cost_usd"] = cost * runs
+        text += f" × {usd(cost)} = {usd(cost * runs)} a year"
+    if runs >= 365:
+        text += " — retraining every day is impossible in practice"
+    fact["retraining_text"] = text
+
+
+def _roi(fact: Fact, t: dict[str, Any]) -> None:
+    rpd, saving = fact.get("requests_per_day"), fact.get("savings_per_request_usd")
+    investment = fact.get("investment_usd")
+    parts = []
+    if rpd is not None and saving is not None:
+        monthly = saving * rpd * t["days_per_month"]
+        fact["monthly_savings_usd"] = monthly
+        fact["savings_text"] = (f"{usd(saving)} × {rpd:,.0f} requests/day × "
+                                f"{t['days_per_month']} days = {usd(monthly)}/month")
+        parts.append(fact["savings_text"])
+        if investment is not None and monthly > 0:
+            fact["break_even_months"] = investment / monthly
+            parts.append(f"{usd(investment)} invested breaks even after"
+                         f" {investment / monthly:,.1f} months")
+    fact["roi_text"] = "; ".join(parts) if parts else "the savings are not known"
+
+
+def _base_model(fact: Fact, t: dict[str, Any]) -> None:
+    score, target = fact.get("base_model_score"), fact.get("target_score")
+    if score is not None and target is not None:
+        fact["target_met"] = score >= target
+        fact["base_vs_target"] = f"scores {score:g} against a target of {target:g}"
+    elif "base_model_meets_target" in fact:
+        fact["target_met"] = fact["base_model_meets_target"]
+        fact["base_vs_target"] = ("meets the target" if fact["target_met"]
+                                  else "does not meet the target")
+    needed = t["checklist_prompt_variations"]
+    items = {
+        f"test {needed}+ prompt variations": (
+            None if "prompt_variations_tested" not in fact
+            else fact["prompt_variations_tested"] >= needed),
+        "try few-shot with your best examples": fact.get("few_shot_tried"),
+        "try a more capable model": fact.get("more_capable_model_tried"),
+    }
+    unchecked = [name for name, ok in items.items() if ok is False]
+    if unchecked:
+        fact["checklist_complete"] = False
+        fact["checklist_unchecked"] = "; ".join(unchecked)
+    elif all(ok is True for ok in items.values()):
+        fact["checklist_complete"] = True
+
+
+def build_fact(profile: Profile, thresholds: dict[str, Any]) -> Fact:
+    """The fact asserted for `profile`: inputs that are present, plus derived quantities."""
+    fact = _inputs(profile)
+    _examples(fact, thresholds)
+    _change(fact, thresholds)
+    _roi(fact, thresholds)
+    _base_model(fact, thresholds)
+    fact["goal_label"] = label(fact.get("goal"))
+    fact["domain_label"] = label(fact.get("domain"))
+    return fact
+
+
+def roi_of(fact: Fact, t: dict[str, Any]) -> Roi:
+    """The RoiAnalysis: each figure when computable; likely_positive when decidable."""
+    rpd, saving = fact.get("requests_per_day"), fact.get("savings_per_request_usd")
+    checks = [
+        None if rpd is None else rpd > t["roi_positive_requests_per_day"],
+        None if saving is None else saving > t["roi_positive_savings_per_request_usd"],
+        None if "frequent_change" not in fact else not fact["frequent_change"],
+    ]
+    likely = False if False in checks else (True if all(checks) else None)
+    return Roi(
+        monthly_savings_usd=fact.get("monthly_savings_usd"),
+        break_even_months=fact.get("break_even_months"),
+        annual_retraining_cost_usd=fact.get("annual_retraining_cost_usd"),
+        likely_positive=likely,
+        retraining_runs_per_year=fact.get("retraining_runs_per_year"),
+    )

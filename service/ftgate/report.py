@@ -1,0 +1,66 @@
+"""A readable report of an Assessment, for people reading `ftgate check`."""
+
+from __future__ import annotations
+
+from ftgate.engine.facts import usd
+from ftgate.v1 import advisor_pb2 as pb
+
+
+def _name(enum: type, number: int, prefix: str) -> str:
+    return str(enum.Name(number)).removeprefix(prefix)  # type: ignore[attr-defined]
+
+
+def render_report(a: pb.Assessment) -> str:
+    verdict = _name(pb.Verdict, a.verdict, "VERDICT_").replace("_", " ")
+    lines = [f"ftgate assessment of {a.project_name or 'an unnamed project'!r}",
+             f"  decision id      {a.decision_id}",
+             f"  ruleset version  {a.ruleset_version}",
+             "",
+             f"VERDICT: {verdict}"
+             + (f"  (outcome {_name(pb.Outcome, a.outcome, 'OUTCOME_')})" if a.outcome else "")]
+    if a.missing_fields:
+        lines += ["", "Information needed to finish the decision tree:"]
+        lines += [f"  - {f}" for f in a.missing_fields]
+    if a.decision_path:
+        lines += ["", "Decision path:"]
+        for s in a.decision_path:
+            lines.append(f"  {s.step}. {s.question} {'yes' if s.answer else 'no'} — {s.reason}")
+    if a.findings:
+        lines += ["", "Findings:"]
+        for f in a.findings:
+            sev = _name(pb.Severity, f.severity, "SEVERITY_")
+            lines.append(f"  [{sev}] {f.rule_id}: {f.title}")
+            lines.append(f"      {f.message}")
+            lines.append(f"      → {f.recommendation}   ({f.citation})")
+    if a.alternatives:
+        lines += ["", "Alternatives, most relevant first:"]
+        for i, alt in enumerate(a.alternatives, 1):
+            kind = _name(pb.AlternativeKind, alt.kind, "ALTERNATIVE_KIND_").replace("_", " ")
+            lines.append(f"  {i}. {kind.lower()}: {alt.rationale}")
+            if alt.details:
+                lines.append(f"      {', '.join(alt.details)}")
+    roi = a.roi
+    figures = []
+    if roi.HasField("monthly_savings_usd"):
+        figures.append(f"monthly savings {usd(roi.monthly_savings_usd)}")
+    if roi.HasField("break_even_months"):
+        figures.append(f"break-even {roi.break_even_months:,.1f} months")
+    if roi.HasField("annual_retraining_cost_usd"):
+        figures.append(f"retraining {usd(roi.annual_retraining_cost_usd)}/year")
+    if roi.HasField("likely_positive"):
+        figures.append("ROI likely positive" if roi.likely_positive else "ROI unlikely positive")
+    if figures:
+        lines += ["", "ROI: " + "; ".join(figures)]
+    if a.HasField("plan"):
+        p = a.plan
+        lines += ["", "Fine-tuning plan:",
+                  f"  LoRA r={p.lora.r} lora_alpha={p.lora.lora_alpha} "
+                  f"target_modules={list(p.lora.target_modules)} lora_dropout={p.lora.lora_dropout}",
+                  f"  validation: {', '.join(p.validation_tasks)}; degraded below "
+                  f"{p.degradation_tolerance} × baseline",
+                  f"  watch: {', '.join(p.metrics)}",
+                  f"  year-one cost {usd(p.year_one_cost_low_usd)}–{usd(p.year_one_cost_high_usd)}: "
+                  + "; ".join(f"{c.item} {usd(c.low_usd)}–{usd(c.high_usd)}"
+                              for c in p.year_one_costs)]
+        lines += [f"  - {r}" for r in p.recommendations]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,23 @@
+"""Rule files → validated, immutable RuleSet (its content hash is the ruleset version)."""
+
+from ftgate.ruleset.loader import load_ruleset
+from ftgate.ruleset.model import (
+    AlternativeSpec,
+    Condition,
+    PlanSpec,
+    Rule,
+    RuleSet,
+    TreeStep,
+    Trigger,
+)
+
+__all__ = [
+    "AlternativeSpec",
+    "Condition",
+    "PlanSpec",
+    "Rule",
+    "RuleSet",
+    "TreeStep",
+    "Trigger",
+    "load_ruleset",
+]

@@ -1,0 +1,88 @@
+"""The compiled, immutable form of the rule files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# A condition is kept as the validated mapping of the rule file ({fact, op: value} or
+# {all|any: [...]}); ftgate.engine compiles it for durable-rules, ftgate.ruleset.conditions
+# renders it as text.
+Condition = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A failure-mode rule, or the condition of an alternative's trigger (id ALT.<name>)."""
+
+    id: str
+    failure_mode: str | None
+    severity: str | None
+    step: int
+    title: str
+    when: Condition
+    message: str
+    evidence: tuple[str, ...]
+    recommendation: str
+    citation: str
+    source_file: str
+
+
+@dataclass(frozen=True, slots=True)
+class TreeStep:
+    step: int
+    question: str
+    blocked_by: tuple[str, ...]
+    answer_when_blocked: bool
+    outcome: str
+    requires: tuple[tuple[tuple[str, ...], ...], ...]  # each requirement: alternative groups
+    pass_reason: str
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    finding: str | None  # a failure-mode rule id
+    rule_id: str | None  # the ALT.<name> rule for a condition trigger
+    rationale: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlternativeSpec:
+    kind: str
+    details: tuple[str, ...]
+    details_by_domain: tuple[tuple[str, tuple[str, ...]], ...]
+    leaf_outcomes: tuple[str, ...]
+    triggers: tuple[Trigger, ...]
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSpec:
+    lora: dict[str, Any]
+    validation_tasks: tuple[str, ...]
+    metrics: tuple[str, ...]
+    year_one_costs: tuple[tuple[str, float, float], ...]
+    year_one_total: tuple[float, float]
+    recommendations: tuple[str, ...]
+    citation: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSet:
+    """Everything the rule files say, validated. `version` is a hash of their content."""
+
+    version: str
+    thresholds: dict[str, Any]
+    rules: tuple[Rule, ...]  # failure-mode rules then trigger rules, in file order
+    steps: tuple[TreeStep, ...]
+    final_outcome: str
+    alternatives: tuple[AlternativeSpec, ...]
+    plan: PlanSpec
+    files: tuple[str, ...]
+
+    def rule(self, rule_id: str) -> Rule:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)

@@ -34,6 +34,8 @@ test-service: $(STAMP)
 # Client SDKs (clients/python, clients/typescript) against a live server.
 test-clients: $(STAMP)
 	@echo "test-clients: nothing yet"
+	cd clients/typescript && npm ci --no-audit --no-fund && npm test
+	$(VENV)/bin/buf breaking proto --against clients/baseline/ftgate-v1.binpb
 
 # deploy/: manifests, alert rules, Prometheus end to end.
 test-deploy: $(STAMP)

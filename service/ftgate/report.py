@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ftgate.engine.facts import usd
+from ftgate.domain.text import usd
 from ftgate.v1 import advisor_pb2 as pb
 
 

@@ -10,21 +10,9 @@ from typing import Any
 
 from ftgate.domain.assessment import Roi
 from ftgate.domain.profile import Profile
+from ftgate.domain.text import label, usd
 
 Fact = dict[str, Any]
-
-
-def usd(x: float) -> str:
-    """Money for people: $15,000 · $60 · $0.002."""
-    if abs(x) >= 100:
-        return f"${x:,.0f}"
-    if abs(x) >= 1:
-        return f"${x:,.2f}".replace(".00", "")
-    return f"${x:g}"
-
-
-def label(value: str | None) -> str:
-    return value.lower().replace("_", " ") if value else "an unspecified task type"
 
 
 def _inputs(p: Profile) -> Fact:
@@ -83,8 +71,8 @@ def _change(fact: Fact, t: dict[str, Any]) -> None:
     if cost is not None:
         fact["annual_retraining_cost_usd"] = cost * runs
         text += f" × {usd(cost)} = {usd(cost * runs)} a year"
-    if runs >= 365:
-        text += " — retraining every day is impossible in practice"
+    if runs >= t["impossible_retraining_runs_per_year"]:
+        text += " — retraining this often is impossible in practice"
     fact["retraining_text"] = text
 
 

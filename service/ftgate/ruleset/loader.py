@@ -35,6 +35,7 @@ REQUIRED_THRESHOLDS = (
     "examples", "tree_minimum_examples_floor", "frequent_change", "retraining_runs_per_year",
     "days_per_month", "checklist_prompt_variations", "degradation_tolerance",
     "roi_positive_requests_per_day", "roi_positive_savings_per_request_usd",
+    "impossible_retraining_runs_per_year",
 )
 
 

@@ -1,0 +1,35 @@
+"""Shared fixtures: the shipped engine, and one live server per test session."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from serverproc import ServerProcess, start_server  # noqa: E402
+
+from ftgate.engine import Engine  # noqa: E402
+from ftgate.v1 import advisor_pb2_grpc as pb_grpc  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def engine() -> Engine:
+    return Engine()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    proc = start_server(tmp_path_factory.mktemp("server"))
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="session")
+def stub(server: ServerProcess) -> Iterator[pb_grpc.FineTuningAdvisorServiceStub]:
+    with grpc.insecure_channel(server.address) as channel:
+        yield pb_grpc.FineTuningAdvisorServiceStub(channel)

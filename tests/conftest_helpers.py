@@ -1,0 +1,19 @@
+"""Helpers shared by tests (importable because conftest puts tests/ on sys.path)."""
+
+from __future__ import annotations
+
+import grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+
+
+def violated_fields(error: grpc.RpcError) -> list[str]:
+    """The field paths of the google.rpc.BadRequest detail of an INVALID_ARGUMENT error."""
+    status = rpc_status.from_call(error)  # type: ignore[arg-type]
+    assert status is not None, "no rich status in the error"
+    fields = []
+    for detail in status.details:
+        bad = error_details_pb2.BadRequest()
+        if detail.Unpack(bad):
+            fields += [v.field for v in bad.field_violations]
+    return fields

@@ -55,6 +55,16 @@ class FineTuningAdvisorServiceStub:
                 request_serializer=ftgate_dot_v1_dot_advisor__pb2.ListRulesRequest.SerializeToString,
                 response_deserializer=ftgate_dot_v1_dot_advisor__pb2.ListRulesResponse.FromString,
                 _registered_method=True)
+        self.GetDecision = channel.unary_unary(
+                '/ftgate.v1.FineTuningAdvisorService/GetDecision',
+                request_serializer=ftgate_dot_v1_dot_advisor__pb2.GetDecisionRequest.SerializeToString,
+                response_deserializer=ftgate_dot_v1_dot_advisor__pb2.GetDecisionResponse.FromString,
+                _registered_method=True)
+        self.ListDecisions = channel.unary_unary(
+                '/ftgate.v1.FineTuningAdvisorService/ListDecisions',
+                request_serializer=ftgate_dot_v1_dot_advisor__pb2.ListDecisionsRequest.SerializeToString,
+                response_deserializer=ftgate_dot_v1_dot_advisor__pb2.ListDecisionsResponse.FromString,
+                _registered_method=True)
 
 
 class FineTuningAdvisorServiceServicer:
@@ -91,6 +101,22 @@ class FineTuningAdvisorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDecision(self, request, context):
+        """Fetch one decision from the server's audit log (server flag --audit-db). NOT_FOUND when no
+        decision has this id, INVALID_ARGUMENT when the id is not a decision id (a UUID),
+        FAILED_PRECONDITION when the server runs without an audit log.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListDecisions(self, request, context):
+        """List decisions from the audit log, newest first, filtered by time range and verdict.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FineTuningAdvisorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -113,6 +139,16 @@ def add_FineTuningAdvisorServiceServicer_to_server(servicer, server):
                     servicer.ListRules,
                     request_deserializer=ftgate_dot_v1_dot_advisor__pb2.ListRulesRequest.FromString,
                     response_serializer=ftgate_dot_v1_dot_advisor__pb2.ListRulesResponse.SerializeToString,
+            ),
+            'GetDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDecision,
+                    request_deserializer=ftgate_dot_v1_dot_advisor__pb2.GetDecisionRequest.FromString,
+                    response_serializer=ftgate_dot_v1_dot_advisor__pb2.GetDecisionResponse.SerializeToString,
+            ),
+            'ListDecisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListDecisions,
+                    request_deserializer=ftgate_dot_v1_dot_advisor__pb2.ListDecisionsRequest.FromString,
+                    response_serializer=ftgate_dot_v1_dot_advisor__pb2.ListDecisionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -224,6 +260,60 @@ class FineTuningAdvisorService:
             '/ftgate.v1.FineTuningAdvisorService/ListRules',
             ftgate_dot_v1_dot_advisor__pb2.ListRulesRequest.SerializeToString,
             ftgate_dot_v1_dot_advisor__pb2.ListRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ftgate.v1.FineTuningAdvisorService/GetDecision',
+            ftgate_dot_v1_dot_advisor__pb2.GetDecisionRequest.SerializeToString,
+            ftgate_dot_v1_dot_advisor__pb2.GetDecisionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListDecisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ftgate.v1.FineTuningAdvisorService/ListDecisions',
+            ftgate_dot_v1_dot_advisor__pb2.ListDecisionsRequest.SerializeToString,
+            ftgate_dot_v1_dot_advisor__pb2.ListDecisionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

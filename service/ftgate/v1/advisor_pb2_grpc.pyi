@@ -50,6 +50,13 @@ class FineTuningAdvisorServiceStub:
     """Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance."""
     ListRules: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.ListRulesRequest, _advisor_pb2.ListRulesResponse]
     """List the rules loaded in the server, with their thresholds and citations."""
+    GetDecision: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.GetDecisionRequest, _advisor_pb2.GetDecisionResponse]
+    """Fetch one decision from the server's audit log (server flag --audit-db). NOT_FOUND when no
+    decision has this id, INVALID_ARGUMENT when the id is not a decision id (a UUID),
+    FAILED_PRECONDITION when the server runs without an audit log.
+    """
+    ListDecisions: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.ListDecisionsRequest, _advisor_pb2.ListDecisionsResponse]
+    """List decisions from the audit log, newest first, filtered by time range and verdict."""
 
 @_typing.type_check_only
 class FineTuningAdvisorServiceAsyncStub(FineTuningAdvisorServiceStub):
@@ -68,6 +75,13 @@ class FineTuningAdvisorServiceAsyncStub(FineTuningAdvisorServiceStub):
     """Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance."""
     ListRules: _aio.UnaryUnaryMultiCallable[_advisor_pb2.ListRulesRequest, _advisor_pb2.ListRulesResponse]  # type: ignore[assignment]
     """List the rules loaded in the server, with their thresholds and citations."""
+    GetDecision: _aio.UnaryUnaryMultiCallable[_advisor_pb2.GetDecisionRequest, _advisor_pb2.GetDecisionResponse]  # type: ignore[assignment]
+    """Fetch one decision from the server's audit log (server flag --audit-db). NOT_FOUND when no
+    decision has this id, INVALID_ARGUMENT when the id is not a decision id (a UUID),
+    FAILED_PRECONDITION when the server runs without an audit log.
+    """
+    ListDecisions: _aio.UnaryUnaryMultiCallable[_advisor_pb2.ListDecisionsRequest, _advisor_pb2.ListDecisionsResponse]  # type: ignore[assignment]
+    """List decisions from the audit log, newest first, filtered by time range and verdict."""
 
 class FineTuningAdvisorServiceServicer(metaclass=_abc_1.ABCMeta):
     """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy."""
@@ -107,5 +121,24 @@ class FineTuningAdvisorServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_advisor_pb2.ListRulesResponse, _abc.Awaitable[_advisor_pb2.ListRulesResponse]]:
         """List the rules loaded in the server, with their thresholds and citations."""
+
+    @_abc_1.abstractmethod
+    def GetDecision(
+        self,
+        request: _advisor_pb2.GetDecisionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_advisor_pb2.GetDecisionResponse, _abc.Awaitable[_advisor_pb2.GetDecisionResponse]]:
+        """Fetch one decision from the server's audit log (server flag --audit-db). NOT_FOUND when no
+        decision has this id, INVALID_ARGUMENT when the id is not a decision id (a UUID),
+        FAILED_PRECONDITION when the server runs without an audit log.
+        """
+
+    @_abc_1.abstractmethod
+    def ListDecisions(
+        self,
+        request: _advisor_pb2.ListDecisionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_advisor_pb2.ListDecisionsResponse, _abc.Awaitable[_advisor_pb2.ListDecisionsResponse]]:
+        """List decisions from the audit log, newest first, filtered by time range and verdict."""
 
 def add_FineTuningAdvisorServiceServicer_to_server(servicer: FineTuningAdvisorServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

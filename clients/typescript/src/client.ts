@@ -6,16 +6,21 @@ import {
   type ChannelCredentials,
   type ChannelOptions,
   type ServiceError,
+  status as Status,
 } from "@grpc/grpc-js";
 import {
   Assessment,
   CheckRegressionRequest,
   CheckRegressionResponse,
+  DecisionRecord,
   EvaluateBatchRequest,
   type EvaluateBatchResponse,
   EvaluateRequest,
   type EvaluateResponse,
   FineTuningAdvisorServiceClient,
+  type GetDecisionResponse,
+  ListDecisionsRequest,
+  type ListDecisionsResponse,
   ListRulesResponse,
   ProjectProfile,
   TaskScore,
@@ -27,7 +32,7 @@ import {
   type HealthCheckResponse,
   healthCheckResponse_ServingStatusToJSON,
 } from "./gen/grpc/health/v1/health.js";
-import { toFtgateError } from "./errors.js";
+import { CancelledError, toFtgateError } from "./errors.js";
 
 /** The name of the advised service, as the health service and the retry config know it. */
 export const SERVICE_NAME = "ftgate.v1.FineTuningAdvisorService";
@@ -101,6 +106,15 @@ export interface FtgateClient {
   ): Promise<CheckRegressionResponse>;
   /** The rules, thresholds and ruleset version loaded in the server. */
   listRules(options?: CallOptions): Promise<ListRulesResponse>;
+  /**
+   * One decision from the server's audit log, by Assessment.decisionId. NotFoundError when unknown,
+   * InvalidProfileError when not a decision id, FailedPreconditionError when the server keeps no audit log.
+   */
+  getDecision(decisionId: string, options?: CallOptions): Promise<DecisionRecord>;
+  /** One page of the audit log, newest first, filtered by time range (Dates) and verdict. */
+  listDecisions(filter?: DeepPartial<ListDecisionsRequest>, options?: CallOptions): Promise<ListDecisionsResponse>;
+  /** Every decision matching the filter, newest first, following the page tokens. */
+  allDecisions(filter?: DeepPartial<ListDecisionsRequest>, options?: CallOptions): AsyncGenerator<DecisionRecord>;
   /** grpc.health.v1 Check of `service` ("" = the whole server). */
   health(service?: string, options?: CallOptions): Promise<HealthStatus>;
   /** Closes the channel; calls still running are cancelled. */
@@ -166,6 +180,8 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
     channelOverride: advisor.getChannel(),
   });
 
+  let closed = false;
+
   function metadataFor(call?: CallOptions): Metadata {
     const md = new Metadata();
     for (const [k, v] of Object.entries(options.metadata ?? {})) md.set(k, v);
@@ -179,14 +195,25 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
     call?: CallOptions,
   ): Promise<Res> {
     return new Promise<Res>((resolve, reject) => {
+      if (closed) {
+        reject(new CancelledError(Status.CANCELLED, "the client is closed"));
+        return;
+      }
       const deadline = new Date(Date.now() + (call?.timeoutMs ?? timeoutMs));
       const signal = call?.signal;
       let onAbort: (() => void) | undefined;
-      const handle = invoke(metadataFor(call), { deadline }, (err, res) => {
-        if (signal && onAbort) signal.removeEventListener("abort", onAbort);
-        if (err) reject(toFtgateError(err));
-        else resolve(res as Res);
-      });
+      let handle: { cancel(): void };
+      try {
+        handle = invoke(metadataFor(call), { deadline }, (err, res) => {
+          if (signal && onAbort) signal.removeEventListener("abort", onAbort);
+          if (err) reject(toFtgateError(err));
+          else resolve(res as Res);
+        });
+      } catch (e) {
+        // grpc-js throws at once on a channel shut down under the call, or on bad metadata.
+        reject(toFtgateError(e));
+        return;
+      }
       if (signal) {
         onAbort = () => handle.cancel();
         if (signal.aborted) handle.cancel();
@@ -226,6 +253,25 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
     listRules(call) {
       return unary<ListRulesResponse>((md, o, cb) => advisor.listRules({}, md, o, cb), call);
     },
+    async getDecision(decisionId, call) {
+      const res = await unary<GetDecisionResponse>(
+        (md, o, cb) => advisor.getDecision({ decisionId }, md, o, cb),
+        call,
+      );
+      return res.decision ?? DecisionRecord.fromPartial({});
+    },
+    listDecisions(filter = {}, call) {
+      const request = ListDecisionsRequest.fromPartial(filter as ListDecisionsRequest);
+      return unary<ListDecisionsResponse>((md, o, cb) => advisor.listDecisions(request, md, o, cb), call);
+    },
+    async *allDecisions(filter = {}, call) {
+      let pageToken = "";
+      do {
+        const page = await this.listDecisions({ ...filter, pageToken }, call);
+        yield* page.decisions;
+        pageToken = page.nextPageToken;
+      } while (pageToken !== "");
+    },
     async health(service = "", call) {
       const request = HealthCheckRequest.fromPartial({ service });
       const res = await unary<HealthCheckResponse>(
@@ -235,6 +281,7 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
       return healthCheckResponse_ServingStatusToJSON(res.status) as HealthStatus;
     },
     close() {
+      closed = true;
       healthStub.close();
       advisor.close();
     },

@@ -63,6 +63,10 @@ export class ResourceExhaustedError extends FtgateError {}
 export class UnimplementedError extends FtgateError {}
 /** CANCELLED: the call was cancelled (for example by close()). */
 export class CancelledError extends FtgateError {}
+/** NOT_FOUND: no such decision (GetDecision). */
+export class NotFoundError extends FtgateError {}
+/** FAILED_PRECONDITION: the server cannot do this in its state (GetDecision without an audit log). */
+export class FailedPreconditionError extends FtgateError {}
 /** INTERNAL, UNKNOWN, DATA_LOSS and anything else: a server-side failure. */
 export class ServerError extends FtgateError {}
 
@@ -77,6 +81,8 @@ const CLASSES: Partial<Record<Status, ErrorClass>> = {
   [Status.RESOURCE_EXHAUSTED]: ResourceExhaustedError,
   [Status.UNIMPLEMENTED]: UnimplementedError,
   [Status.CANCELLED]: CancelledError,
+  [Status.NOT_FOUND]: NotFoundError,
+  [Status.FAILED_PRECONDITION]: FailedPreconditionError,
 };
 
 function isServiceError(err: unknown): err is ServiceError {

@@ -2,7 +2,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import {
+  CancelledError,
   createClient,
+  FailedPreconditionError,
+  UnimplementedError,
   Domain,
   FtgateError,
   Goal,
@@ -125,11 +128,22 @@ describe("createClient against ftgate serve", () => {
     assert.equal(rules.rulesetVersion, a.rulesetVersion);
   });
 
+  test("getDecision() on a server without an audit log is FailedPreconditionError", async (t) => {
+    const a = await client.evaluate(GOOD);
+    const err = await client.getDecision(a.decisionId).then(() => undefined, (e: unknown) => e);
+    if (err instanceof UnimplementedError) {
+      t.skip("this server does not implement GetDecision yet");
+      return;
+    }
+    // The test server runs without --audit-db: the proto says FAILED_PRECONDITION.
+    assert.ok(err instanceof FailedPreconditionError, `expected FailedPreconditionError, got ${String(err)}`);
+  });
+
   test("a closed client fails calls with an FtgateError", async () => {
     const c = createClient(server.address, { timeoutMs: 2000 });
     assert.equal(await c.health(), "SERVING");
     c.close();
-    await assert.rejects(c.listRules(), FtgateError);
+    await assert.rejects(c.listRules(), CancelledError);
   });
 
   test("no server at the address rejects with UnavailableError", async () => {

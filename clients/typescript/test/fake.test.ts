@@ -13,6 +13,9 @@ import {
   ServerError,
   UnavailableError,
   Verdict,
+  DecisionRecord,
+  NotFoundError,
+  type ListDecisionsRequest,
   type EvaluateRequest,
   type EvaluateResponse,
   type FineTuningAdvisorServiceServer,
@@ -39,7 +42,26 @@ const impl: FineTuningAdvisorServiceServer = {
   evaluateBatch: (_c, cb) => cb({ code: status.UNIMPLEMENTED, details: "fake" }),
   checkRegression: (_c, cb) => cb({ code: status.UNIMPLEMENTED, details: "fake" }),
   listRules: (_c, cb) => cb({ code: status.INTERNAL, details: "boom" }),
+  getDecision(call, cb) {
+    if (call.request.decisionId === "missing") return cb({ code: status.NOT_FOUND, details: "no such decision" });
+    cb(null, {
+      decision: DecisionRecord.fromPartial({
+        decisionId: call.request.decisionId,
+        decidedAt: new Date("2026-01-02T03:04:05.678Z"),
+        assessment: { verdict: Verdict.VERDICT_FINE_TUNE },
+      }),
+    });
+  },
+  listDecisions(call, cb) {
+    listRequests.push(call.request);
+    const page = call.request.pageToken === "" ? 0 : Number(call.request.pageToken);
+    cb(null, {
+      decisions: [DecisionRecord.fromPartial({ decisionId: `d-${page}` })],
+      nextPageToken: page < 2 ? String(page + 1) : "",
+    });
+  },
 };
+const listRequests: ListDecisionsRequest[] = [];
 
 describe("createClient against an in-process fake server", () => {
   const server = new Server();
@@ -171,6 +193,40 @@ describe("createClient against an in-process fake server", () => {
     const c = createClient(address);
     try {
       await assert.rejects(c.evaluate({}, { signal: AbortSignal.timeout(100) }), CancelledError);
+    } finally {
+      c.close();
+    }
+  });
+
+  test("getDecision() returns the record with Dates, and NotFoundError for an unknown id", async () => {
+    const c = createClient(address);
+    try {
+      const d = await c.getDecision("4b0c6f7e-0000-4000-8000-000000000001");
+      assert.equal(d.decisionId, "4b0c6f7e-0000-4000-8000-000000000001");
+      assert.ok(d.decidedAt instanceof Date);
+      assert.equal(d.decidedAt?.toISOString(), "2026-01-02T03:04:05.678Z");
+      assert.equal(d.assessment?.verdict, Verdict.VERDICT_FINE_TUNE);
+      await assert.rejects(c.getDecision("missing"), NotFoundError);
+    } finally {
+      c.close();
+    }
+  });
+
+  test("listDecisions() sends the filter; allDecisions() follows the page tokens", async () => {
+    const c = createClient(address);
+    try {
+      listRequests.length = 0;
+      const since = new Date("2026-01-01T00:00:00Z");
+      const ids: string[] = [];
+      for await (const d of c.allDecisions({ since, verdict: Verdict.VERDICT_DO_NOT_FINE_TUNE, pageSize: 1 })) {
+        ids.push(d.decisionId);
+      }
+      assert.deepEqual(ids, ["d-0", "d-1", "d-2"]);
+      assert.deepEqual(listRequests.map((r) => r.pageToken), ["", "1", "2"]);
+      assert.equal(listRequests[0]?.since?.toISOString(), since.toISOString());
+      assert.equal(listRequests[0]?.until, undefined);
+      assert.equal(listRequests[0]?.verdict, Verdict.VERDICT_DO_NOT_FINE_TUNE);
+      assert.equal(listRequests[0]?.pageSize, 1);
     } finally {
       c.close();
     }

@@ -87,10 +87,19 @@ export async function startServer(): Promise<LiveServer> {
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill("SIGTERM");
-    const timer = sleep(STOP_TIMEOUT_MS).then(() => "timeout" as const);
-    if ((await Promise.race([exited.then(() => "exited" as const), timer])) === "timeout") {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<"timeout">((r) => {
+      timer = setTimeout(() => r("timeout"), STOP_TIMEOUT_MS);
+    });
+    const how = await Promise.race([exited.then(() => "exited" as const), timedOut]);
+    clearTimeout(timer);
+    if (how === "timeout") {
       child.kill("SIGKILL");
       await exited;
+      throw new Error(`ftgate serve did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM:\n${log}`);
+    }
+    if (child.exitCode !== 0) {
+      throw new Error(`ftgate serve exited with ${child.exitCode ?? child.signalCode} after SIGTERM (SPEC: 0):\n${log}`);
     }
   };
   try {

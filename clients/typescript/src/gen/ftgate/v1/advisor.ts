@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Timestamp } from "../../google/protobuf/timestamp.js";
 
 export const protobufPackage = "ftgate.v1";
 
@@ -945,6 +946,56 @@ export interface ListRulesResponse {
   /** Content hash of the loaded rule files. */
   rulesetVersion: string;
   thresholds: Threshold[];
+}
+
+/** A decision as recorded in the audit log: what was asked, under which rules, and the answer. */
+export interface DecisionRecord {
+  decisionId: string;
+  /** When the decision was made (server clock). */
+  decidedAt?:
+    | Date
+    | undefined;
+  /** Content hash of the rule files the decision was made with. */
+  rulesetVersion: string;
+  /** The input profile, as received. */
+  project?:
+    | ProjectProfile
+    | undefined;
+  /** The answer, as returned (verdict, outcome, findings, ...). */
+  assessment?: Assessment | undefined;
+}
+
+export interface GetDecisionRequest {
+  /** The Assessment.decision_id of the decision. */
+  decisionId: string;
+}
+
+export interface GetDecisionResponse {
+  decision?: DecisionRecord | undefined;
+}
+
+export interface ListDecisionsRequest {
+  /** Only decisions made at or after this time (unset: no lower bound). */
+  since?:
+    | Date
+    | undefined;
+  /** Only decisions made before this time (unset: no upper bound). */
+  until?:
+    | Date
+    | undefined;
+  /** Only decisions with this verdict (VERDICT_UNSPECIFIED: every verdict). */
+  verdict: Verdict;
+  /** Decisions per page: default 50, at most 500. */
+  pageSize: number;
+  /** The next_page_token of the previous page; the other filters must stay the same. */
+  pageToken: string;
+}
+
+export interface ListDecisionsResponse {
+  /** Newest first. */
+  decisions: DecisionRecord[];
+  /** Pass it as page_token to get the next page; empty on the last page. */
+  nextPageToken: string;
 }
 
 function createBasePromptEngineering(): PromptEngineering {
@@ -4229,6 +4280,529 @@ export const ListRulesResponse: MessageFns<ListRulesResponse> = {
   },
 };
 
+function createBaseDecisionRecord(): DecisionRecord {
+  return { decisionId: "", decidedAt: undefined, rulesetVersion: "", project: undefined, assessment: undefined };
+}
+
+export const DecisionRecord: MessageFns<DecisionRecord> = {
+  encode(message: DecisionRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.decisionId !== "") {
+      writer.uint32(10).string(message.decisionId);
+    }
+    if (message.decidedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.decidedAt), writer.uint32(18).fork()).join();
+    }
+    if (message.rulesetVersion !== "") {
+      writer.uint32(26).string(message.rulesetVersion);
+    }
+    if (message.project !== undefined) {
+      ProjectProfile.encode(message.project, writer.uint32(34).fork()).join();
+    }
+    if (message.assessment !== undefined) {
+      Assessment.encode(message.assessment, writer.uint32(42).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DecisionRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDecisionRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.decisionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.decidedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.rulesetVersion = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.project = ProjectProfile.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.assessment = Assessment.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DecisionRecord {
+    return {
+      decisionId: isSet(object.decisionId)
+        ? globalThis.String(object.decisionId)
+        : isSet(object.decision_id)
+        ? globalThis.String(object.decision_id)
+        : "",
+      decidedAt: isSet(object.decidedAt)
+        ? fromJsonTimestamp(object.decidedAt)
+        : isSet(object.decided_at)
+        ? fromJsonTimestamp(object.decided_at)
+        : undefined,
+      rulesetVersion: isSet(object.rulesetVersion)
+        ? globalThis.String(object.rulesetVersion)
+        : isSet(object.ruleset_version)
+        ? globalThis.String(object.ruleset_version)
+        : "",
+      project: isSet(object.project) ? ProjectProfile.fromJSON(object.project) : undefined,
+      assessment: isSet(object.assessment) ? Assessment.fromJSON(object.assessment) : undefined,
+    };
+  },
+
+  toJSON(message: DecisionRecord): unknown {
+    const obj: any = {};
+    if (message.decisionId !== "") {
+      obj.decisionId = message.decisionId;
+    }
+    if (message.decidedAt !== undefined) {
+      obj.decidedAt = message.decidedAt.toISOString();
+    }
+    if (message.rulesetVersion !== "") {
+      obj.rulesetVersion = message.rulesetVersion;
+    }
+    if (message.project !== undefined) {
+      obj.project = ProjectProfile.toJSON(message.project);
+    }
+    if (message.assessment !== undefined) {
+      obj.assessment = Assessment.toJSON(message.assessment);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DecisionRecord>, I>>(base?: I): DecisionRecord {
+    return DecisionRecord.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DecisionRecord>, I>>(object: I): DecisionRecord {
+    const message = createBaseDecisionRecord();
+    message.decisionId = object.decisionId ?? "";
+    message.decidedAt = object.decidedAt ?? undefined;
+    message.rulesetVersion = object.rulesetVersion ?? "";
+    message.project = (object.project !== undefined && object.project !== null)
+      ? ProjectProfile.fromPartial(object.project)
+      : undefined;
+    message.assessment = (object.assessment !== undefined && object.assessment !== null)
+      ? Assessment.fromPartial(object.assessment)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetDecisionRequest(): GetDecisionRequest {
+  return { decisionId: "" };
+}
+
+export const GetDecisionRequest: MessageFns<GetDecisionRequest> = {
+  encode(message: GetDecisionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.decisionId !== "") {
+      writer.uint32(10).string(message.decisionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDecisionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDecisionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.decisionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDecisionRequest {
+    return {
+      decisionId: isSet(object.decisionId)
+        ? globalThis.String(object.decisionId)
+        : isSet(object.decision_id)
+        ? globalThis.String(object.decision_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetDecisionRequest): unknown {
+    const obj: any = {};
+    if (message.decisionId !== "") {
+      obj.decisionId = message.decisionId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDecisionRequest>, I>>(base?: I): GetDecisionRequest {
+    return GetDecisionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDecisionRequest>, I>>(object: I): GetDecisionRequest {
+    const message = createBaseGetDecisionRequest();
+    message.decisionId = object.decisionId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetDecisionResponse(): GetDecisionResponse {
+  return { decision: undefined };
+}
+
+export const GetDecisionResponse: MessageFns<GetDecisionResponse> = {
+  encode(message: GetDecisionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.decision !== undefined) {
+      DecisionRecord.encode(message.decision, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDecisionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDecisionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.decision = DecisionRecord.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDecisionResponse {
+    return { decision: isSet(object.decision) ? DecisionRecord.fromJSON(object.decision) : undefined };
+  },
+
+  toJSON(message: GetDecisionResponse): unknown {
+    const obj: any = {};
+    if (message.decision !== undefined) {
+      obj.decision = DecisionRecord.toJSON(message.decision);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetDecisionResponse>, I>>(base?: I): GetDecisionResponse {
+    return GetDecisionResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetDecisionResponse>, I>>(object: I): GetDecisionResponse {
+    const message = createBaseGetDecisionResponse();
+    message.decision = (object.decision !== undefined && object.decision !== null)
+      ? DecisionRecord.fromPartial(object.decision)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListDecisionsRequest(): ListDecisionsRequest {
+  return { since: undefined, until: undefined, verdict: 0, pageSize: 0, pageToken: "" };
+}
+
+export const ListDecisionsRequest: MessageFns<ListDecisionsRequest> = {
+  encode(message: ListDecisionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(10).fork()).join();
+    }
+    if (message.until !== undefined) {
+      Timestamp.encode(toTimestamp(message.until), writer.uint32(18).fork()).join();
+    }
+    if (message.verdict !== 0) {
+      writer.uint32(24).int32(message.verdict);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(32).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(42).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDecisionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDecisionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.until = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.verdict = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDecisionsRequest {
+    return {
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      until: isSet(object.until) ? fromJsonTimestamp(object.until) : undefined,
+      verdict: isSet(object.verdict) ? verdictFromJSON(object.verdict) : 0,
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDecisionsRequest): unknown {
+    const obj: any = {};
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.until !== undefined) {
+      obj.until = message.until.toISOString();
+    }
+    if (message.verdict !== 0) {
+      obj.verdict = verdictToJSON(message.verdict);
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDecisionsRequest>, I>>(base?: I): ListDecisionsRequest {
+    return ListDecisionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDecisionsRequest>, I>>(object: I): ListDecisionsRequest {
+    const message = createBaseListDecisionsRequest();
+    message.since = object.since ?? undefined;
+    message.until = object.until ?? undefined;
+    message.verdict = object.verdict ?? 0;
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListDecisionsResponse(): ListDecisionsResponse {
+  return { decisions: [], nextPageToken: "" };
+}
+
+export const ListDecisionsResponse: MessageFns<ListDecisionsResponse> = {
+  encode(message: ListDecisionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.decisions) {
+      DecisionRecord.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDecisionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDecisionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.decisions.push(DecisionRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDecisionsResponse {
+    return {
+      decisions: globalThis.Array.isArray(object?.decisions)
+        ? object.decisions.map((e: any) => DecisionRecord.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListDecisionsResponse): unknown {
+    const obj: any = {};
+    if (message.decisions?.length) {
+      obj.decisions = message.decisions.map((e) => DecisionRecord.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListDecisionsResponse>, I>>(base?: I): ListDecisionsResponse {
+    return ListDecisionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListDecisionsResponse>, I>>(object: I): ListDecisionsResponse {
+    const message = createBaseListDecisionsResponse();
+    message.decisions = object.decisions?.map((e) => DecisionRecord.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 /** FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy. */
 export type FineTuningAdvisorServiceService = typeof FineTuningAdvisorServiceService;
 export const FineTuningAdvisorServiceService = {
@@ -4281,6 +4855,31 @@ export const FineTuningAdvisorServiceService = {
     responseSerialize: (value: ListRulesResponse): Buffer => Buffer.from(ListRulesResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListRulesResponse => ListRulesResponse.decode(value),
   },
+  /**
+   * Fetch one decision from the server's audit log (server flag --audit-db). NOT_FOUND when no
+   * decision has this id, INVALID_ARGUMENT when the id is not a decision id (a UUID),
+   * FAILED_PRECONDITION when the server runs without an audit log.
+   */
+  getDecision: {
+    path: "/ftgate.v1.FineTuningAdvisorService/GetDecision" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetDecisionRequest): Buffer => Buffer.from(GetDecisionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDecisionRequest => GetDecisionRequest.decode(value),
+    responseSerialize: (value: GetDecisionResponse): Buffer => Buffer.from(GetDecisionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDecisionResponse => GetDecisionResponse.decode(value),
+  },
+  /** List decisions from the audit log, newest first, filtered by time range and verdict. */
+  listDecisions: {
+    path: "/ftgate.v1.FineTuningAdvisorService/ListDecisions" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDecisionsRequest): Buffer => Buffer.from(ListDecisionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDecisionsRequest => ListDecisionsRequest.decode(value),
+    responseSerialize: (value: ListDecisionsResponse): Buffer =>
+      Buffer.from(ListDecisionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListDecisionsResponse => ListDecisionsResponse.decode(value),
+  },
 } as const;
 
 export interface FineTuningAdvisorServiceServer extends UntypedServiceImplementation {
@@ -4298,6 +4897,14 @@ export interface FineTuningAdvisorServiceServer extends UntypedServiceImplementa
   checkRegression: handleUnaryCall<CheckRegressionRequest, CheckRegressionResponse>;
   /** List the rules loaded in the server, with their thresholds and citations. */
   listRules: handleUnaryCall<ListRulesRequest, ListRulesResponse>;
+  /**
+   * Fetch one decision from the server's audit log (server flag --audit-db). NOT_FOUND when no
+   * decision has this id, INVALID_ARGUMENT when the id is not a decision id (a UUID),
+   * FAILED_PRECONDITION when the server runs without an audit log.
+   */
+  getDecision: handleUnaryCall<GetDecisionRequest, GetDecisionResponse>;
+  /** List decisions from the audit log, newest first, filtered by time range and verdict. */
+  listDecisions: handleUnaryCall<ListDecisionsRequest, ListDecisionsResponse>;
 }
 
 export interface FineTuningAdvisorServiceClient extends Client {
@@ -4371,6 +4978,42 @@ export interface FineTuningAdvisorServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListRulesResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Fetch one decision from the server's audit log (server flag --audit-db). NOT_FOUND when no
+   * decision has this id, INVALID_ARGUMENT when the id is not a decision id (a UUID),
+   * FAILED_PRECONDITION when the server runs without an audit log.
+   */
+  getDecision(
+    request: GetDecisionRequest,
+    callback: (error: ServiceError | null, response: GetDecisionResponse) => void,
+  ): ClientUnaryCall;
+  getDecision(
+    request: GetDecisionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetDecisionResponse) => void,
+  ): ClientUnaryCall;
+  getDecision(
+    request: GetDecisionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetDecisionResponse) => void,
+  ): ClientUnaryCall;
+  /** List decisions from the audit log, newest first, filtered by time range and verdict. */
+  listDecisions(
+    request: ListDecisionsRequest,
+    callback: (error: ServiceError | null, response: ListDecisionsResponse) => void,
+  ): ClientUnaryCall;
+  listDecisions(
+    request: ListDecisionsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListDecisionsResponse) => void,
+  ): ClientUnaryCall;
+  listDecisions(
+    request: ListDecisionsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListDecisionsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const FineTuningAdvisorServiceClient = makeGenericClientConstructor(
@@ -4401,6 +5044,28 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
 
 function longToNumber(int64: { toString(): string }): number {
   const num = globalThis.Number(int64.toString());

@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="seconds calls in flight get to finish after SIGTERM")
     s.add_argument("--threads", type=int, default=16, help="gRPC worker threads")
     s.add_argument("--log-level", default="info")
+    _serve_operations_flags(s)
 
     c = sub.add_parser("check", help="evaluate a project profile (YAML or JSON)")
     c.add_argument("file", help="profile file, or - for standard input")
@@ -57,16 +58,68 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _serve_operations_flags(s: argparse.ArgumentParser) -> None:
+    """Reload, limits, access and audit flags of `serve` (docs/operations.md)."""
+    s.add_argument("--reload-interval", type=float, default=2.0,
+                   help="seconds between looks at the rule directory; 0: reload on SIGHUP only")
+    s.add_argument("--max-request-bytes", type=int, default=4 * 1024 * 1024,
+                   help="largest request message accepted (bytes)")
+    s.add_argument("--max-concurrent", type=int, default=64,
+                   help="calls accepted at once (running or waiting for a thread); beyond: "
+                        "RESOURCE_EXHAUSTED; 0: no limit")
+    s.add_argument("--default-deadline", type=float, default=10.0,
+                   help="deadline (seconds) of calls whose client set none or a longer one; "
+                        "0: none")
+    s.add_argument("--tls-cert", type=Path, help="PEM certificate chain: serve TLS")
+    s.add_argument("--tls-key", type=Path, help="PEM private key of --tls-cert")
+    s.add_argument("--tls-client-ca", type=Path,
+                   help="PEM CA bundle: require client certificates signed by it (mutual TLS)")
+    s.add_argument("--auth-tokens", type=Path,
+                   help="file of bearer tokens, one a line: calls need 'authorization: Bearer T'")
+    s.add_argument("--audit-db", type=Path,
+                   help="SQLite file of the decision audit log (default: no audit log)")
+    s.add_argument("--audit-queue", type=int, default=10_000,
+                   help="decisions waiting for the audit writer; beyond: dropped and counted")
+    s.add_argument("--audit-retention-days", type=float, default=30.0,
+                   help="delete recorded decisions older than this; 0: keep forever")
+
+
+def _serve_options_errors(args: argparse.Namespace) -> list[str]:
+    errors = []
+    if bool(args.tls_cert) != bool(args.tls_key):
+        errors.append("--tls-cert and --tls-key go together")
+    if args.tls_client_ca and not args.tls_cert:
+        errors.append("--tls-client-ca needs --tls-cert and --tls-key")
+    for flag in ("max_request_bytes", "max_batch", "threads", "audit_queue"):
+        if getattr(args, flag) < 1:
+            errors.append(f"--{flag.replace('_', '-')} must be at least 1")
+    for flag in ("max_concurrent", "default_deadline", "reload_interval", "grace",
+                 "audit_retention_days"):
+        if getattr(args, flag) < 0:
+            errors.append(f"--{flag.replace('_', '-')} must not be negative")
+    return errors
+
+
 def _serve(args: argparse.Namespace) -> int:
     from ftgate.api.server import ServeOptions, serve
     from ftgate.engine import Engine
     from ftgate.obs.logging import configure
 
     configure(args.log_level)
+    errors = _serve_options_errors(args)
+    for error in errors:
+        print(f"ftgate serve: {error}", file=sys.stderr)
+    if errors:
+        return EXIT_BAD_INPUT
     engine = Engine(args.rules)
     return serve(engine, ServeOptions(
         listen=args.listen, metrics_listen=args.metrics_listen or None,
-        max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads))
+        max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
+        max_request_bytes=args.max_request_bytes, max_concurrent=args.max_concurrent,
+        default_deadline=args.default_deadline or None, reload_interval=args.reload_interval,
+        tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
+        auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
+        audit_retention_days=args.audit_retention_days))
 
 
 def _read_profile(source: str) -> dict[str, Any]:
@@ -185,7 +238,7 @@ def _rules(args: argparse.Namespace) -> int:
         print(f"ruleset {rs.version}")
         for r in rs.rules:
             print(f"{r.id:32} {r.severity or '-':8} {r.failure_mode or 'alternative':22} "
-                  f"step {r.step if r.step <= 6 else '-'}  {to_text(r.when)}")
+                  f"step {r.step if r.step <= 6 else '-'}  {to_text(r.when, rs.thresholds)}")
         return 0
     from ftgate.ruletest import load_cases, run_cases
 

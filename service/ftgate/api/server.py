@@ -1,4 +1,5 @@
-"""Assemble the gRPC server: advisor service, health, reflection, metrics; graceful shutdown."""
+"""Assemble the gRPC server: advisor service, health, reflection, metrics; limits, TLS and tokens,
+the decision audit log, rule reload; graceful shutdown."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import signal
 import threading
 from concurrent import futures
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 import grpc
@@ -15,9 +17,14 @@ from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 from py_grpc_prometheus.prometheus_server_interceptor import PromServerInterceptor
 
+from ftgate.api.auth import TokenAuth, server_credentials
+from ftgate.api.decisions import DecisionLookup
 from ftgate.api.servicer import AdvisorServicer
+from ftgate.api.wire import DecodeInCall
+from ftgate.audit import AuditLog, DecisionStore
 from ftgate.engine import Engine
 from ftgate.obs import metrics
+from ftgate.reload import RulesWatcher
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 
@@ -33,6 +40,21 @@ class ServeOptions:
     max_batch: int = 100
     grace_seconds: float = 10.0
     threads: int = 16
+    # Limits (docs/operations.md): beyond max_concurrent calls at once, RESOURCE_EXHAUSTED.
+    max_request_bytes: int = MAX_MESSAGE_BYTES
+    max_concurrent: int = 64
+    default_deadline: float | None = 10.0
+    # Rule reload: seconds between looks at the rule directory (0: only on SIGHUP).
+    reload_interval: float = 2.0
+    # Access: TLS (mutual with a client CA) and bearer tokens.
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
+    auth_tokens: Path | None = None
+    # Decision audit log (None: off).
+    audit_db: Path | None = None
+    audit_queue: int = 10_000
+    audit_retention_days: float = 30.0
 
 
 def split_host_port(address: str) -> tuple[str, int]:
@@ -50,18 +72,37 @@ class AdvisorServer:
         self.options = options
         self.health = health.HealthServicer()
         self._stopped = threading.Event()
+        self.auth = TokenAuth.from_file(options.auth_tokens) if options.auth_tokens else None
+        self.audit: AuditLog | None = None
+        lookup = DecisionLookup(None)
+        if options.audit_db:
+            self.audit = AuditLog(DecisionStore(options.audit_db), options.audit_queue,
+                                  options.audit_retention_days)
+            lookup = DecisionLookup(DecisionStore(options.audit_db))  # its own connection
+        self.watcher = RulesWatcher(engine, options.reload_interval)
+        interceptors: list[grpc.ServerInterceptor] = [
+            PromServerInterceptor(enable_handling_time_histogram=True)]
+        if self.auth:
+            interceptors.append(self.auth)
+        interceptors.append(DecodeInCall((f"/{SERVICE_NAME}/",)))
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=options.threads, thread_name_prefix="ftgate"),
-            interceptors=[PromServerInterceptor(enable_handling_time_histogram=True)],
-            options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            interceptors=interceptors,
+            options=[("grpc.max_receive_message_length", options.max_request_bytes),
                      ("grpc.so_reuseport", 0)],
+            maximum_concurrent_rpcs=options.max_concurrent or None,
         )
         pb_grpc.add_FineTuningAdvisorServiceServicer_to_server(
-            AdvisorServicer(engine, options.max_batch), self.server)
+            AdvisorServicer(engine, options.max_batch, audit=self.audit, decisions=lookup,
+                            default_deadline=options.default_deadline or None), self.server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server)
-        self.port = self.server.add_insecure_port(options.listen)
+        if options.tls_cert and options.tls_key:
+            self.port = self.server.add_secure_port(options.listen, server_credentials(
+                options.tls_cert, options.tls_key, options.tls_client_ca))
+        else:
+            self.port = self.server.add_insecure_port(options.listen)
         if self.port == 0:
             raise OSError(f"cannot listen on {options.listen}")
         self.metrics_port: int | None = None
@@ -71,13 +112,24 @@ class AdvisorServer:
             host, port = split_host_port(self.options.metrics_listen)
             http_server, _ = start_http_server(port, addr=host)
             self.metrics_port = http_server.server_port
+        if self.audit:
+            self.audit.start()
         self.server.start()
+        self.watcher.start()
         rs = self.engine.ruleset
         metrics.record_ruleset(rs.version, len(rs.rules))
         self._set_health(health_pb2.HealthCheckResponse.SERVING)
         host, _ = split_host_port(self.options.listen)
         log.info("serving", address=f"{host}:{self.port}", metrics_port=self.metrics_port,
-                 ruleset_version=rs.version, rules=len(rs.rules))
+                 ruleset_version=rs.version, rules=len(rs.rules),
+                 tls="mutual" if self.options.tls_client_ca else bool(self.options.tls_cert),
+                 auth_tokens=self.auth is not None, audit_db=str(self.options.audit_db or ""))
+
+    def reload(self) -> None:
+        """SIGHUP: reload the rules (in the watcher's thread) and the token file."""
+        self.watcher.request()
+        if self.auth:
+            self.auth.reload()
 
     def _set_health(self, status: int) -> None:
         for name in ("", SERVICE_NAME):
@@ -91,6 +143,9 @@ class AdvisorServer:
         log.info("draining", grace_seconds=self.options.grace_seconds)
         self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         self.server.stop(self.options.grace_seconds).wait()
+        self.watcher.stop()
+        if self.audit:  # every call has ended: what was answered is queued, write it all
+            self.audit.close()
         log.info("stopped")
 
     def wait(self) -> None:
@@ -107,9 +162,18 @@ def serve(engine: Engine, options: ServeOptions) -> int:
         log.info("signal", signal=signal.Signals(signum).name)
         stop_requested.set()
 
+    reload_requested = threading.Event()
+
+    def on_hangup(_signum: int, _frame: FrameType | None) -> None:
+        reload_requested.set()
+
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    while not stop_requested.wait(0.5):
-        pass
+    signal.signal(signal.SIGHUP, on_hangup)
+    while not stop_requested.wait(0.2):
+        if reload_requested.is_set():
+            reload_requested.clear()
+            log.info("signal", signal="SIGHUP")
+            server.reload()
     server.stop()
     return 0

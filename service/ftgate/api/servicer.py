@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn, TypeVar
 
 import grpc
@@ -13,9 +13,14 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from ftgate.api import convert
+from ftgate.api.decisions import DecisionLookup
+from ftgate.api.limits import CallBudget
+from ftgate.api.status import StatusError
+from ftgate.audit import AuditLog, DecisionEntry
 from ftgate.domain.assessment import Assessment
 from ftgate.domain.profile import Profile
 from ftgate.engine import Engine
+from ftgate.engine.engine import CompiledPolicy
 from ftgate.errors import InvalidInput
 from ftgate.obs import metrics
 from ftgate.v1 import advisor_pb2 as pb
@@ -40,9 +45,16 @@ def abort_invalid(context: grpc.ServicerContext, exc: InvalidInput) -> NoReturn:
 
 
 class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
-    def __init__(self, engine: Engine, max_batch: int = 100) -> None:
+    """`audit` records every decision (None: off); `default_deadline` caps calls without one."""
+
+    def __init__(self, engine: Engine, max_batch: int = 100, *, audit: AuditLog | None = None,
+                 decisions: DecisionLookup | None = None,
+                 default_deadline: float | None = None) -> None:
         self.engine = engine
         self.max_batch = max_batch
+        self.audit = audit
+        self.decisions = decisions or DecisionLookup(None)
+        self.default_deadline = default_deadline
 
     def _guard(self, context: grpc.ServicerContext, method: str, call: Callable[[], T]) -> T:
         try:
@@ -50,14 +62,17 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
         except InvalidInput as exc:
             log.info("invalid_request", method=method, violations=len(exc.violations))
             abort_invalid(context, exc)
+        except StatusError as exc:
+            context.abort(exc.code, exc.message)
+            raise
         except Exception:
             log.exception("internal_error", method=method)
             context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
             raise
 
-    def _decide(self, profile: Profile) -> Assessment:
+    def _decide(self, profile: Profile, policy: CompiledPolicy | None = None) -> Assessment:
         started = time.perf_counter()
-        policy = self.engine.policy
+        policy = policy or self.engine.policy
         assessment = policy.evaluate(profile)
         elapsed = time.perf_counter() - started
         metrics.record_decision(assessment, elapsed)
@@ -73,10 +88,27 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
         )
         return assessment
 
+    def _answer(self, context: Any, projects: Sequence[pb.ProjectProfile],
+                profiles: Sequence[Profile]) -> list[pb.Assessment]:
+        """Decide each profile on one policy (the one active when the call started), stopping
+        when the call's deadline passes or its client goes away; record what is answered."""
+        budget = CallBudget(context, self.default_deadline)
+        policy = self.engine.policy
+        answers = []
+        for profile in profiles:
+            budget.check()
+            answers.append(convert.assessment_to_proto(self._decide(profile, policy)))
+        if self.audit is not None:
+            decided_at = time.time()
+            for project, answer in zip(projects, answers, strict=True):
+                self.audit.record(DecisionEntry(decided_at, project, answer))
+        return answers
+
     def Evaluate(self, request: pb.EvaluateRequest, context: Any) -> pb.EvaluateResponse:
         def run() -> pb.EvaluateResponse:
             profile = convert.profile_from_proto(request.project)
-            return pb.EvaluateResponse(assessment=convert.assessment_to_proto(self._decide(profile)))
+            [answer] = self._answer(context, [request.project], [profile])
+            return pb.EvaluateResponse(assessment=answer)
         return self._guard(context, "Evaluate", run)
 
     def EvaluateBatch(self, request: pb.EvaluateBatchRequest,
@@ -84,7 +116,7 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
         def run() -> pb.EvaluateBatchResponse:
             profiles = convert.profiles_from_proto(request.projects, self.max_batch)
             return pb.EvaluateBatchResponse(
-                assessments=[convert.assessment_to_proto(self._decide(p)) for p in profiles])
+                assessments=self._answer(context, request.projects, profiles))
         return self._guard(context, "EvaluateBatch", run)
 
     def CheckRegression(self, request: pb.CheckRegressionRequest,
@@ -97,3 +129,10 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
     def ListRules(self, request: pb.ListRulesRequest, context: Any) -> pb.ListRulesResponse:
         return self._guard(context, "ListRules",
                            lambda: convert.rules_to_proto(self.engine.ruleset))
+
+    def GetDecision(self, request: pb.GetDecisionRequest, context: Any) -> pb.GetDecisionResponse:
+        return self._guard(context, "GetDecision", lambda: self.decisions.get(request))
+
+    def ListDecisions(self, request: pb.ListDecisionsRequest,
+                      context: Any) -> pb.ListDecisionsResponse:
+        return self._guard(context, "ListDecisions", lambda: self.decisions.list(request))

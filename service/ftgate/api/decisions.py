@@ -1,0 +1,85 @@
+"""GetDecision and ListDecisions: requests checked, the decision store queried, rows → messages."""
+
+from __future__ import annotations
+
+import uuid
+
+import grpc
+
+from ftgate.api.status import StatusError
+from ftgate.audit import BadPageToken, DecisionQuery, DecisionStore, StoredDecision
+from ftgate.errors import InvalidInput, Violation
+from ftgate.v1 import advisor_pb2 as pb
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+def parse_decision_id(text: str, field: str = "decision_id") -> str:
+    """The canonical (lower-case, hyphenated) form of a decision id; InvalidInput otherwise."""
+    try:
+        if len(text) != 36:
+            raise ValueError
+        canonical = str(uuid.UUID(text))
+    except ValueError:
+        raise InvalidInput([Violation(field, "not a decision id (a UUID such as "
+                                             "'0f8fad5b-d9cb-469f-a165-70867728950e')")]) from None
+    return canonical
+
+
+def record_to_proto(row: StoredDecision) -> pb.DecisionRecord:
+    record = pb.DecisionRecord(decision_id=row.decision_id, ruleset_version=row.ruleset_version)
+    record.decided_at.FromMicroseconds(row.decided_at_us)
+    record.project.ParseFromString(row.project)
+    record.assessment.ParseFromString(row.assessment)
+    return record
+
+
+def query_from_proto(request: pb.ListDecisionsRequest) -> tuple[DecisionQuery, int]:
+    """The filters and the page size of a ListDecisions request; InvalidInput when bad."""
+    violations = []
+    since = request.since.ToMicroseconds() if request.HasField("since") else None
+    until = request.until.ToMicroseconds() if request.HasField("until") else None
+    if since is not None and until is not None and since > until:
+        violations.append(Violation("until", "must not be before since"))
+    verdict = None
+    if request.verdict:
+        if request.verdict in pb.Verdict.values():
+            verdict = pb.Verdict.Name(request.verdict)
+        else:
+            violations.append(Violation("verdict", f"unknown Verdict value {request.verdict}"))
+    if request.page_size < 0:
+        violations.append(Violation("page_size", "must not be negative"))
+    if violations:
+        raise InvalidInput(violations)
+    size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+    return DecisionQuery(since, until, verdict), size
+
+
+class DecisionLookup:
+    """Answers GetDecision and ListDecisions from a store (None: the audit log is off)."""
+
+    def __init__(self, store: DecisionStore | None) -> None:
+        self.store = store
+
+    def _store(self) -> DecisionStore:
+        if self.store is None:
+            raise StatusError(grpc.StatusCode.FAILED_PRECONDITION,
+                              "the audit log is off: start the server with --audit-db PATH")
+        return self.store
+
+    def get(self, request: pb.GetDecisionRequest) -> pb.GetDecisionResponse:
+        decision_id = parse_decision_id(request.decision_id)
+        row = self._store().get(decision_id)
+        if row is None:
+            raise StatusError(grpc.StatusCode.NOT_FOUND, f"no decision {decision_id}")
+        return pb.GetDecisionResponse(decision=record_to_proto(row))
+
+    def list(self, request: pb.ListDecisionsRequest) -> pb.ListDecisionsResponse:
+        query, size = query_from_proto(request)
+        try:
+            rows, token = self._store().list(query, size, request.page_token)
+        except BadPageToken as exc:
+            raise InvalidInput([Violation("page_token", str(exc))]) from None
+        return pb.ListDecisionsResponse(decisions=[record_to_proto(r) for r in rows],
+                                        next_page_token=token)

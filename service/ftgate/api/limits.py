@@ -1,0 +1,57 @@
+"""How long a call may run: the client's deadline, capped by the server's default deadline.
+
+The servicer asks `CallBudget.check()` before each unit of work (each profile of a batch), so a
+call whose client went away or whose time is up stops working instead of finishing for nobody.
+(The other limits, request size and concurrent calls, are enforced by the gRPC core: see
+`api.server`.)
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import grpc
+
+from ftgate.api.status import StatusError
+from ftgate.obs.operations import CALLS_STOPPED
+
+# grpc reports "no deadline" as a deadline centuries away.
+_NO_DEADLINE_BEYOND = 10 * 365 * 86400.0
+
+
+class CallStopped(StatusError):
+    """The call must end now: DEADLINE_EXCEEDED, or CANCELLED by the client."""
+
+
+class CallBudget:
+    """The deadline of one call; `default_deadline` (seconds, None = none) caps the client's."""
+
+    __slots__ = ("context", "expires")
+
+    def __init__(self, context: Any, default_deadline: float | None) -> None:
+        self.context = context
+        limits = [default_deadline] if default_deadline else []
+        remaining = _time_remaining(context)
+        if remaining is not None:
+            limits.append(remaining)
+        self.expires = time.monotonic() + min(limits) if limits else None
+
+    def check(self) -> None:
+        """Raise CallStopped when the client cancelled or the deadline has passed."""
+        if self.expires is not None and time.monotonic() >= self.expires:
+            CALLS_STOPPED.labels("deadline").inc()
+            raise CallStopped(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+        if not self.context.is_active():
+            CALLS_STOPPED.labels("cancelled").inc()
+            raise CallStopped(grpc.StatusCode.CANCELLED, "cancelled by the client")
+
+
+def _time_remaining(context: Any) -> float | None:
+    try:
+        remaining = context.time_remaining()
+    except (AttributeError, TypeError):  # a context without deadline support (in-process tests)
+        return None
+    if remaining is None or remaining > _NO_DEADLINE_BEYOND:
+        return None
+    return float(remaining)

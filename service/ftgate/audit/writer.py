@@ -1,0 +1,165 @@
+"""The audit writer: decisions go into a bounded queue on the call's path and reach SQLite from one
+background thread, in batches.
+
+Policy when the queue is full: the decision is answered anyway and *not* recorded; it is counted
+(`ftgate_audit_dropped_total`) and logged (at most once every 10 s). A policy service that stops
+answering because its log is slow would turn a logging problem into an outage.
+
+The writer commits as soon as it has decisions (a batch is whatever queued up during the last
+write), so a decision is on disk a few milliseconds after it was answered. `close()` writes
+every queued decision before it returns: SIGTERM loses nothing that was answered.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+
+import structlog
+from google.protobuf import json_format
+
+from ftgate.audit.store import DecisionStore, StoredDecision
+from ftgate.obs import operations
+from ftgate.v1 import advisor_pb2 as pb
+
+log = structlog.get_logger("ftgate")
+_STOP = object()
+_PURGE_EVERY_SECONDS = 3600.0
+_DROP_LOG_EVERY_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionEntry:
+    """What the call hands to the writer: cheap to make, converted off the request path."""
+
+    decided_at: float  # time.time()
+    project: pb.ProjectProfile
+    assessment: pb.Assessment
+
+
+def to_row(entry: DecisionEntry) -> StoredDecision:
+    a = entry.assessment
+    findings = [{"rule_id": f.rule_id, "failure_mode": pb.FailureMode.Name(f.failure_mode),
+                 "severity": pb.Severity.Name(f.severity)} for f in a.findings]
+    return StoredDecision(
+        decision_id=a.decision_id,
+        decided_at_us=int(entry.decided_at * 1_000_000),
+        ruleset_version=a.ruleset_version,
+        project_name=a.project_name,
+        verdict=pb.Verdict.Name(a.verdict),
+        outcome=pb.Outcome.Name(a.outcome) if a.outcome else None,
+        findings=json.dumps(findings, separators=(",", ":")),
+        profile_json=json_format.MessageToJson(entry.project, indent=None,
+                                               preserving_proto_field_name=True),
+        project=entry.project.SerializeToString(),
+        assessment=a.SerializeToString(),
+    )
+
+
+class AuditLog:
+    """Bounded queue + one writer thread over a DecisionStore."""
+
+    def __init__(self, store: DecisionStore, queue_size: int = 10_000,
+                 retention_days: float = 0.0, batch_size: int = 500) -> None:
+        self.store = store
+        self.retention_days = retention_days
+        self.batch_size = batch_size
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, queue_size))
+        self._thread = threading.Thread(target=self._run, name="ftgate-audit", daemon=True)
+        self._dropped_since_log = 0
+        self._last_drop_log = 0.0
+        self._next_purge = 0.0
+        operations.AUDIT_QUEUE_DEPTH.set_function(self._queue.qsize)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def record(self, entry: DecisionEntry) -> bool:
+        """Queue a decision; False (counted, logged) when the queue is full and it is dropped."""
+        try:
+            self._queue.put_nowait(entry)
+            return True
+        except queue.Full:
+            self._dropped(entry)
+            return False
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Write every queued decision, then stop the writer."""
+        if not self._thread.is_alive():
+            return
+        self._queue.put(_STOP)  # blocks while full: the writer is draining it
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            log.error("audit_flush_timeout", queued=self._queue.qsize())
+        self.store.close()
+
+    def _dropped(self, entry: DecisionEntry) -> None:
+        operations.AUDIT_DROPPED.inc()
+        self._dropped_since_log += 1
+        now = time.monotonic()
+        if now - self._last_drop_log >= _DROP_LOG_EVERY_SECONDS:
+            log.warning("audit_queue_full", dropped=self._dropped_since_log,
+                        decision_id=entry.assessment.decision_id,
+                        queue_size=self._queue.maxsize)
+            self._last_drop_log, self._dropped_since_log = now, 0
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            self._purge_when_due()
+            batch: list[DecisionEntry] = []
+            try:
+                item = self._queue.get(timeout=60)
+            except queue.Empty:
+                continue
+            while True:
+                if item is _STOP:
+                    stopping = True
+                elif isinstance(item, DecisionEntry):
+                    batch.append(item)
+                if stopping or len(batch) >= self.batch_size:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            if batch:
+                self._write(batch)
+        log.info("audit_flushed")
+
+    def _write(self, batch: list[DecisionEntry]) -> None:
+        started = time.perf_counter()
+        try:
+            rows = [to_row(e) for e in batch]
+        except Exception:  # never lose the writer to one odd message
+            log.exception("audit_convert_failed", decisions=len(batch))
+            operations.AUDIT_WRITE_ERRORS.inc()
+            return
+        for attempt in (1, 2):
+            try:
+                self.store.insert(rows)
+                break
+            except sqlite3.Error as exc:
+                if attempt == 2:
+                    log.error("audit_write_failed", decisions=len(rows), error=str(exc))
+                    operations.AUDIT_WRITE_ERRORS.inc()
+                    return
+                time.sleep(0.1)
+        operations.AUDIT_WRITTEN.inc(len(rows))
+        operations.AUDIT_BATCH_SECONDS.observe(time.perf_counter() - started)
+
+    def _purge_when_due(self) -> None:
+        if self.retention_days <= 0 or time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + _PURGE_EVERY_SECONDS
+        try:
+            removed = self.store.purge(self.retention_days)
+        except sqlite3.Error as exc:
+            log.error("audit_purge_failed", error=str(exc))
+            return
+        if removed:
+            log.info("audit_purged", decisions=removed, retention_days=self.retention_days)

@@ -1,0 +1,25 @@
+"""Prometheus series of the service's operation: audit log, access control, limits.
+
+(The series of the policy itself, decisions, findings and the ruleset, are in `metrics`.)
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+AUDIT_WRITTEN = Counter("ftgate_audit_written", "Decisions written to the audit log.")
+AUDIT_DROPPED = Counter(
+    "ftgate_audit_dropped",
+    "Decisions answered but not written to the audit log because its queue was full.")
+AUDIT_WRITE_ERRORS = Counter(
+    "ftgate_audit_write_errors", "Audit log batches that failed to write (their decisions lost).")
+AUDIT_QUEUE_DEPTH = Gauge("ftgate_audit_queue_depth", "Decisions waiting for the audit writer.")
+AUDIT_BATCH_SECONDS = Histogram(
+    "ftgate_audit_batch_seconds", "Time to write one batch of decisions to the audit log.",
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+)
+AUTH_REFUSED = Counter(
+    "ftgate_auth_refused", "Calls refused UNAUTHENTICATED, by reason (missing|wrong).", ["reason"])
+CALLS_STOPPED = Counter(
+    "ftgate_calls_stopped",
+    "Calls stopped before their end, by reason (deadline|cancelled).", ["reason"])

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FTGATE := $(VENV)/bin/ftgate
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-service test-clients test-deploy lint typecheck proto proto-check bench soak rules-table clean help
+.PHONY: run test test-service test-clients test-deploy lint typecheck proto bench soak docs clean help
 
 help:
 	@echo "make run        set up .venv and run the service (127.0.0.1:50051, metrics 127.0.0.1:9464)"
@@ -13,7 +13,7 @@ help:
 	@echo "make lint       ruff + buf lint;  make typecheck  mypy strict"
 	@echo "make proto      regenerate service/ftgate/v1 from proto/"
 	@echo "make bench      benchmarks (never part of make test)"
-	@echo "make rules-table  regenerate the rules table in docs/rules.md from rules/"
+	@echo "make docs       regenerate README's rules table and examples/*.out.txt from rules/"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ test-service: $(STAMP)
 
 # Client SDKs (clients/python, clients/typescript) against a live server.
 test-clients: $(STAMP)
-	@echo "test-clients: nothing yet"
+	FTGATE_BIN=$(abspath $(FTGATE)) PYTHON=$(PYTHON) clients/python/scripts/test.sh
 	cd clients/typescript && npm ci --no-audit --no-fund && npm test
 	$(VENV)/bin/buf breaking proto --against clients/baseline/ftgate-v1.binpb
 
@@ -51,8 +51,8 @@ typecheck: $(STAMP)
 proto: $(STAMP)
 	PYTHON=$(PY) scripts/gen_proto.sh
 
-rules-table: $(STAMP)
-	$(PY) scripts/rules_table.py > docs/rules.md
+docs: $(STAMP)
+	$(PY) scripts/docgen.py
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -5,6 +5,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$here/service}
 py=${PYTHON:-python}
+# The protoc plugins (mypy-protobuf) live beside the interpreter.
+export PATH="$(dirname "$(command -v "$py")"):$PATH"
 mkdir -p "$out/ftgate/v1"
 "$py" -m grpc_tools.protoc -I"$here/proto" \
   --python_out="$out" --grpc_python_out="$out" --mypy_out="$out" --mypy_grpc_out="$out" \

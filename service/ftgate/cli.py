@@ -1,4 +1,4 @@
-"""The `ftgate` command: serve, check, rules list|lint|test, health."""
+"""The `ftgate` command: serve, check, rules list|lint|test, decisions show|list, health."""
 
 from __future__ import annotations
 
@@ -50,6 +50,10 @@ def _parser() -> argparse.ArgumentParser:
         x.add_argument("--rules", type=Path, default=None, help="rule directory")
         if name == "test":
             x.add_argument("--tests", type=Path, default=None, help="test table directory")
+
+    from ftgate.decisions import add_parser as add_decisions_parser
+
+    add_decisions_parser(sub)
 
     h = sub.add_parser("health", help="exit 0 when a server reports SERVING")
     h.add_argument("--address", default="127.0.0.1:50051")
@@ -272,9 +276,16 @@ def _health(args: argparse.Namespace) -> int:
     return 0 if reply.status == health_pb2.HealthCheckResponse.SERVING else 1
 
 
+def _decisions(args: argparse.Namespace) -> int:
+    from ftgate.decisions import run
+
+    return run(args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    handlers = {"serve": _serve, "check": _check, "rules": _rules, "health": _health}
+    handlers = {"serve": _serve, "check": _check, "rules": _rules, "health": _health,
+                "decisions": _decisions}
     try:
         return handlers[args.command](args)
     except KeyboardInterrupt:

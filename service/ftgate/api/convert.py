@@ -239,7 +239,7 @@ def rules_to_proto(rs: RuleSet) -> pb.ListRulesResponse:
             failure_mode=_enum(pb.FailureMode, r.failure_mode),
             severity=_enum(pb.Severity, r.severity),
             title=r.title,
-            condition=to_text(r.when),
+            condition=to_text(r.when, rs.thresholds),
             citation=r.citation,
             source_file=r.source_file,
             step=r.step if r.step <= 6 else 0,

@@ -99,23 +99,27 @@ def facts_of(cond: dict[str, Any]) -> list[str]:
     return found
 
 
-def _operand_text(value: Any) -> str:
+def _operand_text(value: Any, thresholds: dict[str, Any] | None) -> str:
+    if isinstance(value, dict) and "threshold" in value:
+        name = value["threshold"]
+        return f"{name} ({thresholds[name]})" if thresholds and name in thresholds else str(name)
     if isinstance(value, dict):
-        return str(value.get("fact", value.get("threshold")))
+        return str(value["fact"])
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
-def to_text(cond: dict[str, Any]) -> str:
-    """The condition as one readable line, e.g. `quality_examples < tree_minimum_examples`."""
+def to_text(cond: dict[str, Any], thresholds: dict[str, Any] | None = None) -> str:
+    """The condition as one readable line, e.g. `quality_examples < tree_minimum_examples`;
+    with `thresholds`, threshold operands show their value: `minimum_requests_per_day (10000)`."""
     for key, joiner in (("all", " and "), ("any", " or ")):
         if key in cond:
-            parts = [to_text(c) for c in cond[key]]
+            parts = [to_text(c, thresholds) for c in cond[key]]
             return joiner.join(f"({p})" if (" and " in p or " or " in p) else p for p in parts)
     (op, value), = ((k, v) for k, v in cond.items() if k != "fact")
     if op == "in":
         return f"{cond['fact']} in [{', '.join(map(str, value))}]"
     if op == "contains":
         return f"{cond['fact']} contains {value}"
-    return f"{cond['fact']} {COMPARISONS[op]} {_operand_text(value)}"
+    return f"{cond['fact']} {COMPARISONS[op]} {_operand_text(value, thresholds)}"

@@ -1,0 +1,47 @@
+"""ftgate_client: the Python SDK of ftgate, the fine-tuning policy service.
+
+    from ftgate_client import Client
+    with Client("127.0.0.1:50051") as ftgate:
+        assessment = ftgate.evaluate({"taskType": "TASK_TYPE_CLASSIFICATION", "qualityExamples": 300})
+        print(v1.Verdict.Name(assessment.verdict))
+
+Messages and enums live in ftgate_client.v1; errors in ftgate_client.errors (also here).
+"""
+
+from ftgate_client import v1
+from ftgate_client._version import __version__
+from ftgate_client.aio import AsyncClient
+from ftgate_client.client import Client
+from ftgate_client.errors import (
+    Cancelled,
+    DeadlineExceeded,
+    FieldViolation,
+    FtgateError,
+    InternalError,
+    InvalidArgument,
+    InvalidProfile,
+    PermissionDenied,
+    ResourceExhausted,
+    Unauthenticated,
+    Unavailable,
+    Unimplemented,
+)
+
+__all__ = [
+    "AsyncClient",
+    "Cancelled",
+    "Client",
+    "DeadlineExceeded",
+    "FieldViolation",
+    "FtgateError",
+    "InternalError",
+    "InvalidArgument",
+    "InvalidProfile",
+    "PermissionDenied",
+    "ResourceExhausted",
+    "Unauthenticated",
+    "Unavailable",
+    "Unimplemented",
+    "__version__",
+    "v1",
+]

@@ -1,0 +1,1 @@
+"""Generated from proto/ by clients/python/scripts/gen.sh. Do not edit."""

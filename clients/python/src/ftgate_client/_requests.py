@@ -1,0 +1,77 @@
+"""Build request messages from what callers hand in: messages, or dicts in the proto3 JSON shape."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Union
+
+from google.protobuf import json_format
+
+from ftgate_client._gen.ftgate.v1 import advisor_pb2 as pb
+from ftgate_client.errors import FieldViolation, InvalidArgument, InvalidProfile
+
+# A profile: a ProjectProfile message, or a dict such as {"taskType": "TASK_TYPE_CLASSIFICATION"}
+# (lowerCamelCase or original field names, enum names or numbers, as proto3 JSON allows).
+ProfileLike = Union[pb.ProjectProfile, Mapping[str, Any]]
+# Task scores: {"general_qa": 0.9, ...}, or TaskScore messages / {"task": ..., "score": ...} dicts.
+ScoresLike = Union[Mapping[str, float], Iterable[Union[pb.TaskScore, Mapping[str, Any]]]]
+
+# json_format ends its messages with "... at ProjectProfile.economics.requestsPerDay." when it can.
+_PATH_AT_END = re.compile(r" at (?:[A-Za-z_][\w]*)((?:\.\w+|\[\d+\])*)\.?$")
+# ... or at least starts with the top-level field: "Failed to parse qualityExamples field: ...".
+_FIELD_AT_START = re.compile(r"^Failed to parse (\w+) field")
+_CAMEL_HUMP = re.compile(r"(?<=[a-z0-9])([A-Z])")
+
+
+def _json_path(message: str, prefix: str) -> str:
+    """The proto field path (original names) that a json_format error names, under ``prefix``."""
+    match = _PATH_AT_END.search(message)
+    if match and match.group(1):
+        path = match.group(1)
+    elif start := _FIELD_AT_START.match(message):
+        path = "." + start.group(1)
+    else:
+        return prefix
+    return prefix + _CAMEL_HUMP.sub(lambda m: "_" + m.group(1).lower(), path)
+
+
+def profile(value: ProfileLike, field: str = "project") -> pb.ProjectProfile:
+    """A ProjectProfile from a message or a proto3-JSON dict; InvalidProfile names a bad field."""
+    if isinstance(value, pb.ProjectProfile):
+        return value
+    if not isinstance(value, Mapping):
+        raise InvalidProfile(
+            f"a profile is a ProjectProfile or a dict, not {type(value).__name__}",
+            [FieldViolation(field, "not a ProjectProfile")],
+            code=None,
+        )
+    try:
+        return json_format.ParseDict(dict(value), pb.ProjectProfile())
+    except json_format.ParseError as error:
+        text = str(error)
+        raise InvalidProfile(text, [FieldViolation(_json_path(text, field), text)], code=None) from None
+
+
+def task_scores(value: ScoresLike, field: str) -> list[pb.TaskScore]:
+    """TaskScore messages from a {task: score} mapping or from TaskScore messages or dicts."""
+    if isinstance(value, Mapping):
+        items: Iterable[Any] = [{"task": task, "score": score} for task, score in value.items()]
+    else:
+        items = value
+    scores: list[pb.TaskScore] = []
+    for index, item in enumerate(items):
+        where = f"{field}[{index}]"
+        if isinstance(item, pb.TaskScore):
+            scores.append(item)
+            continue
+        try:
+            if not isinstance(item, Mapping):
+                raise TypeError(f"a task score is a TaskScore or a dict, not {type(item).__name__}")
+            scores.append(json_format.ParseDict(dict(item), pb.TaskScore()))
+        except (json_format.ParseError, TypeError) as error:
+            text = str(error)
+            raise InvalidArgument(
+                text, [FieldViolation(_json_path(text, where), text)], code=None
+            ) from None
+    return scores

@@ -1,0 +1,117 @@
+"""Client: the blocking ftgate client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from types import TracebackType
+from typing import TypeVar
+
+import grpc
+from grpc_health.v1 import health_pb2
+
+from ftgate_client import _channel, _requests
+from ftgate_client._gen.ftgate.v1 import advisor_pb2 as pb
+from ftgate_client._gen.ftgate.v1 import advisor_pb2_grpc
+from ftgate_client.errors import from_rpc_error
+
+_Response = TypeVar("_Response")
+
+
+class Client:
+    """A connection to an ftgate server; use it as a context manager (or call close()).
+
+    ``timeout`` is the deadline of each call in seconds (retries included); ``tls`` is False,
+    True (system roots) or grpc.ChannelCredentials; ``token`` is sent as a bearer token.
+    """
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        timeout: float = _channel.DEFAULT_TIMEOUT,
+        tls: _channel.TlsLike = False,
+        token: str | None = None,
+    ) -> None:
+        self.address = address
+        self.timeout = _channel.check_timeout(timeout)
+        self._metadata = _channel.call_metadata(token)
+        creds = _channel.credentials(tls)
+        options = _channel.channel_options()
+        self._channel = (
+            grpc.secure_channel(address, creds, options=options)
+            if creds is not None
+            else grpc.insecure_channel(address, options=options)
+        )
+        self._stub = advisor_pb2_grpc.FineTuningAdvisorServiceStub(self._channel)
+        self._health_check = self._channel.unary_unary(
+            "/grpc.health.v1.Health/Check",
+            request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+            response_deserializer=health_pb2.HealthCheckResponse.FromString,
+        )
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the channel; calls in flight are cancelled."""
+        self._channel.close()
+
+    def _call(self, method: str, rpc: Callable[..., _Response], request: object,
+              timeout: float | None) -> _Response:
+        try:
+            return rpc(
+                request,
+                timeout=self.timeout if timeout is None else _channel.check_timeout(timeout),
+                metadata=self._metadata,
+            )
+        except grpc.RpcError as error:
+            raise from_rpc_error(error, method) from None
+
+    def evaluate(self, profile: _requests.ProfileLike, *, timeout: float | None = None) -> pb.Assessment:
+        """Evaluate one project profile (a ProjectProfile or a proto3-JSON dict)."""
+        request = pb.EvaluateRequest(project=_requests.profile(profile))
+        return self._call("Evaluate", self._stub.Evaluate, request, timeout).assessment
+
+    def evaluate_batch(
+        self, profiles: Iterable[_requests.ProfileLike], *, timeout: float | None = None
+    ) -> list[pb.Assessment]:
+        """Evaluate several profiles in one call; the assessments come in the same order."""
+        projects = [_requests.profile(p, f"projects[{i}]") for i, p in enumerate(profiles)]
+        request = pb.EvaluateBatchRequest(projects=projects)
+        return list(self._call("EvaluateBatch", self._stub.EvaluateBatch, request, timeout).assessments)
+
+    def check_regression(
+        self,
+        baseline: _requests.ScoresLike,
+        candidate: _requests.ScoresLike,
+        tolerance: float | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> pb.CheckRegressionResponse:
+        """Compare candidate task scores with the baseline ({task: score} or TaskScore lists)."""
+        request = pb.CheckRegressionRequest(
+            baseline=_requests.task_scores(baseline, "baseline"),
+            candidate=_requests.task_scores(candidate, "candidate"),
+            tolerance=tolerance,
+        )
+        return self._call("CheckRegression", self._stub.CheckRegression, request, timeout)
+
+    def list_rules(self, *, timeout: float | None = None) -> pb.ListRulesResponse:
+        """The rules, thresholds and ruleset version loaded in the server."""
+        return self._call("ListRules", self._stub.ListRules, pb.ListRulesRequest(), timeout)
+
+    def health(self, service: str = "", *, timeout: float | None = None) -> health_pb2.HealthCheckResponse:
+        """The grpc.health.v1 status of the server ("") or of one service."""
+        request = health_pb2.HealthCheckRequest(service=service)
+        return self._call("Health.Check", self._health_check, request, timeout)
+
+
+__all__ = ["Client"]

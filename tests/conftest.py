@@ -11,10 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from serverproc import ServerProcess, start_server  # noqa: E402
-
-from ftgate.engine import Engine  # noqa: E402
-from ftgate.v1 import advisor_pb2_grpc as pb_grpc  # noqa: E402
+from ftgate.engine import Engine
+from ftgate.v1 import advisor_pb2_grpc as pb_grpc
+from serverproc import ServerProcess, start_server
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,9 @@ import sys
 import textwrap
 
 import grpc
+from ftgate.v1 import advisor_pb2 as pb
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
-
-from ftgate.v1 import advisor_pb2 as pb
 
 
 def test_health_serving(server) -> None:

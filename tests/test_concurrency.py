@@ -6,7 +6,6 @@ import itertools
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
-
 from ftgate.api import convert
 from ftgate.engine import Engine
 from ftgate.v1 import advisor_pb2 as pb

@@ -6,9 +6,8 @@ import urllib.request
 
 import grpc
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
-
 from ftgate.v1 import advisor_pb2 as pb
+from prometheus_client.parser import text_string_to_metric_families
 
 METHOD = {"grpc_service": "ftgate.v1.FineTuningAdvisorService", "grpc_method": "Evaluate",
           "grpc_type": "UNARY"}

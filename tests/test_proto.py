@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from serverproc import REPO
-
 from ftgate.v1 import advisor_pb2 as pb
+from serverproc import REPO
 
 
 def test_generated_code_is_fresh(tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import grpc
 import pytest
-
 from ftgate.engine import Engine
 from ftgate.errors import InvalidInput
 from ftgate.v1 import advisor_pb2 as pb

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
 from ftgate.ruleset.loader import OUTCOMES

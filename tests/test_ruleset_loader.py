@@ -6,7 +6,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
 from ftgate.errors import RuleFileError
@@ -74,7 +73,7 @@ def test_broken_file_is_refused_naming_file_rule_field(tmp_path, what, file, old
 def test_invalid_yaml(tmp_path) -> None:
     rules = _copy_rules(tmp_path)
     (rules / "tree.yaml").write_text("kind: tree\nsteps: [unclosed\n")
-    with pytest.raises(RuleFileError, match="tree.yaml: is not valid YAML"):
+    with pytest.raises(RuleFileError, match=r"tree\.yaml: is not valid YAML"):
         load_ruleset(rules)
 
 
@@ -82,7 +81,7 @@ def test_half_written_file(tmp_path) -> None:
     rules = _copy_rules(tmp_path)
     text = (rules / "failure_modes.yaml").read_text()
     (rules / "failure_modes.yaml").write_text(text[: len(text) // 2])
-    with pytest.raises(RuleFileError, match="failure_modes.yaml"):
+    with pytest.raises(RuleFileError, match=r"failure_modes\.yaml"):
         load_ruleset(rules)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ftgate.engine import Engine
 
 SPEC_THRESHOLDS = [

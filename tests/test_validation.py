@@ -7,7 +7,6 @@ import math
 import grpc
 import pytest
 from conftest_helpers import violated_fields
-
 from ftgate.v1 import advisor_pb2 as pb
 
 NAN, INF = math.nan, math.inf
@@ -115,7 +114,7 @@ def test_batch_answers_in_order(stub) -> None:
 
 
 def test_server_survives_bad_input(stub) -> None:
-    for what, fields, _ in BAD_PROFILES:
+    for _what, fields, _ in BAD_PROFILES:
         with pytest.raises(grpc.RpcError):
             stub.Evaluate(pb.EvaluateRequest(project=_profile(**fields)), timeout=10)
     assert stub.ListRules(pb.ListRulesRequest(), timeout=10).rules

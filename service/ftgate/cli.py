@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -131,9 +130,8 @@ def _read_profile(source: str) -> dict[str, Any]:
     data = yaml.safe_load(text)
     if not isinstance(data, dict):
         raise ValueError("the profile must be a mapping (YAML or JSON object)")
-    if isinstance(data.get("project"), dict):
-        data = data["project"]
-    return data
+    project = data.get("project")
+    return dict(project) if isinstance(project, dict) else dict(data)
 
 
 def _bad_input(fields: list[tuple[str, str]]) -> int:
@@ -209,7 +207,7 @@ def _check_remote(args: argparse.Namespace, message: Any) -> Any:
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
                 fields = []
-                status = rpc_status.from_call(exc)  # type: ignore[arg-type]
+                status = rpc_status.from_call(exc)
                 for detail in status.details if status else []:
                     bad = error_details_pb2.BadRequest()
                     if detail.Unpack(bad):

@@ -154,8 +154,9 @@ def profiles_from_proto(msgs: Sequence[pb.ProjectProfile], max_batch: int) -> li
     return profiles
 
 
-def _enum(enum: Any, name: str | None) -> int:
-    return int(enum.Value(_prefix(enum) + name)) if name else 0
+def _enum(enum: Any, name: str | None) -> Any:
+    """The enum number of a short name (0 for None), typed as the generated ValueType."""
+    return enum.Value(_prefix(enum) + name) if name else 0
 
 
 def assessment_to_proto(a: dom.Assessment) -> pb.Assessment:

@@ -39,7 +39,7 @@ def _inputs(p: Profile) -> Fact:
         "prompt_is_repeated": pr.prompt_is_repeated,
         "needs_external_actions": p.needs_external_actions,
     }
-    fact = {k: v for k, v in raw.items() if v is not None}
+    fact: Fact = {k: v for k, v in raw.items() if v is not None}
     fact["symptoms"] = list(p.symptoms)
     return fact
 

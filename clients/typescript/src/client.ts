@@ -154,6 +154,25 @@ function channelCredentials(options: ClientOptions): ChannelCredentials {
   return grpcCredentials.createSsl(buf(t.rootCerts), buf(t.privateKey), buf(t.certChain));
 }
 
+/** True when a profile is in the proto3 JSON shape: a snake_case key, or a string where the typed form has none. */
+function isJsonShaped(value: unknown, top = true): boolean {
+  if (typeof value === "string") return true;
+  if (Array.isArray(value)) return value.some((v) => isJsonShaped(v, false));
+  if (typeof value !== "object" || value === null) return false;
+  return Object.entries(value).some(
+    ([k, v]) => k.includes("_") || (top && k === "name" ? false : isJsonShaped(v, false)),
+  );
+}
+
+/**
+ * A ProjectProfile from a typed partial profile, or from the proto3 JSON shape (enum names, snake_case or
+ * lowerCamelCase keys, int64 as strings, "NaN"/"Infinity"), as read from a JSON or YAML file.
+ */
+export function toProjectProfile(input: ProjectInput | Readonly<Record<string, unknown>>): ProjectProfile {
+  if (isJsonShaped(input)) return ProjectProfile.fromJSON(input);
+  return ProjectProfile.fromPartial(input as ProjectProfile);
+}
+
 function toTaskScores(input: TaskScoresInput): TaskScore[] {
   if (Array.isArray(input)) return (input as ReadonlyArray<DeepPartial<TaskScore>>).map((s) => TaskScore.fromPartial(s));
   return Object.entries(input as Record<string, number>).map(([task, score]) => ({ task, score }));
@@ -225,7 +244,7 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
   return {
     address,
     async evaluate(project, call) {
-      const request = EvaluateRequest.fromPartial({ project: ProjectProfile.fromPartial(project as ProjectProfile) });
+      const request: EvaluateRequest = { project: toProjectProfile(project) };
       const res = await unary<EvaluateResponse>(
         (md, o, cb) => advisor.evaluate(request, md, o, cb),
         call,
@@ -234,7 +253,7 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
     },
     async evaluateBatch(projects, call) {
       const request: EvaluateBatchRequest = {
-        projects: projects.map((p) => ProjectProfile.fromPartial(p as ProjectProfile)),
+        projects: projects.map((p) => toProjectProfile(p)),
       };
       const res = await unary<EvaluateBatchResponse>(
         (md, o, cb) => advisor.evaluateBatch(request, md, o, cb),

@@ -2,6 +2,7 @@
 export {
   createClient,
   serviceConfig,
+  toProjectProfile,
   SERVICE_NAME,
   type CallOptions,
   type ClientOptions,

@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import {
   CancelledError,
   createClient,
+  toProjectProfile,
   FailedPreconditionError,
   UnimplementedError,
   Domain,
@@ -69,6 +70,22 @@ describe("createClient against ftgate serve", () => {
     assert.ok(a.findings.every((f) => f.severity !== Severity.SEVERITY_BLOCKER), "no blocker on the fine-tune leaf");
     const other = await client.evaluate(GOOD);
     assert.notEqual(other.decisionId, a.decisionId, "decision ids are unique");
+  });
+
+  test("evaluate() also takes a profile in the proto3 JSON shape", async () => {
+    const json = {
+      name: "support-ticket-router",
+      task_type: "TASK_TYPE_CLASSIFICATION",
+      goal: "GOAL_KNOWLEDGE",
+      qualityExamples: "5000",
+      promptEngineering: { promptVariationsTested: 8, fewShotTried: true, moreCapableModelTried: true },
+      baseModelScore: 0.72,
+      targetScore: 0.9,
+    };
+    const a = await client.evaluate(toProjectProfile(json));
+    assert.equal(a.outcome, Outcome.OUTCOME_USE_RAG);
+    const b = await client.evaluate(json as unknown as ProjectInput);
+    assert.equal(b.outcome, Outcome.OUTCOME_USE_RAG);
   });
 
   test("evaluate() of an empty profile asks for information", async () => {

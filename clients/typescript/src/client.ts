@@ -241,7 +241,7 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
     });
   }
 
-  return {
+  const client: FtgateClient = {
     address,
     async evaluate(project, call) {
       const request: EvaluateRequest = { project: toProjectProfile(project) };
@@ -286,7 +286,7 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
     async *allDecisions(filter = {}, call) {
       let pageToken = "";
       do {
-        const page = await this.listDecisions({ ...filter, pageToken }, call);
+        const page = await client.listDecisions({ ...filter, pageToken }, call);
         yield* page.decisions;
         pageToken = page.nextPageToken;
       } while (pageToken !== "");
@@ -305,4 +305,5 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
       advisor.close();
     },
   };
+  return client;
 }

@@ -28,9 +28,16 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def health_status(address: str, timeout: float = 1.0) -> int | None:
+def health_status(
+    address: str, timeout: float = 1.0, root_cert: bytes | None = None
+) -> int | None:
     """The overall health status of the server at ``address``, None when it does not answer."""
-    with grpc.insecure_channel(address) as channel:
+    channel = (
+        grpc.secure_channel(address, grpc.ssl_channel_credentials(root_cert))
+        if root_cert
+        else grpc.insecure_channel(address)
+    )
+    with channel:
         try:
             reply = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(service=""), timeout=timeout
@@ -43,8 +50,13 @@ def health_status(address: str, timeout: float = 1.0) -> int | None:
 class FtgateServer:
     """One `ftgate serve` process; start() waits until it reports SERVING."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, args: tuple[str, ...] = (), root_cert: bytes | None = None
+    ) -> None:
+        """``args`` go to `ftgate serve`; ``root_cert`` is the CA to trust when it serves TLS."""
         self.port = port or free_port()
+        self.args = args
+        self.root_cert = root_cert
         self.metrics_port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -57,7 +69,7 @@ class FtgateServer:
             raise RuntimeError(f"{binary} is missing: run `make venv` (or set FTGATE_BIN)")
         self.process = subprocess.Popen(
             [str(binary), "serve", "--listen", self.address,
-             "--metrics-listen", f"127.0.0.1:{self.metrics_port}"],
+             "--metrics-listen", f"127.0.0.1:{self.metrics_port}", *self.args],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
 
@@ -67,7 +79,8 @@ class FtgateServer:
             assert self.process is not None
             if self.process.poll() is not None:
                 raise RuntimeError(f"ftgate serve exited with {self.process.returncode}:\n{self.log()}")
-            if health_status(self.address, timeout=0.5) == health_pb2.HealthCheckResponse.SERVING:
+            status = health_status(self.address, timeout=0.5, root_cert=self.root_cert)
+            if status == health_pb2.HealthCheckResponse.SERVING:
                 return
             time.sleep(0.1)
         raise RuntimeError(f"ftgate serve not SERVING after {timeout}s:\n{self.log()}")

@@ -1,9 +1,9 @@
 """ftgate_client: the Python SDK of ftgate, the fine-tuning policy service.
 
-    from ftgate_client import Client
+    from ftgate_client import Client, v1
     with Client("127.0.0.1:50051") as ftgate:
         assessment = ftgate.evaluate({"taskType": "TASK_TYPE_CLASSIFICATION", "qualityExamples": 300})
-        print(v1.Verdict.Name(assessment.verdict))
+        print(assessment.decision_id, v1.Verdict.Name(assessment.verdict))
 
 Messages and enums live in ftgate_client.v1; errors in ftgate_client.errors (also here).
 """
@@ -15,11 +15,13 @@ from ftgate_client.client import Client
 from ftgate_client.errors import (
     Cancelled,
     DeadlineExceeded,
+    FailedPrecondition,
     FieldViolation,
     FtgateError,
     InternalError,
     InvalidArgument,
     InvalidProfile,
+    NotFound,
     PermissionDenied,
     ResourceExhausted,
     Unauthenticated,
@@ -32,11 +34,13 @@ __all__ = [
     "Cancelled",
     "Client",
     "DeadlineExceeded",
+    "FailedPrecondition",
     "FieldViolation",
     "FtgateError",
     "InternalError",
     "InvalidArgument",
     "InvalidProfile",
+    "NotFound",
     "PermissionDenied",
     "ResourceExhausted",
     "Unauthenticated",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Union
 
-from google.protobuf import json_format
+from google.protobuf import json_format, timestamp_pb2
 
 from ftgate_client._gen.ftgate.v1 import advisor_pb2 as pb
 from ftgate_client.errors import FieldViolation, InvalidArgument, InvalidProfile
@@ -75,3 +76,30 @@ def task_scores(value: ScoresLike, field: str) -> list[pb.TaskScore]:
                 text, [FieldViolation(_json_path(text, where), text)], code=None
             ) from None
     return scores
+
+
+def list_decisions(
+    since: datetime.datetime | None,
+    until: datetime.datetime | None,
+    verdict: pb.Verdict.ValueType | str | None,
+    page_size: int,
+    page_token: str,
+) -> pb.ListDecisionsRequest:
+    """A ListDecisionsRequest; naive datetimes are taken as UTC, verdicts by value or name."""
+    request = pb.ListDecisionsRequest(page_size=page_size, page_token=page_token)
+    for field, when in (("since", since), ("until", until)):
+        if when is not None:
+            stamp = timestamp_pb2.Timestamp()
+            stamp.FromDatetime(when)
+            getattr(request, field).CopyFrom(stamp)
+    if isinstance(verdict, str):
+        try:
+            request.verdict = pb.Verdict.Value(verdict)
+        except ValueError:
+            raise InvalidArgument(
+                f"unknown verdict {verdict!r}", [FieldViolation("verdict", "unknown verdict")],
+                code=None,
+            ) from None
+    elif verdict is not None:
+        request.verdict = verdict
+    return request

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import TypeVar
@@ -107,6 +108,25 @@ class AsyncClient:
     async def list_rules(self, *, timeout: float | None = None) -> pb.ListRulesResponse:
         """The rules, thresholds and ruleset version loaded in the server."""
         return await self._call("ListRules", self._stub.ListRules, pb.ListRulesRequest(), timeout)
+
+    async def get_decision(self, decision_id: str, *, timeout: float | None = None) -> pb.DecisionRecord:
+        """One decision from the server's audit log (NotFound, or FailedPrecondition without one)."""
+        request = pb.GetDecisionRequest(decision_id=decision_id)
+        return (await self._call("GetDecision", self._stub.GetDecision, request, timeout)).decision
+
+    async def list_decisions(
+        self,
+        *,
+        since: datetime.datetime | None = None,
+        until: datetime.datetime | None = None,
+        verdict: pb.Verdict.ValueType | str | None = None,
+        page_size: int = 0,
+        page_token: str = "",
+        timeout: float | None = None,
+    ) -> pb.ListDecisionsResponse:
+        """One page of the audit log, newest first; pass next_page_token back for the next."""
+        request = _requests.list_decisions(since, until, verdict, page_size, page_token)
+        return await self._call("ListDecisions", self._stub.ListDecisions, request, timeout)
 
     async def health(
         self, service: str = "", *, timeout: float | None = None

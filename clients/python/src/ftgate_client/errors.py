@@ -13,11 +13,13 @@ from grpc_status import rpc_status
 __all__ = [
     "Cancelled",
     "DeadlineExceeded",
+    "FailedPrecondition",
     "FieldViolation",
     "FtgateError",
     "InternalError",
     "InvalidArgument",
     "InvalidProfile",
+    "NotFound",
     "PermissionDenied",
     "ResourceExhausted",
     "Unauthenticated",
@@ -79,6 +81,14 @@ class InvalidProfile(InvalidArgument):
     """A project profile is bad (Evaluate, EvaluateBatch, or a dict that is not a ProjectProfile)."""
 
 
+class NotFound(FtgateError):
+    """No such thing (NOT_FOUND), e.g. no decision with this id in the audit log."""
+
+
+class FailedPrecondition(FtgateError):
+    """The server cannot do this in its state (FAILED_PRECONDITION), e.g. it keeps no audit log."""
+
+
 class Unavailable(FtgateError):
     """The server could not be reached, even after the retries (UNAVAILABLE)."""
 
@@ -119,6 +129,8 @@ _BY_CODE: dict[grpc.StatusCode, type[FtgateError]] = {
     grpc.StatusCode.RESOURCE_EXHAUSTED: ResourceExhausted,
     grpc.StatusCode.CANCELLED: Cancelled,
     grpc.StatusCode.UNIMPLEMENTED: Unimplemented,
+    grpc.StatusCode.NOT_FOUND: NotFound,
+    grpc.StatusCode.FAILED_PRECONDITION: FailedPrecondition,
 }
 
 # Methods whose INVALID_ARGUMENT is about project profiles.

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { createClient } from "../src/index.js";
+import { createClient, type ClientOptions } from "../src/index.js";
 
 /** The repository root (this file runs from clients/typescript/dist/test/). */
 export const REPO_ROOT = resolve(__dirname, "..", "..", "..", "..");
@@ -35,8 +35,13 @@ export interface LiveServer {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitServing(address: string, child: ChildProcess | undefined, out: () => string): Promise<void> {
-  const client = createClient(address, { timeoutMs: 1000, retry: false });
+async function waitServing(
+  address: string,
+  child: ChildProcess | undefined,
+  out: () => string,
+  clientOptions: ClientOptions = {},
+): Promise<void> {
+  const client = createClient(address, { ...clientOptions, timeoutMs: 1000, retry: false });
   const until = Date.now() + START_TIMEOUT_MS;
   let last = "";
   try {
@@ -59,8 +64,15 @@ async function waitServing(address: string, child: ChildProcess | undefined, out
   }
 }
 
+export interface StartOptions {
+  /** Extra `ftgate serve` flags (not honoured with FTGATE_ADDRESS). */
+  args?: string[];
+  /** Client options for the health wait (tls, ...). */
+  client?: ClientOptions;
+}
+
 /** Starts `ftgate serve` on free ports and waits (bounded) for health SERVING. */
-export async function startServer(): Promise<LiveServer> {
+export async function startServer(start: StartOptions = {}): Promise<LiveServer> {
   const external = process.env.FTGATE_ADDRESS;
   if (external) {
     await waitServing(external, undefined, () => "");
@@ -73,7 +85,8 @@ export async function startServer(): Promise<LiveServer> {
   const port = await freePort();
   const metricsPort = await freePort();
   const address = `127.0.0.1:${port}`;
-  const child = spawn(bin, ["serve", "--listen", address, "--metrics-listen", `127.0.0.1:${metricsPort}`], {
+  const args = ["serve", "--listen", address, "--metrics-listen", `127.0.0.1:${metricsPort}`, ...(start.args ?? [])];
+  const child = spawn(bin, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, PYTHONUNBUFFERED: "1" },
   });
@@ -103,7 +116,7 @@ export async function startServer(): Promise<LiveServer> {
     }
   };
   try {
-    await waitServing(address, child, () => log);
+    await waitServing(address, child, () => log, start.client);
   } catch (e) {
     await stop();
     throw e;

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from _server import CLIENT_DIR, REPO
+from _server import CLIENT_DIR, ftgate_bin
 
 GEN = CLIENT_DIR / "src" / "ftgate_client" / "_gen"
 
@@ -29,7 +29,7 @@ def test_generated_code_is_fresh(tmp_path: pathlib.Path) -> None:
     assert not stale, f"stale generated code {stale}: run clients/python/scripts/gen.sh"
 
 
-SERVER_PYTHON = REPO / ".venv" / "bin" / "python"
+SERVER_PYTHON = ftgate_bin().parent / "python"  # the server's venv
 BOTH_ORDERS = [
     "import ftgate.v1.advisor_pb2 as s; import ftgate_client; from ftgate_client import v1 as c",
     "import ftgate_client; from ftgate_client import v1 as c; import ftgate.v1.advisor_pb2 as s",
@@ -47,7 +47,7 @@ CHECK = (
 def test_one_process_with_the_server_package(imports: str) -> None:
     # The server's venv has the server (ftgate.v1) installed; add this package's source to it.
     if not SERVER_PYTHON.exists():
-        pytest.fail(f"{SERVER_PYTHON} missing: run `make venv` at the repo root")
+        pytest.fail(f"{SERVER_PYTHON} missing: run `make venv` at the repo root (or set FTGATE_BIN)")
     env = {**os.environ, "PYTHONPATH": str(CLIENT_DIR / "src")}
     done = subprocess.run(
         [str(SERVER_PYTHON), "-c", imports + CHECK],

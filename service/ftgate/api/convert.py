@@ -6,6 +6,7 @@ request field, e.g. `project.economics.requests_per_day`, `projects[2].target_sc
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -42,10 +43,11 @@ class _Checker:
         path = path or field
         if number == 0:
             return None
-        if number not in enum.values():
+        short = _short_names(enum).get(number)
+        if short is None:
             self.bad(path, f"unknown {enum.DESCRIPTOR.name} value {number}")
             return None
-        return str(enum.Name(number)).removeprefix(_prefix(enum))
+        return short
 
     def count(self, msg: Message, field: str, path: str, limit: int) -> int | None:
         if not msg.HasField(field):
@@ -72,10 +74,22 @@ class _Checker:
         return bool(getattr(msg, field)) if msg.HasField(field) else None
 
 
+@functools.cache
 def _prefix(enum: Any) -> str:
     name: str = enum.DESCRIPTOR.name
     snake = "".join(f"_{c}" if c.isupper() and i else c for i, c in enumerate(name)).upper()
     return snake + "_"
+
+
+# Enum names ↔ numbers, computed once per enum: they are on every call's path.
+@functools.cache
+def _short_names(enum: Any) -> dict[int, str]:
+    return {number: str(name).removeprefix(_prefix(enum)) for name, number in enum.items()}
+
+
+@functools.cache
+def _numbers(enum: Any) -> dict[str, int]:
+    return {short: number for number, short in _short_names(enum).items()}
 
 
 def profile_from_proto(msg: pb.ProjectProfile, prefix: str = "project.") -> Profile:
@@ -156,7 +170,10 @@ def profiles_from_proto(msgs: Sequence[pb.ProjectProfile], max_batch: int) -> li
 
 def _enum(enum: Any, name: str | None) -> Any:
     """The enum number of a short name (0 for None), typed as the generated ValueType."""
-    return enum.Value(_prefix(enum) + name) if name else 0
+    if not name:
+        return 0
+    number = _numbers(enum).get(name)
+    return number if number is not None else enum.Value(_prefix(enum) + name)
 
 
 def assessment_to_proto(a: dom.Assessment) -> pb.Assessment:

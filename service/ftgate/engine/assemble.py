@@ -1,9 +1,12 @@
-"""Fired rules + fact → Assessment: findings, the tree walk, alternatives, ROI and plan."""
+"""Fired rules + fact → Assessment: findings, the tree walk, alternatives, ROI and plan.
+
+An `Assembler` is built once per ruleset (rule look-ups, finding order, the plan) so that each
+evaluation only renders the texts of what fired.
+"""
 
 from __future__ import annotations
 
-import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from ftgate.domain.assessment import (
@@ -31,31 +34,19 @@ class _Unknown:
         return "unknown"
 
 
-class _Values(Mapping[str, Any]):
-    """The fact, then the thresholds, as one mapping for templates."""
-
-    def __init__(self, fact: Fact, thresholds: dict[str, Any]) -> None:
-        self.fact, self.thresholds = fact, thresholds
-
-    def __getitem__(self, key: str) -> Any:
-        if key in self.fact:
-            return self.fact[key]
-        if key in self.thresholds:
-            return self.thresholds[key]
-        return _Unknown()
-
-    def __iter__(self) -> Any:
-        return iter(self.fact)
-
-    def __len__(self) -> int:
-        return len(self.fact)
+_UNKNOWN = _Unknown()
 
 
-_formatter = string.Formatter()
+class _Values(dict[str, Any]):
+    """The thresholds overlaid with the fact, as one mapping for templates; absent → unknown."""
+
+    def __missing__(self, key: str) -> Any:
+        return _UNKNOWN
 
 
 def render(template: str, values: _Values) -> str:
-    return _formatter.vformat(template, (), values)
+    # Templates are validated on load (named fields only), so format_map, in C, is enough.
+    return template.format_map(values)
 
 
 def plain(value: Any) -> str:
@@ -70,10 +61,8 @@ def plain(value: Any) -> str:
 
 
 def _finding(rule: Rule, values: _Values) -> Finding:
-    evidence = tuple(
-        Evidence(name, plain(values[name])) for name in rule.evidence
-        if name in values.fact or name in values.thresholds
-    )
+    evidence = tuple(Evidence(name, plain(values[name])) for name in rule.evidence
+                     if name in values)
     return Finding(
         rule_id=rule.id,
         failure_mode=rule.failure_mode or "",
@@ -95,46 +84,6 @@ def _missing(step: TreeStep, fact: Fact) -> list[str]:
     return missing
 
 
-def _walk(rs: RuleSet, fired: set[str], values: _Values,
-          ) -> tuple[list[DecisionStep], str | None, list[str]]:
-    path: list[DecisionStep] = []
-    for i, step in enumerate(rs.steps):
-        blocking = [rs.rule(r) for r in step.blocked_by if r in fired]
-        if blocking:
-            reason = " ".join(render(r.message, values) for r in blocking)
-            path.append(DecisionStep(step.step, step.question, step.answer_when_blocked, reason))
-            return path, step.outcome, []
-        missing = _missing(step, values.fact)
-        if missing:
-            for later in rs.steps[i + 1:]:
-                missing += [m for m in _missing(later, values.fact) if m not in missing]
-            return path, None, missing
-        path.append(DecisionStep(step.step, step.question, not step.answer_when_blocked,
-                                 render(step.pass_reason, values)))
-    return path, rs.final_outcome, []
-
-
-def _alternatives(rs: RuleSet, fired: set[str], findings: list[Finding], outcome: str | None,
-                  values: _Values) -> list[Alternative]:
-    position = {f.rule_id: i for i, f in enumerate(findings)}
-    ranked = []
-    for index, spec in enumerate(rs.alternatives):
-        held = [t for t in spec.triggers if (t.finding or t.rule_id) in fired]
-        if not held:
-            continue
-        ids = tuple(t.finding or t.rule_id or "" for t in held)
-        details = spec.details + dict(spec.details_by_domain).get(values.fact.get("domain", ""), ())
-        alternative = Alternative(
-            kind=spec.kind,
-            rationale=" ".join(render(t.rationale, values) for t in held),
-            details=details,
-            rule_ids=ids,
-        )
-        first = min((position[i] for i in ids if i in position), default=len(position))
-        ranked.append(((outcome not in spec.leaf_outcomes, first, index), alternative))
-    return [a for _, a in sorted(ranked, key=lambda pair: pair[0])]
-
-
 def _plan(rs: RuleSet) -> Plan:
     p = rs.plan
     return Plan(
@@ -154,35 +103,103 @@ def _plan(rs: RuleSet) -> Plan:
     )
 
 
+class Assembler:
+    """Builds the deterministic Assessment of one evaluation under one ruleset."""
+
+    def __init__(self, rs: RuleSet) -> None:
+        self.rs = rs
+        self._order = {r.id: i for i, r in enumerate(rs.rules)}
+        self._rules = {r.id: r for r in rs.rules}
+        # Findings come out by tree step, then severity, then file order: a fixed order.
+        self._fm_rules = tuple(sorted(
+            (r for r in rs.rules if r.failure_mode),
+            key=lambda r: (r.step, SEVERITY_RANK[r.severity or "INFO"], self._order[r.id]),
+        ))
+        self._steps = tuple((step, tuple(self._rules[r] for r in step.blocked_by
+                                         if r in self._rules))
+                            for step in rs.steps)
+        self._alternatives = tuple(
+            (index, spec, tuple((t.finding or t.rule_id or "", t) for t in spec.triggers),
+             dict(spec.details_by_domain))
+            for index, spec in enumerate(rs.alternatives)
+        )
+        self._plan = _plan(rs)  # immutable: one instance serves every FINE_TUNE verdict
+
+    def assemble(self, fact: Fact, fired_ids: Iterable[str], decision_id: str,
+                 project_name: str) -> Assessment:
+        rs = self.rs
+        fired = set(fired_ids)
+        values = _Values(rs.thresholds)
+        values.update(fact)
+        findings = [_finding(r, values) for r in self._fm_rules if r.id in fired]
+        messages = {f.rule_id: f.message for f in findings}
+        path, outcome, missing = self._walk(fired, values, fact, messages)
+        if outcome is None:
+            verdict = VERDICT_NEEDS_INFORMATION
+        elif outcome == rs.final_outcome:
+            verdict = VERDICT_FINE_TUNE
+        else:
+            verdict = VERDICT_DO_NOT_FINE_TUNE
+        order = self._order
+        return Assessment(
+            decision_id=decision_id,
+            project_name=project_name,
+            verdict=verdict,
+            outcome=outcome,
+            decision_path=tuple(path),
+            findings=tuple(findings),
+            alternatives=self._ranked_alternatives(fired, findings, outcome, values, fact),
+            roi=roi_of(fact, rs.thresholds),
+            plan=self._plan if verdict == VERDICT_FINE_TUNE else None,
+            missing_fields=tuple(missing),
+            ruleset_version=rs.version,
+            fired_rules=tuple(sorted(fired, key=lambda r: order.get(r, len(order)))),
+        )
+
+    def _walk(self, fired: set[str], values: _Values, fact: Fact, messages: dict[str, str],
+              ) -> tuple[list[DecisionStep], str | None, list[str]]:
+        path: list[DecisionStep] = []
+        steps = self.rs.steps
+        for i, (step, blocked_by) in enumerate(self._steps):
+            blocking = [r for r in blocked_by if r.id in fired]
+            if blocking:
+                reason = " ".join(messages.get(r.id) or render(r.message, values)
+                                  for r in blocking)
+                path.append(DecisionStep(step.step, step.question, step.answer_when_blocked,
+                                         reason))
+                return path, step.outcome, []
+            missing = _missing(step, fact)
+            if missing:
+                for later in steps[i + 1:]:
+                    missing += [m for m in _missing(later, fact) if m not in missing]
+                return path, None, missing
+            path.append(DecisionStep(step.step, step.question, not step.answer_when_blocked,
+                                     render(step.pass_reason, values)))
+        return path, self.rs.final_outcome, []
+
+    def _ranked_alternatives(self, fired: set[str], findings: list[Finding], outcome: str | None,
+                             values: _Values, fact: Fact) -> tuple[Alternative, ...]:
+        position = {f.rule_id: i for i, f in enumerate(findings)}
+        domain = fact.get("domain", "")
+        ranked = []
+        for index, spec, triggers, by_domain in self._alternatives:
+            held = [(key, t) for key, t in triggers if key in fired]
+            if not held:
+                continue
+            ids = tuple(key for key, _ in held)
+            alternative = Alternative(
+                kind=spec.kind,
+                rationale=" ".join(render(t.rationale, values) for _, t in held),
+                details=spec.details + by_domain.get(domain, ()),
+                rule_ids=ids,
+            )
+            first = min((position[i] for i in ids if i in position), default=len(position))
+            ranked.append(((outcome not in spec.leaf_outcomes, first, index), alternative))
+        ranked.sort(key=lambda pair: pair[0])
+        return tuple(a for _, a in ranked)
+
+
 def assemble(rs: RuleSet, fact: Fact, fired_ids: Iterable[str], decision_id: str,
              project_name: str) -> Assessment:
-    """Build the deterministic Assessment of one evaluation."""
-    fired = set(fired_ids)
-    values = _Values(fact, rs.thresholds)
-    order = {r.id: i for i, r in enumerate(rs.rules)}
-    fm_rules = sorted(
-        (r for r in rs.rules if r.id in fired and r.failure_mode),
-        key=lambda r: (r.step, SEVERITY_RANK[r.severity or "INFO"], order[r.id]),
-    )
-    findings = [_finding(r, values) for r in fm_rules]
-    path, outcome, missing = _walk(rs, fired, values)
-    if outcome is None:
-        verdict = VERDICT_NEEDS_INFORMATION
-    elif outcome == rs.final_outcome:
-        verdict = VERDICT_FINE_TUNE
-    else:
-        verdict = VERDICT_DO_NOT_FINE_TUNE
-    return Assessment(
-        decision_id=decision_id,
-        project_name=project_name,
-        verdict=verdict,
-        outcome=outcome,
-        decision_path=tuple(path),
-        findings=tuple(findings),
-        alternatives=tuple(_alternatives(rs, fired, findings, outcome, values)),
-        roi=roi_of(fact, rs.thresholds),
-        plan=_plan(rs) if verdict == VERDICT_FINE_TUNE else None,
-        missing_fields=tuple(missing),
-        ruleset_version=rs.version,
-        fired_rules=tuple(sorted(fired, key=lambda r: order.get(r, len(order)))),
-    )
+    """Build the deterministic Assessment of one evaluation (builds a one-off Assembler)."""
+    return Assembler(rs).assemble(fact, fired_ids, decision_id, project_name)

@@ -1,31 +1,66 @@
 """The one module that talks to durable-rules. Its quirks stay here:
 
-- every profile is asserted as a *fact* in a session of its own (each matching rule fires once),
-  and the session is deleted right after (RSS stays flat);
+- every profile is asserted as a *fact* (each matching rule fires once) in a session that holds
+  nothing else, and the fact is retracted right after: the session is empty again (RSS stays
+  flat). Deleting the session instead costs 150-700 µs: the core allocates and clears ~8 KB of
+  index per Rete node for every new session, and frees it on delete (docs/performance.md);
 - a fact that matches no rule raises MessageNotHandledException and deleting that session then
   crashes the process: an always-matching sentinel rule makes that impossible;
 - `$ex` on `sid` never returns, so the sentinel tests a field of our own;
 - a comparison with another field (`$m`) matches when that field is absent: guard it with `$ex`;
-- the host is not thread-safe: one lock serialises every call into it;
-- a ruleset name registers once per host: each RuleHost gets a fresh host and a unique name.
+- the core is not thread-safe: one lock serialises every call into it;
+- the core's cost grows with the number of distinct session ids it has ever seen (+60 % after
+  24,000 sessions): every evaluation uses the same session, and a new id is taken only after a
+  failure, so that whatever a failed evaluation left behind never meets the next fact.
+
+Speed (docs/performance.md): durable's Python `Host` json-dumps the fact, runs each matching
+rule's action through Promise/Closure objects, json-dumps the session state and json-loads the
+whole fact back once per fired rule, and keeps two timer threads polling the ruleset. We only need
+the names of the rules that matched, so this module drives the C core (`durable_rules_engine`)
+directly: one JSON string in (only the facts the conditions read), then one short C call per
+matched rule whose name is sliced from the head of the returned message, never parsed.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
+import re
+import sys
 import threading
-from collections.abc import Callable, Sequence
+import weakref
+from collections.abc import Collection, Sequence
+from decimal import Decimal
 from typing import Any
 
-from durable.engine import Host
+import durable_rules_engine as _core
 
 from ftgate.ruleset.conditions import COMPARISONS
 from ftgate.ruleset.model import Condition
 
 _SENTINEL_FIELD = "ftgate_fact"
-_SENTINEL_RULE = "ftgate.sentinel"
+_SENTINEL_RULE = "s"  # durable rule names are short ("s", "r0", "r1"...): they head every message
 _DURABLE_OPS = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 _names = itertools.count(1)
+_encode = json.JSONEncoder(separators=(",", ":")).encode
+# The core's JSON parser rejects exponents (error 204 on 2e-05 or 1e+16) and Infinity: such
+# numbers are rewritten in positional notation, which it reads exactly.
+_EXPONENT = re.compile(r"(?<=[:,\[])-?(?:[0-9.]+[eE][-+]?[0-9]+|Infinity)")
+_FLOAT_MAX = format(Decimal(sys.float_info.max), "f")
+
+
+def _positional(match: re.Match[str]) -> str:
+    number = match.group(0)
+    if number.endswith("Infinity"):
+        return number.replace("Infinity", _FLOAT_MAX)
+    return format(Decimal(number), "f")
+
+
+def _dumps(fact: dict[str, Any]) -> str:
+    text = _encode(fact)
+    if "e-" in text or "e+" in text or "Infinity" in text:  # keys and enum names never hold these
+        text = _EXPONENT.sub(_positional, text)
+    return text
 
 
 class EngineFailure(RuntimeError):
@@ -63,43 +98,60 @@ def compile_condition(cond: Condition, thresholds: dict[str, Any]) -> dict[str, 
 
 
 class RuleHost:
-    """A compiled set of rules; `fire(fact)` returns the ids of the rules that matched."""
+    """A compiled set of rules; `fire(fact)` returns the ids of the rules that matched.
 
-    def __init__(self, rules: Sequence[tuple[str, dict[str, Any]]]) -> None:
-        self._name = f"ftgate_{next(_names)}"
-        self._fired: list[str] = []
+    `fields` are the facts the conditions read: only those are sent to the core.
+    """
+
+    def __init__(self, rules: Sequence[tuple[str, dict[str, Any]]],
+                 fields: Collection[str]) -> None:
+        self._ids = {f"r{i}": rule_id for i, (rule_id, _) in enumerate(rules)}
+        self._fields = tuple(sorted(fields))
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
+        self._sid = str(next(self._sids))
         definition: dict[str, Any] = {
-            rule_id: {"all": [{"m": cond}], "run": self._recorder(rule_id)}
-            for rule_id, cond in rules
+            f"r{i}": {"all": [{"m": cond}]} for i, (_, cond) in enumerate(rules)
         }
-        definition[_SENTINEL_RULE] = {
-            "all": [{"m": {"$ex": {_SENTINEL_FIELD: 1}}}],
-            "run": self._recorder(_SENTINEL_RULE),
-        }
-        self._host = Host({self._name: definition})
-
-    def _recorder(self, rule_id: str) -> Callable[[Any], None]:
-        fired = self._fired
-
-        def run(_closure: Any) -> None:
-            fired.append(rule_id)
-
-        return run
+        definition[_SENTINEL_RULE] = {"all": [{"m": {"$ex": {_SENTINEL_FIELD: 1}}}]}
+        self._handle = _core.create_ruleset(f"ftgate_{next(_names)}", json.dumps(definition))
+        # A replaced policy frees its Rete network once the last call using it has returned.
+        weakref.finalize(self, _core.delete_ruleset, self._handle)
 
     def fire(self, fact: dict[str, Any]) -> list[str]:
-        """Assert `fact` in a fresh session, delete the session, return the rules that fired."""
+        """Assert `fact` in the (empty) session, retract it, return the rules that fired."""
+        slim = {name: fact[name] for name in self._fields if name in fact}
+        ids, handle = self._ids, self._handle
+        fired: list[str] = []
+        sentinel = False
         with self._lock:
-            sid = str(next(self._sids))
-            self._fired.clear()
+            slim["sid"] = self._sid
+            slim[_SENTINEL_FIELD] = 1
+            payload = _dumps(slim)
             try:
-                self._host.assert_fact(self._name, {**fact, "sid": sid, _SENTINEL_FIELD: 1})
-            except Exception as exc:  # durable raises bare Exceptions with error codes
-                # The session is left alone: deleting an unhandled session crashes the process.
+                code, state = _core.assert_fact(handle, payload)
+                if code != 0:
+                    # The session is abandoned, never deleted: deleting an unhandled session
+                    # crashes the process.
+                    raise EngineFailure(f"durable-rules returned code {code} for the fact")
+                started = _core.start_action_for_state(handle, state)
+                message = started[1] if started else None
+                while message:
+                    # message = '{"<rule name>":{"m":{...the fact...}}}'
+                    name = message[2:message.index('"', 2)]
+                    if name == _SENTINEL_RULE:
+                        sentinel = True
+                    else:
+                        fired.append(ids[name])
+                    message = _core.complete_and_start_action(handle, state)
+                if not sentinel:
+                    raise EngineFailure("the sentinel rule did not fire")
+                code, _ = _core.retract_fact(handle, payload)
+                if code != 0:
+                    raise EngineFailure(f"durable-rules returned code {code} for the retraction")
+            except Exception as exc:  # the core raises bare Exceptions with error codes
+                self._sid = str(next(self._sids))
+                if isinstance(exc, EngineFailure):
+                    raise
                 raise EngineFailure(f"durable-rules failed: {exc}") from exc
-            self._host.delete_state(self._name, sid)
-            fired = [r for r in self._fired if r != _SENTINEL_RULE]
-            if len(fired) == len(self._fired):
-                raise EngineFailure("the sentinel rule did not fire")
-            return fired
+        return fired

@@ -10,10 +10,11 @@ from pathlib import Path
 from ftgate.domain.assessment import Assessment
 from ftgate.domain.profile import Profile
 from ftgate.domain.regression import RegressionReport, check_regression
-from ftgate.engine.assemble import assemble
+from ftgate.engine.assemble import Assembler
 from ftgate.engine.durable_host import RuleHost, compile_condition
 from ftgate.engine.facts import build_fact
 from ftgate.ruleset import RuleSet, load_ruleset
+from ftgate.ruleset.conditions import facts_of
 
 
 @dataclass(frozen=True)
@@ -22,12 +23,13 @@ class CompiledPolicy:
 
     ruleset: RuleSet
     host: RuleHost
+    assembler: Assembler
 
     def evaluate(self, profile: Profile, decision_id: str | None = None) -> Assessment:
         fact = build_fact(profile, self.ruleset.thresholds)
         fired = self.host.fire(fact)
-        return assemble(self.ruleset, fact, fired, decision_id or new_decision_id(),
-                        profile.name)
+        return self.assembler.assemble(fact, fired, decision_id or new_decision_id(),
+                                       profile.name)
 
 
 def new_decision_id() -> str:
@@ -37,7 +39,8 @@ def new_decision_id() -> str:
 def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
     """Compile every rule's condition into one durable-rules ruleset."""
     rules = [(r.id, compile_condition(r.when, ruleset.thresholds)) for r in ruleset.rules]
-    return CompiledPolicy(ruleset, RuleHost(rules))
+    fields = {name for r in ruleset.rules for name in facts_of(r.when)}
+    return CompiledPolicy(ruleset, RuleHost(rules, fields), Assembler(ruleset))
 
 
 def default_rules_dir() -> Path:

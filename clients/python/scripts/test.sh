@@ -11,7 +11,9 @@ venv=$here/.venv
 stamp=$venv/.installed
 if [ ! -f "$stamp" ] || [ "$here/pyproject.toml" -nt "$stamp" ]; then
   "$py" -m venv "$venv"
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$here[dev]"
+  # (This machine's pip config names local indexes that may be absent: drop those warnings.)
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$here[dev]" \
+    2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
   touch "$stamp"
 fi
 cd "$here"

@@ -72,9 +72,9 @@ class InvalidArgument(FtgateError):
 
     def __str__(self) -> str:
         text = super().__str__()
-        if self.violations:
-            text += "; " + "; ".join(f"{v.field}: {v.description}" for v in self.violations)
-        return text
+        # Servers usually put the violations in the message already; add those it left out.
+        extra = [f"{v.field}: {v.description}" for v in self.violations if v.field not in self.message]
+        return "; ".join([text, *extra])
 
 
 class InvalidProfile(InvalidArgument):

@@ -15,6 +15,16 @@ from serverproc import ServerProcess
 T = TypeVar("T")
 
 
+def single_process() -> tuple[str, ...]:
+    """Flags for one server process (`--workers 1` where `serve` has it), for the tests of one
+    process's own behaviour: its limits, its reload, its death by kill -9."""
+    import inspect
+
+    import ftgate.cli
+
+    return ("--workers", "1") if '"--workers"' in inspect.getsource(ftgate.cli) else ()
+
+
 def fine_tune_profile(name: str = "ops", requests_per_day: float = 20_000) -> pb.ProjectProfile:
     """A profile that walks the whole tree to OUTCOME_FINE_TUNE with the shipped rules."""
     return pb.ProjectProfile(

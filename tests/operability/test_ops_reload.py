@@ -12,7 +12,7 @@ import pytest
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from opstools import fine_tune_profile, metric, scrape, small_profile, wait_until
+from opstools import fine_tune_profile, metric, scrape, single_process, small_profile, wait_until
 from serverproc import ServerProcess, start_server
 
 MINIMUM = "minimum_requests_per_day: 10000"
@@ -21,7 +21,7 @@ MINIMUM = "minimum_requests_per_day: 10000"
 @pytest.fixture(scope="module")
 def server(module_rules: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     proc = start_server(tmp_path_factory.mktemp("reload"), "--rules", str(module_rules),
-                        "--reload-interval", "0.1", "--max-concurrent", "0")
+                        "--reload-interval", "0.1", "--max-concurrent", "0", *single_process())
     yield proc
     assert proc.stop() == 0
 

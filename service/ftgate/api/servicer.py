@@ -21,7 +21,7 @@ from ftgate.domain.assessment import Assessment
 from ftgate.domain.profile import Profile
 from ftgate.engine import Engine
 from ftgate.engine.engine import CompiledPolicy
-from ftgate.errors import InvalidInput
+from ftgate.errors import InvalidInput, Violation
 from ftgate.obs import metrics
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
@@ -30,16 +30,44 @@ log = structlog.get_logger("ftgate")
 T = TypeVar("T")
 
 
+# Error details travel in HTTP/2 trailers, which clients cap (8 KiB by default): the status
+# message is percent-encoded (3 bytes per non-ASCII byte) and the details base64-encoded.
+MAX_STATUS_MESSAGE_BYTES = 1024
+MAX_DETAIL_BYTES = 2800
+
+
+def clip_header_text(text: str, limit: int = MAX_STATUS_MESSAGE_BYTES) -> str:
+    """The longest prefix of `text` whose percent-encoded form fits in `limit` bytes."""
+    size = 0
+    for i, char in enumerate(text):
+        size += 1 if " " <= char <= "~" and char != "%" else 3 * len(char.encode("utf-8",
+                                                                            "replace"))
+        if size > limit:
+            return text[:i]
+    return text
+
+
+def bad_request(violations: list[Violation]) -> error_details_pb2.BadRequest:
+    """A BadRequest naming each bad field, as many as fit in the trailers; then a count."""
+    detail = error_details_pb2.BadRequest()
+    for i, v in enumerate(violations):
+        item = error_details_pb2.BadRequest.FieldViolation(field=v.field[:200],
+                                                           description=v.description[:300])
+        if detail.ByteSize() + item.ByteSize() > MAX_DETAIL_BYTES:
+            detail.field_violations.add(field="request",
+                                        description=f"and {len(violations) - i} more")
+            break
+        detail.field_violations.append(item)
+    return detail
+
+
 def abort_invalid(context: grpc.ServicerContext, exc: InvalidInput) -> NoReturn:
     """INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad field."""
-    detail = error_details_pb2.BadRequest(field_violations=[
-        error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
-        for v in exc.violations
-    ])
     packed = any_pb2.Any()
-    packed.Pack(detail)
+    packed.Pack(bad_request(exc.violations))
     status = status_pb2.Status(code=code_pb2.INVALID_ARGUMENT,
-                               message=f"invalid request: {exc}"[:1024], details=[packed])
+                               message=clip_header_text(f"invalid request: {exc}"),
+                               details=[packed])
     context.abort_with_status(rpc_status.to_status(status))
     raise AssertionError("abort_with_status returns only by raising")  # pragma: no cover
 

@@ -73,7 +73,6 @@ class AuditLog:
         self._dropped_since_log = 0
         self._last_drop_log = 0.0
         self._next_purge = 0.0
-        operations.AUDIT_QUEUE_DEPTH.set_function(self._queue.qsize)
 
     def start(self) -> None:
         self._thread.start()
@@ -129,6 +128,7 @@ class AuditLog:
                     break
             if batch:
                 self._write(batch)
+            operations.AUDIT_QUEUE_DEPTH.set(self._queue.qsize())
         log.info("audit_flushed")
 
     def _write(self, batch: list[DecisionEntry]) -> None:

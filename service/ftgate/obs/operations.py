@@ -13,7 +13,9 @@ AUDIT_DROPPED = Counter(
     "Decisions answered but not written to the audit log because its queue was full.")
 AUDIT_WRITE_ERRORS = Counter(
     "ftgate_audit_write_errors", "Audit log batches that failed to write (their decisions lost).")
-AUDIT_QUEUE_DEPTH = Gauge("ftgate_audit_queue_depth", "Decisions waiting for the audit writer.")
+# Set by the writer (not a callback) so that it also works in `serve --workers` (multiprocess).
+AUDIT_QUEUE_DEPTH = Gauge("ftgate_audit_queue_depth", "Decisions waiting for the audit writer.",
+                          multiprocess_mode="livesum")
 AUDIT_BATCH_SECONDS = Histogram(
     "ftgate_audit_batch_seconds", "Time to write one batch of decisions to the audit log.",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),

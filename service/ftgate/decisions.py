@@ -1,0 +1,195 @@
+"""`ftgate decisions show|list`: read the audit log through a server or straight from its file.
+
+Both ways go through the same requests (GetDecision, ListDecisions): against `--server` over
+gRPC, against `--db` through the server's own lookup code on a read-only connection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import json_format
+
+from ftgate.v1 import advisor_pb2 as pb
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+_RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class BadFlag(ValueError):
+    """A flag value the command cannot use."""
+
+
+def add_parser(sub: Any) -> None:
+    d = sub.add_parser("decisions", help="show or list decisions from the audit log")
+    dsub = d.add_subparsers(dest="decisions_command", required=True)
+    show = dsub.add_parser("show", help="one decision by id")
+    show.add_argument("decision_id")
+    ls = dsub.add_parser("list", help="decisions, newest first")
+    ls.add_argument("--verdict", help="FINE_TUNE, DO_NOT_FINE_TUNE or NEEDS_INFORMATION")
+    ls.add_argument("--since", help="ISO 8601 time (UTC when no offset) or an age: 30m, 2h, 7d")
+    ls.add_argument("--until", help="same forms as --since; exclusive")
+    ls.add_argument("--limit", type=int, default=50, help="most decisions to print")
+    for p in (show, ls):
+        where = p.add_mutually_exclusive_group(required=True)
+        where.add_argument("--server", help="a running server HOST:PORT")
+        where.add_argument("--db", type=Path, help="the audit log file (--audit-db of serve)")
+        p.add_argument("--output", choices=("text", "json"), default="text")
+        p.add_argument("--timeout", type=float, default=10.0, help="deadline of each call (s)")
+        p.add_argument("--token-file", type=Path, help="file holding a bearer token")
+        p.add_argument("--ca-cert", type=Path, help="PEM CA of the server: connect with TLS")
+        p.add_argument("--client-cert", type=Path, help="PEM client certificate (mutual TLS)")
+        p.add_argument("--client-key", type=Path, help="PEM key of --client-cert")
+
+
+def parse_time(text: str, now: datetime | None = None) -> datetime:
+    """An ISO 8601 time (UTC when it has no offset) or an age such as 30m, 2h, 7d."""
+    now = now or datetime.now(UTC)
+    match = _RELATIVE.match(text.strip())
+    if match:
+        return now - timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2]])
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise BadFlag(f"not a time: {text!r} (ISO 8601, or an age such as 2h or 7d)") from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def parse_verdict(text: str) -> int:
+    name = text.strip().upper().replace("-", "_")
+    name = name if name.startswith("VERDICT_") else f"VERDICT_{name}"
+    if name not in pb.Verdict.keys() or name == "VERDICT_UNSPECIFIED":
+        raise BadFlag(f"unknown verdict {text!r} (FINE_TUNE, DO_NOT_FINE_TUNE, "
+                      "NEEDS_INFORMATION)")
+    return int(pb.Verdict.Value(name))
+
+
+def list_request(args: argparse.Namespace) -> pb.ListDecisionsRequest:
+    request = pb.ListDecisionsRequest(page_size=max(1, min(args.limit, 500)))
+    if args.verdict:
+        request.verdict = parse_verdict(args.verdict)  # type: ignore[assignment]
+    if args.since:
+        request.since.FromDatetime(parse_time(args.since))
+    if args.until:
+        request.until.FromDatetime(parse_time(args.until))
+    return request
+
+
+def run(args: argparse.Namespace) -> int:
+    """The `decisions` command; returns the exit code."""
+    try:
+        get, list_ = _remote(args) if args.server else _local(args)
+        if args.decisions_command == "show":
+            record = get(pb.GetDecisionRequest(decision_id=args.decision_id)).decision
+            _print_record(record, args.output)
+            return EXIT_OK
+        request = list_request(args)
+        records: list[pb.DecisionRecord] = []
+        while len(records) < args.limit:
+            page = list_(request)
+            records += page.decisions
+            if not page.next_page_token:
+                break
+            request.page_token = page.next_page_token
+        _print_list(records[:args.limit], args.output)
+        return EXIT_OK
+    except _Failed as exc:
+        print(f"ftgate decisions: {exc.message}", file=sys.stderr)
+        return exc.exit_code
+    except BadFlag as exc:
+        print(f"ftgate decisions: bad input: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+class _Failed(Exception):
+    def __init__(self, exit_code: int, message: str) -> None:
+        self.exit_code, self.message = exit_code, message
+
+
+Call = Callable[[Any], Any]
+
+
+def _local(args: argparse.Namespace) -> tuple[Call, Call]:
+    from ftgate.api.decisions import DecisionLookup
+    from ftgate.api.status import StatusError
+    from ftgate.audit.store import DecisionStore
+    from ftgate.errors import InvalidInput
+
+    if not Path(args.db).is_file():
+        raise _Failed(EXIT_ERROR, f"no audit log at {args.db}")
+    lookup = DecisionLookup(DecisionStore(args.db, readonly=True))
+
+    def guarded(method: Call) -> Call:
+        def call(request: Any) -> Any:
+            try:
+                return method(request)
+            except InvalidInput as exc:
+                raise _Failed(EXIT_BAD_INPUT, f"bad input: {exc}") from None
+            except StatusError as exc:
+                raise _Failed(EXIT_ERROR, exc.message) from None
+        return call
+    return guarded(lookup.get), guarded(lookup.list)
+
+
+def _remote(args: argparse.Namespace) -> tuple[Call, Call]:
+    import grpc
+
+    from ftgate.v1 import advisor_pb2_grpc as pb_grpc
+
+    if args.ca_cert:
+        key = args.client_key.read_bytes() if args.client_key else None
+        cert = args.client_cert.read_bytes() if args.client_cert else None
+        channel = grpc.secure_channel(args.server, grpc.ssl_channel_credentials(
+            args.ca_cert.read_bytes(), key, cert))
+    else:
+        channel = grpc.insecure_channel(args.server)
+    metadata = []
+    if args.token_file:
+        metadata.append(("authorization",
+                         f"Bearer {args.token_file.read_text(encoding='utf-8').strip()}"))
+    stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
+
+    def guarded(method: Call) -> Call:
+        def call(request: Any) -> Any:
+            try:
+                return method(request, timeout=args.timeout, metadata=metadata)
+            except grpc.RpcError as exc:
+                code = EXIT_BAD_INPUT if exc.code() == grpc.StatusCode.INVALID_ARGUMENT \
+                    else EXIT_ERROR
+                raise _Failed(code, f"{exc.code().name}: {exc.details()}") from None
+        return call
+    return guarded(stub.GetDecision), guarded(stub.ListDecisions)
+
+
+def _when(record: pb.DecisionRecord) -> str:
+    return str(record.decided_at.ToDatetime(tzinfo=UTC).isoformat(timespec="milliseconds"))
+
+
+def _print_record(record: pb.DecisionRecord, output: str) -> None:
+    if output == "json":
+        print(json_format.MessageToJson(record, indent=2))
+        return
+    from ftgate.report import render_report
+
+    print(f"decision {record.decision_id}  at {_when(record)}  ruleset {record.ruleset_version}")
+    print("input:  " + json_format.MessageToJson(record.project, indent=None,
+                                                 preserving_proto_field_name=True))
+    sys.stdout.write(render_report(record.assessment))
+
+
+def _print_list(records: list[pb.DecisionRecord], output: str) -> None:
+    if output == "json":
+        print(json_format.MessageToJson(pb.ListDecisionsResponse(decisions=records), indent=2))
+        return
+    for r in records:
+        a = r.assessment
+        outcome = pb.Outcome.Name(a.outcome) if a.outcome else "-"
+        print(f"{_when(r)}  {r.decision_id}  {pb.Verdict.Name(a.verdict):27} {outcome:33} "
+              f"{r.ruleset_version}  {a.project_name}")

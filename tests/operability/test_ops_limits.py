@@ -1,0 +1,119 @@
+"""Limits over a real socket: request size, batch size, concurrent calls, deadlines."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import grpc
+import pytest
+from ftgate.v1 import advisor_pb2 as pb
+from ftgate.v1 import advisor_pb2_grpc as pb_grpc
+from google.rpc import error_details_pb2
+from grpc_status import rpc_status
+from opstools import metric, scrape, single_process, small_profile, wait_until
+from serverproc import ServerProcess, start_server
+
+MAX_BATCH = 20_000
+# A batch this long takes seconds to evaluate: far longer than the deadlines below.
+SLOW = pb.EvaluateBatchRequest(projects=[small_profile(i) for i in range(MAX_BATCH)])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    proc = start_server(tmp_path_factory.mktemp("limits"),
+                        "--max-request-bytes", str(1024 * 1024), "--max-batch", str(MAX_BATCH),
+                        "--max-concurrent", "2", "--default-deadline", "1.5", "--threads", "4",
+                        *single_process())
+    yield proc
+    assert proc.stop() == 0
+
+
+@pytest.fixture(scope="module")
+def stub(server: ServerProcess) -> Iterator[pb_grpc.FineTuningAdvisorServiceStub]:
+    with grpc.insecure_channel(server.address) as channel:
+        yield pb_grpc.FineTuningAdvisorServiceStub(channel)
+
+
+def code_of(call: object) -> grpc.StatusCode:
+    with pytest.raises(grpc.RpcError) as info:
+        call()  # type: ignore[operator]
+    return info.value.code()
+
+
+def decisions_made(server: ServerProcess) -> float:
+    return sum(float(line.rpartition(" ")[2]) for line in scrape(server).splitlines()
+               if line.startswith("ftgate_decisions_total{"))
+
+
+def test_request_over_max_request_bytes_is_resource_exhausted(
+        stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
+    huge = pb.EvaluateRequest(project=pb.ProjectProfile(name="x" * (2 * 1024 * 1024)))
+    assert code_of(lambda: stub.Evaluate(huge, timeout=10)) == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert stub.Evaluate(pb.EvaluateRequest(project=small_profile()), timeout=10).assessment.verdict
+
+
+def test_batch_over_max_batch_is_invalid_argument(
+        stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
+    request = pb.EvaluateBatchRequest(projects=[small_profile(i) for i in range(MAX_BATCH + 1)])
+    with pytest.raises(grpc.RpcError) as info:
+        stub.EvaluateBatch(request, timeout=30)
+    assert info.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    status = rpc_status.from_call(info.value)  # type: ignore[arg-type]
+    bad = error_details_pb2.BadRequest()
+    assert status is not None and status.details[0].Unpack(bad)
+    assert [v.field for v in bad.field_violations] == ["projects"]
+
+
+def test_calls_without_a_deadline_get_the_server_default(
+        server: ServerProcess, stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
+    stopped = metric(scrape(server), "ftgate_calls_stopped_total", reason="deadline")
+    made = decisions_made(server)
+    assert code_of(lambda: stub.EvaluateBatch(SLOW)) == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert metric(scrape(server), "ftgate_calls_stopped_total", reason="deadline") == stopped + 1
+    assert decisions_made(server) - made < MAX_BATCH  # the work stopped part-way
+
+
+def test_a_cancelled_call_stops_its_work(
+        server: ServerProcess, stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
+    stopped = metric(scrape(server), "ftgate_calls_stopped_total", reason="cancelled")
+    made = decisions_made(server)
+    call = stub.EvaluateBatch.future(SLOW, timeout=30)
+    time.sleep(0.3)
+    call.cancel()
+    wait_until(lambda: metric(scrape(server), "ftgate_calls_stopped_total",
+                              reason="cancelled") == stopped + 1, what="the call to stop")
+    assert decisions_made(server) - made < MAX_BATCH
+
+
+def test_client_deadline_is_honoured(
+        server: ServerProcess, stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
+    text = scrape(server)
+    stopped = sum(metric(text, "ftgate_calls_stopped_total", reason=r)
+                  for r in ("deadline", "cancelled"))
+    assert code_of(lambda: stub.EvaluateBatch(SLOW, timeout=0.3)) == \
+        grpc.StatusCode.DEADLINE_EXCEEDED
+
+    def stopped_now() -> float:
+        text = scrape(server)
+        return sum(metric(text, "ftgate_calls_stopped_total", reason=r)
+                   for r in ("deadline", "cancelled"))
+    wait_until(lambda: stopped_now() == stopped + 1, what="the server to stop the call")
+
+
+def test_calls_beyond_max_concurrent_are_refused_not_queued(
+        stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
+    slow = [stub.EvaluateBatch.future(SLOW, timeout=30) for _ in range(2)]
+    probe = pb.EvaluateRequest(project=small_profile())
+
+    def refused() -> bool:
+        try:
+            stub.Evaluate(probe, timeout=10)
+        except grpc.RpcError as exc:
+            assert exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            return True
+        return False
+    wait_until(refused, timeout=10, what="a call over the limit to be refused")
+    for call in slow:  # both end by the server's default deadline, then there is room again
+        assert code_of(call.result) == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert stub.Evaluate(probe, timeout=10).assessment.verdict == pb.VERDICT_NEEDS_INFORMATION

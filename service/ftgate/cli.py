@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--grace", type=float, default=10.0,
                    help="seconds calls in flight get to finish after SIGTERM")
     s.add_argument("--threads", type=int, default=16, help="gRPC worker threads")
+    s.add_argument("--workers", type=int, default=None,
+                   help="server processes sharing the port (SO_REUSEPORT), each with its own "
+                        "engine (default: the number of cores; docs/performance.md)")
     s.add_argument("--log-level", default="info")
     _serve_operations_flags(s)
 
@@ -105,6 +108,7 @@ def _serve_options_errors(args: argparse.Namespace) -> list[str]:
 
 def _serve(args: argparse.Namespace) -> int:
     from ftgate.api.server import ServeOptions, serve
+    from ftgate.api.workers import default_workers, serve_workers
     from ftgate.engine import Engine
     from ftgate.obs.logging import configure
 
@@ -114,8 +118,14 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"ftgate serve: {error}", file=sys.stderr)
     if errors:
         return EXIT_BAD_INPUT
-    engine = Engine(args.rules)
-    return serve(engine, ServeOptions(
+    engine = Engine(args.rules)  # validates the rules before any worker starts
+    workers = default_workers() if args.workers is None else args.workers
+    if workers < 1:
+        print("ftgate serve: --workers must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    run = (serve if workers == 1 else
+           lambda e, o: serve_workers(o, args.rules, args.log_level, workers))
+    return run(engine, ServeOptions(
         listen=args.listen, metrics_listen=args.metrics_listen or None,
         max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
         max_request_bytes=args.max_request_bytes, max_concurrent=args.max_concurrent,

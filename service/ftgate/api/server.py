@@ -15,7 +15,6 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
-from py_grpc_prometheus.prometheus_server_interceptor import PromServerInterceptor
 
 from ftgate.api.auth import TokenAuth, server_credentials
 from ftgate.api.decisions import DecisionLookup
@@ -24,6 +23,7 @@ from ftgate.api.wire import DecodeInCall
 from ftgate.audit import AuditLog, DecisionStore
 from ftgate.engine import Engine
 from ftgate.obs import metrics
+from ftgate.obs.grpc_metrics import ServerMetrics
 from ftgate.reload import RulesWatcher
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
@@ -55,6 +55,9 @@ class ServeOptions:
     audit_db: Path | None = None
     audit_queue: int = 10_000
     audit_retention_days: float = 30.0
+    # Share the port with other processes (SO_REUSEPORT): set for `--workers` (api/workers.py)
+    # only, so that a second server started by mistake fails instead of sharing.
+    reuse_port: bool = False
 
 
 def split_host_port(address: str) -> tuple[str, int]:
@@ -81,7 +84,7 @@ class AdvisorServer:
             lookup = DecisionLookup(DecisionStore(options.audit_db))  # its own connection
         self.watcher = RulesWatcher(engine, options.reload_interval)
         interceptors: list[grpc.ServerInterceptor] = [
-            PromServerInterceptor(enable_handling_time_histogram=True)]
+            ServerMetrics()]
         if self.auth:
             interceptors.append(self.auth)
         interceptors.append(DecodeInCall((f"/{SERVICE_NAME}/",)))
@@ -89,7 +92,7 @@ class AdvisorServer:
             futures.ThreadPoolExecutor(max_workers=options.threads, thread_name_prefix="ftgate"),
             interceptors=interceptors,
             options=[("grpc.max_receive_message_length", options.max_request_bytes),
-                     ("grpc.so_reuseport", 0)],
+                     ("grpc.so_reuseport", int(options.reuse_port))],
             maximum_concurrent_rpcs=options.max_concurrent or None,
         )
         pb_grpc.add_FineTuningAdvisorServiceServicer_to_server(

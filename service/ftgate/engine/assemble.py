@@ -116,8 +116,16 @@ class Assembler:
             key=lambda r: (r.step, SEVERITY_RANK[r.severity or "INFO"], self._order[r.id]),
         ))
         self._steps = tuple((step, tuple(self._rules[r] for r in step.blocked_by
-                                         if r in self._rules))
+                                         if r in self._rules),
+                             tuple(frozenset(g) for groups in step.requires for g in groups))
                             for step in rs.steps)
+        # rule id → the alternatives it triggers, so that only fired rules are looked at.
+        self._triggered_by: dict[str, list[int]] = {}
+        for index, spec in enumerate(rs.alternatives):
+            for t in spec.triggers:
+                key = t.finding or t.rule_id
+                if key and index not in self._triggered_by.setdefault(key, []):
+                    self._triggered_by[key].append(index)
         self._alternatives = tuple(
             (index, spec, tuple((t.finding or t.rule_id or "", t) for t in spec.triggers),
              dict(spec.details_by_domain))
@@ -160,7 +168,8 @@ class Assembler:
               ) -> tuple[list[DecisionStep], str | None, list[str]]:
         path: list[DecisionStep] = []
         steps = self.rs.steps
-        for i, (step, blocked_by) in enumerate(self._steps):
+        present = fact.keys()
+        for i, (step, blocked_by, groups) in enumerate(self._steps):
             blocking = [r for r in blocked_by if r.id in fired]
             if blocking:
                 reason = " ".join(messages.get(r.id) or render(r.message, values)
@@ -168,7 +177,8 @@ class Assembler:
                 path.append(DecisionStep(step.step, step.question, step.answer_when_blocked,
                                          reason))
                 return path, step.outcome, []
-            missing = _missing(step, fact)
+            # Fast path: every input group of the step is present (the usual case).
+            missing = [] if all(g <= present for g in groups) else _missing(step, fact)
             if missing:
                 for later in steps[i + 1:]:
                     missing += [m for m in _missing(later, fact) if m not in missing]
@@ -182,7 +192,9 @@ class Assembler:
         position = {f.rule_id: i for i, f in enumerate(findings)}
         domain = fact.get("domain", "")
         ranked = []
-        for index, spec, triggers, by_domain in self._alternatives:
+        candidates = sorted({i for rule_id in fired for i in self._triggered_by.get(rule_id, ())})
+        for index in candidates:
+            _, spec, triggers, by_domain = self._alternatives[index]
             held = [(key, t) for key, t in triggers if key in fired]
             if not held:
                 continue

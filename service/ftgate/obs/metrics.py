@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import os
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram, Info
 
 from ftgate.domain.assessment import Assessment
@@ -14,18 +18,44 @@ EVALUATION_SECONDS = Histogram(
     "ftgate_evaluation_seconds", "Time spent evaluating one profile in the engine.",
     buckets=(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1),
 )
-RULES_LOADED = Gauge("ftgate_rules_loaded", "Rules in the active ruleset.")
 RULES_RELOAD = Counter("ftgate_rules_reload", "Rule reloads, by result.", ["result"])
-RULESET = Info("ftgate_ruleset", "The active ruleset.")
+# `serve --workers N` (api/workers.py) runs prometheus_client in multiprocess mode: counters and
+# histograms are summed over the workers; a gauge needs a rule to combine them, and Info is not
+# supported, so the ruleset version is a gauge of the same exposed name, 1 for each version a
+# live worker serves (two series during a reload, as with two pods).
+MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+RULES_LOADED = Gauge("ftgate_rules_loaded", "Rules in the active ruleset.",
+                     multiprocess_mode="livemax")
+RULESET: Info | None = None if MULTIPROCESS else Info("ftgate_ruleset", "The active ruleset.")
+RULESET_VERSION = (Gauge("ftgate_ruleset_info", "The active ruleset.", ["version"],
+                         multiprocess_mode="livemax") if MULTIPROCESS else None)
+_served_version: list[str] = []
+
+
+# Labelled children resolved once (a label look-up per call costs more than the increment).
+@functools.cache
+def _decisions(verdict: str, outcome: str) -> Any:
+    return DECISIONS.labels(verdict, outcome)
+
+
+@functools.cache
+def _findings(failure_mode: str, severity: str) -> Any:
+    return FINDINGS.labels(failure_mode, severity)
 
 
 def record_decision(a: Assessment, seconds: float) -> None:
     EVALUATION_SECONDS.observe(seconds)
-    DECISIONS.labels(a.verdict, a.outcome or "NONE").inc()
+    _decisions(a.verdict, a.outcome or "NONE").inc()
     for f in a.findings:
-        FINDINGS.labels(f.failure_mode, f.severity).inc()
+        _findings(f.failure_mode, f.severity).inc()
 
 
 def record_ruleset(version: str, rule_count: int) -> None:
     RULES_LOADED.set(rule_count)
-    RULESET.info({"version": version})
+    if RULESET is not None:
+        RULESET.info({"version": version})
+    if RULESET_VERSION is not None:
+        for old in _served_version:
+            RULESET_VERSION.labels(old).set(0)
+        RULESET_VERSION.labels(version).set(1)
+        _served_version[:] = [version]

@@ -43,9 +43,10 @@ def check_assessment(name: str, expect: dict[str, Any], a: v1.Assessment) -> Non
     assert a.decision_id, f"{name}: no decision_id"
     assert a.ruleset_version, f"{name}: no ruleset_version"
     findings = [_json(f) for f in a.findings]
+    summary = [(f.get("ruleId"), f.get("failureMode"), f.get("severity")) for f in findings]
     for wanted in expect.get("findings", []):
         assert any(all(f.get(k) == v for k, v in wanted.items()) for f in findings), (
-            f"{name}: no finding {wanted} in {[(f.get('ruleId'), f.get('failureMode'), f.get('severity')) for f in findings]}"
+            f"{name}: no finding {wanted} in {summary}"
         )
     rule_ids = {f.rule_id for f in a.findings}
     for rule_id in expect.get("findingRuleIds", []):
@@ -73,14 +74,18 @@ def check_result(case: dict[str, Any], result: Any) -> None:
             assert [v1.Verdict.Name(a.verdict) for a in result] == expect["verdicts"], name
         if "outcomes" in expect:
             assert [v1.Outcome.Name(a.outcome) for a in result] == expect["outcomes"], name
-        assert len({a.decision_id for a in result}) == len(result), f"{name}: decision ids not unique"
+        assert len({a.decision_id for a in result}) == len(result), (
+            f"{name}: decision ids not unique"
+        )
     elif method == "CheckRegression":
         if "passed" in expect:
             assert result.passed == expect["passed"], f"{name}: {_json(result)}"
         if "tolerance" in expect:
             assert _close(result.tolerance, expect["tolerance"]), f"{name}: {result.tolerance}"
         baseline_tasks = [s["task"] for s in case["request"]["baseline"]]
-        assert [d.task for d in result.deltas] == baseline_tasks, f"{name}: deltas not in baseline order"
+        assert [d.task for d in result.deltas] == baseline_tasks, (
+            f"{name}: deltas not in baseline order"
+        )
         if "degradedTasks" in expect:
             assert [d.task for d in result.deltas if d.degraded] == expect["degradedTasks"], (
                 f"{name}: {_json(result)}"

@@ -28,9 +28,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def health_status(
-    address: str, timeout: float = 1.0, root_cert: bytes | None = None
-) -> int | None:
+def health_status(address: str, timeout: float = 1.0, root_cert: bytes | None = None) -> int | None:
     """The overall health status of the server at ``address``, None when it does not answer."""
     channel = (
         grpc.secure_channel(address, grpc.ssl_channel_credentials(root_cert))
@@ -60,7 +58,10 @@ class FtgateServer:
         self.metrics_port = free_port()
         self.address = f"127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.NamedTemporaryFile(prefix="ftgate-serve-", suffix=".log", delete=False)
+        # The server's output, kept for error messages (closed with the process object).
+        self._log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            prefix="ftgate-serve-", suffix=".log", delete=False
+        )
 
     def spawn(self) -> None:
         """Start the process without waiting for it."""
@@ -68,9 +69,18 @@ class FtgateServer:
         if not binary.exists():
             raise RuntimeError(f"{binary} is missing: run `make venv` (or set FTGATE_BIN)")
         self.process = subprocess.Popen(
-            [str(binary), "serve", "--listen", self.address,
-             "--metrics-listen", f"127.0.0.1:{self.metrics_port}", *self.args],
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                str(binary),
+                "serve",
+                "--listen",
+                self.address,
+                "--metrics-listen",
+                f"127.0.0.1:{self.metrics_port}",
+                *self.args,
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
 
     def wait_serving(self, timeout: float = 30.0) -> None:
@@ -78,7 +88,9 @@ class FtgateServer:
         while time.monotonic() < deadline:
             assert self.process is not None
             if self.process.poll() is not None:
-                raise RuntimeError(f"ftgate serve exited with {self.process.returncode}:\n{self.log()}")
+                raise RuntimeError(
+                    f"ftgate serve exited with {self.process.returncode}:\n{self.log()}"
+                )
             status = health_status(self.address, timeout=0.5, root_cert=self.root_cert)
             if status == health_pb2.HealthCheckResponse.SERVING:
                 return

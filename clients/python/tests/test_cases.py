@@ -53,7 +53,9 @@ def test_case_with_dicts(client: Client, case: dict[str, Any]) -> None:
     run(client, case, as_messages=False)
 
 
-MESSAGE_CASES = [c for c in CASES if c["method"] in ("Evaluate", "EvaluateBatch", "CheckRegression")]
+MESSAGE_CASES = [
+    c for c in CASES if c["method"] in ("Evaluate", "EvaluateBatch", "CheckRegression")
+]
 
 
 @pytest.mark.parametrize("case", MESSAGE_CASES, ids=[c["name"] for c in MESSAGE_CASES])
@@ -67,7 +69,9 @@ def test_cases_file_is_well_formed() -> None:
     for case in CASES:
         assert case["method"] in ("Evaluate", "EvaluateBatch", "CheckRegression", "ListRules")
         request_type = {
-            "Evaluate": v1.EvaluateRequest, "EvaluateBatch": v1.EvaluateBatchRequest,
-            "CheckRegression": v1.CheckRegressionRequest, "ListRules": v1.ListRulesRequest,
+            "Evaluate": v1.EvaluateRequest,
+            "EvaluateBatch": v1.EvaluateBatchRequest,
+            "CheckRegression": v1.CheckRegressionRequest,
+            "ListRules": v1.ListRulesRequest,
         }[case["method"]]
         json_format.ParseDict(case["request"], request_type())  # valid proto3 JSON

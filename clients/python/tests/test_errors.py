@@ -56,31 +56,36 @@ def test_mapping_scores_are_accepted(client: Client) -> None:
 )
 def test_bad_dict_is_refused_before_sending(profile: dict[str, object], field: str) -> None:
     # No server needed: the SDK parses the dict first and names the field itself.
-    with Client(f"127.0.0.1:{free_port()}", timeout=1) as client:
-        with pytest.raises(InvalidProfile) as info:
-            client.evaluate(profile)
+    with (
+        Client(f"127.0.0.1:{free_port()}", timeout=1) as client,
+        pytest.raises(InvalidProfile) as info,
+    ):
+        client.evaluate(profile)
     assert info.value.code is None
     assert info.value.fields == [field]
 
 
 def test_bad_dict_in_batch_names_its_index() -> None:
-    with Client(f"127.0.0.1:{free_port()}", timeout=1) as client:
-        with pytest.raises(InvalidProfile) as info:
-            client.evaluate_batch([{}, {}, {"qualityExamples": "lots"}])
+    with (
+        Client(f"127.0.0.1:{free_port()}", timeout=1) as client,
+        pytest.raises(InvalidProfile) as info,
+    ):
+        client.evaluate_batch([{}, {}, {"qualityExamples": "lots"}])
     assert info.value.fields == ["projects[2].quality_examples"]
 
 
 def test_unreachable_server_is_unavailable() -> None:
-    with Client(f"127.0.0.1:{free_port()}", timeout=10) as client:
-        with pytest.raises(Unavailable) as info:
-            client.list_rules()
+    with (
+        Client(f"127.0.0.1:{free_port()}", timeout=10) as client,
+        pytest.raises(Unavailable) as info,
+    ):
+        client.list_rules()
     assert info.value.method == "ListRules"
 
 
 def test_every_call_has_a_deadline(server: FtgateServer) -> None:
-    with Client(server.address, timeout=0.000001) as client:
-        with pytest.raises(DeadlineExceeded):
-            client.list_rules()
+    with Client(server.address, timeout=0.000001) as client, pytest.raises(DeadlineExceeded):
+        client.list_rules()
     with Client(server.address) as client, pytest.raises(DeadlineExceeded):
         client.evaluate({}, timeout=0.000001)
 

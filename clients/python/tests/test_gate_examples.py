@@ -60,25 +60,35 @@ def run(cmd: list[str], timeout: float = 60, **kwargs: Any) -> subprocess.Comple
 
 
 @pytest.mark.parametrize("name", list(PROFILES))
-def test_check_exit_codes_and_decision_id(server: FtgateServer, tmp_path: pathlib.Path, name: str) -> None:
+def test_check_exit_codes_and_decision_id(
+    server: FtgateServer, tmp_path: pathlib.Path, name: str
+) -> None:
     profile, code = PROFILES[name]
     path = write_profile(tmp_path, name)
-    text = run([str(ftgate_bin()), "check", str(path), "--server", server.address, "--policy", "enforce"])
+    text = run(
+        [str(ftgate_bin()), "check", str(path), "--server", server.address, "--policy", "enforce"]
+    )
     assert text.returncode == code, text.stdout + text.stderr
     if code == 2:
         assert "project.target_score" in text.stderr
         return
     assert UUID.search(text.stdout), f"no decision id in the report:\n{text.stdout}"
-    as_json = run([str(ftgate_bin()), "check", "-", "--server", server.address, "--output", "json"],
-                  input=json.dumps(profile))
+    as_json = run(
+        [str(ftgate_bin()), "check", "-", "--server", server.address, "--output", "json"],
+        input=json.dumps(profile),
+    )
     assert as_json.returncode == code, as_json.stderr
     assert UUID.fullmatch(json.loads(as_json.stdout)["decisionId"])
 
 
 @pytest.mark.parametrize("name", ["not-allowed", "information-missing"])
-def test_advise_policy_reports_and_exits_zero(server: FtgateServer, tmp_path: pathlib.Path, name: str) -> None:
+def test_advise_policy_reports_and_exits_zero(
+    server: FtgateServer, tmp_path: pathlib.Path, name: str
+) -> None:
     path = write_profile(tmp_path, name)
-    done = run([str(ftgate_bin()), "check", str(path), "--server", server.address, "--policy", "advise"])
+    done = run(
+        [str(ftgate_bin()), "check", str(path), "--server", server.address, "--policy", "advise"]
+    )
     assert done.returncode == 0, done.stderr
     assert UUID.search(done.stdout) and "VERDICT" in done.stdout
 
@@ -95,8 +105,14 @@ def test_github_actions_workflow_is_valid() -> None:
     doc = workflow()
     assert True in doc or "on" in doc  # YAML 1.1 reads the `on:` key as True
     assert doc["jobs"]["train"]["needs"] == "ftgate"
-    done = run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows",
-                str(GATE / "github-actions.yml")])
+    done = run(
+        [
+            str(BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(GATE / "github-actions.yml"),
+        ]
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -114,7 +130,9 @@ def test_github_actions_gate_step(server: FtgateServer, tmp_path: pathlib.Path, 
     # The runner runs `bash -e {0}` on the script (shell: bash).
     script = tmp_path / "step.sh"
     script.write_text(step["run"])
-    done = run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env, cwd=tmp_path)
+    done = run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env, cwd=tmp_path
+    )
     expected = PROFILES[name][1]
     assert done.returncode == expected, done.stdout + done.stderr
     decision = re.fullmatch(r"decision_id=(.*)\n", outputs.read_text())
@@ -139,7 +157,9 @@ def test_kubernetes_job_is_valid(tmp_path: pathlib.Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     # The validator is real: a misspelt field fails.
     broken = tmp_path / "broken.yaml"
-    broken.write_text((GATE / "kubernetes-job.yaml").read_text().replace("initContainers:", "initContainer:"))
+    broken.write_text(
+        (GATE / "kubernetes-job.yaml").read_text().replace("initContainers:", "initContainer:")
+    )
     assert run([validator, "--strict", str(broken)]).returncode != 0
 
 
@@ -149,7 +169,9 @@ def expand(arg: str, env: dict[str, str]) -> str:
 
 
 @pytest.mark.parametrize("name", ["allowed", "not-allowed", "information-missing"])
-def test_kubernetes_init_container_gate(server: FtgateServer, tmp_path: pathlib.Path, name: str) -> None:
+def test_kubernetes_init_container_gate(
+    server: FtgateServer, tmp_path: pathlib.Path, name: str
+) -> None:
     config_map, job = manifests()
     pod = job["spec"]["template"]["spec"]
     assert job["spec"]["backoffLimit"] == 0 and pod["restartPolicy"] == "Never"
@@ -172,24 +194,33 @@ def test_kubernetes_init_container_gate(server: FtgateServer, tmp_path: pathlib.
 
 # --- Terraform ---------------------------------------------------------------------------------
 
-needs_terraform = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not installed")
+needs_terraform = pytest.mark.skipif(
+    shutil.which("terraform") is None, reason="terraform not installed"
+)
 
 
 @needs_terraform
 def test_terraform_examples_parse() -> None:
     # Syntax only: `fmt` parses HCL without providers (validate would need them downloaded).
-    done = run(["terraform", "fmt", "-check", "-diff", "-recursive", str(GATE)], env=env_with_ftgate())
+    done = run(
+        ["terraform", "fmt", "-check", "-diff", "-recursive", str(GATE)], env=env_with_ftgate()
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 @pytest.mark.skipif(shutil.which("jq") is None, reason="jq not installed")
 @pytest.mark.parametrize("name", list(PROFILES))
-def test_terraform_external_program(server: FtgateServer, tmp_path: pathlib.Path, name: str) -> None:
+def test_terraform_external_program(
+    server: FtgateServer, tmp_path: pathlib.Path, name: str
+) -> None:
     main_tf = (GATE / "terraform" / "main.tf").read_text()
     assert 'program = ["sh", "${path.module}/ftgate-external.sh"]' in main_tf
     query = {"profile": str(write_profile(tmp_path, name)), "server": server.address}
-    done = run(["sh", str(GATE / "terraform" / "ftgate-external.sh")], input=json.dumps(query),
-               env=env_with_ftgate())
+    done = run(
+        ["sh", str(GATE / "terraform" / "ftgate-external.sh")],
+        input=json.dumps(query),
+        env=env_with_ftgate(),
+    )
     code = PROFILES[name][1]
     if code == 2:
         assert done.returncode == 2 and "project.target_score" in done.stderr
@@ -204,22 +235,31 @@ def test_terraform_external_program(server: FtgateServer, tmp_path: pathlib.Path
         assert result["missing_fields"]
 
 
-def terraform(workdir: pathlib.Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def terraform(
+    workdir: pathlib.Path, *args: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
     return run(["terraform", f"-chdir={workdir}", *args], timeout=120, env=env)
 
 
 @needs_terraform
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("name", ["allowed", "not-allowed"])
-def test_terraform_local_exec_apply(server: FtgateServer, tmp_path: pathlib.Path, name: str) -> None:
+def test_terraform_local_exec_apply(
+    server: FtgateServer, tmp_path: pathlib.Path, name: str
+) -> None:
     workdir = tmp_path / "tf"
     shutil.copytree(GATE / "terraform-local-exec", workdir)
     env = env_with_ftgate(TF_IN_AUTOMATION="1")
     init = terraform(workdir, "init", "-input=false", "-no-color", env=env)
     assert init.returncode == 0, init.stdout + init.stderr
     apply = terraform(
-        workdir, "apply", "-auto-approve", "-input=false", "-no-color",
-        f"-var=ftgate_server={server.address}", f"-var=profile_file={write_profile(tmp_path, name)}",
+        workdir,
+        "apply",
+        "-auto-approve",
+        "-input=false",
+        "-no-color",
+        f"-var=ftgate_server={server.address}",
+        f"-var=profile_file={write_profile(tmp_path, name)}",
         env=env,
     )
     state = terraform(workdir, "state", "list", env=env).stdout.split()

@@ -18,7 +18,10 @@ GEN = CLIENT_DIR / "src" / "ftgate_client" / "_gen"
 def test_generated_code_is_fresh(tmp_path: pathlib.Path) -> None:
     subprocess.run(
         [str(CLIENT_DIR / "scripts" / "gen.sh"), str(tmp_path)],
-        check=True, timeout=60, capture_output=True, env={**os.environ, "PYTHON": sys.executable},
+        check=True,
+        timeout=60,
+        capture_output=True,
+        env={**os.environ, "PYTHON": sys.executable},
     )
     fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     committed = sorted(
@@ -47,11 +50,16 @@ CHECK = (
 def test_one_process_with_the_server_package(imports: str) -> None:
     # The server's venv has the server (ftgate.v1) installed; add this package's source to it.
     if not SERVER_PYTHON.exists():
-        pytest.fail(f"{SERVER_PYTHON} missing: run `make venv` at the repo root (or set FTGATE_BIN)")
+        pytest.fail(
+            f"{SERVER_PYTHON} missing: run `make venv` at the repo root (or set FTGATE_BIN)"
+        )
     env = {**os.environ, "PYTHONPATH": str(CLIENT_DIR / "src")}
     done = subprocess.run(
         [str(SERVER_PYTHON), "-c", imports + CHECK],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
@@ -59,6 +67,18 @@ def test_one_process_with_the_server_package(imports: str) -> None:
 def test_hand_written_part_is_mypy_strict_clean() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--config-file", str(CLIENT_DIR / "pyproject.toml")],
-        cwd=CLIENT_DIR, capture_output=True, text=True, timeout=120,
+        cwd=CLIENT_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_ruff_clean() -> None:
+    ruff = [sys.executable, "-m", "ruff"]
+    for args in (["check", "src", "tests"], ["format", "--check", "src", "tests"]):
+        done = subprocess.run(
+            [*ruff, *args], cwd=CLIENT_DIR, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stdout + done.stderr

@@ -25,7 +25,9 @@ class Scripted(advisor_pb2_grpc.FineTuningAdvisorServiceServicer):
         self.metadata: list[dict[str, str | bytes]] = []
         self._lock = threading.Lock()
 
-    def ListRules(self, request: v1.ListRulesRequest, context: grpc.ServicerContext) -> v1.ListRulesResponse:
+    def ListRules(
+        self, request: v1.ListRulesRequest, context: grpc.ServicerContext
+    ) -> v1.ListRulesResponse:
         with self._lock:
             self.calls += 1
             self.metadata.append(dict(context.invocation_metadata()))
@@ -66,7 +68,11 @@ def test_retries_stop_at_five_attempts(scripted: tuple[Scripted, str]) -> None:
 
 @pytest.mark.parametrize(
     "code",
-    [grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.INTERNAL, grpc.StatusCode.RESOURCE_EXHAUSTED],
+    [
+        grpc.StatusCode.INVALID_ARGUMENT,
+        grpc.StatusCode.INTERNAL,
+        grpc.StatusCode.RESOURCE_EXHAUSTED,
+    ],
 )
 def test_other_codes_are_not_retried(scripted: tuple[Scripted, str], code: grpc.StatusCode) -> None:
     servicer, address = scripted

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import pathlib
 import shutil
 import subprocess
 import uuid
@@ -27,7 +26,6 @@ from ftgate_client import (
 
 from _server import FtgateServer
 
-
 TOKEN = "s3cret-token"
 
 
@@ -37,7 +35,12 @@ def token_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FtgateSer
     folder = tmp_path_factory.mktemp("options")
     (folder / "tokens").write_text(TOKEN + "\n")
     server = FtgateServer(
-        args=("--auth-tokens", str(folder / "tokens"), "--audit-db", str(folder / "decisions.sqlite"))
+        args=(
+            "--auth-tokens",
+            str(folder / "tokens"),
+            "--audit-db",
+            str(folder / "decisions.sqlite"),
+        )
     ).start()
     yield server
     server.stop()
@@ -73,13 +76,32 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ftgat
     folder = tmp_path_factory.mktemp("tls")
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
     )
     root = cert.read_bytes()
-    server = FtgateServer(args=("--tls-cert", str(cert), "--tls-key", str(key)), root_cert=root).start()
+    server = FtgateServer(
+        args=("--tls-cert", str(cert), "--tls-key", str(key)), root_cert=root
+    ).start()
     yield server, root
     server.stop()
 
@@ -105,7 +127,7 @@ def wait_for_decision(client: Client, decision_id: str) -> v1.DecisionRecord:
 
 
 def test_decision_audit_log(token_server: FtgateServer) -> None:
-    before = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=5)
+    before = datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=5)
     with Client(token_server.address, token=TOKEN) as client:
         allowed = client.evaluate({"name": "audited", "goal": "GOAL_KNOWLEDGE"})
         record = wait_for_decision(client, allowed.decision_id)
@@ -113,11 +135,15 @@ def test_decision_audit_log(token_server: FtgateServer) -> None:
         assert record.project.name == "audited"
         assert record.assessment.verdict == allowed.verdict
         assert record.ruleset_version == allowed.ruleset_version
-        assert record.decided_at.ToDatetime(datetime.timezone.utc) >= before
+        assert record.decided_at.ToDatetime(datetime.UTC) >= before
 
-        page = client.list_decisions(since=before, verdict="VERDICT_NEEDS_INFORMATION", page_size=10)
+        page = client.list_decisions(
+            since=before, verdict="VERDICT_NEEDS_INFORMATION", page_size=10
+        )
         assert allowed.decision_id in [d.decision_id for d in page.decisions]
-        assert all(d.assessment.verdict == v1.Verdict.VERDICT_NEEDS_INFORMATION for d in page.decisions)
+        assert all(
+            d.assessment.verdict == v1.Verdict.VERDICT_NEEDS_INFORMATION for d in page.decisions
+        )
         none = client.list_decisions(until=before)
         assert allowed.decision_id not in [d.decision_id for d in none.decisions]
 

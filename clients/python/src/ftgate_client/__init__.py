@@ -2,7 +2,7 @@
 
     from ftgate_client import Client, v1
     with Client("127.0.0.1:50051") as ftgate:
-        assessment = ftgate.evaluate({"taskType": "TASK_TYPE_CLASSIFICATION", "qualityExamples": 300})
+        assessment = ftgate.evaluate({"taskType": "TASK_TYPE_CLASSIFICATION"})
         print(assessment.decision_id, v1.Verdict.Name(assessment.verdict))
 
 Messages and enums live in ftgate_client.v1; errors in ftgate_client.errors (also here).

@@ -1,9 +1,8 @@
-"""Channel settings shared by Client and AsyncClient: retry service config, credentials, metadata."""
+"""Channel settings shared by Client and AsyncClient: retry config, credentials, metadata."""
 
 from __future__ import annotations
 
 import json
-from typing import Union
 
 import grpc
 
@@ -34,7 +33,7 @@ SERVICE_CONFIG = {
 }
 
 # Tls: False (plaintext), True (TLS with the system roots), or ready-made channel credentials.
-TlsLike = Union[bool, grpc.ChannelCredentials]
+TlsLike = bool | grpc.ChannelCredentials
 Metadata = tuple[tuple[str, str], ...]
 
 

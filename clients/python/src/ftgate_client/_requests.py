@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Union
+from typing import Any
 
 from google.protobuf import json_format, timestamp_pb2
 
@@ -14,9 +14,9 @@ from ftgate_client.errors import FieldViolation, InvalidArgument, InvalidProfile
 
 # A profile: a ProjectProfile message, or a dict such as {"taskType": "TASK_TYPE_CLASSIFICATION"}
 # (lowerCamelCase or original field names, enum names or numbers, as proto3 JSON allows).
-ProfileLike = Union[pb.ProjectProfile, Mapping[str, Any]]
+ProfileLike = pb.ProjectProfile | Mapping[str, Any]
 # Task scores: {"general_qa": 0.9, ...}, or TaskScore messages / {"task": ..., "score": ...} dicts.
-ScoresLike = Union[Mapping[str, float], Iterable[Union[pb.TaskScore, Mapping[str, Any]]]]
+ScoresLike = Mapping[str, float] | Iterable[pb.TaskScore | Mapping[str, Any]]
 
 # json_format ends its messages with "... at ProjectProfile.economics.requestsPerDay." when it can.
 _PATH_AT_END = re.compile(r" at (?:[A-Za-z_][\w]*)((?:\.\w+|\[\d+\])*)\.?$")
@@ -51,7 +51,9 @@ def profile(value: ProfileLike, field: str = "project") -> pb.ProjectProfile:
         return json_format.ParseDict(dict(value), pb.ProjectProfile())
     except json_format.ParseError as error:
         text = str(error)
-        raise InvalidProfile(text, [FieldViolation(_json_path(text, field), text)], code=None) from None
+        raise InvalidProfile(
+            text, [FieldViolation(_json_path(text, field), text)], code=None
+        ) from None
 
 
 def task_scores(value: ScoresLike, field: str) -> list[pb.TaskScore]:
@@ -97,7 +99,8 @@ def list_decisions(
             request.verdict = pb.Verdict.Value(verdict)
         except ValueError:
             raise InvalidArgument(
-                f"unknown verdict {verdict!r}", [FieldViolation("verdict", "unknown verdict")],
+                f"unknown verdict {verdict!r}",
+                [FieldViolation("verdict", "unknown verdict")],
                 code=None,
             ) from None
     elif verdict is not None:

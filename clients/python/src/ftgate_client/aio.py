@@ -62,8 +62,13 @@ class AsyncClient:
         """Close the channel; calls in flight are cancelled."""
         await self._channel.close()
 
-    async def _call(self, method: str, rpc: Callable[..., Awaitable[_Response]], request: object,
-                    timeout: float | None) -> _Response:
+    async def _call(
+        self,
+        method: str,
+        rpc: Callable[..., Awaitable[_Response]],
+        request: object,
+        timeout: float | None,
+    ) -> _Response:
         try:
             return await rpc(
                 request,
@@ -109,8 +114,10 @@ class AsyncClient:
         """The rules, thresholds and ruleset version loaded in the server."""
         return await self._call("ListRules", self._stub.ListRules, pb.ListRulesRequest(), timeout)
 
-    async def get_decision(self, decision_id: str, *, timeout: float | None = None) -> pb.DecisionRecord:
-        """One decision from the server's audit log (NotFound, or FailedPrecondition without one)."""
+    async def get_decision(
+        self, decision_id: str, *, timeout: float | None = None
+    ) -> pb.DecisionRecord:
+        """One decision of the audit log (NotFound, or FailedPrecondition: no audit log)."""
         request = pb.GetDecisionRequest(decision_id=decision_id)
         return (await self._call("GetDecision", self._stub.GetDecision, request, timeout)).decision
 

@@ -65,8 +65,9 @@ class Client:
         """Close the channel; calls in flight are cancelled."""
         self._channel.close()
 
-    def _call(self, method: str, rpc: Callable[..., _Response], request: object,
-              timeout: float | None) -> _Response:
+    def _call(
+        self, method: str, rpc: Callable[..., _Response], request: object, timeout: float | None
+    ) -> _Response:
         try:
             return rpc(
                 request,
@@ -76,7 +77,9 @@ class Client:
         except grpc.RpcError as error:
             raise from_rpc_error(error, method) from None
 
-    def evaluate(self, profile: _requests.ProfileLike, *, timeout: float | None = None) -> pb.Assessment:
+    def evaluate(
+        self, profile: _requests.ProfileLike, *, timeout: float | None = None
+    ) -> pb.Assessment:
         """Evaluate one project profile (a ProjectProfile or a proto3-JSON dict)."""
         request = pb.EvaluateRequest(project=_requests.profile(profile))
         return self._call("Evaluate", self._stub.Evaluate, request, timeout).assessment
@@ -87,7 +90,9 @@ class Client:
         """Evaluate several profiles in one call; the assessments come in the same order."""
         projects = [_requests.profile(p, f"projects[{i}]") for i, p in enumerate(profiles)]
         request = pb.EvaluateBatchRequest(projects=projects)
-        return list(self._call("EvaluateBatch", self._stub.EvaluateBatch, request, timeout).assessments)
+        return list(
+            self._call("EvaluateBatch", self._stub.EvaluateBatch, request, timeout).assessments
+        )
 
     def check_regression(
         self,
@@ -110,7 +115,7 @@ class Client:
         return self._call("ListRules", self._stub.ListRules, pb.ListRulesRequest(), timeout)
 
     def get_decision(self, decision_id: str, *, timeout: float | None = None) -> pb.DecisionRecord:
-        """One decision from the server's audit log (NotFound, or FailedPrecondition without one)."""
+        """One decision of the audit log (NotFound, or FailedPrecondition: no audit log)."""
         request = pb.GetDecisionRequest(decision_id=decision_id)
         return (self._call("GetDecision", self._stub.GetDecision, request, timeout)).decision
 
@@ -128,7 +133,9 @@ class Client:
         request = _requests.list_decisions(since, until, verdict, page_size, page_token)
         return self._call("ListDecisions", self._stub.ListDecisions, request, timeout)
 
-    def health(self, service: str = "", *, timeout: float | None = None) -> health_pb2.HealthCheckResponse:
+    def health(
+        self, service: str = "", *, timeout: float | None = None
+    ) -> health_pb2.HealthCheckResponse:
         """The grpc.health.v1 status of the server ("") or of one service."""
         request = health_pb2.HealthCheckRequest(service=service)
         return self._call("Health.Check", self._health_check, request, timeout)

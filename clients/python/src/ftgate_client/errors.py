@@ -39,7 +39,9 @@ class FieldViolation:
 class FtgateError(Exception):
     """A failed ftgate call. ``code`` is the gRPC status (None for errors raised before sending)."""
 
-    def __init__(self, message: str, *, code: grpc.StatusCode | None = None, method: str = "") -> None:
+    def __init__(
+        self, message: str, *, code: grpc.StatusCode | None = None, method: str = ""
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
@@ -73,12 +75,14 @@ class InvalidArgument(FtgateError):
     def __str__(self) -> str:
         text = super().__str__()
         # Servers usually put the violations in the message already; add those it left out.
-        extra = [f"{v.field}: {v.description}" for v in self.violations if v.field not in self.message]
+        extra = [
+            f"{v.field}: {v.description}" for v in self.violations if v.field not in self.message
+        ]
         return "; ".join([text, *extra])
 
 
 class InvalidProfile(InvalidArgument):
-    """A project profile is bad (Evaluate, EvaluateBatch, or a dict that is not a ProjectProfile)."""
+    """A bad project profile (Evaluate, EvaluateBatch, or a dict that is no ProjectProfile)."""
 
 
 class NotFound(FtgateError):
@@ -168,4 +172,3 @@ def from_rpc_error(error: grpc.RpcError, method: str) -> FtgateError:
         cls = InvalidProfile if method in _PROFILE_METHODS else InvalidArgument
         return cls(message, field_violations(error), code=code, method=method)
     return _BY_CODE.get(code, InternalError)(message, code=code, method=method)
-

@@ -39,7 +39,11 @@ test-clients: $(STAMP)
 
 # deploy/: manifests, alert rules, Prometheus end to end.
 test-deploy: $(STAMP)
-	@echo "test-deploy: nothing yet"
+	@cmp -s deploy/requirements.txt $(VENV)/.deploy-requirements || { \
+	  $(PY) -m pip install --quiet --disable-pip-version-check -r deploy/requirements.txt && \
+	  cp deploy/requirements.txt $(VENV)/.deploy-requirements; }
+	@deploy/scripts/ensure-prometheus.sh
+	$(PY) -m pytest -q deploy/tests
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check service tests

@@ -68,7 +68,7 @@ def test_stdin_and_project_wrapper() -> None:
     assert json.loads(run.stdout)["outcome"] == "OUTCOME_USE_RAG"
 
 
-def test_advise_policy_always_exits_zero() -> None:
+def test_advise_policy_exits_zero_on_a_negative_verdict() -> None:
     run = ftgate("check", str(EXAMPLES / "low-volume-roi.yaml"), "--policy", "advise")
     assert run.returncode == 0
     assert "DO NOT FINE TUNE" in run.stdout
@@ -155,3 +155,17 @@ def test_generated_docs_are_fresh() -> None:
     run = subprocess.run([sys.executable, str(REPO / "scripts" / "docgen.py"), "--check"],
                          capture_output=True, text=True, timeout=120, cwd=REPO)
     assert run.returncode == 0, run.stdout
+
+
+def test_advise_policy_exits_zero_even_on_bad_input() -> None:
+    run = ftgate("check", "-", "--policy", "advise", stdin='{"targetScore": 9}')
+    assert run.returncode == 0
+    assert "project.target_score" in run.stderr
+
+
+def test_closed_stdout_keeps_the_verdict_exit_code() -> None:
+    run = subprocess.run(
+        f"{sys.executable} -m ftgate.cli check {EXAMPLES / 'low-volume-roi.yaml'} | head -1",
+        shell=True, capture_output=True, text=True, timeout=60, cwd=REPO,
+        executable="/bin/bash")
+    assert "internal error" not in run.stderr

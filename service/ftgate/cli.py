@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -151,6 +152,16 @@ def _bad_input(fields: list[tuple[str, str]]) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    """Evaluate a profile; `--policy advise` reports the same and always exits 0."""
+    code = _check_verdict(args)
+    if args.policy == "advise":
+        if code not in (EXIT_ALLOWED, EXIT_NOT_ALLOWED, EXIT_NEEDS_INFO):
+            print(f"ftgate: advise mode: exit {code} reported as 0", file=sys.stderr)
+        return EXIT_ALLOWED
+    return code
+
+
+def _check_verdict(args: argparse.Namespace) -> int:
     from google.protobuf import json_format
 
     from ftgate.v1 import advisor_pb2 as pb
@@ -169,13 +180,18 @@ def _check(args: argparse.Namespace) -> int:
         print(f"ftgate: error: {exc}", file=sys.stderr)
         return EXIT_INTERNAL
     if args.output == "json":
-        print(json_format.MessageToJson(assessment, preserving_proto_field_name=False, indent=2))
+        text = json_format.MessageToJson(assessment, preserving_proto_field_name=False, indent=2)
+        text += "\n"
     else:
         from ftgate.report import render_report
 
-        sys.stdout.write(render_report(assessment))
-    if args.policy == "advise":
-        return EXIT_ALLOWED
+        text = render_report(assessment)
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`| head`): the verdict still decides the exit code.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
     return VERDICT_EXIT.get(pb.Verdict.Name(assessment.verdict), EXIT_INTERNAL)
 
 

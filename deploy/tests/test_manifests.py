@@ -154,7 +154,9 @@ def test_termination_grace_covers_prestop_and_drain(objects: list[dict[str, Any]
     c = container(objects)
     grace = float(arg_value(c, "--grace"))
     pre_stop = float(c["lifecycle"]["preStop"]["exec"]["command"][1])
-    assert pod_spec(objects)["terminationGracePeriodSeconds"] > pre_stop + grace
+    drain_delay = float(arg_value(c, "--drain-delay")) if any(
+        a.startswith("--drain-delay=") for a in c["args"]) else 0.0
+    assert pod_spec(objects)["terminationGracePeriodSeconds"] > pre_stop + drain_delay + grace
 
 
 def test_restricted_pod_security(objects: list[dict[str, Any]]) -> None:

@@ -54,10 +54,12 @@ def ruleset_version(address: str) -> str:
 
     with grpc.insecure_channel(address) as channel:
         stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
-        reply = stub.Evaluate(pb.EvaluateRequest(project=sample_profile()), timeout=10)
-        listed = stub.ListRules(pb.ListRulesRequest(), timeout=10)
-    assert reply.assessment.ruleset_version == listed.ruleset_version
-    return str(listed.ruleset_version)
+        for _ in range(5):  # a reload may land between the two calls: ask again
+            reply = stub.Evaluate(pb.EvaluateRequest(project=sample_profile()), timeout=10)
+            listed = stub.ListRules(pb.ListRulesRequest(), timeout=10)
+            if reply.assessment.ruleset_version == listed.ruleset_version:
+                return str(listed.ruleset_version)
+    raise AssertionError("Evaluate and ListRules disagree on the ruleset version")
 
 
 def reloads(server: Any, result: str) -> float:
@@ -67,7 +69,7 @@ def reloads(server: Any, result: str) -> float:
     return 0.0
 
 
-def wait_until(condition: Any, what: str, server: Any, timeout: float = 20.0) -> None:
+def wait_until(condition: Any, what: str, server: Any, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:

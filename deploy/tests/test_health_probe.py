@@ -53,3 +53,22 @@ def test_sigterm_drains_and_exits_zero(server_factory: Any) -> None:
     server.terminate()
     code = server.wait(timeout=3 + 10)
     assert code == 0, f"exit code {code}:\n{server.log()}"
+
+
+def test_sigterm_while_workers_start_still_exits_zero(server_factory: Any) -> None:
+    """A pod can be stopped right after it started (rollout aborted, scale-down): SIGTERM as soon
+    as the first worker serves, while the second may still be starting, is still a clean stop."""
+    import grpc
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+    server = server_factory(grace=3, extra_args=["--workers", "2"])
+    server.workers = 1  # start() returns as soon as one worker serves
+    server.start()
+    with grpc.insecure_channel(server.address) as channel:
+        health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+    server.terminate()
+    code = server.wait(timeout=3 + 10)
+    assert code == 0, (
+        f"ftgate serve --workers 2 exited {code} when SIGTERM came while a worker was starting "
+        f"(a worker killed by the signal before it installed its handler counts as failed):\n"
+        + "\n".join(line for line in server.log().splitlines() if "worker" in line)[-1500:])

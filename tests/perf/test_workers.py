@@ -37,6 +37,10 @@ def _alive(pid: int) -> bool:
 def test_two_workers_share_the_port_and_stop_on_sigterm(tmp_path: Path) -> None:
     server = start_server(tmp_path, "--workers", "2")
     try:
+        # SERVING comes from the first worker up: wait for the second one too.
+        deadline = time.monotonic() + 30
+        while len(_events(server.log(), "serving")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
         # The kernel spreads connections (not calls) over the workers: one channel per call,
         # each with its own connection.
         for i in range(40):

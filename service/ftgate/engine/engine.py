@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import uuid
 from dataclasses import dataclass
@@ -32,8 +33,20 @@ class CompiledPolicy:
                                        profile.name)
 
 
+_random_ids: list[bytes] = []
+os.register_at_fork(after_in_child=_random_ids.clear)  # a forked child draws its own
+
+
 def new_decision_id() -> str:
-    return str(uuid.uuid4())
+    """A random (version 4) UUID. os.urandom is read 4 KiB at a time: a system call per decision
+    releases the GIL and makes the call wait to take it back (docs/performance.md)."""
+    try:
+        raw = _random_ids.pop()  # atomic under the GIL
+    except IndexError:
+        block = os.urandom(4096)
+        _random_ids.extend(block[i:i + 16] for i in range(0, 4096, 16))
+        raw = _random_ids.pop()
+    return str(uuid.UUID(bytes=raw, version=4))
 
 
 def compile_policy(ruleset: RuleSet) -> CompiledPolicy:

@@ -9,6 +9,17 @@ from typing import Any
 
 import structlog
 
+from ftgate.obs._fdlogger import FdLoggerFactory
+
+
+def _stderr_logger_factory() -> Any:
+    """One os.write() per line (obs/_fdlogger.py); PrintLogger where stderr has no descriptor."""
+    try:
+        sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # e.g. replaced by a test's capture
+        return structlog.PrintLoggerFactory(sys.stderr)
+    return FdLoggerFactory(sys.stderr)
+
 
 def configure(level: str = "info", **static: Any) -> None:
     """`static` key/values go into every event (e.g. worker=1 in `serve --workers`)."""
@@ -30,6 +41,6 @@ def configure(level: str = "info", **static: Any) -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_stderr_logger_factory(),
         cache_logger_on_first_use=True,
     )

@@ -65,7 +65,7 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
 def parse_verdict(text: str) -> int:
     name = text.strip().upper().replace("-", "_")
     name = name if name.startswith("VERDICT_") else f"VERDICT_{name}"
-    if name not in pb.Verdict.keys() or name == "VERDICT_UNSPECIFIED":
+    if name not in pb.Verdict.DESCRIPTOR.values_by_name or name == "VERDICT_UNSPECIFIED":
         raise BadFlag(f"unknown verdict {text!r} (FINE_TUNE, DO_NOT_FINE_TUNE, "
                       "NEEDS_INFORMATION)")
     return int(pb.Verdict.Value(name))
@@ -156,7 +156,7 @@ def _remote(args: argparse.Namespace) -> tuple[Call, Call]:
                          f"Bearer {args.token_file.read_text(encoding='utf-8').strip()}"))
     stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
 
-    def guarded(method: Call) -> Call:
+    def guarded(method: Callable[..., Any]) -> Call:
         def call(request: Any) -> Any:
             try:
                 return method(request, timeout=args.timeout, metadata=metadata)

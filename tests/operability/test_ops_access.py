@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from opstools import metric, scrape, single_process, small_profile
+from opstools import metric, scrape, single_process, small_profile, wait_until
 from serverproc import ServerProcess, start_server
 
 TOKEN = "s3cret-token-for-tests-0123456789"
@@ -188,3 +189,49 @@ def test_tls_without_client_certificates(pki: Pki, tmp_path: Path) -> None:
         assert evaluate(proc.address, None, None) == grpc.StatusCode.UNAVAILABLE
     finally:
         assert proc.stop() == 0
+
+
+def test_sighup_rereads_the_token_file(mtls_server: ServerProcess, pki: Pki) -> None:
+    new_token = "rotated-token-9876543210"
+    tokens = pki.dir / "tokens"
+    kept = tokens.read_text()
+    assert evaluate(mtls_server.address, creds(pki, pki.client), new_token) == \
+        grpc.StatusCode.UNAUTHENTICATED
+    tokens.write_text(f"{TOKEN}\n{new_token}\n")
+    try:
+        mtls_server.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: evaluate(mtls_server.address, creds(pki, pki.client), new_token)
+                   == grpc.StatusCode.OK, what="the new token to be accepted")
+        assert evaluate(mtls_server.address, creds(pki, pki.client), OTHER_TOKEN) == \
+            grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        tokens.write_text(kept)
+        mtls_server.proc.send_signal(signal.SIGHUP)
+    wait_until(lambda: evaluate(mtls_server.address, creds(pki, pki.client), OTHER_TOKEN)
+               == grpc.StatusCode.OK, what="the old tokens back")
+    assert new_token not in mtls_server.log()
+
+
+@pytest.mark.parametrize("flags", [
+    ["--tls-cert", "cert.pem"], ["--tls-key", "key.pem"], ["--tls-client-ca", "ca.pem"],
+    ["--max-concurrent", "-1"], ["--audit-queue", "0"], ["--max-request-bytes", "0"],
+])
+def test_bad_access_and_limit_flags_exit_2(flags: list[str]) -> None:
+    from ftgate.cli import main
+
+    assert main(["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "", *flags]) == 2
+
+
+def test_reflection_needs_a_token_too(mtls_server: ServerProcess, pki: Pki) -> None:
+    from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+
+    request = reflection_pb2.ServerReflectionRequest(list_services="")
+    with grpc.secure_channel(mtls_server.address, creds(pki, pki.client)) as channel:
+        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+        with pytest.raises(grpc.RpcError) as info:
+            list(stub.ServerReflectionInfo(iter([request]), timeout=5))
+        assert info.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        replies = list(stub.ServerReflectionInfo(
+            iter([request]), timeout=5, metadata=[("authorization", f"Bearer {TOKEN}")]))
+    names = {s.name for s in replies[0].list_services_response.service}
+    assert "ftgate.v1.FineTuningAdvisorService" in names

@@ -169,3 +169,23 @@ def test_closed_stdout_keeps_the_verdict_exit_code() -> None:
         shell=True, capture_output=True, text=True, timeout=60, cwd=REPO,
         executable="/bin/bash")
     assert "internal error" not in run.stderr
+
+
+def test_check_and_health_with_a_bearer_token(tmp_path: Path) -> None:
+    from serverproc import start_server
+
+    tokens = tmp_path / "tokens"
+    tokens.write_text("gate-token-1\n")
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not-the-token\n")
+    server = start_server(tmp_path, "--auth-tokens", str(tokens))
+    try:
+        example = str(EXAMPLES / "low-volume-roi.yaml")
+        ok = ftgate("check", example, "--server", server.address, "--token-file", str(tokens))
+        assert ok.returncode == 3, ok.stderr
+        refused = ftgate("check", example, "--server", server.address, "--token-file", str(wrong))
+        assert refused.returncode == 1
+        assert "UNAUTHENTICATED" in refused.stderr
+        assert ftgate("health", "--address", server.address).returncode == 0
+    finally:
+        assert server.stop() == 0

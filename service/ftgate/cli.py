@@ -11,6 +11,8 @@ from typing import Any
 
 import yaml
 
+from ftgate.connect import add_connection_flags, call_metadata, open_channel
+
 # Exit codes of `ftgate check`, for provisioning gates (SPEC §6).
 EXIT_ALLOWED, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_NOT_ALLOWED, EXIT_NEEDS_INFO = 0, 1, 2, 3, 4
 VERDICT_EXIT = {"VERDICT_FINE_TUNE": EXIT_ALLOWED, "VERDICT_DO_NOT_FINE_TUNE": EXIT_NOT_ALLOWED,
@@ -44,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--policy", choices=("enforce", "advise"), default="enforce",
                    help="enforce: exit code follows the verdict; advise: always 0")
     c.add_argument("--timeout", type=float, default=10.0, help="deadline of the call (seconds)")
+    add_connection_flags(c)
 
     r = sub.add_parser("rules", help="show, validate or test rule files")
     rsub = r.add_subparsers(dest="rules_command", required=True)
@@ -62,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     h.add_argument("--address", default="127.0.0.1:50051")
     h.add_argument("--service", default="", help="service name ('' = the whole server)")
     h.add_argument("--timeout", type=float, default=3.0)
+    add_connection_flags(h)
     return p
 
 
@@ -226,10 +230,11 @@ def _check_remote(args: argparse.Namespace, message: Any) -> Any:
     from ftgate.v1 import advisor_pb2 as pb
     from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 
-    with grpc.insecure_channel(args.server) as channel:
+    with open_channel(args.server, args) as channel:
         stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
         try:
-            reply = stub.Evaluate(pb.EvaluateRequest(project=message), timeout=args.timeout)
+            reply = stub.Evaluate(pb.EvaluateRequest(project=message), timeout=args.timeout,
+                                  metadata=call_metadata(args))
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
                 fields = []
@@ -288,7 +293,7 @@ def _health(args: argparse.Namespace) -> int:
     import grpc
     from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-    with grpc.insecure_channel(args.address) as channel:
+    with open_channel(args.address, args) as channel:
         try:
             reply = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(service=args.service), timeout=args.timeout)

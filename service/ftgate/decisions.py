@@ -16,6 +16,7 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from ftgate.connect import add_connection_flags, call_metadata, open_channel
 from ftgate.v1 import advisor_pb2 as pb
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
@@ -43,10 +44,7 @@ def add_parser(sub: Any) -> None:
         where.add_argument("--db", type=Path, help="the audit log file (--audit-db of serve)")
         p.add_argument("--output", choices=("text", "json"), default="text")
         p.add_argument("--timeout", type=float, default=10.0, help="deadline of each call (s)")
-        p.add_argument("--token-file", type=Path, help="file holding a bearer token")
-        p.add_argument("--ca-cert", type=Path, help="PEM CA of the server: connect with TLS")
-        p.add_argument("--client-cert", type=Path, help="PEM client certificate (mutual TLS)")
-        p.add_argument("--client-key", type=Path, help="PEM key of --client-cert")
+        add_connection_flags(p)
 
 
 def parse_time(text: str, now: datetime | None = None) -> datetime:
@@ -143,17 +141,8 @@ def _remote(args: argparse.Namespace) -> tuple[Call, Call]:
 
     from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 
-    if args.ca_cert:
-        key = args.client_key.read_bytes() if args.client_key else None
-        cert = args.client_cert.read_bytes() if args.client_cert else None
-        channel = grpc.secure_channel(args.server, grpc.ssl_channel_credentials(
-            args.ca_cert.read_bytes(), key, cert))
-    else:
-        channel = grpc.insecure_channel(args.server)
-    metadata = []
-    if args.token_file:
-        metadata.append(("authorization",
-                         f"Bearer {args.token_file.read_text(encoding='utf-8').strip()}"))
+    channel = open_channel(args.server, args)
+    metadata = call_metadata(args)
     stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
 
     def guarded(method: Callable[..., Any]) -> Call:

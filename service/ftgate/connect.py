@@ -1,0 +1,34 @@
+"""How the CLI reaches a running server: plain, TLS or mutual TLS, with an optional bearer token."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import grpc
+
+
+def add_connection_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags every client command shares (check --server, decisions --server, health)."""
+    parser.add_argument("--token-file", type=Path, help="file holding a bearer token")
+    parser.add_argument("--ca-cert", type=Path, help="PEM CA of the server: connect with TLS")
+    parser.add_argument("--client-cert", type=Path, help="PEM client certificate (mutual TLS)")
+    parser.add_argument("--client-key", type=Path, help="PEM key of --client-cert")
+
+
+def open_channel(address: str, args: argparse.Namespace) -> grpc.Channel:
+    """A channel to `address`, secure when --ca-cert is given."""
+    if getattr(args, "ca_cert", None):
+        key = args.client_key.read_bytes() if args.client_key else None
+        cert = args.client_cert.read_bytes() if args.client_cert else None
+        return grpc.secure_channel(address, grpc.ssl_channel_credentials(
+            args.ca_cert.read_bytes(), key, cert))
+    return grpc.insecure_channel(address)
+
+
+def call_metadata(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The bearer token from --token-file, as call metadata (never logged)."""
+    token_file: Path | None = getattr(args, "token_file", None)
+    if not token_file:
+        return []
+    return [("authorization", f"Bearer {token_file.read_text(encoding='utf-8').strip()}")]

@@ -4,17 +4,20 @@
 - grpc.health.v1 for "" (liveness, startup) and the advisor service (readiness): what the
   Kubernetes native gRPC probes ask.
 - Draining: after SIGTERM the server exits 0 within its grace.
+- The exec probes of overlays/production-tls (`ftgate health` over mutual TLS), for real.
 """
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SERVICE_NAME, FtgateServer, free_port, ftgate_bin
+from conftest import SERVICE_NAME, FtgateServer, free_port, ftgate_bin, rendered
 
 
 @pytest.fixture(scope="module")
@@ -56,19 +59,72 @@ def test_sigterm_drains_and_exits_zero(server_factory: Any) -> None:
 
 
 def test_sigterm_while_workers_start_still_exits_zero(server_factory: Any) -> None:
-    """A pod can be stopped right after it started (rollout aborted, scale-down): SIGTERM as soon
-    as the first worker serves, while the second may still be starting, is still a clean stop."""
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
+    """A pod can be stopped right after it started (rollout aborted, scale-down): SIGTERM while
+    the workers are still starting is a clean stop too (exit 0, nothing to drain)."""
     server = server_factory(grace=3, extra_args=["--workers", "2"])
-    server.workers = 1  # start() returns as soon as one worker serves
-    server.start()
-    with grpc.insecure_channel(server.address) as channel:
-        health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(), timeout=5)
+    log = server.log_path.open("wb")
+    server.proc = subprocess.Popen(server.args, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL)
+    log.close()
+    deadline = time.monotonic() + 30
+    while '"supervising"' not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert '"supervising"' in server.log(), server.log()
     server.terminate()
-    code = server.wait(timeout=3 + 10)
+    code = server.wait(timeout=3 + 20)
     assert code == 0, (
-        f"ftgate serve --workers 2 exited {code} when SIGTERM came while a worker was starting "
-        f"(a worker killed by the signal before it installed its handler counts as failed):\n"
-        + "\n".join(line for line in server.log().splitlines() if "worker" in line)[-1500:])
+        f"ftgate serve --workers 2 exited {code} when SIGTERM came while its workers were "
+        "starting (a worker killed by the signal before it installed its handler counts as "
+        "failed):\n" + "\n".join(line for line in server.log().splitlines() if "worker" in line))
+
+
+def make_certificates(directory: Path) -> None:
+    """A CA, and a certificate it signs for the server naming IP 127.0.0.1 (as the probes need)."""
+    openssl = shutil.which("openssl")
+    if not openssl:
+        pytest.skip("openssl is not installed: cannot make test certificates")
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], cwd=directory, check=True, capture_output=True, timeout=60)
+
+    run("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1",
+        "-subj", "/CN=ftgate test CA", "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    run("req", *ec, "-keyout", "tls.key", "-out", "tls.csr", "-subj", "/CN=ftgate")
+    (directory / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n"
+                                       "basicConstraints=CA:FALSE\n", encoding="utf-8")
+    run("x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "tls.crt", "-days", "1", "-extfile", "ext.cnf")
+
+
+def test_tls_overlay_probes_pass_against_a_mutual_tls_server(tmp_path: Path,
+                                                             server_factory: Any) -> None:
+    """The exact probe commands of overlays/production-tls, run against ftgate serve started with
+    the overlay's TLS flags (paths moved from /etc/ftgate/tls to a temporary directory)."""
+    make_certificates(tmp_path)
+    c = next(o for o in rendered("production-tls") if o["kind"] == "Deployment")
+    (container,) = c["spec"]["template"]["spec"]["containers"]
+    tls_args = [a.replace("/etc/ftgate/tls", str(tmp_path)) for a in container["args"]
+                if a.startswith("--tls-")]
+    assert len(tls_args) == 3
+    server = server_factory(extra_args=tls_args)
+    server.serving = lambda service="", timeout=1.0: health_over_tls(server, tmp_path)  # type: ignore[method-assign]
+    server.start()
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        command = [a.replace("/etc/ftgate/tls", str(tmp_path))
+                   .replace("127.0.0.1:50051", server.address) for a in container[probe]["exec"]["command"]]
+        command[0] = ftgate_bin()
+        result = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+        assert result.returncode == 0, f"{probe}: {result.stdout}{result.stderr}"
+    # Why exec probes: a plaintext health check (what a native gRPC probe sends) fails.
+    assert health(server.address).returncode == 1
+
+
+def health_over_tls(server: FtgateServer, certs: Path) -> bool:
+    result = subprocess.run(
+        [ftgate_bin(), "health", "--address", server.address, "--timeout", "1",
+         "--ca-cert", str(certs / "ca.crt"), "--client-cert", str(certs / "tls.crt"),
+         "--client-key", str(certs / "tls.key")],
+        capture_output=True, text=True, timeout=30, check=False)
+    return result.returncode == 0

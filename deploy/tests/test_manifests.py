@@ -135,9 +135,15 @@ def test_ports_probes_and_args_agree(objects: list[dict[str, Any]]) -> None:
     assert arg_value(c, "--metrics-listen") == f"0.0.0.0:{ports['metrics']}"
     probes = ("startupProbe", "livenessProbe", "readinessProbe")
     if any(a.startswith("--tls-cert=") for a in c["args"]):
-        # Native gRPC probes are plaintext only: TCP checks on the gRPC port (overlays/production-tls).
+        # Native gRPC probes are plaintext only: `ftgate health` over mutual TLS
+        # (overlays/production-tls; run for real in test_health_probe.py).
         for probe in probes:
-            assert c[probe]["tcpSocket"]["port"] in ("grpc", ports["grpc"]), probe
+            command = c[probe]["exec"]["command"]
+            assert command[:2] == ["ftgate", "health"], probe
+            assert f"--address=127.0.0.1:{ports['grpc']}" in command
+            assert c[probe]["timeoutSeconds"] > float(
+                next(a for a in command if a.startswith("--timeout=")).split("=")[1])
+        assert "--service=ftgate.v1.FineTuningAdvisorService" in c["readinessProbe"]["exec"]["command"]
     else:
         for probe in probes:
             assert c[probe]["grpc"]["port"] == ports["grpc"], f"{probe} is a native gRPC probe"

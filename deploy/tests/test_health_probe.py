@@ -128,3 +128,23 @@ def health_over_tls(server: FtgateServer, certs: Path) -> bool:
          "--client-key", str(certs / "tls.key")],
         capture_output=True, text=True, timeout=30, check=False)
     return result.returncode == 0
+
+
+def test_probes_need_no_token_when_calls_do(tmp_path: Path, server_factory: Any) -> None:
+    """overlays/production passes --auth-tokens and keeps token-less native gRPC probes."""
+    import grpc
+    from ftgate.v1 import advisor_pb2 as pb
+    from ftgate.v1 import advisor_pb2_grpc as pb_grpc
+
+    tokens = tmp_path / "tokens"
+    tokens.write_text("s3cret-token-for-tests\n", encoding="utf-8")
+    server = server_factory(extra_args=["--auth-tokens", str(tokens)]).start()
+    assert server.serving(service="") and server.serving(service=SERVICE_NAME)
+    assert health(server.address, "--service", SERVICE_NAME).returncode == 0
+    with grpc.insecure_channel(server.address) as channel:
+        stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
+        with pytest.raises(grpc.RpcError) as denied:
+            stub.ListRules(pb.ListRulesRequest(), timeout=10)
+        assert denied.value.code() == grpc.StatusCode.UNAUTHENTICATED
+        stub.ListRules(pb.ListRulesRequest(), timeout=10,
+                       metadata=[("authorization", "Bearer s3cret-token-for-tests")])

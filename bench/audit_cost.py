@@ -41,13 +41,14 @@ from serverproc import start_server  # noqa: E402
 def writer_cpu_per_decision(n: int, tmp: Path) -> float:
     """Microseconds of writer work per decision, in batches of 100."""
     project = fine_tune_profile()
+    profile = convert.profile_from_proto(project)
     answer = convert.assessment_to_proto(Engine().evaluate(convert.profile_from_proto(project)))
     entries = []
     for _ in range(n):
         a = pb.Assessment()
         a.CopyFrom(answer)
         a.decision_id = str(uuid.uuid4())
-        entries.append(DecisionEntry(time.time(), project, a))
+        entries.append(DecisionEntry(time.time(), project, profile, a))
     store = DecisionStore(tmp / "micro.db")
     started = time.process_time()
     for i in range(0, n, 100):

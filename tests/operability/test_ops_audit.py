@@ -14,6 +14,7 @@ import grpc
 import pytest
 from ftgate.audit import AuditLog, DecisionEntry, DecisionQuery, DecisionStore
 from ftgate.cli import main
+from ftgate.domain.profile import Profile
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from google.protobuf import timestamp_pb2
@@ -219,7 +220,7 @@ def test_decision_rpcs_without_an_audit_log_are_failed_precondition(
 # --- the writer in-process: full-queue policy and retention -----------------------------------
 
 def entry(name: str, decided_at: float) -> DecisionEntry:
-    return DecisionEntry(decided_at, pb.ProjectProfile(name=name), pb.Assessment(
+    return DecisionEntry(decided_at, pb.ProjectProfile(name=name), Profile(name=name), pb.Assessment(
         decision_id=str(uuid.uuid4()), verdict=pb.VERDICT_NEEDS_INFORMATION, project_name=name,
         ruleset_version="sha256:test"))
 
@@ -250,3 +251,24 @@ def test_retention_purges_old_decisions(tmp_path: Path) -> None:
     rows, _ = DecisionStore(tmp_path / "d.db", readonly=True).list(
         DecisionQuery(), 10)
     assert [r.project_name for r in rows] == ["new"]
+
+
+def test_stored_profile_json_is_the_input(seeded: Seeded) -> None:
+    from google.protobuf import json_format
+
+    store = DecisionStore(seeded.db, readonly=True)
+    for answer in seeded.answers:
+        row = store.get(answer.decision_id)
+        assert row is not None
+        parsed = json_format.ParseDict(json.loads(row.profile_json), pb.ProjectProfile())
+        assert parsed == pb.ProjectProfile.FromString(row.project)
+    full = fine_tune_profile("every field")
+    full.domain, full.base_model_meets_target, full.needs_external_actions = 2, False, True
+    full.economics.retraining_cost_usd = 0.0
+    full.prompt.system_prompt_tokens, full.prompt.prompt_is_repeated = 2048, True
+    full.symptoms.extend([1, 5])
+    from ftgate.api import convert
+    from ftgate.audit.profile_json import profile_json
+
+    text = profile_json(convert.profile_from_proto(full))
+    assert json_format.ParseDict(json.loads(text), pb.ProjectProfile()) == full

@@ -116,4 +116,5 @@ def test_calls_beyond_max_concurrent_are_refused_not_queued(
     wait_until(refused, timeout=10, what="a call over the limit to be refused")
     for call in slow:  # both end by the server's default deadline, then there is room again
         assert code_of(call.result) == grpc.StatusCode.DEADLINE_EXCEEDED
-    assert stub.Evaluate(probe, timeout=10).assessment.verdict == pb.VERDICT_NEEDS_INFORMATION
+    # (the server frees a slot a moment after the client sees the status)
+    wait_until(lambda: not refused(), timeout=10, what="room for a new call")

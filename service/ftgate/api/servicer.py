@@ -128,8 +128,8 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
             answers.append(convert.assessment_to_proto(self._decide(profile, policy)))
         if self.audit is not None:
             decided_at = time.time()
-            for project, answer in zip(projects, answers, strict=True):
-                self.audit.record(DecisionEntry(decided_at, project, answer))
+            for project, profile, answer in zip(projects, profiles, answers, strict=True):
+                self.audit.record(DecisionEntry(decided_at, project, profile, answer))
         return answers
 
     def Evaluate(self, request: pb.EvaluateRequest, context: Any) -> pb.EvaluateResponse:

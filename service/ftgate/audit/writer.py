@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import structlog
-from google.protobuf import json_format
 
+from ftgate.audit.profile_json import profile_json
 from ftgate.audit.store import DecisionStore, StoredDecision
+from ftgate.domain.profile import Profile
 from ftgate.obs import operations
 from ftgate.v1 import advisor_pb2 as pb
 
@@ -39,8 +40,9 @@ class DecisionEntry:
     """What the call hands to the writer: cheap to make, converted off the request path."""
 
     decided_at: float  # time.time()
-    project: pb.ProjectProfile
-    assessment: pb.Assessment
+    project: pb.ProjectProfile  # as received
+    profile: Profile  # as validated (for the JSON copy of the input)
+    assessment: pb.Assessment  # as returned
 
 
 def _names(enum: Any) -> dict[int, str]:
@@ -64,8 +66,7 @@ def to_row(entry: DecisionEntry) -> StoredDecision:
         verdict=_VERDICT.get(a.verdict, str(a.verdict)),
         outcome=_OUTCOME.get(a.outcome, str(a.outcome)) if a.outcome else None,
         findings=json.dumps(findings, separators=(",", ":")),
-        profile_json=json_format.MessageToJson(entry.project, indent=None,
-                                               preserving_proto_field_name=True),
+        profile_json=profile_json(entry.profile),
         project=entry.project.SerializeToString(),
         assessment=a.SerializeToString(),
     )

@@ -1,0 +1,38 @@
+"""The input profile as proto3 JSON (proto field names), made from the validated domain Profile.
+
+json_format.MessageToJson walks descriptors in Python and costs several times more; the audit
+writer makes one per decision. The output parses back with json_format.ParseDict into the same
+ProjectProfile (int64 values are JSON numbers rather than strings, which the mapping accepts).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ftgate.domain.profile import Economics, Profile, PromptEngineering, PromptInfo
+
+# The proto enum prefix of each enum-valued field (the domain keeps the short names).
+_ENUM_PREFIX = {"task_type": "TASK_TYPE_", "goal": "GOAL_", "domain": "DOMAIN_",
+                "data_change_frequency": "CHANGE_FREQUENCY_", "planned_method": "TUNING_METHOD_"}
+_NESTED = {"prompt_engineering": PromptEngineering.__slots__, "economics": Economics.__slots__,
+           "prompt": PromptInfo.__slots__}
+
+
+def profile_json(profile: Profile) -> str:
+    out: dict[str, Any] = {}
+    for name in Profile.__slots__:
+        value = getattr(profile, name)
+        if name in _NESTED:
+            nested = {k: v for k in _NESTED[name] if (v := getattr(value, k)) is not None}
+            if nested:
+                out[name] = nested
+        elif name == "symptoms":
+            if value:
+                out[name] = ["SYMPTOM_" + s for s in value]
+        elif name == "name":
+            if value:
+                out[name] = value
+        elif value is not None:
+            out[name] = _ENUM_PREFIX[name] + value if name in _ENUM_PREFIX else value
+    return json.dumps(out, ensure_ascii=False, separators=(", ", ": "))

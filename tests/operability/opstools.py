@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TypeVar
 
-import grpc
 from ftgate.v1 import advisor_pb2 as pb
-from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from serverproc import ServerProcess
 
 T = TypeVar("T")
@@ -71,8 +69,3 @@ def metric(text: str, name: str, **labels: str) -> float:
         if (series == name and not want) or series == f"{name}{{{want}}}":
             return float(value)
     return 0.0
-
-
-def channel_stub(server: ServerProcess) -> Iterator[pb_grpc.FineTuningAdvisorServiceStub]:
-    with grpc.insecure_channel(server.address) as channel:
-        yield pb_grpc.FineTuningAdvisorServiceStub(channel)

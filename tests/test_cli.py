@@ -189,3 +189,12 @@ def test_check_and_health_with_a_bearer_token(tmp_path: Path) -> None:
         assert ftgate("health", "--address", server.address).returncode == 0
     finally:
         assert server.stop() == 0
+
+
+def test_serve_refuses_broken_rules_naming_the_file(tmp_path: Path) -> None:
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    (rules / "tree.yaml").write_text("kind: tree\nsteps: []\nfinal_outcome: FINE_TUNE\n")
+    run = ftgate("serve", "--rules", str(rules), "--listen", "127.0.0.1:0", "--metrics-listen", "")
+    assert run.returncode == 2
+    assert "tree.yaml" in run.stderr and "internal error" not in run.stderr

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from ftgate.connect import add_connection_flags, call_metadata, open_channel
+from ftgate.errors import FtgateError
 
 # Exit codes of `ftgate check`, for provisioning gates (SPEC §6).
 EXIT_ALLOWED, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_NOT_ALLOWED, EXIT_NEEDS_INFO = 0, 1, 2, 3, 4
@@ -319,6 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handlers[args.command](args)
     except KeyboardInterrupt:
         return 130
+    except FtgateError as exc:  # a rule, token or certificate file the user must fix
+        print(f"ftgate: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except Exception as exc:  # the last line of defence: exit 1, never a stack trace to a gate
         print(f"ftgate: internal error: {exc!r}", file=sys.stderr)
         return EXIT_INTERNAL

@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="Prometheus /metrics address HOST:PORT ('' to disable)")
     s.add_argument("--rules", type=Path, default=None, help="rule directory (default: shipped)")
     s.add_argument("--max-batch", type=int, default=100, help="largest EvaluateBatch accepted")
+    s.add_argument("--drain-delay", type=float, default=0.0,
+                   help="seconds between health NOT_SERVING and refusing new calls on SIGTERM "
+                        "(give load balancers time to notice; e.g. 5 on Kubernetes)")
     s.add_argument("--grace", type=float, default=10.0,
                    help="seconds calls in flight get to finish after SIGTERM")
     s.add_argument("--threads", type=int, default=16, help="gRPC worker threads")
@@ -105,7 +108,7 @@ def _serve_options_errors(args: argparse.Namespace) -> list[str]:
     for flag in ("max_request_bytes", "max_batch", "threads", "audit_queue"):
         if getattr(args, flag) < 1:
             errors.append(f"--{flag.replace('_', '-')} must be at least 1")
-    for flag in ("max_concurrent", "default_deadline", "reload_interval", "grace",
+    for flag in ("max_concurrent", "default_deadline", "reload_interval", "grace", "drain_delay",
                  "audit_retention_days"):
         if getattr(args, flag) < 0:
             errors.append(f"--{flag.replace('_', '-')} must not be negative")
@@ -134,6 +137,7 @@ def _serve(args: argparse.Namespace) -> int:
     return run(engine, ServeOptions(
         listen=args.listen, metrics_listen=args.metrics_listen or None,
         max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
+        drain_delay_seconds=args.drain_delay,
         max_request_bytes=args.max_request_bytes, max_concurrent=args.max_concurrent,
         default_deadline=args.default_deadline or None, reload_interval=args.reload_interval,
         tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,9 @@ class ServeOptions:
     metrics_listen: str | None = "127.0.0.1:9464"
     max_batch: int = 100
     grace_seconds: float = 10.0
+    # Seconds between health NOT_SERVING and refusing new calls, so that load balancers and
+    # clients see the change before the port closes (rolling updates lose no call).
+    drain_delay_seconds: float = 0.0
     threads: int = 16
     # Limits (docs/operations.md): beyond max_concurrent calls at once, RESOURCE_EXHAUSTED.
     max_request_bytes: int = MAX_MESSAGE_BYTES
@@ -143,8 +147,11 @@ class AdvisorServer:
         if self._stopped.is_set():
             return
         self._stopped.set()
-        log.info("draining", grace_seconds=self.options.grace_seconds)
+        log.info("draining", grace_seconds=self.options.grace_seconds,
+                 drain_delay_seconds=self.options.drain_delay_seconds)
         self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
+        if self.options.drain_delay_seconds > 0:  # still answering while peers notice
+            time.sleep(self.options.drain_delay_seconds)
         self.server.stop(self.options.grace_seconds).wait()
         self.watcher.stop()
         if self.audit:  # every call has ended: what was answered is queued, write it all

@@ -198,7 +198,9 @@ class Supervisor:
         """SIGTERM every worker, wait for their drain; exit 0 only when all of them exited 0."""
         log.info("draining", workers=len(self._procs), grace_seconds=self.options.grace_seconds)
         self._signal_all(signal.SIGTERM)
-        deadline = time.monotonic() + self.options.grace_seconds + 10
+        # A worker drains for its drain delay (when serve has one), then its grace period.
+        drain = float(getattr(self.options, "drain_delay_seconds", 0.0) or 0.0)
+        deadline = time.monotonic() + drain + self.options.grace_seconds + 10
         for index, (proc, _) in self._procs.items():
             proc.join(max(0.0, deadline - time.monotonic()))
             if proc.is_alive():

@@ -140,7 +140,8 @@ def test_rules_test_fails_on_a_wrong_table(tmp_path: Path) -> None:
 def test_rules_list_shows_conditions() -> None:
     run = ftgate("rules", "list")
     assert run.returncode == 0
-    assert "FM6.low-volume" in run.stdout and "requests_per_day < minimum_requests_per_day (10000)" in run.stdout
+    assert "FM6.low-volume" in run.stdout
+    assert "requests_per_day < minimum_requests_per_day (10000)" in run.stdout
 
 
 def test_health_command(server) -> None:

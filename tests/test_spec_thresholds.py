@@ -58,7 +58,8 @@ def test_no_spec_number_is_repeated_in_python() -> None:
     import re
 
     root = pathlib.Path(__file__).resolve().parent.parent / "service" / "ftgate"
-    figures = re.compile(r"(?<![\w.])(100|500|2000|5000|20000|10000|50000|100000|1024|365|52|0\.9|0\.01)(?![\w.])")
+    figures = re.compile(
+        r"(?<![\w.])(100|500|2000|5000|20000|10000|50000|100000|1024|365|52|0\.9|0\.01)(?![\w.])")
     offenders = []
     for path in (root / "engine").glob("*.py"):
         for n, line in enumerate(path.read_text().splitlines(), 1):

@@ -177,51 +177,62 @@ def _enum(enum: Any, name: str | None) -> Any:
 
 
 def assessment_to_proto(a: dom.Assessment) -> pb.Assessment:
+    # Sub-messages are added in place (`.add(...)`): building them apart and passing lists makes
+    # upb copy each one into its parent, three times the cost (docs/performance.md).
     out = pb.Assessment(
         decision_id=a.decision_id,
         project_name=a.project_name,
         verdict=_enum(pb.Verdict, a.verdict),
         outcome=_enum(pb.Outcome, a.outcome),
-        decision_path=[pb.DecisionStep(step=s.step, question=s.question, answer=s.answer,
-                                       reason=s.reason) for s in a.decision_path],
-        findings=[
-            pb.Finding(
-                rule_id=f.rule_id,
-                failure_mode=_enum(pb.FailureMode, f.failure_mode),
-                severity=_enum(pb.Severity, f.severity),
-                title=f.title,
-                message=f.message,
-                evidence=[pb.Evidence(name=e.name, value=e.value) for e in f.evidence],
-                recommendation=f.recommendation,
-                citation=f.citation,
-            )
-            for f in a.findings
-        ],
-        alternatives=[
-            pb.Alternative(kind=_enum(pb.AlternativeKind, alt.kind), rationale=alt.rationale,
-                           details=alt.details, rule_ids=alt.rule_ids)
-            for alt in a.alternatives
-        ],
-        roi=pb.RoiAnalysis(**{k: v for k, v in _roi_fields(a.roi).items() if v is not None}),
         missing_fields=a.missing_fields,
         ruleset_version=a.ruleset_version,
     )
+    add_step = out.decision_path.add
+    for s in a.decision_path:
+        add_step(step=s.step, question=s.question, answer=s.answer, reason=s.reason)
+    add_finding = out.findings.add
+    for f in a.findings:
+        finding = add_finding(
+            rule_id=f.rule_id,
+            failure_mode=_enum(pb.FailureMode, f.failure_mode),
+            severity=_enum(pb.Severity, f.severity),
+            title=f.title,
+            message=f.message,
+            recommendation=f.recommendation,
+            citation=f.citation,
+        )
+        add_evidence = finding.evidence.add
+        for e in f.evidence:
+            add_evidence(name=e.name, value=e.value)
+    add_alternative = out.alternatives.add
+    for alt in a.alternatives:
+        add_alternative(kind=_enum(pb.AlternativeKind, alt.kind), rationale=alt.rationale,
+                        details=alt.details, rule_ids=alt.rule_ids)
+    out.roi.SetInParent()  # present even when no figure is computable, as before
+    for name, value in _roi_fields(a.roi).items():
+        if value is not None:
+            setattr(out.roi, name, value)
     if a.plan is not None:
-        p = a.plan
-        out.plan.CopyFrom(pb.FineTuningPlan(
-            lora=pb.LoraConfig(r=p.lora.r, lora_alpha=p.lora.lora_alpha,
-                               target_modules=p.lora.target_modules,
-                               lora_dropout=p.lora.lora_dropout),
-            validation_tasks=p.validation_tasks,
-            degradation_tolerance=p.degradation_tolerance,
-            metrics=p.metrics,
-            year_one_costs=[pb.CostItem(item=c.item, low_usd=c.low_usd, high_usd=c.high_usd)
-                            for c in p.year_one_costs],
-            year_one_cost_low_usd=p.year_one_cost_low_usd,
-            year_one_cost_high_usd=p.year_one_cost_high_usd,
-            recommendations=p.recommendations,
-        ))
+        out.plan.CopyFrom(_plan_to_proto(a.plan))
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _plan_to_proto(p: dom.Plan) -> pb.FineTuningPlan:
+    """The plan of a ruleset is one immutable object: its message is built once and copied."""
+    return pb.FineTuningPlan(
+        lora=pb.LoraConfig(r=p.lora.r, lora_alpha=p.lora.lora_alpha,
+                           target_modules=p.lora.target_modules,
+                           lora_dropout=p.lora.lora_dropout),
+        validation_tasks=p.validation_tasks,
+        degradation_tolerance=p.degradation_tolerance,
+        metrics=p.metrics,
+        year_one_costs=[pb.CostItem(item=c.item, low_usd=c.low_usd, high_usd=c.high_usd)
+                        for c in p.year_one_costs],
+        year_one_cost_low_usd=p.year_one_cost_low_usd,
+        year_one_cost_high_usd=p.year_one_cost_high_usd,
+        recommendations=p.recommendations,
+    )
 
 
 def _roi_fields(roi: dom.Roi) -> dict[str, Any]:

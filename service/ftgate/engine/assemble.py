@@ -61,8 +61,8 @@ def plain(value: Any) -> str:
 
 
 def _finding(rule: Rule, values: _Values) -> Finding:
-    evidence = tuple(Evidence(name, plain(values[name])) for name in rule.evidence
-                     if name in values)
+    evidence = tuple([Evidence(name, plain(values[name])) for name in rule.evidence
+                      if name in values])
     return Finding(
         rule_id=rule.id,
         failure_mode=rule.failure_mode or "",
@@ -117,7 +117,7 @@ class Assembler:
         ))
         self._steps = tuple((step, tuple(self._rules[r] for r in step.blocked_by
                                          if r in self._rules),
-                             tuple(frozenset(g) for groups in step.requires for g in groups))
+                             frozenset(n for groups in step.requires for g in groups for n in g))
                             for step in rs.steps)
         # rule id → the alternatives it triggers, so that only fired rules are looked at.
         self._triggered_by: dict[str, list[int]] = {}
@@ -169,7 +169,7 @@ class Assembler:
         path: list[DecisionStep] = []
         steps = self.rs.steps
         present = fact.keys()
-        for i, (step, blocked_by, groups) in enumerate(self._steps):
+        for i, (step, blocked_by, inputs) in enumerate(self._steps):
             blocking = [r for r in blocked_by if r.id in fired]
             if blocking:
                 reason = " ".join(messages.get(r.id) or render(r.message, values)
@@ -177,8 +177,8 @@ class Assembler:
                 path.append(DecisionStep(step.step, step.question, step.answer_when_blocked,
                                          reason))
                 return path, step.outcome, []
-            # Fast path: every input group of the step is present (the usual case).
-            missing = [] if all(g <= present for g in groups) else _missing(step, fact)
+            # Fast path: every input of every group of the step is present (the usual case).
+            missing = [] if inputs <= present else _missing(step, fact)
             if missing:
                 for later in steps[i + 1:]:
                     missing += [m for m in _missing(later, fact) if m not in missing]

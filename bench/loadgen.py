@@ -46,6 +46,7 @@ async def run(target: str, concurrency: int, duration: float, warmup: float, max
     latencies: list[int] = []
     errors: Counter[str] = Counter()
     started = time.perf_counter()
+    cpu_started = time.process_time()
     measure_from = started + warmup
     stop_at = measure_from + duration
     issued = 0
@@ -77,6 +78,7 @@ async def run(target: str, concurrency: int, duration: float, warmup: float, max
 
     await asyncio.gather(*(worker(k) for k in range(concurrency)))
     elapsed = time.perf_counter() - measure_from
+    cpu = time.process_time() - cpu_started
     for c in chans:
         await c.close()
     latencies.sort()
@@ -85,6 +87,7 @@ async def run(target: str, concurrency: int, duration: float, warmup: float, max
         "target": target, "concurrency": concurrency, "channels": channels,
         "duration_s": round(elapsed, 3), "calls": len(latencies), "ok": ok,
         "errors": sum(errors.values()), "error_codes": dict(errors), "calls_total": completed,
+        "client_cpu_us_per_call": round(cpu / max(1, completed) * 1e6),
         "calls_per_s": round(len(latencies) / elapsed, 1) if elapsed > 0 else 0.0,
         "p50_ms": round(percentile(latencies, 0.50), 3),
         "p99_ms": round(percentile(latencies, 0.99), 3),

@@ -323,7 +323,8 @@ def bench_e2e(worker_counts: tuple[int, ...], duration: float, logdir: Path) -> 
                     print(f"  {kind:6} workers={workers} in-flight={c:<3} "
                           f"{r['calls_per_s']:>8} calls/s  p50 {r['p50_ms']} ms  "
                           f"p99 {r['p99_ms']} ms  errors {r['errors']}  "
-                          f"server CPU {r['server_cpu_us_per_call']} us/call", flush=True)
+                          f"server CPU {r['server_cpu_us_per_call']} us/call, load generator "
+                          f"{r['client_cpu_us_per_call']} us/call", flush=True)
             memory[f"ftgate_workers_{workers}_peak_rss_kib"] = servers["ftgate"].peak_rss_kib()
         finally:
             codes = {kind: s.stop() for kind, s in servers.items()}

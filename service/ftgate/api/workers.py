@@ -59,9 +59,15 @@ def _die_with(parent: int) -> None:
         raise SystemExit(1)
 
 
+def _exit_before_serving(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 def _worker_main(index: int, options: ServeOptions, rules_dir: Path | None,
                  log_level: str, parent: int) -> None:
     """One worker: its own engine and gRPC server on the shared port; exit code of `serve`."""
+    # Until serve() installs its own handler, nothing is being served: SIGTERM means exit 0.
+    signal.signal(signal.SIGTERM, _exit_before_serving)
     _die_with(parent)
     from ftgate.api.server import serve
     from ftgate.engine import Engine
@@ -208,6 +214,10 @@ class Supervisor:
                 proc.kill()
                 proc.join(5)
                 code = 1
+            elif proc.exitcode == -signal.SIGTERM:
+                # Our SIGTERM reached the worker before Python set a handler: it had served
+                # nothing, so there was nothing to drain.
+                log.info("worker_stopped_before_serving", worker=index, pid=proc.pid)
             elif proc.exitcode != 0:
                 log.error("worker_failed", worker=index, pid=proc.pid, exit_code=proc.exitcode)
                 code = code or 1

@@ -12,7 +12,8 @@ help:
 	@echo "make test       set up .venv and run the whole test suite"
 	@echo "make lint       ruff + buf lint;  make typecheck  mypy strict"
 	@echo "make proto      regenerate all code generated from proto/ (server, Python and TypeScript clients)"
-	@echo "make bench      benchmarks (never part of make test)"
+	@echo "make test-service | test-clients | test-deploy   one part of make test"
+	@echo "make bench      benchmarks (never part of make test);  make soak  the 200,000-call soak"
 	@echo "make docs       regenerate README's rules table and examples/*.out.txt from rules/"
 
 $(STAMP): pyproject.toml
@@ -46,7 +47,7 @@ test-deploy: $(STAMP)
 	$(PY) -m pytest -q deploy/tests
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check service tests
+	$(VENV)/bin/ruff check service tests scripts bench
 	cd proto && ../$(VENV)/bin/buf lint
 
 typecheck: $(STAMP)

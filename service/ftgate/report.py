@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
+from ftgate.api.convert import short_name
 from ftgate.domain.text import usd
 from ftgate.v1 import advisor_pb2 as pb
 
 
-def _name(enum: type, number: int, prefix: str) -> str:
-    return str(enum.Name(number)).removeprefix(prefix)  # type: ignore[attr-defined]
-
-
 def render_report(a: pb.Assessment) -> str:
-    verdict = _name(pb.Verdict, a.verdict, "VERDICT_").replace("_", " ")
+    verdict = short_name(pb.Verdict, a.verdict).replace("_", " ")
     lines = [f"ftgate assessment of {a.project_name or 'an unnamed project'!r}",
              f"  decision id      {a.decision_id}",
              f"  ruleset version  {a.ruleset_version}",
              "",
              f"VERDICT: {verdict}"
-             + (f"  (outcome {_name(pb.Outcome, a.outcome, 'OUTCOME_')})" if a.outcome else "")]
+             + (f"  (outcome {short_name(pb.Outcome, a.outcome)})" if a.outcome else "")]
     if a.missing_fields:
         lines += ["", "Information needed to finish the decision tree:"]
         lines += [f"  - {f}" for f in a.missing_fields]
@@ -28,14 +25,14 @@ def render_report(a: pb.Assessment) -> str:
     if a.findings:
         lines += ["", "Findings:"]
         for f in a.findings:
-            sev = _name(pb.Severity, f.severity, "SEVERITY_")
+            sev = short_name(pb.Severity, f.severity)
             lines.append(f"  [{sev}] {f.rule_id}: {f.title}")
             lines.append(f"      {f.message}")
             lines.append(f"      → {f.recommendation}   ({f.citation})")
     if a.alternatives:
         lines += ["", "Alternatives, most relevant first:"]
         for i, alt in enumerate(a.alternatives, 1):
-            kind = _name(pb.AlternativeKind, alt.kind, "ALTERNATIVE_KIND_").replace("_", " ")
+            kind = short_name(pb.AlternativeKind, alt.kind).replace("_", " ")
             lines.append(f"  {i}. {kind.lower()}: {alt.rationale}")
             if alt.details:
                 lines.append(f"      {', '.join(alt.details)}")

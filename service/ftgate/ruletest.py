@@ -45,20 +45,16 @@ def load_cases(directory: Path) -> list[Case]:
     return cases
 
 
-def _short(enum: Any, number: int) -> str:
-    return str(enum.Name(number)).removeprefix(convert._prefix(enum))
-
-
 def check(expect: dict[str, Any], a: pb.Assessment) -> list[str]:
     """The differences between an assessment and what a case expects (empty when it passes)."""
     got_findings = [f.rule_id for f in a.findings]
     actual: dict[str, Callable[[], Any]] = {
-        "verdict": lambda: _short(pb.Verdict, a.verdict),
-        "outcome": lambda: _short(pb.Outcome, a.outcome) if a.outcome else None,
+        "verdict": lambda: convert.short_name(pb.Verdict, a.verdict),
+        "outcome": lambda: convert.short_name(pb.Outcome, a.outcome) if a.outcome else None,
         "findings": lambda: got_findings,
         "missing_fields": lambda: list(a.missing_fields),
-        "alternatives": lambda: [_short(pb.AlternativeKind, x.kind) for x in a.alternatives],
-        "first_alternative": lambda: (_short(pb.AlternativeKind, a.alternatives[0].kind)
+        "alternatives": lambda: [convert.short_name(pb.AlternativeKind, x.kind) for x in a.alternatives],
+        "first_alternative": lambda: (convert.short_name(pb.AlternativeKind, a.alternatives[0].kind)
                                       if a.alternatives else None),
         "path": lambda: [s.answer for s in a.decision_path],
         "plan": lambda: a.HasField("plan"),
@@ -75,7 +71,7 @@ def check(expect: dict[str, Any], a: pb.Assessment) -> list[str]:
         elif key == "excludes_findings":
             problems += [f"finding {r} unexpected" for r in want if r in got_findings]
         elif key == "severities":
-            sev = {f.rule_id: _short(pb.Severity, f.severity) for f in a.findings}
+            sev = {f.rule_id: convert.short_name(pb.Severity, f.severity) for f in a.findings}
             problems += [f"severity of {r}: expected {s}, got {sev.get(r)}"
                          for r, s in want.items() if sev.get(r) != s]
         elif key == "evidence":

@@ -87,6 +87,11 @@ def _short_names(enum: Any) -> dict[int, str]:
     return {number: str(name).removeprefix(_prefix(enum)) for name, number in enum.items()}
 
 
+def short_name(enum: Any, number: int) -> str:
+    """An enum value's name without its prefix: short_name(pb.Verdict, 1) == "FINE_TUNE"."""
+    return _short_names(enum)[number]
+
+
 @functools.cache
 def _numbers(enum: Any) -> dict[str, int]:
     return {short: number for number, short in _short_names(enum).items()}
@@ -99,10 +104,10 @@ def profile_from_proto(msg: pb.ProjectProfile, prefix: str = "project.") -> Prof
         c.bad("name", f"must be at most {MAX_NAME_CHARS} characters, got {len(msg.name)}")
     symptoms: list[str] = []
     for i, number in enumerate(msg.symptoms):
-        if number == 0 or number not in pb.Symptom.values():
+        name = _short_names(pb.Symptom).get(number) if number else None
+        if name is None:
             c.bad(f"symptoms[{i}]", f"unknown Symptom value {number}")
             continue
-        name = str(pb.Symptom.Name(number)).removeprefix("SYMPTOM_")
         if name in symptoms:
             c.bad(f"symptoms[{i}]", f"{name} is listed twice")
         symptoms.append(name)

@@ -42,7 +42,7 @@ def writer_cpu_per_decision(n: int, tmp: Path) -> float:
     """Microseconds of writer work per decision, in batches of 100."""
     project = fine_tune_profile()
     profile = convert.profile_from_proto(project)
-    answer = convert.assessment_to_proto(Engine().evaluate(convert.profile_from_proto(project)))
+    answer = Engine().evaluate(convert.profile_from_proto(project))
     entries = []
     for _ in range(n):
         a = pb.Assessment()

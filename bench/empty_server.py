@@ -29,8 +29,8 @@ def fixed_response() -> Any:
     from profiles import MIX
 
     engine = Engine()
-    answers = [pb.EvaluateResponse(assessment=convert.assessment_to_proto(engine.evaluate(
-        convert.profile_from_proto(json_format.ParseDict(p, pb.ProjectProfile())))))
+    answers = [pb.EvaluateResponse(assessment=engine.evaluate(
+        convert.profile_from_proto(json_format.ParseDict(p, pb.ProjectProfile()))))
         for p in MIX.values()]
     mean = sum(a.ByteSize() for a in answers) / len(answers)
     return min(answers, key=lambda a: abs(a.ByteSize() - mean))

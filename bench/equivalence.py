@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from floor import FloorPolicy
 from ftgate.domain import profile as P
 from ftgate.engine import Engine
+from ftgate.engine.facts import build_fact
 
 T = TypeVar("T")
 
@@ -67,8 +68,9 @@ def main() -> int:
         profile = random_profile(rnd)
         a, b = engine.evaluate(profile, "id"), floor.evaluate(profile, "id")
         if a != b:
-            print(f"profile {i} differs: {profile}\nengine: {a.fired_rules}\nfloor: "
-                  f"{b.fired_rules}")
+            fact = build_fact(profile, engine.ruleset.thresholds)
+            print(f"profile {i} differs: {profile}\nengine fired: "
+                  f"{engine.policy.host.fire(fact)}\nfloor fired: {floor.fire(fact)}")
             return 1
     print(f"identical on {args.count} random profiles (seed {args.seed})")
     return 0

@@ -11,12 +11,12 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
-from ftgate.domain.assessment import Assessment
 from ftgate.domain.profile import Profile
 from ftgate.engine.assemble import Assembler
 from ftgate.engine.engine import new_decision_id
 from ftgate.engine.facts import build_fact
 from ftgate.ruleset import RuleSet
+from ftgate.v1 import advisor_pb2 as pb
 
 Test = Callable[[dict[str, Any]], bool]
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le,
@@ -67,7 +67,7 @@ class FloorPolicy:
     def fire(self, fact: dict[str, Any]) -> list[str]:
         return [rule_id for rule_id, test in self.tests if test(fact)]
 
-    def evaluate(self, profile: Profile, decision_id: str | None = None) -> Assessment:
+    def evaluate(self, profile: Profile, decision_id: str | None = None) -> pb.Assessment:
         fact = build_fact(profile, self.ruleset.thresholds)
         return self.assembler.assemble(fact, self.fire(fact), decision_id or new_decision_id(),
                                        profile.name)

@@ -101,7 +101,7 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
            .SerializeToString() for p in MIX.values()]
     requests = [pb.EvaluateRequest.FromString(r) for r in raw]
     answers = [engine.evaluate(p) for p in mix]
-    replies = [pb.EvaluateResponse(assessment=convert.assessment_to_proto(a)) for a in answers]
+    replies = [pb.EvaluateResponse(assessment=a) for a in answers]
 
     def decision_log(i: int) -> None:
         a = answers[i]
@@ -151,9 +151,6 @@ def bench_engine(evals: int, stage_evals: int) -> dict[str, Any]:
         "python_match": timed(lambda i: floor.fire(facts[i]), stage_evals, n),
         "assemble": timed(lambda i: policy.assembler.assemble(facts[i], fired[i], "x", ""),
                           stage_evals, n),
-        "to_proto": timed(lambda i: convert.assessment_to_proto(policy.evaluate(mix[i])),
-                          stage_evals, n) - timed(lambda i: policy.evaluate(mix[i]),
-                                                  stage_evals, n),
     }
     stages.update(request_path_stages(engine, mix, stage_evals))
     # Engine and floor in alternate rounds, best of each: the ratio compares like with like on

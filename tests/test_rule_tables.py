@@ -48,13 +48,17 @@ def test_leaf_always_has_a_blocker_of_its_failure_mode(engine: Engine) -> None:
                  "FEW_SHOT": "INSUFFICIENT_DATA", "RAG_OR_DYNAMIC_PROMPTING": "CHANGING_DATA",
                  "PROMPT_ENGINEERING": "NEGATIVE_ROI", "FORGETTING_RISK": "CAPABILITY_LOSS"}
     from ftgate.api import convert
+    from ftgate.enums import short_name
 
     for case in CASES:
         a = engine.evaluate(convert.profile_from_proto(profile_message(case.profile)))
-        if a.outcome in leaf_mode:
-            assert any(f.severity == "BLOCKER" and f.failure_mode == leaf_mode[a.outcome]
+        outcome = short_name(pb.Outcome, a.outcome) if a.outcome else None
+        if outcome in leaf_mode:
+            assert any(f.severity == pb.SEVERITY_BLOCKER
+                       and short_name(pb.FailureMode, f.failure_mode) == leaf_mode[outcome]
                        for f in a.findings), case.id
-        if a.verdict == "FINE_TUNE":
-            assert a.plan is not None and not any(f.severity == "BLOCKER" for f in a.findings)
+        if a.verdict == pb.VERDICT_FINE_TUNE:
+            assert a.HasField("plan")
+            assert not any(f.severity == pb.SEVERITY_BLOCKER for f in a.findings)
         else:
-            assert a.plan is None
+            assert not a.HasField("plan")

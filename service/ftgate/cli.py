@@ -220,7 +220,7 @@ def _check_local(args: argparse.Namespace, message: Any) -> Any:
 
     try:
         engine = Engine(args.rules)
-        return convert.assessment_to_proto(engine.evaluate(convert.profile_from_proto(message)))
+        return engine.evaluate(convert.profile_from_proto(message))
     except InvalidInput as exc:
         raise _BadInput([(v.field, v.description) for v in exc.violations]) from exc
     except FtgateError as exc:

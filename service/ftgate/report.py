@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ftgate.api.convert import short_name
 from ftgate.domain.text import usd
+from ftgate.enums import short_name
 from ftgate.v1 import advisor_pb2 as pb
 
 

@@ -6,14 +6,13 @@ request field, e.g. `project.economics.requests_per_day`, `projects[2].target_sc
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf.message import Message
 
-from ftgate.domain import assessment as dom
+from ftgate import enums
 from ftgate.domain.profile import Economics, Profile, PromptEngineering, PromptInfo
 from ftgate.domain.regression import RegressionReport
 from ftgate.errors import InvalidProfile, Violation
@@ -43,7 +42,7 @@ class _Checker:
         path = path or field
         if number == 0:
             return None
-        short = _short_names(enum).get(number)
+        short = enums.short_names(enum).get(number)
         if short is None:
             self.bad(path, f"unknown {enum.DESCRIPTOR.name} value {number}")
             return None
@@ -74,29 +73,6 @@ class _Checker:
         return bool(getattr(msg, field)) if msg.HasField(field) else None
 
 
-@functools.cache
-def _prefix(enum: Any) -> str:
-    name: str = enum.DESCRIPTOR.name
-    snake = "".join(f"_{c}" if c.isupper() and i else c for i, c in enumerate(name)).upper()
-    return snake + "_"
-
-
-# Enum names ↔ numbers, computed once per enum: they are on every call's path.
-@functools.cache
-def _short_names(enum: Any) -> dict[int, str]:
-    return {number: str(name).removeprefix(_prefix(enum)) for name, number in enum.items()}
-
-
-def short_name(enum: Any, number: int) -> str:
-    """An enum value's name without its prefix: short_name(pb.Verdict, 1) == "FINE_TUNE"."""
-    return _short_names(enum)[number]
-
-
-@functools.cache
-def _numbers(enum: Any) -> dict[str, int]:
-    return {short: number for number, short in _short_names(enum).items()}
-
-
 def profile_from_proto(msg: pb.ProjectProfile, prefix: str = "project.") -> Profile:
     """Validate a ProjectProfile and map it; raise InvalidProfile naming every bad field."""
     c = _Checker(prefix)
@@ -104,7 +80,7 @@ def profile_from_proto(msg: pb.ProjectProfile, prefix: str = "project.") -> Prof
         c.bad("name", f"must be at most {MAX_NAME_CHARS} characters, got {len(msg.name)}")
     symptoms: list[str] = []
     for i, number in enumerate(msg.symptoms):
-        name = _short_names(pb.Symptom).get(number) if number else None
+        name = enums.short_names(pb.Symptom).get(number) if number else None
         if name is None:
             c.bad(f"symptoms[{i}]", f"unknown Symptom value {number}")
             continue
@@ -173,83 +149,6 @@ def profiles_from_proto(msgs: Sequence[pb.ProjectProfile], max_batch: int) -> li
     return profiles
 
 
-def _enum(enum: Any, name: str | None) -> Any:
-    """The enum number of a short name (0 for None), typed as the generated ValueType."""
-    if not name:
-        return 0
-    number = _numbers(enum).get(name)
-    return number if number is not None else enum.Value(_prefix(enum) + name)
-
-
-def assessment_to_proto(a: dom.Assessment) -> pb.Assessment:
-    # Sub-messages are added in place (`.add(...)`): building them apart and passing lists makes
-    # upb copy each one into its parent, three times the cost (docs/performance.md).
-    out = pb.Assessment(
-        decision_id=a.decision_id,
-        project_name=a.project_name,
-        verdict=_enum(pb.Verdict, a.verdict),
-        outcome=_enum(pb.Outcome, a.outcome),
-        missing_fields=a.missing_fields,
-        ruleset_version=a.ruleset_version,
-    )
-    add_step = out.decision_path.add
-    for s in a.decision_path:
-        add_step(step=s.step, question=s.question, answer=s.answer, reason=s.reason)
-    add_finding = out.findings.add
-    for f in a.findings:
-        finding = add_finding(
-            rule_id=f.rule_id,
-            failure_mode=_enum(pb.FailureMode, f.failure_mode),
-            severity=_enum(pb.Severity, f.severity),
-            title=f.title,
-            message=f.message,
-            recommendation=f.recommendation,
-            citation=f.citation,
-        )
-        add_evidence = finding.evidence.add
-        for e in f.evidence:
-            add_evidence(name=e.name, value=e.value)
-    add_alternative = out.alternatives.add
-    for alt in a.alternatives:
-        add_alternative(kind=_enum(pb.AlternativeKind, alt.kind), rationale=alt.rationale,
-                        details=alt.details, rule_ids=alt.rule_ids)
-    out.roi.SetInParent()  # present even when no figure is computable, as before
-    for name, value in _roi_fields(a.roi).items():
-        if value is not None:
-            setattr(out.roi, name, value)
-    if a.plan is not None:
-        out.plan.CopyFrom(_plan_to_proto(a.plan))
-    return out
-
-
-@functools.lru_cache(maxsize=8)
-def _plan_to_proto(p: dom.Plan) -> pb.FineTuningPlan:
-    """The plan of a ruleset is one immutable object: its message is built once and copied."""
-    return pb.FineTuningPlan(
-        lora=pb.LoraConfig(r=p.lora.r, lora_alpha=p.lora.lora_alpha,
-                           target_modules=p.lora.target_modules,
-                           lora_dropout=p.lora.lora_dropout),
-        validation_tasks=p.validation_tasks,
-        degradation_tolerance=p.degradation_tolerance,
-        metrics=p.metrics,
-        year_one_costs=[pb.CostItem(item=c.item, low_usd=c.low_usd, high_usd=c.high_usd)
-                        for c in p.year_one_costs],
-        year_one_cost_low_usd=p.year_one_cost_low_usd,
-        year_one_cost_high_usd=p.year_one_cost_high_usd,
-        recommendations=p.recommendations,
-    )
-
-
-def _roi_fields(roi: dom.Roi) -> dict[str, Any]:
-    return {
-        "monthly_savings_usd": roi.monthly_savings_usd,
-        "break_even_months": roi.break_even_months,
-        "annual_retraining_cost_usd": roi.annual_retraining_cost_usd,
-        "likely_positive": roi.likely_positive,
-        "retraining_runs_per_year": roi.retraining_runs_per_year,
-    }
-
-
 def regression_request(msg: pb.CheckRegressionRequest,
                        ) -> tuple[list[tuple[str, float]], list[tuple[str, float]], float | None]:
     return ([(s.task, s.score) for s in msg.baseline],
@@ -270,8 +169,8 @@ def rules_to_proto(rs: RuleSet) -> pb.ListRulesResponse:
     rules = [
         pb.RuleInfo(
             id=r.id,
-            failure_mode=_enum(pb.FailureMode, r.failure_mode),
-            severity=_enum(pb.Severity, r.severity),
+            failure_mode=enums.number(pb.FailureMode, r.failure_mode),
+            severity=enums.number(pb.Severity, r.severity),
             title=r.title,
             condition=to_text(r.when, rs.thresholds),
             citation=r.citation,

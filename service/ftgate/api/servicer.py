@@ -17,10 +17,10 @@ from ftgate.api.decisions import DecisionLookup
 from ftgate.api.limits import CallBudget
 from ftgate.api.status import StatusError
 from ftgate.audit import AuditLog, DecisionEntry
-from ftgate.domain.assessment import Assessment
 from ftgate.domain.profile import Profile
 from ftgate.engine import Engine
 from ftgate.engine.engine import CompiledPolicy
+from ftgate.enums import short_name
 from ftgate.errors import InvalidInput, Violation
 from ftgate.obs import metrics
 from ftgate.v1 import advisor_pb2 as pb
@@ -98,7 +98,7 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
             context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
             raise
 
-    def _decide(self, profile: Profile, policy: CompiledPolicy | None = None) -> Assessment:
+    def _decide(self, profile: Profile, policy: CompiledPolicy | None = None) -> pb.Assessment:
         started = time.perf_counter()
         policy = policy or self.engine.policy
         assessment = policy.evaluate(profile)
@@ -108,8 +108,8 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
             "decision",
             decision_id=assessment.decision_id,
             project=assessment.project_name,
-            verdict=assessment.verdict,
-            outcome=assessment.outcome,
+            verdict=short_name(pb.Verdict, assessment.verdict),
+            outcome=short_name(pb.Outcome, assessment.outcome) if assessment.outcome else None,
             findings=len(assessment.findings),
             ruleset_version=assessment.ruleset_version,
             duration_ms=round(elapsed * 1000, 3),
@@ -125,7 +125,7 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
         answers = []
         for profile in profiles:
             budget.check()
-            answers.append(convert.assessment_to_proto(self._decide(profile, policy)))
+            answers.append(self._decide(profile, policy))
         if self.audit is not None:
             decided_at = time.time()
             for project, profile, answer in zip(projects, profiles, answers, strict=True):

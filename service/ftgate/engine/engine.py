@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from ftgate.domain.assessment import Assessment
 from ftgate.domain.profile import Profile
 from ftgate.domain.regression import RegressionReport, check_regression
 from ftgate.engine.assemble import Assembler
@@ -16,6 +15,7 @@ from ftgate.engine.durable_host import RuleHost, compile_condition
 from ftgate.engine.facts import build_fact
 from ftgate.ruleset import RuleSet, load_ruleset
 from ftgate.ruleset.conditions import facts_of
+from ftgate.v1 import advisor_pb2 as pb
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class CompiledPolicy:
     host: RuleHost
     assembler: Assembler
 
-    def evaluate(self, profile: Profile, decision_id: str | None = None) -> Assessment:
+    def evaluate(self, profile: Profile, decision_id: str | None = None) -> pb.Assessment:
         fact = build_fact(profile, self.ruleset.thresholds)
         fired = self.host.fire(fact)
         return self.assembler.assemble(fact, fired, decision_id or new_decision_id(),
@@ -81,7 +81,7 @@ class Engine:
     def ruleset(self) -> RuleSet:
         return self._policy.ruleset
 
-    def evaluate(self, profile: Profile, decision_id: str | None = None) -> Assessment:
+    def evaluate(self, profile: Profile, decision_id: str | None = None) -> pb.Assessment:
         return self._policy.evaluate(profile, decision_id)
 
     def reload(self) -> bool:

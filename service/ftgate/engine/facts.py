@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ftgate.domain.assessment import Roi
 from ftgate.domain.profile import Profile
 from ftgate.domain.text import label, usd
 
@@ -130,8 +129,9 @@ def build_fact(profile: Profile, thresholds: dict[str, Any]) -> Fact:
     return fact
 
 
-def roi_of(fact: Fact, t: dict[str, Any]) -> Roi:
-    """The RoiAnalysis: each figure when computable; likely_positive when decidable."""
+def roi_fields(fact: Fact, t: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The RoiAnalysis fields that have a value: each figure when computable, likely_positive
+    when decidable."""
     rpd, saving = fact.get("requests_per_day"), fact.get("savings_per_request_usd")
     checks = [
         None if rpd is None else rpd > t["roi_positive_requests_per_day"],
@@ -139,10 +139,10 @@ def roi_of(fact: Fact, t: dict[str, Any]) -> Roi:
         None if "frequent_change" not in fact else not fact["frequent_change"],
     ]
     likely = False if False in checks else (True if all(checks) else None)
-    return Roi(
-        monthly_savings_usd=fact.get("monthly_savings_usd"),
-        break_even_months=fact.get("break_even_months"),
-        annual_retraining_cost_usd=fact.get("annual_retraining_cost_usd"),
-        likely_positive=likely,
-        retraining_runs_per_year=fact.get("retraining_runs_per_year"),
-    )
+    fields = [(name, fact.get(name)) for name in _ROI_FIGURES]
+    fields.append(("likely_positive", likely))
+    return [(name, value) for name, value in fields if value is not None]
+
+
+_ROI_FIGURES = ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd",
+                "retraining_runs_per_year")

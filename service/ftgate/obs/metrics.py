@@ -8,7 +8,8 @@ from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram, Info
 
-from ftgate.domain.assessment import Assessment
+from ftgate.enums import short_name
+from ftgate.v1 import advisor_pb2 as pb
 
 DECISIONS = Counter("ftgate_decisions", "Decisions made, by verdict and tree outcome.",
                     ["verdict", "outcome"])
@@ -32,20 +33,23 @@ RULESET_VERSION = (Gauge("ftgate_ruleset_info", "The active ruleset.", ["version
 _served_version: list[str] = []
 
 
-# Labelled children resolved once (a label look-up per call costs more than the increment).
+# Labelled children resolved once, by enum numbers (a label look-up per call costs more than the
+# increment).
 @functools.cache
-def _decisions(verdict: str, outcome: str) -> Any:
-    return DECISIONS.labels(verdict, outcome)
+def _decisions(verdict: int, outcome: int) -> Any:
+    return DECISIONS.labels(short_name(pb.Verdict, verdict),
+                            short_name(pb.Outcome, outcome) if outcome else "NONE")
 
 
 @functools.cache
-def _findings(failure_mode: str, severity: str) -> Any:
-    return FINDINGS.labels(failure_mode, severity)
+def _findings(failure_mode: int, severity: int) -> Any:
+    return FINDINGS.labels(short_name(pb.FailureMode, failure_mode),
+                           short_name(pb.Severity, severity))
 
 
-def record_decision(a: Assessment, seconds: float) -> None:
+def record_decision(a: pb.Assessment, seconds: float) -> None:
     EVALUATION_SECONDS.observe(seconds)
-    _decisions(a.verdict, a.outcome or "NONE").inc()
+    _decisions(a.verdict, a.outcome).inc()
     for f in a.findings:
         _findings(f.failure_mode, f.severity).inc()
 

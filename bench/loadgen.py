@@ -1,6 +1,9 @@
 """Load generator, run in its own process: N Evaluate calls in flight over grpc.aio, loopback only.
 
 Bounded in count and in time; prints one JSON object (calls/s, latency percentiles, errors).
+The requests cycle through the mix of profiles.py (repeated profiles, as a gate sees the same
+projects again); with --distinct every call's profile is new (its name is unique), so that the
+server's decision cache never answers and every call is evaluated.
     python bench/loadgen.py --target 127.0.0.1:50051 --concurrency 16 --duration 5
 """
 
@@ -33,7 +36,7 @@ def percentile(sorted_values: list[int], q: float) -> float:
 
 
 async def run(target: str, concurrency: int, duration: float, warmup: float, max_calls: int,
-              channels: int) -> dict[str, object]:
+              channels: int, distinct: bool = False) -> dict[str, object]:
     requests = [pb.EvaluateRequest(project=json_format.ParseDict(p, pb.ProjectProfile()))
                 for p in MIX.values()]
     # One connection per channel: SO_REUSEPORT spreads connections, not calls, over workers.
@@ -62,6 +65,9 @@ async def run(target: str, concurrency: int, duration: float, warmup: float, max
                 return
             issued += 1
             request = requests[i % len(requests)]
+            if distinct:  # a profile never asked about before: the server cannot reuse an answer
+                request = pb.EvaluateRequest(project=request.project)
+                request.project.name = f"bench-{k}-{i}"
             i += concurrency
             t0 = time.perf_counter_ns()
             try:
@@ -85,6 +91,7 @@ async def run(target: str, concurrency: int, duration: float, warmup: float, max
     ok = len(latencies) - sum(errors.values())
     return {
         "target": target, "concurrency": concurrency, "channels": channels,
+        "profiles": "distinct" if distinct else "repeated",
         "duration_s": round(elapsed, 3), "calls": len(latencies), "ok": ok,
         "errors": sum(errors.values()), "error_codes": dict(errors), "calls_total": completed,
         "client_cpu_us_per_call": round(cpu / max(1, completed) * 1e6),
@@ -104,13 +111,15 @@ def main() -> int:
     p.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
     p.add_argument("--max-calls", type=int, default=500_000)
     p.add_argument("--channels", type=int, default=0, help="connections (0: min(N, 8))")
+    p.add_argument("--distinct", action="store_true",
+                   help="every call asks about a profile never asked before (a new name)")
     args = p.parse_args()
     if not args.target.startswith(LOOPBACK):
         print("loadgen: loopback targets only", file=sys.stderr)
         return 2
     channels = args.channels or min(args.concurrency, 8)
     result = asyncio.run(run(args.target, args.concurrency, min(args.duration, 120),
-                             args.warmup, args.max_calls, channels))
+                             args.warmup, args.max_calls, channels, args.distinct))
     print(json.dumps(result))
     return 0
 

@@ -35,7 +35,11 @@ def _parser() -> argparse.ArgumentParser:
                         "(give load balancers time to notice; e.g. 5 on Kubernetes)")
     s.add_argument("--grace", type=float, default=10.0,
                    help="seconds calls in flight get to finish after SIGTERM")
-    s.add_argument("--threads", type=int, default=16, help="gRPC worker threads")
+    s.add_argument("--threads", type=int, default=4,
+                   help="gRPC worker threads per worker process (docs/performance.md)")
+    s.add_argument("--decision-cache", type=int, default=4096,
+                   help="answers kept per worker for profiles asked about again, least recently "
+                        "used out first (0: off; docs/performance.md)")
     s.add_argument("--workers", type=int, default=None,
                    help="server processes sharing the port (SO_REUSEPORT), each with its own "
                         "engine (default: the number of cores; docs/performance.md)")
@@ -108,8 +112,8 @@ def _serve_options_errors(args: argparse.Namespace) -> list[str]:
     for flag in ("max_request_bytes", "max_batch", "threads", "audit_queue"):
         if getattr(args, flag) < 1:
             errors.append(f"--{flag.replace('_', '-')} must be at least 1")
-    for flag in ("max_concurrent", "default_deadline", "reload_interval", "grace", "drain_delay",
-                 "audit_retention_days"):
+    for flag in ("max_concurrent", "default_deadline", "decision_cache", "reload_interval",
+                 "grace", "drain_delay", "audit_retention_days"):
         if getattr(args, flag) < 0:
             errors.append(f"--{flag.replace('_', '-')} must not be negative")
     return errors
@@ -142,7 +146,7 @@ def _serve(args: argparse.Namespace) -> int:
         default_deadline=args.default_deadline or None, reload_interval=args.reload_interval,
         tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
         auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
-        audit_retention_days=args.audit_retention_days))
+        audit_retention_days=args.audit_retention_days, decision_cache=args.decision_cache))
 
 
 def _read_profile(source: str) -> dict[str, Any]:

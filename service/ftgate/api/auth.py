@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import grpc
 import structlog
 
+from ftgate.api.handlers import parts, with_behavior
 from ftgate.errors import FtgateError
 from ftgate.obs.operations import AUTH_REFUSED
 
@@ -51,7 +52,7 @@ def bearer_token(metadata: Sequence[tuple[str, Any]] | None) -> str | None:
     return None
 
 
-class TokenAuth(grpc.ServerInterceptor):  # type: ignore[misc]
+class TokenAuth:
     """Refuse with UNAUTHENTICATED every call without a known token, health checks aside."""
 
     def __init__(self, tokens: Sequence[str], path: str | Path | None = None,
@@ -84,39 +85,27 @@ class TokenAuth(grpc.ServerInterceptor):  # type: ignore[misc]
             found |= hmac.compare_digest(presented, digest)
         return found
 
-    def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
-        if details.method.startswith(self.open_prefixes):
-            return continuation(details)
-        token = bearer_token(details.invocation_metadata)
-        if self.allows(token):
-            return continuation(details)
-        reason = "missing" if token is None else "wrong"
-        AUTH_REFUSED.labels(reason).inc()
-        log.info("unauthenticated", method=details.method, reason=reason)
-        return refusing(continuation(details), grpc.StatusCode.UNAUTHENTICATED,
-                        "missing or invalid bearer token")
+    def __call__(self, method: str, handler: Any) -> Any:
+        """A wrapper of api.handlers: every call of `method` must carry a known token (health
+        checks excepted), or it ends UNAUTHENTICATED before its behaviour runs."""
+        if method.startswith(self.open_prefixes):
+            return handler
+        behavior, _ = parts(handler)
+
+        def checked(request: Any, context: Any) -> Any:
+            token = bearer_token(context.invocation_metadata())
+            if not self.allows(token):
+                reason = "missing" if token is None else "wrong"
+                AUTH_REFUSED.labels(reason).inc()
+                log.info("unauthenticated", method=method, reason=reason)
+                context.abort(grpc.StatusCode.UNAUTHENTICATED, "missing or invalid bearer token")
+            return behavior(request, context)
+
+        return with_behavior(handler, checked)
 
 
 def _digests(tokens: Sequence[str]) -> list[bytes]:
     return [hashlib.sha256(t.encode("utf-8")).digest() for t in tokens]
-
-
-def refusing(handler: Any, code: grpc.StatusCode, message: str) -> Any:
-    """A handler of the same shape as `handler` that ends every call with `code`."""
-    if handler is None:
-        return None
-
-    def refuse(_request: Any, context: Any, *_: Any) -> Any:
-        context.abort(code, message)
-
-    kwargs = {"request_deserializer": None, "response_serializer": handler.response_serializer}
-    if handler.request_streaming and handler.response_streaming:
-        return grpc.stream_stream_rpc_method_handler(refuse, **kwargs)
-    if handler.request_streaming:
-        return grpc.stream_unary_rpc_method_handler(refuse, **kwargs)
-    if handler.response_streaming:
-        return grpc.unary_stream_rpc_method_handler(refuse, **kwargs)
-    return grpc.unary_unary_rpc_method_handler(refuse, **kwargs)
 
 
 def server_credentials(cert: str | Path, key: str | Path,

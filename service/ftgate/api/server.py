@@ -19,6 +19,7 @@ from prometheus_client import start_http_server
 
 from ftgate.api.auth import TokenAuth, server_credentials
 from ftgate.api.decisions import DecisionLookup
+from ftgate.api.handlers import Wrapper, WrappingRegistrar
 from ftgate.api.servicer import AdvisorServicer
 from ftgate.api.wire import DecodeInCall
 from ftgate.audit import AuditLog, DecisionStore
@@ -43,7 +44,11 @@ class ServeOptions:
     # Seconds between health NOT_SERVING and refusing new calls, so that load balancers and
     # clients see the change before the port closes (rolling updates lose no call).
     drain_delay_seconds: float = 0.0
-    threads: int = 16
+    # Per worker process. The handlers are CPU-bound Python: beyond a few threads they only
+    # queue on the GIL, and every extra thread adds hand-overs (docs/performance.md).
+    threads: int = 4
+    # Evaluate answers kept for profiles asked about again (api/cache.py; 0: off).
+    decision_cache: int = 4096
     # Limits (docs/operations.md): beyond max_concurrent calls at once, RESOURCE_EXHAUSTED.
     max_request_bytes: int = MAX_MESSAGE_BYTES
     max_concurrent: int = 64
@@ -87,24 +92,26 @@ class AdvisorServer:
                                   options.audit_retention_days)
             lookup = DecisionLookup(DecisionStore(options.audit_db))  # its own connection
         self.watcher = RulesWatcher(engine, options.reload_interval)
-        interceptors: list[grpc.ServerInterceptor] = [
-            ServerMetrics()]
-        if self.auth:
-            interceptors.append(self.auth)
-        interceptors.append(DecodeInCall((f"/{SERVICE_NAME}/",)))
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=options.threads, thread_name_prefix="ftgate"),
-            interceptors=interceptors,
             options=[("grpc.max_receive_message_length", options.max_request_bytes),
                      ("grpc.so_reuseport", int(options.reuse_port))],
             maximum_concurrent_rpcs=options.max_concurrent or None,
         )
+        # No interceptor: metrics, tokens and in-call decoding wrap each method once, when it
+        # is registered (api/handlers.py); the first wrapper is the outermost.
+        wrappers: list[Wrapper] = [ServerMetrics()]
+        if self.auth:
+            wrappers.append(self.auth)
+        wrappers.append(DecodeInCall((f"/{SERVICE_NAME}/",)))
+        registrar = WrappingRegistrar(self.server, wrappers)
         pb_grpc.add_FineTuningAdvisorServiceServicer_to_server(
             AdvisorServicer(engine, options.max_batch, audit=self.audit, decisions=lookup,
-                            default_deadline=options.default_deadline or None), self.server)
-        health_pb2_grpc.add_HealthServicer_to_server(self.health, self.server)
+                            default_deadline=options.default_deadline or None,
+                            decision_cache=options.decision_cache), registrar)
+        health_pb2_grpc.add_HealthServicer_to_server(self.health, registrar)
         reflection.enable_server_reflection(
-            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), self.server)
+            (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), registrar)
         if options.tls_cert and options.tls_key:
             self.port = self.server.add_secure_port(options.listen, server_credentials(
                 options.tls_cert, options.tls_key, options.tls_client_ca))

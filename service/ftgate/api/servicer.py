@@ -13,13 +13,14 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from ftgate.api import convert
+from ftgate.api.cache import DecisionCache
 from ftgate.api.decisions import DecisionLookup
 from ftgate.api.limits import CallBudget
 from ftgate.api.status import StatusError
 from ftgate.audit import AuditLog, DecisionEntry
 from ftgate.domain.profile import Profile
 from ftgate.engine import Engine
-from ftgate.engine.engine import CompiledPolicy
+from ftgate.engine.engine import CompiledPolicy, new_decision_id
 from ftgate.enums import short_name
 from ftgate.errors import InvalidInput, Violation
 from ftgate.obs import metrics
@@ -72,13 +73,42 @@ def abort_invalid(context: grpc.ServicerContext, exc: InvalidInput) -> NoReturn:
     raise AssertionError("abort_with_status returns only by raising")  # pragma: no cover
 
 
+def _fail(context: grpc.ServicerContext, method: str, exc: Exception) -> NoReturn:
+    """End the call for `exc`: INVALID_ARGUMENT naming the bad fields, the status a StatusError
+    carries, or INTERNAL (logged with its traceback; the client only learns it happened)."""
+    if isinstance(exc, InvalidInput):
+        log.info("invalid_request", method=method, violations=len(exc.violations))
+        abort_invalid(context, exc)
+    if isinstance(exc, StatusError):
+        context.abort(exc.code, exc.message)
+        raise exc
+    log.error("internal_error", method=method, exc_info=exc)
+    context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
+    raise exc
+
+
+def _log_decision(a: pb.Assessment, seconds: float, *, cached: bool) -> None:
+    log.info(
+        "decision",
+        decision_id=a.decision_id,
+        project=a.project_name,
+        verdict=short_name(pb.Verdict, a.verdict),
+        outcome=short_name(pb.Outcome, a.outcome) if a.outcome else None,
+        findings=len(a.findings),
+        ruleset_version=a.ruleset_version,
+        duration_ms=round(seconds * 1000, 3),
+        cached=cached,
+    )
+
+
 class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
     """`audit` records every decision (None: off); `default_deadline` caps calls without one."""
 
     def __init__(self, engine: Engine, max_batch: int = 100, *, audit: AuditLog | None = None,
                  decisions: DecisionLookup | None = None,
-                 default_deadline: float | None = None) -> None:
+                 default_deadline: float | None = None, decision_cache: int = 0) -> None:
         self.engine = engine
+        self.cache = DecisionCache(decision_cache) if decision_cache > 0 else None
         self.max_batch = max_batch
         self.audit = audit
         self.decisions = decisions or DecisionLookup(None)
@@ -87,64 +117,78 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
     def _guard(self, context: grpc.ServicerContext, method: str, call: Callable[[], T]) -> T:
         try:
             return call()
-        except InvalidInput as exc:
-            log.info("invalid_request", method=method, violations=len(exc.violations))
-            abort_invalid(context, exc)
-        except StatusError as exc:
-            context.abort(exc.code, exc.message)
-            raise
-        except Exception:
-            log.exception("internal_error", method=method)
-            context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
-            raise
+        except Exception as exc:
+            _fail(context, method, exc)
 
-    def _decide(self, profile: Profile, policy: CompiledPolicy | None = None) -> pb.Assessment:
+    def _decide(self, profile: Profile, policy: CompiledPolicy,
+                into: pb.Assessment | None = None) -> pb.Assessment:
         started = time.perf_counter()
-        policy = policy or self.engine.policy
-        assessment = policy.evaluate(profile)
+        assessment = policy.evaluate(profile, into=into)
         elapsed = time.perf_counter() - started
         metrics.record_decision(assessment, elapsed)
-        log.info(
-            "decision",
-            decision_id=assessment.decision_id,
-            project=assessment.project_name,
-            verdict=short_name(pb.Verdict, assessment.verdict),
-            outcome=short_name(pb.Outcome, assessment.outcome) if assessment.outcome else None,
-            findings=len(assessment.findings),
-            ruleset_version=assessment.ruleset_version,
-            duration_ms=round(elapsed * 1000, 3),
-        )
+        _log_decision(assessment, elapsed, cached=False)
         return assessment
 
+    def _decide_once(self, project: pb.ProjectProfile, policy: CompiledPolicy,
+                     into: pb.Assessment) -> Profile:
+        """Decide `project` into `into`: from the decision cache when this exact profile was
+        answered under `policy` already, else validated and evaluated (and kept)."""
+        cache = self.cache
+        if cache is None:
+            profile = convert.profile_from_proto(project)
+            self._decide(profile, policy, into)
+            return profile
+        started = time.perf_counter()
+        key = project.SerializeToString(deterministic=True)
+        hit = cache.get(policy, key)
+        if hit is None:
+            profile = convert.profile_from_proto(project)
+            cache.put(policy, key, profile, self._decide(profile, policy, into))
+            return profile
+        profile, encoded = hit
+        into.MergeFromString(encoded)
+        into.decision_id = new_decision_id()
+        metrics.count_decision(into)
+        _log_decision(into, time.perf_counter() - started, cached=True)
+        return profile
+
     def _answer(self, context: Any, projects: Sequence[pb.ProjectProfile],
-                profiles: Sequence[Profile]) -> list[pb.Assessment]:
-        """Decide each profile on one policy (the one active when the call started), stopping
-        when the call's deadline passes or its client goes away; record what is answered."""
+                profiles: Sequence[Profile], into: Any) -> None:
+        """Decide each profile on one policy (the one active when the call started) into the
+        repeated field `into`, stopping when the call's deadline passes or its client goes away;
+        record what is answered."""
         budget = CallBudget(context, self.default_deadline)
         policy = self.engine.policy
         answers = []
         for profile in profiles:
             budget.check()
-            answers.append(self._decide(profile, policy))
+            answers.append(self._decide(profile, policy, into.add()))
         if self.audit is not None:
             decided_at = time.time()
             for project, profile, answer in zip(projects, profiles, answers, strict=True):
                 self.audit.record(DecisionEntry(decided_at, project, profile, answer))
-        return answers
 
     def Evaluate(self, request: pb.EvaluateRequest, context: Any) -> pb.EvaluateResponse:
-        def run() -> pb.EvaluateResponse:
-            profile = convert.profile_from_proto(request.project)
-            [answer] = self._answer(context, [request.project], [profile])
-            return pb.EvaluateResponse(assessment=answer)
-        return self._guard(context, "Evaluate", run)
+        # The hot path, kept flat: the answer is assembled in place in the response, and the
+        # call's deadline is not checked before one profile (the gRPC core ends calls whose
+        # deadline passed; batches check before each profile).
+        try:
+            response = pb.EvaluateResponse()
+            answer = response.assessment
+            profile = self._decide_once(request.project, self.engine.policy, answer)
+            if self.audit is not None:
+                self.audit.record(DecisionEntry(time.time(), request.project, profile, answer))
+            return response
+        except Exception as exc:
+            _fail(context, "Evaluate", exc)
 
     def EvaluateBatch(self, request: pb.EvaluateBatchRequest,
                       context: Any) -> pb.EvaluateBatchResponse:
         def run() -> pb.EvaluateBatchResponse:
             profiles = convert.profiles_from_proto(request.projects, self.max_batch)
-            return pb.EvaluateBatchResponse(
-                assessments=self._answer(context, request.projects, profiles))
+            response = pb.EvaluateBatchResponse()
+            self._answer(context, request.projects, profiles, response.assessments)
+            return response
         return self._guard(context, "EvaluateBatch", run)
 
     def CheckRegression(self, request: pb.CheckRegressionRequest,

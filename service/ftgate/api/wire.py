@@ -1,7 +1,7 @@
 """Request bytes that are not a valid message are INVALID_ARGUMENT, not INTERNAL.
 
 gRPC Python decodes a request before any servicer code runs and answers INTERNAL ("Exception
-deserializing request!") when the bytes are garbage. This interceptor takes the bytes as they
+deserializing request!") when the bytes are garbage. This wrapper takes the bytes as they
 are and decodes them in the call's own thread, so that a bad message is the caller's error,
 reported with a google.rpc.BadRequest like every other bad input.
 """
@@ -11,29 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import grpc
-
+from ftgate.api.handlers import with_behavior
 from ftgate.api.servicer import abort_invalid
 from ftgate.errors import InvalidInput, Violation
 
 
-class DecodeInCall(grpc.ServerInterceptor):  # type: ignore[misc]
-    """Decode the unary requests of the services named in `prefixes` inside the call."""
+class DecodeInCall:
+    """A wrapper of api.handlers: the unary methods of the services named in `prefixes` get
+    their request bytes as they are and decode them inside the call."""
 
     def __init__(self, prefixes: tuple[str, ...]) -> None:
         self.prefixes = prefixes
 
-    def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
-        handler = continuation(details)
-        if (handler is None or handler.request_streaming or handler.response_streaming
-                or handler.request_deserializer is None
-                or not details.method.startswith(self.prefixes)):
+    def __call__(self, method: str, handler: Any) -> Any:
+        if (handler.request_streaming or handler.response_streaming
+                or handler.request_deserializer is None or not method.startswith(self.prefixes)):
             return handler
-        return grpc.unary_unary_rpc_method_handler(
-            _decoding(handler.unary_unary, handler.request_deserializer),
-            request_deserializer=None,
-            response_serializer=handler.response_serializer,
-        )
+        return with_behavior(handler, _decoding(handler.unary_unary, handler.request_deserializer),
+                             decode=False)
 
 
 def _decoding(behavior: Callable[[Any, Any], Any],

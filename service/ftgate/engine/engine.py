@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +25,13 @@ class CompiledPolicy:
     host: RuleHost
     assembler: Assembler
 
-    def evaluate(self, profile: Profile, decision_id: str | None = None) -> pb.Assessment:
+    def evaluate(self, profile: Profile, decision_id: str | None = None,
+                 into: pb.Assessment | None = None) -> pb.Assessment:
+        """The Assessment of `profile`; written into `into` (an empty message) when given."""
         fact = build_fact(profile, self.ruleset.thresholds)
         fired = self.host.fire(fact)
         return self.assembler.assemble(fact, fired, decision_id or new_decision_id(),
-                                       profile.name)
+                                       profile.name, into)
 
 
 _random_ids: list[bytes] = []
@@ -38,15 +39,23 @@ os.register_at_fork(after_in_child=_random_ids.clear)  # a forked child draws it
 
 
 def new_decision_id() -> str:
-    """A random (version 4) UUID. os.urandom is read 4 KiB at a time: a system call per decision
-    releases the GIL and makes the call wait to take it back (docs/performance.md)."""
+    """A random (version 4) UUID in its usual text form. os.urandom is read 4 KiB at a time: a
+    system call per decision releases the GIL and makes the call wait to take it back; and the
+    text is formatted directly (uuid.UUID's checks cost more than the rest of this function)
+    (docs/performance.md)."""
     try:
         raw = _random_ids.pop()  # atomic under the GIL
     except IndexError:
         block = os.urandom(4096)
         _random_ids.extend(block[i:i + 16] for i in range(0, 4096, 16))
         raw = _random_ids.pop()
-    return str(uuid.UUID(bytes=raw, version=4))
+    h = (int.from_bytes(raw) & _CLEAR_VERSION | _VERSION_4).to_bytes(16).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+# RFC 4122 version 4: version bits 0100 (byte 6), variant bits 10 (byte 8).
+_CLEAR_VERSION = ~(0xF000 << 64 | 0xC000 << 48) & (1 << 128) - 1
+_VERSION_4 = 0x4000 << 64 | 0x8000 << 48
 
 
 def compile_policy(ruleset: RuleSet) -> CompiledPolicy:

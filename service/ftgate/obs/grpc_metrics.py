@@ -5,17 +5,20 @@ grpc_server_started_total, grpc_server_handled_total{grpc_type,grpc_service,grpc
 grpc_server_handling_seconds (histogram), grpc_server_msg_received_total and
 grpc_server_msg_sent_total (streams). py-grpc-prometheus looks the labelled children up by keyword
 on every call (three look-ups, each sorting its labels); here they are resolved once per method
-and status code and kept (docs/performance.md).
+and status code and kept, and each method is wrapped once, when it is registered, instead of by an
+interceptor on every call (api/handlers.py, docs/performance.md).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import grpc
 from prometheus_client import Counter, Histogram
+
+from ftgate.api.handlers import parts
 
 _LABELS = ["grpc_type", "grpc_service", "grpc_method"]
 STARTED = Counter("grpc_server_started_total", "Total number of RPCs started on the server.",
@@ -71,54 +74,37 @@ def _counted(items: Iterator[Any], counter: Any) -> Iterator[Any]:
         yield item
 
 
-class ServerMetrics(grpc.ServerInterceptor):  # type: ignore[misc]
-    """Counts and times every call; children cached per (type, service, method)."""
+class ServerMetrics:
+    """Counts and times every call of every method. A wrapper of api.handlers: applied once per
+    method when it is registered, with the method's labelled children resolved then."""
 
-    def __init__(self) -> None:
-        self._methods: dict[tuple[str, bool, bool], _Method] = {}
-
-    def _method(self, name: str, req_stream: bool, resp_stream: bool) -> _Method:
-        key = (name, req_stream, resp_stream)
-        m = self._methods.get(key)
-        if m is None:
-            parts = name.split("/")
-            service, method = (parts[1], parts[2]) if len(parts) >= 3 else ("", "")
-            m = self._methods[key] = _Method(_TYPES[req_stream, resp_stream], service, method)
-        return m
-
-    def intercept_service(self, continuation: Callable[[Any], Any], details: Any) -> Any:
-        handler = continuation(details)
-        if handler is None:
-            return None
+    def __call__(self, name: str, handler: Any) -> Any:
         req_stream, resp_stream = handler.request_streaming, handler.response_streaming
-        m = self._method(details.method, req_stream, resp_stream)
-        if req_stream and resp_stream:
-            behavior, factory = handler.stream_stream, grpc.stream_stream_rpc_method_handler
-        elif req_stream:
-            behavior, factory = handler.stream_unary, grpc.stream_unary_rpc_method_handler
-        elif resp_stream:
-            behavior, factory = handler.unary_stream, grpc.unary_stream_rpc_method_handler
-        else:
-            behavior, factory = handler.unary_unary, grpc.unary_unary_rpc_method_handler
+        names = name.split("/")
+        service, method = (names[1], names[2]) if len(names) >= 3 else ("", "")
+        m = _Method(_TYPES[req_stream, resp_stream], service, method)
+        behavior, factory = parts(handler)
+        started, seconds, handled = m.started, m.seconds, m.handled
+        perf_counter = time.perf_counter
 
         def measured(request: Any, context: Any) -> Any:
-            start = time.perf_counter()
+            start = perf_counter()
             if req_stream:
                 request = _counted(request, m.received)
             else:
-                m.started.inc()
+                started.inc()
             try:
                 response = behavior(request, context)
             except Exception:
                 code = _status(context)
-                m.handled(grpc.StatusCode.UNKNOWN if code == grpc.StatusCode.OK else code).inc()
+                handled(grpc.StatusCode.UNKNOWN if code == grpc.StatusCode.OK else code).inc()
                 raise
             finally:
                 if not resp_stream:
-                    m.seconds.observe(max(time.perf_counter() - start, 0.0))
+                    seconds.observe(max(perf_counter() - start, 0.0))
             if resp_stream:
                 return _counted(response, m.sent)
-            m.handled(_status(context)).inc()
+            handled(_status(context)).inc()
             return response
 
         return factory(measured, request_deserializer=handler.request_deserializer,

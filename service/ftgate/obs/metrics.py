@@ -49,6 +49,12 @@ def _findings(failure_mode: int, severity: int) -> Any:
 
 def record_decision(a: pb.Assessment, seconds: float) -> None:
     EVALUATION_SECONDS.observe(seconds)
+    count_decision(a)
+
+
+def count_decision(a: pb.Assessment) -> None:
+    """A decision answered from the decision cache: counted like any other, not timed (the
+    engine did not run)."""
     _decisions(a.verdict, a.outcome).inc()
     for f in a.findings:
         _findings(f.failure_mode, f.severity).inc()

@@ -25,3 +25,8 @@ AUTH_REFUSED = Counter(
 CALLS_STOPPED = Counter(
     "ftgate_calls_stopped",
     "Calls stopped before their end, by reason (deadline|cancelled).", ["reason"])
+DECISION_CACHE = Counter(
+    "ftgate_decision_cache",
+    "Evaluate calls answered from the decision cache (hit) or evaluated (miss).", ["result"])
+DECISION_CACHE_HITS = DECISION_CACHE.labels("hit")
+DECISION_CACHE_MISSES = DECISION_CACHE.labels("miss")

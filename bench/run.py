@@ -89,13 +89,17 @@ def timed(fn: Callable[[int], object], count: int, width: int) -> float:
 def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str, float]:
     """What an Evaluate call costs besides the engine, each part alone (no gRPC)."""
     import structlog
+    from ftgate.api.servicer import _log_decision
+    from ftgate.obs import logging as logs
     from ftgate.obs import metrics
-    from ftgate.obs.logging import configure
+    from ftgate.obs._fdlogger import FdLoggerFactory
 
-    configure("info")
+    # The server's logging set-up, its descriptor pointed at /dev/null.
     sink = open(os.devnull, "w")  # noqa: SIM115
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sink))
-    log = structlog.get_logger("ftgate")
+    logs.configure("info", worker=1, pid=os.getpid())
+    factory = FdLoggerFactory(sink)
+    structlog.configure(logger_factory=factory)
+    logs.decisions = logs.DecisionLog(factory.logger, True, {"worker": 1, "pid": os.getpid()})
     n = len(mix)
     raw = [pb.EvaluateRequest(project=json_format.ParseDict(p, pb.ProjectProfile()))
            .SerializeToString() for p in MIX.values()]
@@ -104,10 +108,7 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
     replies = [pb.EvaluateResponse(assessment=a) for a in answers]
 
     def decision_log(i: int) -> None:
-        a = answers[i]
-        log.info("decision", decision_id=a.decision_id, project=a.project_name,
-                 verdict=a.verdict, outcome=a.outcome, findings=len(a.findings),
-                 ruleset_version=a.ruleset_version, duration_ms=0.123)
+        _log_decision(answers[i], 0.000123, cached=False)
 
     from ftgate.api.servicer import AdvisorServicer
 
@@ -119,9 +120,13 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
             return True
 
     servicer, context = AdvisorServicer(engine, 100, default_deadline=10.0), Context()
+    cached = AdvisorServicer(engine, 100, default_deadline=10.0, decision_cache=4096)
     stages = {
         "whole_handler": timed(
             lambda i: servicer.Evaluate(pb.EvaluateRequest.FromString(raw[i]), context)
+            .SerializeToString(), count, n),
+        "whole_handler_cache_hit": timed(
+            lambda i: cached.Evaluate(pb.EvaluateRequest.FromString(raw[i]), context)
             .SerializeToString(), count, n),
         "decode_request": timed(lambda i: pb.EvaluateRequest.FromString(raw[i]), count, n),
         "from_proto": timed(lambda i: convert.profile_from_proto(requests[i].project), count, n),
@@ -292,10 +297,12 @@ class Server:
         return code
 
 
-def load(address: str, concurrency: int, duration: float) -> dict[str, Any]:
+def load(address: str, concurrency: int, duration: float, distinct: bool = False,
+         ) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, str(HERE / "loadgen.py"), "--target", address, "--concurrency",
-         str(concurrency), "--duration", str(duration), "--warmup", "1"],
+         str(concurrency), "--duration", str(duration), "--warmup", "1",
+         *(["--distinct"] if distinct else [])],
         capture_output=True, text=True, timeout=duration + 60, cwd=REPO)
     if out.returncode != 0:
         raise RuntimeError(f"loadgen failed: {out.stderr}")
@@ -310,14 +317,18 @@ def bench_e2e(worker_counts: tuple[int, ...], duration: float, logdir: Path) -> 
         servers = {kind: Server(kind, workers, logdir) for kind in ("empty", "ftgate")}
         try:
             for c in CONCURRENCY:
-                for kind, server in servers.items():
+                # The empty server, then ftgate on the mix (profiles asked about again and
+                # again: the decision cache answers), then ftgate on profiles never seen before
+                # (every call evaluated), back to back.
+                for kind, distinct in (("empty", False), ("ftgate", False), ("ftgate", True)):
+                    server = servers[kind]
                     cpu0 = server.cpu_seconds()
-                    r = load(server.address, c, duration)
+                    r = load(server.address, c, duration, distinct)
                     cpu = server.cpu_seconds() - cpu0  # includes the 1 s warm-up's calls
                     r.update(server=kind, workers=workers,
                              server_cpu_us_per_call=round(cpu / max(1, r["calls_total"]) * 1e6))
                     runs.append(r)
-                    print(f"  {kind:6} workers={workers} in-flight={c:<3} "
+                    print(f"  {kind:6} {r['profiles']:8} workers={workers} in-flight={c:<3} "
                           f"{r['calls_per_s']:>8} calls/s  p50 {r['p50_ms']} ms  "
                           f"p99 {r['p99_ms']} ms  errors {r['errors']}  "
                           f"server CPU {r['server_cpu_us_per_call']} us/call, load generator "
@@ -330,15 +341,17 @@ def bench_e2e(worker_counts: tuple[int, ...], duration: float, logdir: Path) -> 
 
 
 def ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    by = {(r["server"], r["workers"], r["concurrency"]): r for r in runs}
+    by = {(r["server"], r.get("profiles", "repeated"), r["workers"], r["concurrency"]): r
+          for r in runs}
     rows = []
-    for (server, workers, c), r in sorted(by.items()):
+    for (server, profiles, workers, c), r in sorted(by.items(), key=lambda kv: (
+            kv[0][1] != "repeated", kv[0][2], kv[0][3])):
         if server != "ftgate":
             continue
-        empty = by.get(("empty", workers, c))
-        one = by.get(("ftgate", 1, c))
+        empty = by.get(("empty", "repeated", workers, c))
+        one = by.get(("ftgate", profiles, 1, c))
         rows.append({
-            "workers": workers, "concurrency": c,
+            "profiles": profiles, "workers": workers, "concurrency": c,
             "ftgate_calls_per_s": r["calls_per_s"],
             "empty_calls_per_s": empty["calls_per_s"] if empty else None,
             "throughput_ratio": round(r["calls_per_s"] / empty["calls_per_s"], 3)
@@ -380,15 +393,19 @@ def table(result: dict[str, Any]) -> str:
         f"  RSS over {e['evaluations']:,} evaluations: {e['rss_kib_before']} KiB -> "
         f"{e['rss_kib_after']} KiB ({e['rss_growth_pct']:+} %)",
         "",
-        "END TO END (loopback, grpc.aio load generator in its own process)",
-        "  workers in-flight  ftgate/s   empty/s  ratio   p50 ms  p99 ms  p99.9 ms  "
+        "END TO END (loopback, grpc.aio load generator in its own process; profiles: repeated ="
+        " the mix over and over, answered by the decision cache; distinct = every call a profile"
+        " never seen, evaluated)",
+        "  profiles workers in-flight  ftgate/s   empty/s  ratio   p50 ms  p99 ms  p99.9 ms  "
         "empty p99  p99 ratio  errors  x1->2  CPU us/call ftgate/empty",
     ]
-    by = {(r["server"], r["workers"], r["concurrency"]): r for r in result["e2e"]["runs"]}
+    by = {(r["server"], r.get("profiles", "repeated"), r["workers"], r["concurrency"]): r
+          for r in result["e2e"]["runs"]}
     for row in result["ratios"]:
-        f = by[("ftgate", row["workers"], row["concurrency"])]
+        f = by[("ftgate", row["profiles"], row["workers"], row["concurrency"])]
         lines.append(
-            f"  {row['workers']:>7} {row['concurrency']:>9} {row['ftgate_calls_per_s']:>9} "
+            f"  {row['profiles']:8} {row['workers']:>7} {row['concurrency']:>9} "
+            f"{row['ftgate_calls_per_s']:>9} "
             f"{row['empty_calls_per_s']:>9} {row['throughput_ratio']:>6} {f['p50_ms']:>8} "
             f"{f['p99_ms']:>7} {f['p999_ms']:>9} {row['empty_p99_ms']:>10} "
             f"{row['p99_ratio']:>10} {row['errors']:>7}  {row['scaling_vs_1_worker'] or '':>5}  "

@@ -23,6 +23,7 @@ from ftgate.engine import Engine
 from ftgate.engine.engine import CompiledPolicy, new_decision_id
 from ftgate.enums import short_name
 from ftgate.errors import InvalidInput, Violation
+from ftgate.obs import logging as logs
 from ftgate.obs import metrics
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
@@ -88,17 +89,10 @@ def _fail(context: grpc.ServicerContext, method: str, exc: Exception) -> NoRetur
 
 
 def _log_decision(a: pb.Assessment, seconds: float, *, cached: bool) -> None:
-    log.info(
-        "decision",
-        decision_id=a.decision_id,
-        project=a.project_name,
-        verdict=short_name(pb.Verdict, a.verdict),
-        outcome=short_name(pb.Outcome, a.outcome) if a.outcome else None,
-        findings=len(a.findings),
-        ruleset_version=a.ruleset_version,
-        duration_ms=round(seconds * 1000, 3),
-        cached=cached,
-    )
+    logs.decisions.write(
+        a.decision_id, a.project_name, short_name(pb.Verdict, a.verdict),
+        short_name(pb.Outcome, a.outcome) if a.outcome else None, len(a.findings),
+        a.ruleset_version, round(seconds * 1000, 3), cached)
 
 
 class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):

@@ -34,7 +34,7 @@ class FdLogger:
 
 class FdLoggerFactory:
     def __init__(self, stream: TextIO | None = None) -> None:
-        self._logger = FdLogger(stream)
+        self.logger = FdLogger(stream)
 
     def __call__(self, *args: Any) -> FdLogger:
-        return self._logger
+        return self.logger

@@ -1,0 +1,52 @@
+"""The decision line is written without structlog's chain: it must be the same JSON object."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import structlog
+from ftgate.obs import logging as logs
+from ftgate.obs._fdlogger import FdLogger
+
+HOSTILE = 'quote " backslash \\ newline \n tab \t nul \x00 é 漢 \u2028 emoji 🙂'
+FIELDS = {"decision_id": "9e863f09-cedc-4114-992d-064b63064fa5", "project": HOSTILE,
+          "verdict": "FINE_TUNE", "outcome": None, "findings": 3,
+          "ruleset_version": "abc123", "duration_ms": 0.123, "cached": True}
+
+
+def _lines(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_decision_line_is_the_json_structlog_would_write(tmp_path: Path) -> None:
+    fast, slow = tmp_path / "fast.log", tmp_path / "slow.log"
+    with fast.open("w") as stream:
+        logs.DecisionLog(FdLogger(stream), True, {"worker": 2, "pid": 7}).write(**FIELDS)
+    config, decisions = structlog.get_config(), logs.decisions
+    try:
+        with slow.open("w") as stream:
+            logs.configure("info", worker=2, pid=7)
+            structlog.configure(logger_factory=structlog.PrintLoggerFactory(stream))
+            structlog.get_logger("ftgate").info("decision", **FIELDS)
+            stream.flush()
+    finally:
+        structlog.configure(**config)
+        logs.decisions = decisions
+    [got], [expected] = _lines(fast), _lines(slow)
+    assert got.pop("timestamp") and expected.pop("timestamp")
+    assert got == expected
+    assert got["project"] == HOSTILE and got["worker"] == 2
+
+
+def test_decision_line_honours_the_level(tmp_path: Path) -> None:
+    path = tmp_path / "quiet.log"
+    with path.open("w") as stream:
+        logs.DecisionLog(FdLogger(stream), False, {}).write(**FIELDS)
+    assert path.read_text() == ""
+
+
+def test_timestamp_has_the_iso_form() -> None:
+    import re
+
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", logs._timestamp())

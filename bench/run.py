@@ -310,29 +310,35 @@ def load(address: str, concurrency: int, duration: float, distinct: bool = False
     return result
 
 
-def bench_e2e(worker_counts: tuple[int, ...], duration: float, logdir: Path) -> dict[str, Any]:
+def bench_e2e(worker_counts: tuple[int, ...], duration: float, rounds: int, logdir: Path,
+              ) -> dict[str, Any]:
+    """Every load `rounds` times, the servers taking turns within each round, so that a change
+    in the machine's load falls on all of them alike; ratios are taken round by round."""
     runs: list[dict[str, Any]] = []
     memory: dict[str, Any] = {}
     for workers in worker_counts:
         servers = {kind: Server(kind, workers, logdir) for kind in ("empty", "ftgate")}
         try:
             for c in CONCURRENCY:
-                # The empty server, then ftgate on the mix (profiles asked about again and
-                # again: the decision cache answers), then ftgate on profiles never seen before
-                # (every call evaluated), back to back.
-                for kind, distinct in (("empty", False), ("ftgate", False), ("ftgate", True)):
-                    server = servers[kind]
-                    cpu0 = server.cpu_seconds()
-                    r = load(server.address, c, duration, distinct)
-                    cpu = server.cpu_seconds() - cpu0  # includes the 1 s warm-up's calls
-                    r.update(server=kind, workers=workers,
-                             server_cpu_us_per_call=round(cpu / max(1, r["calls_total"]) * 1e6))
-                    runs.append(r)
-                    print(f"  {kind:6} {r['profiles']:8} workers={workers} in-flight={c:<3} "
-                          f"{r['calls_per_s']:>8} calls/s  p50 {r['p50_ms']} ms  "
-                          f"p99 {r['p99_ms']} ms  errors {r['errors']}  "
-                          f"server CPU {r['server_cpu_us_per_call']} us/call, load generator "
-                          f"{r['client_cpu_us_per_call']} us/call", flush=True)
+                for round_ in range(rounds):
+                    # The empty server, then ftgate on the mix (profiles asked about again and
+                    # again: the decision cache answers), then ftgate on profiles never seen
+                    # before (every call evaluated), back to back.
+                    for kind, distinct in (("empty", False), ("ftgate", False), ("ftgate", True)):
+                        server = servers[kind]
+                        cpu0 = server.cpu_seconds()
+                        r = load(server.address, c, duration, distinct)
+                        cpu = server.cpu_seconds() - cpu0  # includes the 1 s warm-up's calls
+                        r.update(server=kind, workers=workers, round=round_,
+                                 server_cpu_us_per_call=round(
+                                     cpu / max(1, r["calls_total"]) * 1e6))
+                        runs.append(r)
+                        print(f"  {kind:6} {r['profiles']:8} workers={workers} "
+                              f"in-flight={c:<3} round {round_ + 1}/{rounds} "
+                              f"{r['calls_per_s']:>8} calls/s  p50 {r['p50_ms']} ms  "
+                              f"p99 {r['p99_ms']} ms  errors {r['errors']}  server CPU "
+                              f"{r['server_cpu_us_per_call']} us/call, load generator "
+                              f"{r['client_cpu_us_per_call']} us/call", flush=True)
             memory[f"ftgate_workers_{workers}_peak_rss_kib"] = servers["ftgate"].peak_rss_kib()
         finally:
             codes = {kind: s.stop() for kind, s in servers.items()}
@@ -340,31 +346,54 @@ def bench_e2e(worker_counts: tuple[int, ...], duration: float, logdir: Path) -> 
     return {"runs": runs, "memory": memory}
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    by = {(r["server"], r.get("profiles", "repeated"), r["workers"], r["concurrency"]): r
-          for r in runs}
+    """One row per ftgate load: medians over the rounds; each ratio is the median of the
+    round-by-round ratios against the empty server's run of the same round."""
+    by: dict[tuple[str, str, int, int], list[dict[str, Any]]] = {}
+    for r in runs:
+        key = (r["server"], r.get("profiles", "repeated"), r["workers"], r["concurrency"])
+        by.setdefault(key, []).append(r)
     rows = []
-    for (server, profiles, workers, c), r in sorted(by.items(), key=lambda kv: (
+    for (server, profiles, workers, c), mine in sorted(by.items(), key=lambda kv: (
             kv[0][1] != "repeated", kv[0][2], kv[0][3])):
         if server != "ftgate":
             continue
-        empty = by.get(("empty", "repeated", workers, c))
+        empty = {r.get("round", 0): r for r in by.get(("empty", "repeated", workers, c), [])}
         one = by.get(("ftgate", profiles, 1, c))
+        pairs = [(r, empty[r.get("round", 0)]) for r in mine if r.get("round", 0) in empty]
+
+        def med(field: str, rs: list[dict[str, Any]]) -> float:
+            return round(_median([r[field] for r in rs]), 3)
+
+        throughput = [f["calls_per_s"] / e["calls_per_s"] for f, e in pairs if e["calls_per_s"]]
+        p99 = [f["p99_ms"] / e["p99_ms"] for f, e in pairs if e["p99_ms"]]
+        cpu = [f["server_cpu_us_per_call"] / e["server_cpu_us_per_call"] for f, e in pairs
+               if e["server_cpu_us_per_call"]]
+        empties = [e for _, e in pairs]
         rows.append({
-            "profiles": profiles, "workers": workers, "concurrency": c,
-            "ftgate_calls_per_s": r["calls_per_s"],
-            "empty_calls_per_s": empty["calls_per_s"] if empty else None,
-            "throughput_ratio": round(r["calls_per_s"] / empty["calls_per_s"], 3)
-            if empty and empty["calls_per_s"] else None,
-            "ftgate_p99_ms": r["p99_ms"], "empty_p99_ms": empty["p99_ms"] if empty else None,
-            "p99_ratio": round(r["p99_ms"] / empty["p99_ms"], 2) if empty else None,
-            "scaling_vs_1_worker": round(r["calls_per_s"] / one["calls_per_s"], 2)
+            "profiles": profiles, "workers": workers, "concurrency": c, "rounds": len(mine),
+            "ftgate_calls_per_s": med("calls_per_s", mine),
+            "empty_calls_per_s": med("calls_per_s", empties) if empties else None,
+            "throughput_ratio": round(_median(throughput), 3) if throughput else None,
+            "throughput_ratio_rounds": [round(x, 3) for x in throughput],
+            "ftgate_p50_ms": med("p50_ms", mine), "ftgate_p99_ms": med("p99_ms", mine),
+            "ftgate_p999_ms": med("p999_ms", mine),
+            "empty_p99_ms": med("p99_ms", empties) if empties else None,
+            "p99_ratio": round(_median(p99), 2) if p99 else None,
+            "p99_ratio_rounds": [round(x, 2) for x in p99],
+            "scaling_vs_1_worker": round(med("calls_per_s", mine) / med("calls_per_s", one), 2)
             if one and workers != 1 else None,
-            "errors": r["errors"], "empty_errors": empty["errors"] if empty else None,
-            "ftgate_cpu_us_per_call": r["server_cpu_us_per_call"],
-            "empty_cpu_us_per_call": empty["server_cpu_us_per_call"] if empty else None,
-            "cpu_ratio": round(r["server_cpu_us_per_call"] / empty["server_cpu_us_per_call"], 2)
-            if empty and empty["server_cpu_us_per_call"] else None,
+            "errors": sum(r["errors"] for r in mine),
+            "empty_errors": sum(e["errors"] for e in empties),
+            "ftgate_cpu_us_per_call": med("server_cpu_us_per_call", mine),
+            "empty_cpu_us_per_call": med("server_cpu_us_per_call", empties) if empties else None,
+            "cpu_ratio": round(_median(cpu), 2) if cpu else None,
         })
     return rows
 
@@ -397,19 +426,17 @@ def table(result: dict[str, Any]) -> str:
         " the mix over and over, answered by the decision cache; distinct = every call a profile"
         " never seen, evaluated)",
         "  profiles workers in-flight  ftgate/s   empty/s  ratio   p50 ms  p99 ms  p99.9 ms  "
-        "empty p99  p99 ratio  errors  x1->2  CPU us/call ftgate/empty",
+        "empty p99  p99 ratio  errors  x1->2  CPU us/call ftgate/empty   ratio by round",
     ]
-    by = {(r["server"], r.get("profiles", "repeated"), r["workers"], r["concurrency"]): r
-          for r in result["e2e"]["runs"]}
     for row in result["ratios"]:
-        f = by[("ftgate", row["profiles"], row["workers"], row["concurrency"])]
         lines.append(
             f"  {row['profiles']:8} {row['workers']:>7} {row['concurrency']:>9} "
-            f"{row['ftgate_calls_per_s']:>9} "
-            f"{row['empty_calls_per_s']:>9} {row['throughput_ratio']:>6} {f['p50_ms']:>8} "
-            f"{f['p99_ms']:>7} {f['p999_ms']:>9} {row['empty_p99_ms']:>10} "
-            f"{row['p99_ratio']:>10} {row['errors']:>7}  {row['scaling_vs_1_worker'] or '':>5}  "
-            f"{row['ftgate_cpu_us_per_call']}/{row['empty_cpu_us_per_call']}")
+            f"{row['ftgate_calls_per_s']:>9} {row['empty_calls_per_s']:>9} "
+            f"{row['throughput_ratio']:>6} {row['ftgate_p50_ms']:>8} {row['ftgate_p99_ms']:>7} "
+            f"{row['ftgate_p999_ms']:>9} {row['empty_p99_ms']:>10} {row['p99_ratio']:>10} "
+            f"{row['errors']:>7}  {row['scaling_vs_1_worker'] or '':>5}  "
+            f"{row['ftgate_cpu_us_per_call']:.0f}/{row['empty_cpu_us_per_call']:.0f}   "
+            f"{row['throughput_ratio_rounds']}")
     lines.append("")
     lines.append("MEMORY (peak RSS per ftgate worker, KiB): " + json.dumps(result["e2e"]["memory"]))
     return "\n".join(lines)
@@ -419,13 +446,15 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--evals", type=int, default=200_000, help="evaluations of the memory run")
     p.add_argument("--stage-evals", type=int, default=12_000)
-    p.add_argument("--duration", type=float, default=4.0, help="seconds measured per load run")
+    p.add_argument("--duration", type=float, default=3.0, help="seconds measured per load run")
+    p.add_argument("--rounds", type=int, default=3,
+                   help="rounds of every load; medians and round-by-round ratios are reported")
     p.add_argument("--workers", default="1,2", help="worker counts of the end-to-end runs")
     p.add_argument("--quick", action="store_true", help="20,000 evaluations, 2 s per load run")
     p.add_argument("--out", type=Path, default=HERE / "results.json")
     args = p.parse_args()
     if args.quick:
-        args.evals, args.stage_evals, args.duration = 20_000, 3_000, 2.0
+        args.evals, args.stage_evals, args.duration, args.rounds = 20_000, 3_000, 2.0, 1
     logdir = Path(os.environ.get("TMPDIR", "/tmp")) / f"ftgate-bench-{os.getpid()}"
     logdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
@@ -434,7 +463,7 @@ def main() -> int:
     result["engine"] = bench_engine(args.evals, args.stage_evals)
     print("end to end...", flush=True)
     workers = tuple(int(w) for w in args.workers.split(","))
-    result["e2e"] = bench_e2e(workers, args.duration, logdir)
+    result["e2e"] = bench_e2e(workers, args.duration, args.rounds, logdir)
     result["ratios"] = ratios(result["e2e"]["runs"])
     result["machine"]["load_average_at_end"] = os.getloadavg()
     result["bench_seconds"] = round(time.monotonic() - started, 1)

@@ -22,7 +22,9 @@ def _lines(path: Path) -> list[dict[str, object]]:
 def test_decision_line_is_the_json_structlog_would_write(tmp_path: Path) -> None:
     fast, slow = tmp_path / "fast.log", tmp_path / "slow.log"
     with fast.open("w") as stream:
-        logs.DecisionLog(FdLogger(stream), True, {"worker": 2, "pid": 7}).write(**FIELDS)
+        decision_log = logs.DecisionLog(FdLogger(stream), True, {"worker": 2, "pid": 7})
+        decision_log.write(**FIELDS)
+        decision_log.flush()
     config, decisions = structlog.get_config(), logs.decisions
     try:
         with slow.open("w") as stream:
@@ -42,7 +44,9 @@ def test_decision_line_is_the_json_structlog_would_write(tmp_path: Path) -> None
 def test_decision_line_honours_the_level(tmp_path: Path) -> None:
     path = tmp_path / "quiet.log"
     with path.open("w") as stream:
-        logs.DecisionLog(FdLogger(stream), False, {}).write(**FIELDS)
+        quiet = logs.DecisionLog(FdLogger(stream), False, {})
+        quiet.write(**FIELDS)
+        quiet.flush()
     assert path.read_text() == ""
 
 
@@ -50,3 +54,29 @@ def test_timestamp_has_the_iso_form() -> None:
     import re
 
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", logs._timestamp())
+
+
+def test_lines_are_batched_whole_and_in_order(tmp_path: Path) -> None:
+    """Lines wait in the queue until the writer's turn (or flush), then go out whole, in
+    order, in writes of at most PIPE_BUF bytes; beyond max_queued they are dropped, not held."""
+    import os
+    import select
+
+    read_fd, write_fd = os.pipe()
+    writes: list[int] = []
+
+    class Recording(FdLogger):
+        def write(self, text: str) -> None:
+            writes.append(len(text.encode()))
+            super().write(text)
+
+    with os.fdopen(write_fd, "w") as stream:
+        decision_log = logs.DecisionLog(Recording(stream), True, {}, interval=3600,
+                                        max_queued=50)
+        for i in range(60):
+            decision_log.write(**{**FIELDS, "project": f"p{i}", "findings": i})
+        decision_log.flush()
+    with os.fdopen(read_fd) as pipe:
+        lines = [json.loads(line) for line in pipe.read().splitlines()]
+    assert [line["findings"] for line in lines] == list(range(50))  # 10 dropped
+    assert len(writes) > 1 and max(writes) <= select.PIPE_BUF

@@ -25,6 +25,7 @@ from ftgate.api.servicer import AdvisorServicer
 from ftgate.api.wire import DecodeInCall
 from ftgate.audit import AuditLog, DecisionStore
 from ftgate.engine import Engine
+from ftgate.obs import logging as logs
 from ftgate.obs import metrics
 from ftgate.obs.grpc_metrics import ServerMetrics
 from ftgate.reload import RulesWatcher
@@ -166,7 +167,8 @@ class AdvisorServer:
             time.sleep(self.options.drain_delay_seconds)
         self.server.stop(self.options.grace_seconds).wait()
         self.watcher.stop()
-        if self.audit:  # every call has ended: what was answered is queued, write it all
+        logs.decisions.flush()  # every call has ended: its decision line is written first
+        if self.audit:  # what was answered is queued, write it all
             self.audit.close()
         log.info("stopped")
 

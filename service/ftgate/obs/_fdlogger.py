@@ -23,7 +23,11 @@ class FdLogger:
         self._fd = stream.fileno()
 
     def msg(self, message: str) -> None:
-        data = (message + "\n").encode("utf-8", "replace")
+        self.write(message + "\n")
+
+    def write(self, text: str) -> None:
+        """Write `text` as it is (whole lines), however many writes it takes."""
+        data = text.encode("utf-8", "replace")
         while data:
             written = os.write(self._fd, data)
             data = data[written:]

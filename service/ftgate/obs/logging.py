@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import select
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 
 from ftgate.obs._fdlogger import FdLogger, FdLoggerFactory
+from ftgate.obs.operations import LOG_LINES_DROPPED
 
 
 def _stderr_logger_factory() -> Any:
@@ -43,20 +48,34 @@ def _timestamp() -> str:
 
 
 class DecisionLog:
-    """The `decision` line of every Evaluate, written without structlog's processor chain.
+    """The `decision` line of every Evaluate: rendered without structlog's processor chain, and
+    written in batches.
 
-    Through structlog's bound logger, processors and renderer this line cost about half of what
-    the server spends on an answer from the decision cache (docs/performance.md). Here it is one
-    format string: the same JSON object as every other line (its fields, then `event`, `level`,
-    `timestamp` and the static fields of `configure`), on the same descriptor, at level info.
-    Where stderr has no descriptor (e.g. captured by a test), it goes through structlog.
+    - Through structlog's bound logger, processors and renderer this line cost about half of
+      what the server spends on an answer from the decision cache. Here it is one format string:
+      the same JSON object as every other line (its fields, then `event`, `level`, `timestamp`
+      and the static fields of `configure`), at level info.
+    - A write per line is a system call per Evaluate, during which another thread takes the
+      GIL: the calling thread then waits to take it back. That cost the server 15 % of its
+      throughput (docs/performance.md). Lines are appended to a queue, and a writer thread
+      writes what is queued every `interval` seconds in one write, and at `flush()` (the server
+      calls it when it stops; so does the interpreter at exit). At most `max_queued` lines wait:
+      beyond that, when stderr cannot keep up, lines are dropped and counted
+      (ftgate_log_lines_dropped_total) rather than held in memory.
+    - Where stderr has no descriptor (e.g. captured by a test), it goes through structlog.
     """
 
-    def __init__(self, fd_logger: FdLogger | None, enabled: bool, static: dict[str, Any]) -> None:
+    def __init__(self, fd_logger: FdLogger | None, enabled: bool, static: dict[str, Any],
+                 interval: float = 0.02, max_queued: int = 100_000) -> None:
         self._logger = fd_logger
         self.enabled = enabled
         self._suffix = "".join(f", {_ENCODER.encode(str(k))}: {_ENCODER.encode(v)}"
                                for k, v in static.items())
+        self.interval = interval
+        self.max_queued = max_queued
+        self._queue: deque[str] = deque()
+        self._writer: threading.Thread | None = None
+        self._write_lock = threading.Lock()  # one flush at a time keeps the lines in order
 
     def write(self, decision_id: str, project: str, verdict: str, outcome: str | None,
               findings: int, ruleset_version: str, duration_ms: float, cached: bool) -> None:
@@ -68,14 +87,53 @@ class DecisionLog:
                 outcome=outcome, findings=findings, ruleset_version=ruleset_version,
                 duration_ms=duration_ms, cached=cached)
             return
-        self._logger.msg(
+        if len(self._queue) >= self.max_queued:
+            LOG_LINES_DROPPED.inc()
+            return
+        self._queue.append(
             f'{{"decision_id": {_text(decision_id)}, "project": {_text(project)}, '
             f'"verdict": {_text(verdict)}, '
             f'"outcome": {"null" if outcome is None else _text(outcome)}, '
             f'"findings": {int(findings)}, "ruleset_version": {_text(ruleset_version)}, '
             f'"duration_ms": {float(duration_ms)!r}, "cached": {"true" if cached else "false"}, '
             f'"event": "decision", "level": "info", "timestamp": "{_timestamp()}"'
-            f'{self._suffix}}}')
+            f'{self._suffix}}}\n')
+        if self._writer is None:
+            self._start()
+
+    def _start(self) -> None:
+        with self._write_lock:
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._run, name="ftgate-decision-log",
+                                                daemon=True)
+                self._writer.start()
+                atexit.register(self.flush)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval)
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every queued line now."""
+        logger, queue = self._logger, self._queue
+        if logger is None:
+            return
+        with self._write_lock:
+            # Whole lines, at most PIPE_BUF bytes a write (the lines are ASCII): the kernel
+            # keeps such a write whole even when other processes (the other workers) write to
+            # the same pipe.
+            chunk: list[str] = []
+            size = 0
+            while queue:
+                line = queue.popleft()
+                if size + len(line) > select.PIPE_BUF and chunk:
+                    logger.write("".join(chunk))
+                    chunk, size = [], 0
+                chunk.append(line)
+                size += len(line)
+            if chunk:
+                logger.write("".join(chunk))
 
 
 decisions = DecisionLog(None, True, {})  # replaced by configure()

@@ -30,3 +30,6 @@ DECISION_CACHE = Counter(
     "Evaluate calls answered from the decision cache (hit) or evaluated (miss).", ["result"])
 DECISION_CACHE_HITS = DECISION_CACHE.labels("hit")
 DECISION_CACHE_MISSES = DECISION_CACHE.labels("miss")
+LOG_LINES_DROPPED = Counter(
+    "ftgate_log_lines_dropped",
+    "Decision log lines dropped because stderr could not keep up (obs/logging.py).")

@@ -23,13 +23,15 @@ matched rule whose name is sliced from the head of the returned message, never p
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
+import json.encoder
 import re
 import sys
 import threading
 import weakref
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -42,7 +44,12 @@ _SENTINEL_FIELD = "ftgate_fact"
 _SENTINEL_RULE = "s"  # durable rule names are short ("s", "r0", "r1"...): they head every message
 _DURABLE_OPS = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 _names = itertools.count(1)
-_encode = json.JSONEncoder(separators=(",", ":")).encode
+# json's C encoder, built once (JSONEncoder.encode builds one per call): compact, keys as given.
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+_encode: Callable[[dict[str, Any]], str] = (
+    json.JSONEncoder(separators=(",", ":")).encode if _c_encoder is None else
+    functools.partial(lambda encode, fact: "".join(encode(fact, 0)), _c_encoder(
+        None, None, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)))
 # The core's JSON parser rejects exponents (error 204 on 2e-05 or 1e+16) and Infinity: such
 # numbers are rewritten in positional notation, which it reads exactly.
 _EXPONENT = re.compile(r"(?<=[:,\[])-?(?:[0-9.]+[eE][-+]?[0-9]+|Infinity)")

@@ -272,3 +272,24 @@ def test_stored_profile_json_is_the_input(seeded: Seeded) -> None:
 
     text = profile_json(convert.profile_from_proto(full))
     assert json_format.ParseDict(json.loads(text), pb.ProjectProfile()) == full
+
+
+def test_answers_from_the_decision_cache_are_recorded_too(seeded: Seeded) -> None:
+    """Runs last: it adds decisions. The second call of a profile is a decision-cache hit."""
+    again = [seeded.stub.Evaluate(pb.EvaluateRequest(project=fine_tune_profile("cached")),
+                                  timeout=10).assessment for _ in range(2)]
+    assert again[0].decision_id != again[1].decision_id
+
+    def stored() -> list[pb.DecisionRecord]:
+        found = []
+        for answer in again:
+            try:
+                found.append(seeded.stub.GetDecision(
+                    pb.GetDecisionRequest(decision_id=answer.decision_id), timeout=10).decision)
+            except grpc.RpcError:
+                return []
+        return found
+
+    records = wait_until(stored, what="both decisions to be written")
+    assert [r.assessment for r in records] == again
+    assert records[0].project == records[1].project == fine_tune_profile("cached")

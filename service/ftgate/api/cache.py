@@ -22,11 +22,27 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
 
 from ftgate.domain.profile import Profile
 from ftgate.engine.engine import CompiledPolicy
+from ftgate.enums import short_name
+from ftgate.obs.metrics import counters_of
 from ftgate.obs.operations import DECISION_CACHE_HITS, DECISION_CACHE_MISSES
 from ftgate.v1 import advisor_pb2 as pb
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    """An answer without its decision id, and what a hit needs besides: the validated profile
+    (for the audit log), the counters the decision moves, the fields of its log line."""
+
+    profile: Profile
+    encoded: bytes
+    counters: tuple[Any, ...]
+    log_fields: tuple[str, str, str | None, int, str]  # project, verdict, outcome, findings,
+    #                                                    ruleset version
 
 
 class DecisionCache:
@@ -35,11 +51,11 @@ class DecisionCache:
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self._policy: CompiledPolicy | None = None
-        self._entries: OrderedDict[bytes, tuple[Profile, bytes]] = OrderedDict()
+        self._entries: OrderedDict[bytes, CachedAnswer] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, policy: CompiledPolicy, key: bytes) -> tuple[Profile, bytes] | None:
-        """The validated profile and the encoded answer of `key` under `policy`, or None."""
+    def get(self, policy: CompiledPolicy, key: bytes) -> CachedAnswer | None:
+        """The answer of `key` under `policy`, or None."""
         with self._lock:
             if policy is not self._policy:
                 self._policy = policy
@@ -59,10 +75,16 @@ class DecisionCache:
         answer.decision_id = ""
         encoded = answer.SerializeToString()
         answer.decision_id = decision_id
+        entry = CachedAnswer(profile, encoded, counters_of(answer), (
+            answer.project_name, short_name(pb.Verdict, answer.verdict),
+            short_name(pb.Outcome, answer.outcome) if answer.outcome else None,
+            len(answer.findings), answer.ruleset_version))
         with self._lock:
-            if policy is not self._policy:  # the policy changed while this one was decided
+            if self._policy is None:
+                self._policy = policy
+            elif policy is not self._policy:  # the policy changed while this one was decided
                 return
-            self._entries[key] = (profile, encoded)
+            self._entries[key] = entry
             if len(self._entries) > self.capacity:
                 self._entries.popitem(last=False)
 

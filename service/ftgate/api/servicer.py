@@ -139,12 +139,12 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
             profile = convert.profile_from_proto(project)
             cache.put(policy, key, profile, self._decide(profile, policy, into))
             return profile
-        profile, encoded = hit
-        into.MergeFromString(encoded)
-        into.decision_id = new_decision_id()
-        metrics.count_decision(into)
-        _log_decision(into, time.perf_counter() - started, cached=True)
-        return profile
+        into.MergeFromString(hit.encoded)
+        decision_id = into.decision_id = new_decision_id()
+        metrics.count(hit.counters)
+        logs.decisions.write(decision_id, *hit.log_fields,
+                             round((time.perf_counter() - started) * 1000, 3), True)
+        return hit.profile
 
     def _answer(self, context: Any, projects: Sequence[pb.ProjectProfile],
                 profiles: Sequence[Profile], into: Any) -> None:

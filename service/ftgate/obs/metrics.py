@@ -49,15 +49,20 @@ def _findings(failure_mode: int, severity: int) -> Any:
 
 def record_decision(a: pb.Assessment, seconds: float) -> None:
     EVALUATION_SECONDS.observe(seconds)
-    count_decision(a)
+    count(counters_of(a))
 
 
-def count_decision(a: pb.Assessment) -> None:
-    """A decision answered from the decision cache: counted like any other, not timed (the
-    engine did not run)."""
-    _decisions(a.verdict, a.outcome).inc()
-    for f in a.findings:
-        _findings(f.failure_mode, f.severity).inc()
+def counters_of(a: pb.Assessment) -> tuple[Any, ...]:
+    """The counters one decision like `a` moves: its verdict and outcome, each finding."""
+    return (_decisions(a.verdict, a.outcome),
+            *(_findings(f.failure_mode, f.severity) for f in a.findings))
+
+
+def count(counters: tuple[Any, ...]) -> None:
+    """Count a decision (one from the decision cache is counted, not timed: the engine did not
+    run)."""
+    for counter in counters:
+        counter.inc()
 
 
 def record_ruleset(version: str, rule_count: int) -> None:

@@ -1,0 +1,123 @@
+"""The decision cache: a profile asked about again gets the same answer with a new decision id,
+counted, logged and audited like any other; never across a policy change, never for bad input."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import grpc
+import pytest
+from ftgate.api.cache import DecisionCache
+from ftgate.api.convert import profile_from_proto
+from ftgate.api.servicer import AdvisorServicer
+from ftgate.engine import Engine
+from ftgate.engine.engine import compile_policy
+from ftgate.v1 import advisor_pb2 as pb
+from test_metrics import scrape, value
+
+PROFILE = pb.ProjectProfile(goal=pb.GOAL_STYLE, task_type=pb.TASK_TYPE_CLASSIFICATION,
+                            quality_examples=2000, base_model_score=0.6, target_score=0.9,
+                            data_change_frequency=pb.CHANGE_FREQUENCY_STATIC)
+
+
+def _decision_lines(server, project: str, count: int) -> list[dict[str, object]]:
+    deadline = time.monotonic() + 10
+    while True:  # decision lines are written in batches (obs/logging.py)
+        lines = [json.loads(line) for line in server.log().splitlines()
+                 if '"event": "decision"' in line and project in line]
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.02)
+
+
+def test_repeated_profile_is_answered_from_the_cache(server, stub) -> None:
+    project = pb.ProjectProfile()
+    project.CopyFrom(PROFILE)
+    project.name = f"cache-{uuid.uuid4()}"  # never asked before
+    before = scrape(server)
+    answers = [stub.Evaluate(pb.EvaluateRequest(project=project), timeout=10).assessment
+               for _ in range(3)]
+    after = scrape(server)
+
+    def moved(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert len({a.decision_id for a in answers}) == 3
+    for a in answers:
+        a.decision_id = ""
+    assert answers[0] == answers[1] == answers[2]
+    assert moved("ftgate_decision_cache_total", result="miss") == 1
+    assert moved("ftgate_decision_cache_total", result="hit") == 2
+    assert moved("ftgate_decisions_total") == 3  # counted like any other decision
+    assert moved("ftgate_evaluation_seconds_count") == 1  # the engine ran once
+    lines = _decision_lines(server, project.name, 3)
+    assert [line["cached"] for line in lines] == [False, True, True]
+
+
+def test_bad_input_is_validated_every_time(server, stub) -> None:
+    bad = pb.EvaluateRequest(project=pb.ProjectProfile(name="cache-bad", target_score=9))
+    before = scrape(server)
+    for _ in range(2):
+        with pytest.raises(grpc.RpcError) as err:
+            stub.Evaluate(bad, timeout=10)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert value(scrape(server), "ftgate_decision_cache_total", result="hit") == \
+        value(before, "ftgate_decision_cache_total", result="hit")
+
+
+def _answer(engine: Engine, profile: pb.ProjectProfile) -> pb.Assessment:
+    return engine.evaluate(profile_from_proto(profile))
+
+
+def test_entries_never_outlive_their_policy(engine: Engine) -> None:
+    cache = DecisionCache(10)
+    old, new = engine.policy, compile_policy(engine.ruleset)  # as a reload makes
+    key = PROFILE.SerializeToString(deterministic=True)
+    answer = _answer(engine, PROFILE)
+    assert cache.get(old, key) is None
+    cache.put(old, key, profile_from_proto(PROFILE), answer)
+    hit = cache.get(old, key)
+    assert hit is not None and pb.Assessment.FromString(hit.encoded).decision_id == ""
+    assert cache.get(new, key) is None and len(cache) == 0  # the new policy starts empty
+    cache.put(old, key, profile_from_proto(PROFILE), answer)  # decided under the old one
+    assert cache.get(new, key) is None
+
+
+def test_least_recently_used_out_first(engine: Engine) -> None:
+    cache = DecisionCache(2)
+    policy = engine.policy
+    keys = []
+    for n in range(3):
+        profile = pb.ProjectProfile(name=f"lru-{n}")
+        keys.append(profile.SerializeToString(deterministic=True))
+        if n == 2:
+            assert cache.get(policy, keys[0]) is not None  # 0 used again: 1 is the oldest
+        cache.put(policy, keys[-1], profile_from_proto(profile), _answer(engine, profile))
+    assert len(cache) == 2
+    assert cache.get(policy, keys[1]) is None
+    assert cache.get(policy, keys[0]) is not None and cache.get(policy, keys[2]) is not None
+
+
+class _Context:
+    def time_remaining(self) -> float:
+        return 10.0
+
+    def is_active(self) -> bool:
+        return True
+
+
+def test_a_hit_is_the_answer_the_engine_gives(engine: Engine) -> None:
+    servicer = AdvisorServicer(engine, decision_cache=16)
+    request = pb.EvaluateRequest(project=PROFILE)
+    first, second = (servicer.Evaluate(request, _Context()).assessment for _ in range(2))
+    fresh = _answer(engine, PROFILE)
+    for a in (first, second, fresh):
+        a.decision_id = ""
+    assert first == second == fresh
+    assert len(servicer.cache or ()) == 1
+
+
+def test_cache_off() -> None:
+    assert AdvisorServicer(Engine(), decision_cache=0).cache is None

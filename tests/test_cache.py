@@ -15,7 +15,7 @@ from ftgate.api.servicer import AdvisorServicer
 from ftgate.engine import Engine
 from ftgate.engine.engine import compile_policy
 from ftgate.v1 import advisor_pb2 as pb
-from test_metrics import scrape, value
+from test_metrics import settled_scrape, value
 
 PROFILE = pb.ProjectProfile(goal=pb.GOAL_STYLE, task_type=pb.TASK_TYPE_CLASSIFICATION,
                             quality_examples=2000, base_model_score=0.6, target_score=0.9,
@@ -36,10 +36,10 @@ def test_repeated_profile_is_answered_from_the_cache(server, stub) -> None:
     project = pb.ProjectProfile()
     project.CopyFrom(PROFILE)
     project.name = f"cache-{uuid.uuid4()}"  # never asked before
-    before = scrape(server)
+    before = settled_scrape(server)
     answers = [stub.Evaluate(pb.EvaluateRequest(project=project), timeout=10).assessment
                for _ in range(3)]
-    after = scrape(server)
+    after = settled_scrape(server)
 
     def moved(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)
@@ -58,12 +58,12 @@ def test_repeated_profile_is_answered_from_the_cache(server, stub) -> None:
 
 def test_bad_input_is_validated_every_time(server, stub) -> None:
     bad = pb.EvaluateRequest(project=pb.ProjectProfile(name="cache-bad", target_score=9))
-    before = scrape(server)
+    before = settled_scrape(server)
     for _ in range(2):
         with pytest.raises(grpc.RpcError) as err:
             stub.Evaluate(bad, timeout=10)
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert value(scrape(server), "ftgate_decision_cache_total", result="hit") == \
+    assert value(settled_scrape(server), "ftgate_decision_cache_total", result="hit") == \
         value(before, "ftgate_decision_cache_total", result="hit")
 
 

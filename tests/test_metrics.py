@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import urllib.request
 
 import grpc
 import pytest
+from ftgate.obs.deferred import INTERVAL
 from ftgate.v1 import advisor_pb2 as pb
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -20,13 +22,20 @@ def scrape(server) -> dict[tuple[str, frozenset], float]:
             for family in text_string_to_metric_families(text) for s in family.samples}
 
 
+def settled_scrape(server) -> dict[tuple[str, frozenset], float]:
+    """A scrape once every worker has written its counters: with `--workers` they are added up in
+    memory and written every second (obs/deferred.py)."""
+    time.sleep(INTERVAL + 0.3)
+    return scrape(server)
+
+
 def value(samples, name: str, **labels: str) -> float:
     return sum(v for (n, ls), v in samples.items()
                if n == name and set(labels.items()) <= set(ls))
 
 
 def test_series_move_after_calls(server, stub) -> None:
-    before = scrape(server)
+    before = settled_scrape(server)
     knowledge = pb.ProjectProfile(goal=pb.GOAL_KNOWLEDGE, base_model_meets_target=False,
                                   quality_examples=10,
                                   prompt_engineering=pb.PromptEngineering(
@@ -36,7 +45,7 @@ def test_series_move_after_calls(server, stub) -> None:
         stub.Evaluate(pb.EvaluateRequest(project=knowledge), timeout=10)
     with pytest.raises(grpc.RpcError):
         stub.Evaluate(pb.EvaluateRequest(project=pb.ProjectProfile(target_score=9)), timeout=10)
-    after = scrape(server)
+    after = settled_scrape(server)
 
     def moved(name: str, **labels: str) -> float:
         return value(after, name, **labels) - value(before, name, **labels)

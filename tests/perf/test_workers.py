@@ -59,13 +59,20 @@ def test_two_workers_share_the_port_and_stop_on_sigterm(tmp_path: Path) -> None:
         serving = {e["pid"] for e in _events(server.log(), "serving")}
         assert len(serving) == 2, server.log()
         assert decided == serving, server.log()
-        # One /metrics for both workers (prometheus_client multiprocess mode): sums.
-        with urllib.request.urlopen(server.metrics_url, timeout=5) as reply:
-            text = reply.read().decode()
-        handled = [line for line in text.splitlines()
-                   if line.startswith("grpc_server_handled_total{") and 'grpc_method="Evaluate"'
-                   in line and 'grpc_code="OK"' in line]
-        assert len(handled) == 1 and float(handled[0].rsplit(" ", 1)[1]) == 40, text
+        # One /metrics for both workers (prometheus_client multiprocess mode): sums. The
+        # workers write their counters every second (obs/deferred.py).
+        deadline = time.monotonic() + 10
+        while True:
+            with urllib.request.urlopen(server.metrics_url, timeout=5) as reply:
+                text = reply.read().decode()
+            handled = [line for line in text.splitlines()
+                       if line.startswith("grpc_server_handled_total{")
+                       and 'grpc_method="Evaluate"' in line and 'grpc_code="OK"' in line]
+            if handled and float(handled[0].rsplit(" ", 1)[1]) == 40:
+                break
+            assert time.monotonic() < deadline, text
+            time.sleep(0.1)
+        assert len(handled) == 1, text
         versions = [line for line in text.splitlines()
                     if line.startswith("ftgate_ruleset_info{")]
         assert len(versions) == 1 and versions[0].endswith(" 1.0"), text

@@ -25,8 +25,8 @@ from ftgate.api.servicer import AdvisorServicer
 from ftgate.api.wire import DecodeInCall
 from ftgate.audit import AuditLog, DecisionStore
 from ftgate.engine import Engine
+from ftgate.obs import deferred, metrics
 from ftgate.obs import logging as logs
-from ftgate.obs import metrics
 from ftgate.obs.grpc_metrics import ServerMetrics
 from ftgate.reload import RulesWatcher
 from ftgate.v1 import advisor_pb2 as pb
@@ -168,6 +168,7 @@ class AdvisorServer:
         self.server.stop(self.options.grace_seconds).wait()
         self.watcher.stop()
         logs.decisions.flush()  # every call has ended: its decision line is written first
+        deferred.flush_all()
         if self.audit:  # what was answered is queued, write it all
             self.audit.close()
         log.info("stopped")

@@ -19,6 +19,7 @@ import grpc
 from prometheus_client import Counter, Histogram
 
 from ftgate.api.handlers import parts
+from ftgate.obs.deferred import deferred
 
 _LABELS = ["grpc_type", "grpc_service", "grpc_method"]
 STARTED = Counter("grpc_server_started_total", "Total number of RPCs started on the server.",
@@ -47,7 +48,7 @@ class _Method:
 
     def __init__(self, grpc_type: str, service: str, method: str) -> None:
         self.labels = (grpc_type, service, method)
-        self.started = STARTED.labels(*self.labels)
+        self.started = deferred(STARTED.labels(*self.labels))
         self.seconds = HANDLING_SECONDS.labels(*self.labels)
         self.received = MSG_RECEIVED.labels(*self.labels)
         self.sent = MSG_SENT.labels(*self.labels)
@@ -56,7 +57,7 @@ class _Method:
     def handled(self, code: grpc.StatusCode) -> Any:
         child = self._handled.get(code)
         if child is None:
-            child = self._handled[code] = HANDLED.labels(*self.labels, code.name)
+            child = self._handled[code] = deferred(HANDLED.labels(*self.labels, code.name))
         return child
 
 

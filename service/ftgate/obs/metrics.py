@@ -9,6 +9,7 @@ from typing import Any
 from prometheus_client import Counter, Gauge, Histogram, Info
 
 from ftgate.enums import short_name
+from ftgate.obs.deferred import deferred
 from ftgate.v1 import advisor_pb2 as pb
 
 DECISIONS = Counter("ftgate_decisions", "Decisions made, by verdict and tree outcome.",
@@ -37,14 +38,14 @@ _served_version: list[str] = []
 # increment).
 @functools.cache
 def _decisions(verdict: int, outcome: int) -> Any:
-    return DECISIONS.labels(short_name(pb.Verdict, verdict),
-                            short_name(pb.Outcome, outcome) if outcome else "NONE")
+    return deferred(DECISIONS.labels(short_name(pb.Verdict, verdict),
+                                     short_name(pb.Outcome, outcome) if outcome else "NONE"))
 
 
 @functools.cache
 def _findings(failure_mode: int, severity: int) -> Any:
-    return FINDINGS.labels(short_name(pb.FailureMode, failure_mode),
-                           short_name(pb.Severity, severity))
+    return deferred(FINDINGS.labels(short_name(pb.FailureMode, failure_mode),
+                                    short_name(pb.Severity, severity)))
 
 
 def record_decision(a: pb.Assessment, seconds: float) -> None:

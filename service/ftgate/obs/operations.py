@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from ftgate.obs.deferred import deferred
+
 AUDIT_WRITTEN = Counter("ftgate_audit_written", "Decisions written to the audit log.")
 AUDIT_DROPPED = Counter(
     "ftgate_audit_dropped",
@@ -28,8 +30,8 @@ CALLS_STOPPED = Counter(
 DECISION_CACHE = Counter(
     "ftgate_decision_cache",
     "Evaluate calls answered from the decision cache (hit) or evaluated (miss).", ["result"])
-DECISION_CACHE_HITS = DECISION_CACHE.labels("hit")
-DECISION_CACHE_MISSES = DECISION_CACHE.labels("miss")
+DECISION_CACHE_HITS = deferred(DECISION_CACHE.labels("hit"))
+DECISION_CACHE_MISSES = deferred(DECISION_CACHE.labels("miss"))
 LOG_LINES_DROPPED = Counter(
     "ftgate_log_lines_dropped",
     "Decision log lines dropped because stderr could not keep up (obs/logging.py).")

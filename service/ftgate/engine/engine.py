@@ -60,9 +60,10 @@ _VERSION_4 = 0x4000 << 64 | 0x8000 << 48
 
 def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
     """Compile every rule's condition into one durable-rules ruleset."""
-    rules = [(r.id, compile_condition(r.when, ruleset.thresholds)) for r in ruleset.rules]
-    fields = {name for r in ruleset.rules for name in facts_of(r.when)}
-    return CompiledPolicy(ruleset, RuleHost(rules, fields), Assembler(ruleset))
+    fields = sorted({name for r in ruleset.rules for name in facts_of(r.when)})
+    keys = {name: f"f{i}" for i, name in enumerate(fields)}  # short keys: less JSON to parse
+    rules = [(r.id, compile_condition(r.when, ruleset.thresholds, keys)) for r in ruleset.rules]
+    return CompiledPolicy(ruleset, RuleHost(rules, keys), Assembler(ruleset))
 
 
 def default_rules_dir() -> Path:

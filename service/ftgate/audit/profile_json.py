@@ -7,6 +7,7 @@ ProjectProfile (int64 values are JSON numbers rather than strings, which the map
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -19,6 +20,9 @@ _NESTED = {"prompt_engineering": PromptEngineering.__slots__, "economics": Econo
            "prompt": PromptInfo.__slots__}
 
 
+# A profile asked about again (an answer from the decision cache) is the same Profile object:
+# its JSON is made once. Profiles are frozen, so equal ones share an entry.
+@functools.lru_cache(maxsize=1024)
 def profile_json(profile: Profile) -> str:
     out: dict[str, Any] = {}
     for name in Profile.__slots__:

@@ -134,6 +134,7 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
         "decision_log": timed(decision_log, count, n),
         "domain_metrics": timed(lambda i: metrics.record_decision(answers[i], 0.0001), count, n),
     }
+    logs.decisions.flush()  # before its descriptor closes
     sink.close()
     return stages
 

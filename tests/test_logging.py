@@ -80,3 +80,18 @@ def test_lines_are_batched_whole_and_in_order(tmp_path: Path) -> None:
         lines = [json.loads(line) for line in pipe.read().splitlines()]
     assert [line["findings"] for line in lines] == list(range(50))  # 10 dropped
     assert len(writes) > 1 and max(writes) <= select.PIPE_BUF
+
+
+def test_a_closed_stderr_loses_lines_not_the_caller(tmp_path: Path) -> None:
+    """A flush (the writer thread's, or the one at exit) never raises: lines it cannot write are
+    counted as dropped."""
+    from ftgate.obs.operations import LOG_LINES_DROPPED
+
+    stream = (tmp_path / "closed.log").open("w")
+    decision_log = logs.DecisionLog(FdLogger(stream), True, {}, interval=3600)
+    stream.close()
+    dropped = LOG_LINES_DROPPED._value.get()  # type: ignore[attr-defined]
+    for _ in range(3):
+        decision_log.write(**FIELDS)
+    decision_log.flush()
+    assert LOG_LINES_DROPPED._value.get() == dropped + 3  # type: ignore[attr-defined]

@@ -123,17 +123,23 @@ class DecisionLog:
             # Whole lines, at most PIPE_BUF bytes a write (the lines are ASCII): the kernel
             # keeps such a write whole even when other processes (the other workers) write to
             # the same pipe.
-            chunk: list[str] = []
+            chunks: list[list[str]] = [[]]
             size = 0
             while queue:
                 line = queue.popleft()
-                if size + len(line) > select.PIPE_BUF and chunk:
-                    logger.write("".join(chunk))
-                    chunk, size = [], 0
-                chunk.append(line)
+                if size + len(line) > select.PIPE_BUF and chunks[-1]:
+                    chunks.append([])
+                    size = 0
+                chunks[-1].append(line)
                 size += len(line)
-            if chunk:
-                logger.write("".join(chunk))
+            for i, chunk in enumerate(chunks):
+                if not chunk:
+                    continue
+                try:
+                    logger.write("".join(chunk))
+                except OSError:  # stderr closed or broken: the lines are lost, not the caller
+                    LOG_LINES_DROPPED.inc(sum(len(c) for c in chunks[i:]))
+                    return
 
 
 decisions = DecisionLog(None, True, {})  # replaced by configure()

@@ -13,7 +13,9 @@ from ftgate.api.cache import DecisionCache
 from ftgate.api.convert import profile_from_proto
 from ftgate.api.servicer import AdvisorServicer
 from ftgate.engine import Engine
-from ftgate.engine.engine import compile_policy
+from ftgate.engine.engine import CompiledPolicy, compile_policy
+from ftgate.obs.logging import decision_fields
+from ftgate.obs.metrics import counters_of
 from ftgate.v1 import advisor_pb2 as pb
 from test_metrics import settled_scrape, value
 
@@ -71,17 +73,23 @@ def _answer(engine: Engine, profile: pb.ProjectProfile) -> pb.Assessment:
     return engine.evaluate(profile_from_proto(profile))
 
 
+def _put(cache: DecisionCache, policy: CompiledPolicy, key: bytes, profile: pb.ProjectProfile,
+         answer: pb.Assessment) -> None:
+    cache.put(policy, key, profile_from_proto(profile), answer, counters_of(answer),
+              decision_fields(answer))
+
+
 def test_entries_never_outlive_their_policy(engine: Engine) -> None:
     cache = DecisionCache(10)
     old, new = engine.policy, compile_policy(engine.ruleset)  # as a reload makes
     key = PROFILE.SerializeToString(deterministic=True)
     answer = _answer(engine, PROFILE)
     assert cache.get(old, key) is None
-    cache.put(old, key, profile_from_proto(PROFILE), answer)
+    _put(cache, old, key, PROFILE, answer)
     hit = cache.get(old, key)
     assert hit is not None and pb.Assessment.FromString(hit.encoded).decision_id == ""
     assert cache.get(new, key) is None and len(cache) == 0  # the new policy starts empty
-    cache.put(old, key, profile_from_proto(PROFILE), answer)  # decided under the old one
+    _put(cache, old, key, PROFILE, answer)  # decided under the old one
     assert cache.get(new, key) is None
 
 
@@ -94,7 +102,7 @@ def test_least_recently_used_out_first(engine: Engine) -> None:
         keys.append(profile.SerializeToString(deterministic=True))
         if n == 2:
             assert cache.get(policy, keys[0]) is not None  # 0 used again: 1 is the oldest
-        cache.put(policy, keys[-1], profile_from_proto(profile), _answer(engine, profile))
+        _put(cache, policy, keys[-1], profile, _answer(engine, profile))
     assert len(cache) == 2
     assert cache.get(policy, keys[1]) is None
     assert cache.get(policy, keys[0]) is not None and cache.get(policy, keys[2]) is not None

@@ -27,8 +27,7 @@ from typing import Any
 
 from ftgate.domain.profile import Profile
 from ftgate.engine.engine import CompiledPolicy
-from ftgate.enums import short_name
-from ftgate.obs.metrics import counters_of
+from ftgate.obs.logging import DecisionFields
 from ftgate.obs.operations import DECISION_CACHE_HITS, DECISION_CACHE_MISSES
 from ftgate.v1 import advisor_pb2 as pb
 
@@ -41,8 +40,7 @@ class CachedAnswer:
     profile: Profile
     encoded: bytes
     counters: tuple[Any, ...]
-    log_fields: tuple[str, str, str | None, int, str]  # project, verdict, outcome, findings,
-    #                                                    ruleset version
+    log_fields: DecisionFields
 
 
 class DecisionCache:
@@ -68,17 +66,15 @@ class DecisionCache:
         (DECISION_CACHE_MISSES if entry is None else DECISION_CACHE_HITS).inc()
         return entry
 
-    def put(self, policy: CompiledPolicy, key: bytes, profile: Profile,
-            answer: pb.Assessment) -> None:
-        """Keep `answer` (decided under `policy`), without its decision id."""
+    def put(self, policy: CompiledPolicy, key: bytes, profile: Profile, answer: pb.Assessment,
+            counters: tuple[Any, ...], log_fields: DecisionFields) -> None:
+        """Keep `answer` (decided under `policy`), without its decision id, with the counters
+        and log fields worked out when it was decided."""
         decision_id = answer.decision_id
         answer.decision_id = ""
         encoded = answer.SerializeToString()
         answer.decision_id = decision_id
-        entry = CachedAnswer(profile, encoded, counters_of(answer), (
-            answer.project_name, short_name(pb.Verdict, answer.verdict),
-            short_name(pb.Outcome, answer.outcome) if answer.outcome else None,
-            len(answer.findings), answer.ruleset_version))
+        entry = CachedAnswer(profile, encoded, counters, log_fields)
         with self._lock:
             if self._policy is None:
                 self._policy = policy

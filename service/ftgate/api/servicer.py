@@ -21,7 +21,6 @@ from ftgate.audit import AuditLog, DecisionEntry
 from ftgate.domain.profile import Profile
 from ftgate.engine import Engine
 from ftgate.engine.engine import CompiledPolicy, new_decision_id
-from ftgate.enums import short_name
 from ftgate.errors import InvalidInput, Violation
 from ftgate.obs import logging as logs
 from ftgate.obs import metrics
@@ -88,13 +87,6 @@ def _fail(context: grpc.ServicerContext, method: str, exc: Exception) -> NoRetur
     raise exc
 
 
-def _log_decision(a: pb.Assessment, seconds: float, *, cached: bool) -> None:
-    logs.decisions.write(
-        a.decision_id, a.project_name, short_name(pb.Verdict, a.verdict),
-        short_name(pb.Outcome, a.outcome) if a.outcome else None, len(a.findings),
-        a.ruleset_version, round(seconds * 1000, 3), cached)
-
-
 class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
     """`audit` records every decision (None: off); `default_deadline` caps calls without one."""
 
@@ -114,14 +106,17 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
         except Exception as exc:
             _fail(context, method, exc)
 
-    def _decide(self, profile: Profile, policy: CompiledPolicy,
-                into: pb.Assessment | None = None) -> pb.Assessment:
+    def _decide(self, profile: Profile, policy: CompiledPolicy, into: pb.Assessment | None = None,
+                ) -> tuple[pb.Assessment, tuple[Any, ...], logs.DecisionFields]:
+        """Evaluate, count and log; the answer, its counters and its log fields (which the
+        decision cache keeps, so that they are worked out once)."""
         started = time.perf_counter()
         assessment = policy.evaluate(profile, into=into)
         elapsed = time.perf_counter() - started
-        metrics.record_decision(assessment, elapsed)
-        _log_decision(assessment, elapsed, cached=False)
-        return assessment
+        counters, fields = metrics.counters_of(assessment), logs.decision_fields(assessment)
+        metrics.record_decision(counters, elapsed)
+        logs.decisions.write(assessment.decision_id, *fields, round(elapsed * 1000, 3), False)
+        return assessment, counters, fields
 
     def _decide_once(self, project: pb.ProjectProfile, policy: CompiledPolicy,
                      into: pb.Assessment) -> Profile:
@@ -137,7 +132,7 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
         hit = cache.get(policy, key)
         if hit is None:
             profile = convert.profile_from_proto(project)
-            cache.put(policy, key, profile, self._decide(profile, policy, into))
+            cache.put(policy, key, profile, *self._decide(profile, policy, into))
             return profile
         into.MergeFromString(hit.encoded)
         decision_id = into.decision_id = new_decision_id()
@@ -156,7 +151,7 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
         answers = []
         for profile in profiles:
             budget.check()
-            answers.append(self._decide(profile, policy, into.add()))
+            answers.append(self._decide(profile, policy, into.add())[0])
         if self.audit is not None:
             decided_at = time.time()
             for project, profile, answer in zip(projects, profiles, answers, strict=True):

@@ -15,8 +15,10 @@ from typing import Any
 
 import structlog
 
+from ftgate.enums import short_name
 from ftgate.obs._fdlogger import FdLogger, FdLoggerFactory
 from ftgate.obs.operations import LOG_LINES_DROPPED
+from ftgate.v1 import advisor_pb2 as pb
 
 
 def _stderr_logger_factory() -> Any:
@@ -143,6 +145,16 @@ class DecisionLog:
 
 
 decisions = DecisionLog(None, True, {})  # replaced by configure()
+
+# What a decision line says of an answer besides its id, duration and `cached`, in the order of
+# DecisionLog.write: project, verdict, outcome, findings, ruleset version.
+DecisionFields = tuple[str, str, str | None, int, str]
+
+
+def decision_fields(a: pb.Assessment) -> DecisionFields:
+    return (a.project_name, short_name(pb.Verdict, a.verdict),
+            short_name(pb.Outcome, a.outcome) if a.outcome else None, len(a.findings),
+            a.ruleset_version)
 
 
 def add_timestamp(_logger: Any, _name: str, event: MutableMapping[str, Any],

@@ -101,20 +101,53 @@ def test_client_deadline_is_honoured(
     wait_until(lambda: stopped_now() == stopped + 1, what="the server to stop the call")
 
 
-def test_calls_beyond_max_concurrent_are_refused_not_queued(
-        stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
-    slow = [stub.EvaluateBatch.future(SLOW, timeout=30) for _ in range(2)]
-    probe = pb.EvaluateRequest(project=small_profile())
+def batches_in_flight(server: ServerProcess) -> float:
+    """EvaluateBatch calls the server's handlers have started and not yet answered."""
+    total = 0.0
+    for line in scrape(server).splitlines():
+        series, _, value = line.rpartition(" ")
+        if 'grpc_method="EvaluateBatch"' not in series:
+            continue
+        if series.startswith("grpc_server_started_total{"):
+            total += float(value)
+        elif series.startswith("grpc_server_handled_total{"):
+            total -= float(value)
+    return total
 
-    def refused() -> bool:
-        try:
-            stub.Evaluate(probe, timeout=10)
-        except grpc.RpcError as exc:
-            assert exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-            return True
-        return False
-    wait_until(refused, timeout=10, what="a call over the limit to be refused")
+
+def occupy_slot(server: ServerProcess, stub: pb_grpc.FineTuningAdvisorServiceStub,
+                busy: int) -> grpc.Future:
+    """Send a slow batch and return it once the server is running it (`busy` already run).
+
+    A call of an earlier test is counted by the gRPC core a moment after its handler has
+    returned; a batch refused in that moment is sent again."""
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        call = stub.EvaluateBatch.future(SLOW, timeout=30)
+        while not call.done():
+            if batches_in_flight(server) > busy:
+                return call
+            time.sleep(0.02)
+        assert call.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, call.code()
+    raise AssertionError("timed out waiting for a slow batch to be running")
+
+
+def test_calls_beyond_max_concurrent_are_refused_not_queued(
+        server: ServerProcess, stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
+    wait_until(lambda: batches_in_flight(server) == 0, what="the earlier batches to end")
+    slow = [occupy_slot(server, stub, busy) for busy in range(2)]
+    probe = pb.EvaluateRequest(project=small_profile())
+    # Both slots are taken, so the very next call is refused at once rather than queued.
+    assert code_of(lambda: stub.Evaluate(probe, timeout=10)) == \
+        grpc.StatusCode.RESOURCE_EXHAUSTED
     for call in slow:  # both end by the server's default deadline, then there is room again
         assert code_of(call.result) == grpc.StatusCode.DEADLINE_EXCEEDED
+
+    def room() -> bool:
+        try:
+            return bool(stub.Evaluate(probe, timeout=10).assessment.verdict)
+        except grpc.RpcError as exc:
+            assert exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+            return False
     # (the server frees a slot a moment after the client sees the status)
-    wait_until(lambda: not refused(), timeout=10, what="room for a new call")
+    wait_until(room, timeout=10, what="room for a new call")

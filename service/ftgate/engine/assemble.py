@@ -11,12 +11,15 @@ the texts of what fired.
 from __future__ import annotations
 
 import string
-from collections.abc import Iterable
+import struct
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from google.protobuf import descriptor
 
 from ftgate.engine.encode import ONE_BYTE as _ONE_BYTE
 from ftgate.engine.encode import field, fixed, tag, text, varint
-from ftgate.engine.facts import Fact, roi_fields
+from ftgate.engine.facts import ROI_FIGURES, Fact, roi_likely_positive
 from ftgate.enums import number
 from ftgate.ruleset.model import RuleSet, TreeStep
 from ftgate.ruleset.vocabulary import FACTS
@@ -36,11 +39,18 @@ class _Unknown:
 _UNKNOWN = _Unknown()
 
 
-class _Values(dict[str, Any]):
-    """The thresholds overlaid with the fact, as one mapping for templates; absent → unknown."""
+def _values_type(thresholds: dict[str, Any]) -> type[dict[str, Any]]:
+    """The mapping templates read: a copy of the fact that falls back to the thresholds, then
+    to "unknown" (a fact shadows a threshold of the same name)."""
+    get = dict(thresholds).get
 
-    def __missing__(self, key: str) -> Any:
-        return _UNKNOWN
+    class Values(dict[str, Any]):
+        __slots__ = ()
+
+        def __missing__(self, key: str) -> Any:
+            return get(key, _UNKNOWN)
+
+    return Values
 
 
 def plain(value: Any) -> str:
@@ -83,33 +93,79 @@ def _plan(rs: RuleSet) -> pb.FineTuningPlan:
     )
 
 
-# Keys of the length-delimited fields the assembler writes (engine/encode.py).
-_FINDINGS, _PATH, _ALTERNATIVES, _MISSING, _PLAN = (
+# Keys of the fields the assembler writes (engine/encode.py).
+_FINDINGS, _PATH, _ALTERNATIVES, _MISSING, _PLAN, _ROI, _DECISION_ID, _PROJECT_NAME, _VERSION = (
     tag(pb.Assessment, f) for f in ("findings", "decision_path", "alternatives",
-                                    "missing_fields", "plan"))
+                                    "missing_fields", "plan", "roi", "decision_id",
+                                    "project_name", "ruleset_version"))
+_VERDICT, _OUTCOME = tag(pb.Assessment, "verdict", 0), tag(pb.Assessment, "outcome", 0)
 _MESSAGE, _RECOMMENDATION, _EVIDENCE = (
     tag(pb.Finding, f) for f in ("message", "recommendation", "evidence"))
 _EVIDENCE_VALUE = tag(pb.Evidence, "value")
 _REASON = tag(pb.DecisionStep, "reason")
 _RATIONALE, _RULE_IDS = tag(pb.Alternative, "rationale"), tag(pb.Alternative, "rule_ids")
+_DOUBLE = struct.Struct("<d").pack
+_FD = descriptor.FieldDescriptor
+
+
+def _pack_double(value: Any) -> bytes:
+    return _DOUBLE(value)
+
+
+def _roi_encoders() -> dict[str, tuple[bytes, Callable[[Any], bytes]]]:
+    """RoiAnalysis field name → its key and the encoder of its value (by the field's type)."""
+    out: dict[str, tuple[bytes, Callable[[Any], bytes]]] = {}
+    for f in pb.RoiAnalysis.DESCRIPTOR.fields:
+        if f.type == _FD.TYPE_DOUBLE:
+            out[f.name] = (tag(pb.RoiAnalysis, f.name, 1), _pack_double)
+        elif f.type == _FD.TYPE_BOOL:
+            out[f.name] = (tag(pb.RoiAnalysis, f.name, 0), lambda v: b"\x01" if v else b"\x00")
+        elif f.type == _FD.TYPE_INT32:
+            out[f.name] = (tag(pb.RoiAnalysis, f.name, 0),
+                           lambda v: varint(int(v) & 0xFFFFFFFFFFFFFFFF))
+        else:  # pragma: no cover - a field type the encoder does not know
+            raise TypeError(f"RoiAnalysis.{f.name}: no encoder for field type {f.type}")
+    return out
 
 
 class _Texts:
-    """Renders the templates of one ruleset. A template that reads only thresholds is the same
+    """Prepares the templates of one ruleset. A template that reads only thresholds is the same
     for every profile: it is rendered once, here (about half of them: every recommendation, the
-    fixed messages and rationales)."""
+    fixed messages and rationales). In the others, the thresholds are rendered in once, so that
+    an evaluation formats the facts only."""
 
     def __init__(self, thresholds: dict[str, Any]) -> None:
-        self.thresholds = _Values(thresholds)
+        self.thresholds = thresholds
+        self.values = _values_type(thresholds)()
         self._fixed_names = frozenset(n for n in thresholds if n not in FACTS)
 
     def fixed(self, template: str) -> str | None:
         """The text of a template that reads no fact, else None."""
         names = {name for _, name, _, _ in _FORMATTER.parse(template) if name}
-        return template.format_map(self.thresholds) if names <= self._fixed_names else None
+        return template.format_map(self.values) if names <= self._fixed_names else None
+
+    def bind(self, template: str) -> str:
+        """`template` with the fields that read a threshold (not shadowed by a fact) already
+        rendered: the same text for any values, formatted faster."""
+        out: list[str] = []
+        for literal, name, spec, conversion in _FORMATTER.parse(template):
+            out.append(_escape(literal))
+            if name is None:
+                continue
+            whole = "{" + name + (f"!{conversion}" if conversion else "") + (
+                f":{spec}" if spec else "") + "}"
+            if name in self._fixed_names and "{" not in (spec or ""):
+                out.append(_escape(whole.format_map(self.values)))
+            else:
+                out.append(whole)
+        return "".join(out)
 
     def is_fixed(self, name: str) -> bool:
         return name in self._fixed_names
+
+
+def _escape(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 _FORMATTER = string.Formatter()
@@ -117,28 +173,113 @@ _FORMATTER = string.Formatter()
 
 class _FindingRule:
     """A failure-mode rule as the assembler uses it: everything that does not depend on the
-    profile already encoded (fixed fields and texts, evidence read from thresholds)."""
+    profile already encoded (fixed fields and texts, evidence read from thresholds); `whole`,
+    the whole finding, when nothing in it does."""
 
-    __slots__ = ("evidence", "head", "id", "message", "message_text", "recommendation")
+    __slots__ = ("evidence", "head", "id", "message", "message_text", "recommendation", "whole")
 
     def __init__(self, rule: Any, texts: _Texts) -> None:
         self.id: str = rule.id
         self.message_text = texts.fixed(rule.message)  # None: rendered for each profile
-        self.message: str = rule.message
+        self.message: str = texts.bind(rule.message)
         recommendation = texts.fixed(rule.recommendation)
-        self.recommendation = None if recommendation is not None else rule.recommendation
+        self.recommendation = None if recommendation is not None else texts.bind(
+            rule.recommendation)
         self.head = fixed(pb.Finding(
             rule_id=rule.id, title=rule.title, citation=rule.citation,
             failure_mode=number(pb.FailureMode, rule.failure_mode),
             severity=number(pb.Severity, rule.severity),
             message=self.message_text or "", recommendation=recommendation or ""))
-        # In order: an evidence item read from the thresholds, encoded; or the name of a fact
-        # and the encoded item up to its value.
+        # In order: an evidence item read from the thresholds, encoded; or the name of a fact,
+        # the encoded item up to its value, and whether a threshold of that name stands in
+        # when the fact is absent.
         self.evidence: tuple[Any, ...] = tuple(
             field(_EVIDENCE, fixed(pb.Evidence(name=name,
-                                               value=plain(texts.thresholds[name]))))
-            if texts.is_fixed(name) else (name, fixed(pb.Evidence(name=name)) + _EVIDENCE_VALUE)
+                                               value=plain(texts.values[name]))))
+            if texts.is_fixed(name) else
+            (name, fixed(pb.Evidence(name=name)) + _EVIDENCE_VALUE, name in texts.thresholds)
             for name in rule.evidence)
+        self.whole = (field(_FINDINGS, self.head + b"".join(self.evidence))
+                      if self.message_text is not None and self.recommendation is None
+                      and all(type(e) is bytes for e in self.evidence) else None)
+
+
+class _Step:
+    """A tree step as the walk uses it: its inputs, and the encoded step when it passes (whole
+    when its reason is fixed, else up to the reason, with the reason's template)."""
+
+    __slots__ = ("inputs", "passed", "passed_head", "passed_reason", "step")
+
+    def __init__(self, step: TreeStep, texts: _Texts) -> None:
+        self.step = step
+        # The first group of each requirement: when all are present, nothing is missing (the
+        # usual case, tested first); else `_missing` looks at the other groups.
+        self.inputs = frozenset(n for groups in step.requires for n in groups[0])
+        self.passed_head = fixed(pb.DecisionStep(step=step.step, question=step.question,
+                                                 answer=not step.answer_when_blocked))
+        reason = texts.fixed(step.pass_reason)
+        self.passed = None if reason is None else field(_PATH, self.passed_head
+                                                        + text(_REASON, reason))
+        self.passed_reason = texts.bind(step.pass_reason)
+
+
+class _Plan:
+    """What an Assessment looks like for one set of fired rules, whatever the values: the
+    findings in order, where the walk stops, and the alternatives for each (outcome, domain).
+    Worked out once per set of fired rules (the Assembler keeps a bounded number of them)."""
+
+    __slots__ = ("alternatives", "block_at", "blocked", "findings", "position")
+
+    def __init__(self, assembler: Assembler, fired: frozenset[str]) -> None:
+        self.findings = tuple(r for r in assembler._fm_rules if r.id in fired)
+        self.position = {r.id: i for i, r in enumerate(self.findings)}
+        steps = assembler._steps
+        self.block_at = len(steps)
+        # At the first blocked step: its encoded head, the reason's parts (rule id, the fixed
+        # text or None, the template), its outcome.
+        self.blocked: tuple[bytes, tuple[tuple[str, str | None, str], ...], int] | None = None
+        for i, (blocked_by, head, outcome) in enumerate(assembler._blocks):
+            blocking = tuple(entry for entry in blocked_by if entry[0] in fired)
+            if blocking:
+                self.block_at, self.blocked = i, (head, blocking, outcome)
+                break
+        self.alternatives: dict[tuple[int, str], tuple[Any, ...]] = {}
+
+    def alternatives_for(self, assembler: Assembler, fired: frozenset[str], outcome: int,
+                         domain: str) -> tuple[Any, ...]:
+        """The alternatives whose triggers fired, most relevant first: those proposed for the
+        tree's outcome, then by their first finding, then in file order. Each is encoded whole
+        when its rationale is fixed, else kept as (head, the rationale's parts, the rule ids)."""
+        candidates = sorted({i for rule_id in fired
+                             for i in assembler._triggered_by.get(rule_id, ())})
+        position = self.position
+        ranked = []
+        for index in candidates:
+            by_domain, triggers, leaves = assembler._alternatives[index]
+            held = [(key, rendered, template) for key, rendered, template in triggers
+                    if key in fired]
+            if not held:
+                continue
+            first = min((position[key] for key, _, _ in held if key in position),
+                        default=len(position))
+            ranked.append(((outcome not in leaves, first, index),
+                           by_domain.get(domain) or by_domain[""], held))
+        ranked.sort(key=lambda entry: entry[0])
+        entries: list[Any] = []
+        for _, head, held in ranked:
+            ids = b"".join(text(_RULE_IDS, key) for key, _, _ in held)
+            if all(rendered is not None for _, rendered, _ in held):
+                rationale = " ".join(rendered for _, rendered, _ in held)  # type: ignore[misc]
+                entries.append(field(_ALTERNATIVES, head + text(_RATIONALE, rationale) + ids))
+            else:
+                entries.append((head, tuple((rendered, template) for _, rendered, template
+                                            in held), ids))
+        found = tuple(entries)
+        self.alternatives[(outcome, domain)] = found
+        return found
+
+
+_PLANS_KEPT = 4096  # sets of fired rules whose plan is kept, per ruleset
 
 
 class Assembler:
@@ -149,20 +290,22 @@ class Assembler:
         order = {r.id: i for i, r in enumerate(rs.rules)}
         rules = {r.id: r for r in rs.rules}
         texts = _Texts(rs.thresholds)
+        self._values = _values_type(rs.thresholds)
         # Findings come out by tree step, then severity, then file order: a fixed order.
         self._fm_rules = tuple(_FindingRule(r, texts) for r in sorted(
             (r for r in rs.rules if r.failure_mode),
             key=lambda r: (r.step, SEVERITY_RANK[r.severity or "INFO"], order[r.id]),
         ))
-        self._steps = tuple(
-            (step,
-             tuple((r, rules[r].message) for r in step.blocked_by if r in rules),
-             frozenset(n for groups in step.requires for g in groups for n in g),
+        fm_rules = {r.id: r for r in self._fm_rules}
+        self._steps = tuple(_Step(step, texts) for step in rs.steps)
+        # Per step: the rules that block it (rule id; the message when it is fixed, else None,
+        # and then the rendered finding's message stands in, or the template for a rule with
+        # no finding), the encoded step when blocked, its outcome's number.
+        self._blocks = tuple(
+            (tuple((r, fm_rules[r].message_text if r in fm_rules else None,
+                    texts.bind(rules[r].message)) for r in step.blocked_by if r in rules),
              fixed(pb.DecisionStep(step=step.step, question=step.question,
                                    answer=step.answer_when_blocked)),
-             fixed(pb.DecisionStep(step=step.step, question=step.question,
-                                   answer=not step.answer_when_blocked)),
-             texts.fixed(step.pass_reason),
              number(pb.Outcome, step.outcome))
             for step in rs.steps)
         self._final_outcome: pb.Outcome.ValueType = number(pb.Outcome, rs.final_outcome)
@@ -174,125 +317,133 @@ class Assembler:
                 if key and index not in self._triggered_by.setdefault(key, []):
                     self._triggered_by[key].append(index)
         # Per alternative: its kind with the details for each domain (the general ones first),
-        # encoded; the triggers; the outcomes it is proposed for.
+        # encoded; the triggers (rule id, the fixed rationale or None, the template); the
+        # outcomes it is proposed for.
         self._alternatives = tuple(
             ({domain: fixed(pb.Alternative(kind=number(pb.AlternativeKind, spec.kind),
                                            details=spec.details + extra))
               for domain, extra in (("", ()), *spec.details_by_domain)},
-             tuple((t.finding or t.rule_id or "", texts.fixed(t.rationale), t.rationale)
-                   for t in spec.triggers),
+             tuple((t.finding or t.rule_id or "", texts.fixed(t.rationale),
+                    texts.bind(t.rationale)) for t in spec.triggers),
              frozenset(number(pb.Outcome, o) for o in spec.leaf_outcomes))
             for spec in rs.alternatives
         )
         self._plan = field(_PLAN, fixed(_plan(rs)))  # in every FINE_TUNE answer
+        self._version = text(_VERSION, rs.version) if rs.version else b""
+        self._verdicts = {v: _VERDICT + varint(v)
+                          for v in (FINE_TUNE, DO_NOT_FINE_TUNE, NEEDS_INFORMATION)}
+        self._outcomes = {o: _OUTCOME + varint(o) for o in pb.Outcome.values() if o}
+        roi = _roi_encoders()
+        # (fact name, key, encoder; None for a double, the most frequent, packed inline)
+        self._roi_figures = tuple((name, roi[name][0], None if roi[name][1] is _pack_double
+                                   else roi[name][1]) for name in ROI_FIGURES)
+        self._likely = {v: roi["likely_positive"][0] + roi["likely_positive"][1](v)
+                        for v in (True, False)}
+        self._plans: dict[frozenset[str], _Plan] = {}
+
+    def _plan_of(self, fired: frozenset[str]) -> _Plan:
+        plan = self._plans.get(fired)
+        if plan is None:
+            plan = _Plan(self, fired)
+            if len(self._plans) < _PLANS_KEPT:
+                self._plans[fired] = plan
+        return plan
 
     def assemble(self, fact: Fact, fired_ids: Iterable[str], decision_id: str,
                  project_name: str, into: pb.Assessment | None = None) -> pb.Assessment:
         """The Assessment, written into `into` when given (an empty message, e.g. the field of
         a response: filling it in place saves copying the answer into the response)."""
-        rs = self.rs
-        fired = set(fired_ids)
-        values = _Values(rs.thresholds)
-        values.update(fact)
-        parts: list[bytes] = []  # the Assessment's repeated and sub-message fields, encoded
-        messages: dict[str, str] = {}  # rule id → rendered message, in finding order
-        for r in self._fm_rules:
-            if r.id not in fired:
+        fired = frozenset(fired_ids)
+        plan = self._plan_of(fired)
+        values = self._values(fact)
+        parts: list[bytes] = [text(_DECISION_ID, decision_id), self._version]
+        if project_name:
+            parts.append(text(_PROJECT_NAME, project_name))
+        messages: dict[str, str] = {}  # rule id → rendered message (of templated ones)
+        for r in plan.findings:
+            if r.whole is not None:
+                parts.append(r.whole)
                 continue
             finding = [r.head]
             if r.message_text is None:
                 message = messages[r.id] = r.message.format_map(values)
                 finding.append(text(_MESSAGE, message))
-            else:
-                messages[r.id] = r.message_text
             if r.recommendation is not None:
                 finding.append(text(_RECOMMENDATION, r.recommendation.format_map(values)))
             for item in r.evidence:
                 if type(item) is bytes:
                     finding.append(item)
-                elif item[0] in values:  # the most frequent field: encoded inline
-                    name, head = item
-                    value = plain(values[name]).encode()
+                elif item[2] or item[0] in fact:  # the most frequent field: encoded inline
+                    name, head, _ = item
+                    value = values[name]
+                    value = (value if type(value) is str else plain(value)).encode()
                     size = len(value)
                     whole = len(head) + 1 + size
                     finding.append(_EVIDENCE + _ONE_BYTE[whole] + head + _ONE_BYTE[size] + value
                                    if whole < 128 else
                                    field(_EVIDENCE, head + varint(size) + value))
             parts.append(field(_FINDINGS, b"".join(finding)))
-        outcome = self._walk(parts, fired, values, fact, messages)
+        outcome = self._walk(parts, plan, values, fact, messages)
         if not outcome:
-            verdict = NEEDS_INFORMATION
-        elif outcome == self._final_outcome:
-            verdict = FINE_TUNE
-            parts.append(self._plan)
+            parts.append(self._verdicts[NEEDS_INFORMATION])
         else:
-            verdict = DO_NOT_FINE_TUNE
-        self._add_alternatives(parts, fired, messages, outcome, values, fact)
+            parts.append(self._outcomes[outcome])
+            if outcome == self._final_outcome:
+                parts.append(self._verdicts[FINE_TUNE])
+                parts.append(self._plan)
+            else:
+                parts.append(self._verdicts[DO_NOT_FINE_TUNE])
+        domain = fact.get("domain", "")
+        alternatives = plan.alternatives.get((outcome, domain))
+        if alternatives is None:
+            alternatives = plan.alternatives_for(self, fired, outcome, domain)
+        for entry in alternatives:
+            if type(entry) is bytes:
+                parts.append(entry)
+            else:
+                head, pieces, ids = entry
+                rationale = " ".join([rendered or template.format_map(values)
+                                      for rendered, template in pieces])
+                parts.append(field(_ALTERNATIVES, head + text(_RATIONALE, rationale) + ids))
+        parts.append(self._roi_field(fact))
         out = pb.Assessment() if into is None else into
         out.MergeFromString(b"".join(parts))
-        out.decision_id = decision_id
-        out.project_name = project_name
-        out.ruleset_version = rs.version
-        out.verdict = verdict
-        out.outcome = outcome
-        roi = out.roi
-        roi.SetInParent()  # present even when no figure is computable
-        for name, value in roi_fields(fact, rs.thresholds):
-            setattr(roi, name, value)
         return out
 
-    def _walk(self, parts: list[bytes], fired: set[str], values: _Values, fact: Fact,
+    def _roi_field(self, fact: Fact) -> bytes:
+        """The RoiAnalysis, encoded: each figure when computable, likely_positive when
+        decidable; present even when empty."""
+        data = b""
+        for name, key, encode in self._roi_figures:
+            value = fact.get(name)
+            if value is not None:
+                data += key + (_DOUBLE(value) if encode is None else encode(value))
+        likely = roi_likely_positive(fact, self.rs.thresholds)
+        if likely is not None:
+            data += self._likely[likely]
+        return _ROI + _ONE_BYTE[len(data)] + data if len(data) < 128 else field(_ROI, data)
+
+    def _walk(self, parts: list[bytes], plan: _Plan, values: dict[str, Any], fact: Fact,
               messages: dict[str, str]) -> pb.Outcome.ValueType:
         """Add the steps walked (and the missing fields) to `parts`; the outcome's number, 0
         when information is missing."""
-        steps = self.rs.steps
+        steps = self._steps
         present = fact.keys()
-        for i, (step, blocked_by, inputs, blocked, passed, passed_reason, outcome) in enumerate(
-                self._steps):
-            blocking = [(r, m) for r, m in blocked_by if r in fired]
-            if blocking:
-                reason = " ".join(messages.get(r) or m.format_map(values) for r, m in blocking)
-                parts.append(field(_PATH, blocked + text(_REASON, reason)))
-                return outcome  # type: ignore[no-any-return]
-            # Fast path: every input of every group of the step is present (the usual case).
-            missing = [] if inputs <= present else _missing(step, fact)
-            if missing:
-                for later in steps[i + 1:]:
-                    missing += [m for m in _missing(later, fact) if m not in missing]
-                parts += [text(_MISSING, m) for m in missing]
-                return pb.OUTCOME_UNSPECIFIED
-            reason = passed_reason or step.pass_reason.format_map(values)
-            parts.append(field(_PATH, passed + text(_REASON, reason)))
-        return self._final_outcome
-
-    def _add_alternatives(self, parts: list[bytes], fired: set[str], messages: dict[str, str],
-                          outcome: pb.Outcome.ValueType, values: _Values, fact: Fact) -> None:
-        """The alternatives whose triggers fired, most relevant first: those proposed for the
-        tree's outcome, then by their first finding, then in file order."""
-        candidates = sorted({i for rule_id in fired for i in self._triggered_by.get(rule_id, ())})
-        if not candidates:
-            return
-        position = {rule_id: i for i, rule_id in enumerate(messages)}
-        domain = fact.get("domain", "")
-        ranked = []
-        for index in candidates:
-            by_domain, triggers, leaves = self._alternatives[index]
-            held = [(key, rendered or template.format_map(values))
-                    for key, rendered, template in triggers if key in fired]
-            if not held:
-                continue
-            first = min((position[key] for key, _ in held if key in position),
-                        default=len(position))
-            ranked.append(((outcome not in leaves, first, index),
-                           by_domain.get(domain) or by_domain[""], held))
-        ranked.sort(key=lambda entry: entry[0])
-        for _, head, held in ranked:
-            rationale = " ".join(r for _, r in held)
-            parts.append(field(_ALTERNATIVES, b"".join(
-                [head, text(_RATIONALE, rationale), *(text(_RULE_IDS, key) for key, _ in held)])))
-
-
-def assemble(rs: RuleSet, fact: Fact, fired_ids: Iterable[str], decision_id: str,
-             project_name: str) -> pb.Assessment:
-    """Build the deterministic Assessment of one evaluation (builds a one-off Assembler)."""
-    return Assembler(rs).assemble(fact, fired_ids, decision_id, project_name)
+        for i in range(plan.block_at):
+            step = steps[i]
+            if not step.inputs <= present:
+                missing = _missing(step.step, fact)
+                if missing:
+                    for later in steps[i + 1:]:
+                        missing += [m for m in _missing(later.step, fact) if m not in missing]
+                    parts += [text(_MISSING, m) for m in missing]
+                    return pb.OUTCOME_UNSPECIFIED
+            parts.append(step.passed or field(_PATH, step.passed_head + text(
+                _REASON, step.passed_reason.format_map(values))))
+        if plan.blocked is None:
+            return self._final_outcome
+        head, blocking, outcome = plan.blocked
+        reason = " ".join([rendered or messages.get(rule_id) or template.format_map(values)
+                           for rule_id, rendered, template in blocking])
+        parts.append(field(_PATH, head + text(_REASON, reason)))
+        return outcome  # type: ignore[return-value]

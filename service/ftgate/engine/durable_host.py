@@ -46,7 +46,7 @@ _DURABLE_OPS = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 _names = itertools.count(1)
 # json's C encoder, built once (JSONEncoder.encode builds one per call): compact, keys as given.
 _c_encoder = getattr(json.encoder, "c_make_encoder", None)
-_encode: Callable[[dict[str, Any]], str] = (
+_encode: Callable[[Any], str] = (
     json.JSONEncoder(separators=(",", ":")).encode if _c_encoder is None else
     functools.partial(lambda encode, fact: "".join(encode(fact, 0)), _c_encoder(
         None, None, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)))
@@ -54,6 +54,7 @@ _encode: Callable[[dict[str, Any]], str] = (
 # numbers are rewritten in positional notation, which it reads exactly.
 _EXPONENT = re.compile(r"(?<=[:,\[])-?(?:[0-9.]+[eE][-+]?[0-9]+|Infinity)")
 _FLOAT_MAX = format(Decimal(sys.float_info.max), "f")
+_string = json.encoder.encode_basestring_ascii
 
 
 def _positional(match: re.Match[str]) -> str:
@@ -63,11 +64,22 @@ def _positional(match: re.Match[str]) -> str:
     return format(Decimal(number), "f")
 
 
-def _dumps(fact: dict[str, Any]) -> str:
-    text = _encode(fact)
+def _dumps(value: Any) -> str:
+    text = _encode(value)
     if "e-" in text or "e+" in text or "Infinity" in text:  # keys and enum names never hold these
         text = _EXPONENT.sub(_positional, text)
     return text
+
+
+def _float(value: float) -> str:
+    text = float.__repr__(value)
+    if "e" in text or "n" in text:  # 1e-05, 1e+16, inf, nan: as json writes them, rewritten
+        return _dumps([value])[1:-1]
+    return text
+
+
+_ABSENT = object()
+_TRUE_FALSE = ("false", "true")
 
 
 class EngineFailure(RuntimeError):
@@ -120,10 +132,11 @@ class RuleHost:
                  fields: Collection[str] | Mapping[str, str]) -> None:
         self._ids = {f"r{i}": rule_id for i, (rule_id, _) in enumerate(rules)}
         keys = fields if isinstance(fields, Mapping) else {name: name for name in fields}
-        self._fields = tuple(sorted(keys.items()))
+        # Each fact read by a condition and the head of its JSON member ('"f3":').
+        self._fields = tuple((name, f"{_encode(key)}:") for name, key in sorted(keys.items()))
         self._lock = threading.Lock()
         self._sids = itertools.count(1)
-        self._sid = str(next(self._sids))
+        self._new_session()
         definition: dict[str, Any] = {
             f"r{i}": {"all": [{"m": cond}]} for i, (_, cond) in enumerate(rules)
         }
@@ -132,16 +145,37 @@ class RuleHost:
         # A replaced policy frees its Rete network once the last call using it has returned.
         weakref.finalize(self, _core.delete_ruleset, self._handle)
 
+    def _new_session(self) -> None:
+        self._sid = str(next(self._sids))
+        self._tail = f'"sid":{_encode(self._sid)},{_encode(_SENTINEL_FIELD)}:1'
+
     def fire(self, fact: dict[str, Any]) -> list[str]:
         """Assert `fact` in the (empty) session, retract it, return the rules that fired."""
-        slim = {key: fact[name] for name, key in self._fields if name in fact}
+        # The JSON object written member by member (json's C encoder needed a dict of the
+        # facts to send built first, and cost more than this loop in all).
+        members = []
+        get = fact.get
+        for name, head in self._fields:
+            value = get(name, _ABSENT)
+            if value is _ABSENT:
+                continue
+            kind = type(value)
+            if kind is bool:
+                members.append(head + _TRUE_FALSE[value])
+            elif kind is str:
+                members.append(head + _string(value))
+            elif kind is int:
+                members.append(head + int.__repr__(value))
+            elif kind is float:
+                members.append(head + _float(value))
+            else:
+                members.append(head + _dumps(value))
         ids, handle = self._ids, self._handle
         fired: list[str] = []
         sentinel = False
         with self._lock:
-            slim["sid"] = self._sid
-            slim[_SENTINEL_FIELD] = 1
-            payload = _dumps(slim)
+            members.append(self._tail)
+            payload = "{" + ",".join(members) + "}"
             try:
                 code, state = _core.assert_fact(handle, payload)
                 if code != 0:
@@ -164,7 +198,7 @@ class RuleHost:
                 if code != 0:
                     raise EngineFailure(f"durable-rules returned code {code} for the retraction")
             except Exception as exc:  # the core raises bare Exceptions with error codes
-                self._sid = str(next(self._sids))
+                self._new_session()
                 if isinstance(exc, EngineFailure):
                     raise
                 raise EngineFailure(f"durable-rules failed: {exc}") from exc

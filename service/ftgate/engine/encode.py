@@ -5,8 +5,7 @@ plan) around a few rendered strings. Adding sub-messages one by one through the 
 about 1.5 µs each, 15 of them a call; parsing the same message from bytes costs 2 µs in all. So
 the assembler keeps each fixed part as bytes encoded once by protobuf itself (`fixed()`), writes
 the rendered strings with the two helpers below, and lets protobuf parse the whole answer in one
-call. Only length-delimited fields are written here; every field number comes from the
-descriptors, never from this file.
+call. Every field number comes from the descriptors, never from this file.
 """
 
 from __future__ import annotations
@@ -28,9 +27,10 @@ def varint(n: int) -> bytes:
     return bytes(out)
 
 
-def tag(message_type: Any, field: str) -> bytes:
-    """The key of a length-delimited field (string, bytes, message) of `message_type`."""
-    return varint(message_type.DESCRIPTOR.fields_by_name[field].number << 3 | 2)
+def tag(message_type: Any, field: str, wire_type: int = 2) -> bytes:
+    """The key of a field of `message_type`: length-delimited (string, bytes, message) unless
+    `wire_type` says otherwise (0: varint, 1: 64-bit)."""
+    return varint(message_type.DESCRIPTOR.fields_by_name[field].number << 3 | wire_type)
 
 
 def field(key: bytes, data: bytes) -> bytes:
@@ -41,7 +41,9 @@ def field(key: bytes, data: bytes) -> bytes:
 
 def text(key: bytes, value: str) -> bytes:
     """One string field."""
-    return field(key, value.encode())
+    data = value.encode()
+    n = len(data)
+    return key + (ONE_BYTE[n] if n < 128 else varint(n)) + data
 
 
 def fixed(message: Any) -> bytes:

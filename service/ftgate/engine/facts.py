@@ -6,6 +6,7 @@ rule files.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ftgate.domain.profile import Profile
@@ -53,13 +54,15 @@ def _examples(fact: Fact, t: dict[str, Any]) -> None:
     fact["task_label"] = label(fact.get("task_type"))
 
 
+_FREQUENCY_LABELS = {"STATIC": "never (static data)", "UNPREDICTABLE": "unpredictably"}
+
+
 def _change(fact: Fact, t: dict[str, Any]) -> None:
     freq = fact.get("data_change_frequency")
     if freq is None:
         return
     fact["frequent_change"] = freq in t["frequent_change"]
-    fact["frequency_label"] = {"STATIC": "never (static data)", "UNPREDICTABLE": "unpredictably"}.get(
-        freq, label(freq))
+    fact["frequency_label"] = _FREQUENCY_LABELS.get(freq) or label(freq)
     runs = t["retraining_runs_per_year"].get(freq)
     cost = fact.get("retraining_cost_usd")
     if runs is None:
@@ -102,19 +105,23 @@ def _base_model(fact: Fact, t: dict[str, Any]) -> None:
         fact["base_vs_target"] = ("meets the target" if fact["target_met"]
                                   else "does not meet the target")
     needed = t["checklist_prompt_variations"]
-    items = {
-        f"test {needed}+ prompt variations": (
-            None if "prompt_variations_tested" not in fact
-            else fact["prompt_variations_tested"] >= needed),
-        "try few-shot with your best examples": fact.get("few_shot_tried"),
-        "try a more capable model": fact.get("more_capable_model_tried"),
-    }
-    unchecked = [name for name, ok in items.items() if ok is False]
-    if unchecked:
+    tested = fact.get("prompt_variations_tested")
+    checks = (None if tested is None else tested >= needed,
+              fact.get("few_shot_tried"), fact.get("more_capable_model_tried"))
+    if False in checks:  # (each is True, False or None)
         fact["checklist_complete"] = False
-        fact["checklist_unchecked"] = "; ".join(unchecked)
-    elif all(ok is True for ok in items.values()):
+        fact["checklist_unchecked"] = "; ".join(
+            name for name, ok in zip(_checklist_items(needed), checks, strict=True)
+            if ok is False)
+    elif checks == (True, True, True):
         fact["checklist_complete"] = True
+
+
+@functools.lru_cache(maxsize=8)
+def _checklist_items(prompt_variations: int) -> tuple[str, ...]:
+    """The prompt-engineering checklist (SPEC §3, step 1), in the order of the checks."""
+    return (f"test {prompt_variations}+ prompt variations",
+            "try few-shot with your best examples", "try a more capable model")
 
 
 def build_fact(profile: Profile, thresholds: dict[str, Any]) -> Fact:
@@ -129,20 +136,18 @@ def build_fact(profile: Profile, thresholds: dict[str, Any]) -> Fact:
     return fact
 
 
-def roi_fields(fact: Fact, t: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The RoiAnalysis fields that have a value: each figure when computable, likely_positive
-    when decidable."""
+def roi_likely_positive(fact: Fact, t: dict[str, Any]) -> bool | None:
+    """Whether fine-tuning likely pays (SPEC §2): False when a test fails, True when all pass,
+    None when one cannot be decided."""
     rpd, saving = fact.get("requests_per_day"), fact.get("savings_per_request_usd")
-    checks = [
+    checks = (
         None if rpd is None else rpd > t["roi_positive_requests_per_day"],
         None if saving is None else saving > t["roi_positive_savings_per_request_usd"],
         None if "frequent_change" not in fact else not fact["frequent_change"],
-    ]
-    likely = False if False in checks else (True if all(checks) else None)
-    fields = [(name, fact.get(name)) for name in _ROI_FIGURES]
-    fields.append(("likely_positive", likely))
-    return [(name, value) for name, value in fields if value is not None]
+    )
+    return False if False in checks else (True if all(checks) else None)
 
 
-_ROI_FIGURES = ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd",
-                "retraining_runs_per_year")
+# The RoiAnalysis figures, each a fact of the same name when it can be computed.
+ROI_FIGURES = ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd",
+               "retraining_runs_per_year")

@@ -340,12 +340,13 @@ class Assembler:
         self._likely = {v: roi["likely_positive"][0] + roi["likely_positive"][1](v)
                         for v in (True, False)}
         self._plans: dict[frozenset[str], _Plan] = {}
+        self._plans_kept = _PLANS_KEPT
 
     def _plan_of(self, fired: frozenset[str]) -> _Plan:
         plan = self._plans.get(fired)
         if plan is None:
             plan = _Plan(self, fired)
-            if len(self._plans) < _PLANS_KEPT:
+            if len(self._plans) < self._plans_kept:
                 self._plans[fired] = plan
         return plan
 

@@ -30,6 +30,9 @@ MAX_PROMPT_VARIATIONS = 10**6
 
 
 class _Checker:
+    """Reads fields that are set (from `present`, one `ListFields` per message: a look-up per
+    field of the contract cost more) and collects every violation."""
+
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix
         self.violations: list[Violation] = []
@@ -37,10 +40,8 @@ class _Checker:
     def bad(self, field: str, description: str) -> None:
         self.violations.append(Violation(self.prefix + field, description))
 
-    def enum(self, msg: Message, field: str, enum: Any, path: str | None = None) -> str | None:
-        number = getattr(msg, field)
-        path = path or field
-        if number == 0:
+    def enum(self, number: int | None, path: str, enum: Any) -> str | None:
+        if not number:
             return None
         short = enums.short_names(enum).get(number)
         if short is None:
@@ -48,19 +49,19 @@ class _Checker:
             return None
         return short
 
-    def count(self, msg: Message, field: str, path: str, limit: int) -> int | None:
-        if not msg.HasField(field):
+    def count(self, value: int | None, path: str, limit: int) -> int | None:
+        if value is None:
             return None
-        value = int(getattr(msg, field))
+        value = int(value)
         if not 0 <= value <= limit:
             self.bad(path, f"must be between 0 and {limit:,}, got {value}")
             return None
         return value
 
-    def number(self, msg: Message, field: str, path: str, low: float, high: float) -> float | None:
-        if not msg.HasField(field):
+    def number(self, value: float | None, path: str, low: float, high: float) -> float | None:
+        if value is None:
             return None
-        value = float(getattr(msg, field))
+        value = float(value)
         if not math.isfinite(value):
             self.bad(path, f"must be a finite number, got {value}")
             return None
@@ -69,62 +70,74 @@ class _Checker:
             return None
         return value
 
-    def flag(self, msg: Message, field: str) -> bool | None:
-        return bool(getattr(msg, field)) if msg.HasField(field) else None
+
+def present(msg: Message) -> dict[str, Any]:
+    """The fields of `msg` that are set (an optional one set to 0 included), by name."""
+    return {field.name: value for field, value in msg.ListFields()}
+
+
+def _flag(value: bool | None) -> bool | None:
+    return None if value is None else bool(value)
 
 
 def profile_from_proto(msg: pb.ProjectProfile, prefix: str = "project.") -> Profile:
     """Validate a ProjectProfile and map it; raise InvalidProfile naming every bad field."""
     c = _Checker(prefix)
-    if len(msg.name) > MAX_NAME_CHARS:
-        c.bad("name", f"must be at most {MAX_NAME_CHARS} characters, got {len(msg.name)}")
+    f = present(msg)
+    get = f.get
+    name = get("name", "")
+    if len(name) > MAX_NAME_CHARS:
+        c.bad("name", f"must be at most {MAX_NAME_CHARS} characters, got {len(name)}")
     symptoms: list[str] = []
-    for i, number in enumerate(msg.symptoms):
-        name = enums.short_names(pb.Symptom).get(number) if number else None
-        if name is None:
+    for i, number in enumerate(get("symptoms", ())):
+        symptom = enums.short_names(pb.Symptom).get(number) if number else None
+        if symptom is None:
             c.bad(f"symptoms[{i}]", f"unknown Symptom value {number}")
             continue
-        if name in symptoms:
-            c.bad(f"symptoms[{i}]", f"{name} is listed twice")
-        symptoms.append(name)
-    pe, ec, pr = msg.prompt_engineering, msg.economics, msg.prompt
+        if symptom in symptoms:
+            c.bad(f"symptoms[{i}]", f"{symptom} is listed twice")
+        symptoms.append(symptom)
+    pe = present(f["prompt_engineering"]) if "prompt_engineering" in f else {}
+    ec = present(f["economics"]) if "economics" in f else {}
+    pr = present(f["prompt"]) if "prompt" in f else {}
     profile = Profile(
-        name=msg.name,
-        task_type=c.enum(msg, "task_type", pb.TaskType),
-        goal=c.enum(msg, "goal", pb.Goal),
-        domain=c.enum(msg, "domain", pb.Domain),
-        quality_examples=c.count(msg, "quality_examples", "quality_examples", MAX_COUNT),
-        data_change_frequency=c.enum(msg, "data_change_frequency", pb.ChangeFrequency),
+        name=name,
+        task_type=c.enum(get("task_type"), "task_type", pb.TaskType),
+        goal=c.enum(get("goal"), "goal", pb.Goal),
+        domain=c.enum(get("domain"), "domain", pb.Domain),
+        quality_examples=c.count(get("quality_examples"), "quality_examples", MAX_COUNT),
+        data_change_frequency=c.enum(get("data_change_frequency"), "data_change_frequency",
+                                     pb.ChangeFrequency),
         prompt_engineering=PromptEngineering(
             prompt_variations_tested=c.count(
-                pe, "prompt_variations_tested", "prompt_engineering.prompt_variations_tested",
+                pe.get("prompt_variations_tested"), "prompt_engineering.prompt_variations_tested",
                 MAX_PROMPT_VARIATIONS),
-            few_shot_tried=c.flag(pe, "few_shot_tried"),
-            more_capable_model_tried=c.flag(pe, "more_capable_model_tried"),
+            few_shot_tried=_flag(pe.get("few_shot_tried")),
+            more_capable_model_tried=_flag(pe.get("more_capable_model_tried")),
         ),
-        base_model_score=c.number(msg, "base_model_score", "base_model_score", 0.0, 1.0),
-        target_score=c.number(msg, "target_score", "target_score", 0.0, 1.0),
-        base_model_meets_target=c.flag(msg, "base_model_meets_target"),
-        dedicated_model=c.flag(msg, "dedicated_model"),
-        planned_method=c.enum(msg, "planned_method", pb.TuningMethod),
+        base_model_score=c.number(get("base_model_score"), "base_model_score", 0.0, 1.0),
+        target_score=c.number(get("target_score"), "target_score", 0.0, 1.0),
+        base_model_meets_target=_flag(get("base_model_meets_target")),
+        dedicated_model=_flag(get("dedicated_model")),
+        planned_method=c.enum(get("planned_method"), "planned_method", pb.TuningMethod),
         economics=Economics(
-            requests_per_day=c.number(ec, "requests_per_day", "economics.requests_per_day",
+            requests_per_day=c.number(ec.get("requests_per_day"), "economics.requests_per_day",
                                       0.0, MAX_REQUESTS_PER_DAY),
-            savings_per_request_usd=c.number(ec, "savings_per_request_usd",
+            savings_per_request_usd=c.number(ec.get("savings_per_request_usd"),
                                              "economics.savings_per_request_usd", 0.0,
                                              MAX_MONEY_USD),
-            investment_usd=c.number(ec, "investment_usd", "economics.investment_usd", 0.0,
+            investment_usd=c.number(ec.get("investment_usd"), "economics.investment_usd", 0.0,
                                     MAX_MONEY_USD),
-            retraining_cost_usd=c.number(ec, "retraining_cost_usd",
+            retraining_cost_usd=c.number(ec.get("retraining_cost_usd"),
                                          "economics.retraining_cost_usd", 0.0, MAX_MONEY_USD),
         ),
         symptoms=tuple(symptoms),
         prompt=PromptInfo(
-            system_prompt_tokens=c.count(pr, "system_prompt_tokens", "prompt.system_prompt_tokens",
-                                         MAX_COUNT),
-            prompt_is_repeated=c.flag(pr, "prompt_is_repeated"),
+            system_prompt_tokens=c.count(pr.get("system_prompt_tokens"),
+                                         "prompt.system_prompt_tokens", MAX_COUNT),
+            prompt_is_repeated=_flag(pr.get("prompt_is_repeated")),
         ),
-        needs_external_actions=c.flag(msg, "needs_external_actions"),
+        needs_external_actions=_flag(get("needs_external_actions")),
     )
     if c.violations:
         raise InvalidProfile(c.violations)

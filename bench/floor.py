@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ftgate.domain.profile import Profile
-from ftgate.engine.assemble import Assembler
+from ftgate.engine.assemble import Assembler, Encoded
 from ftgate.engine.engine import new_decision_id
 from ftgate.engine.facts import build_fact
 from ftgate.ruleset import RuleSet
@@ -57,7 +57,7 @@ def compile_test(cond: dict[str, Any], thresholds: dict[str, Any]) -> Test:
 
 
 class FloorPolicy:
-    """Same interface as CompiledPolicy.evaluate, rules matched in plain Python."""
+    """Same interface as CompiledPolicy.evaluate and .encode, rules matched in plain Python."""
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
@@ -66,6 +66,10 @@ class FloorPolicy:
 
     def fire(self, fact: dict[str, Any]) -> list[str]:
         return [rule_id for rule_id, test in self.tests if test(fact)]
+
+    def encode(self, profile: Profile) -> Encoded:
+        fact = build_fact(profile, self.ruleset.thresholds)
+        return self.assembler.encode(fact, self.fire(fact), profile.name)
 
     def evaluate(self, profile: Profile, decision_id: str | None = None) -> pb.Assessment:
         fact = build_fact(profile, self.ruleset.thresholds)

@@ -122,12 +122,13 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
     servicer, context = AdvisorServicer(engine, 100, default_deadline=10.0), Context()
     cached = AdvisorServicer(engine, 100, default_deadline=10.0, decision_cache=4096)
     stages = {
+        # (Evaluate returns its response serialized: api/handlers.send_encoded)
         "whole_handler": timed(
-            lambda i: servicer.Evaluate(pb.EvaluateRequest.FromString(raw[i]), context)
-            .SerializeToString(), count, n),
+            lambda i: servicer.Evaluate(pb.EvaluateRequest.FromString(raw[i]), context),
+            count, n),
         "whole_handler_cache_hit": timed(
-            lambda i: cached.Evaluate(pb.EvaluateRequest.FromString(raw[i]), context)
-            .SerializeToString(), count, n),
+            lambda i: cached.Evaluate(pb.EvaluateRequest.FromString(raw[i]), context),
+            count, n),
         "decode_request": timed(lambda i: pb.EvaluateRequest.FromString(raw[i]), count, n),
         "from_proto": timed(lambda i: convert.profile_from_proto(requests[i].project), count, n),
         "serialize_response": timed(lambda i: replies[i].SerializeToString(), count, n),
@@ -151,27 +152,34 @@ def bench_engine(evals: int, stage_evals: int) -> dict[str, Any]:
     for p, f, ids in zip(mix, facts, fired, strict=True):  # the floor is the same policy
         assert floor.fire(f) == ids, (p, ids, floor.fire(f))
         assert floor.evaluate(p, "x") == policy.evaluate(p, "x")
+        assert floor.encode(p) == policy.encode(p)
     stages = {
         "build_fact": timed(lambda i: build_fact(mix[i], engine.ruleset.thresholds),
                             stage_evals, n),
         "durable_fire": timed(lambda i: policy.host.fire(facts[i]), stage_evals, n),
         "python_match": timed(lambda i: floor.fire(facts[i]), stage_evals, n),
-        "assemble": timed(lambda i: policy.assembler.assemble(facts[i], fired[i], "x", ""),
+        "assemble": timed(lambda i: policy.assembler.encode(facts[i], fired[i], ""),
                           stage_evals, n),
+        "assemble_as_message": timed(
+            lambda i: policy.assembler.assemble(facts[i], fired[i], "x", ""), stage_evals, n),
     }
     stages.update(request_path_stages(engine, mix, stage_evals))
     # Engine and floor in alternate rounds, best of each: the ratio compares like with like on
     # a machine whose load changes from one second to the next.
+    # The engine as the server runs it (`CompiledPolicy.encode`: the answer in wire format);
+    # beside it, the answer parsed into a message, as in-process callers get it (`evaluate`).
     engine_rounds: list[float] = []
     floor_rounds: list[float] = []
+    message_rounds: list[float] = []
     for _ in range(7):
-        engine_rounds.append(timed(lambda i: policy.evaluate(mix[i]), 3 * 2000, n))
-        floor_rounds.append(timed(lambda i: floor.evaluate(mix[i]), 3 * 2000, n))
+        engine_rounds.append(timed(lambda i: policy.encode(mix[i]), 3 * 2000, n))
+        floor_rounds.append(timed(lambda i: floor.encode(mix[i]), 3 * 2000, n))
+        message_rounds.append(timed(lambda i: policy.evaluate(mix[i]), 3 * 2000, n))
     floor_s, paired_engine_s = min(floor_rounds), min(engine_rounds)
 
     # Throughput and memory: one long run of `evals` evaluations, RSS around it.
     for i in range(5000):
-        engine.evaluate(mix[i % n])
+        policy.encode(mix[i % n])
     gc.collect()
     rss_before = rss_kib()
     t0 = time.perf_counter()
@@ -182,7 +190,7 @@ def bench_engine(evals: int, stage_evals: int) -> dict[str, Any]:
         size = min(10_000, evals - done)
         r0 = time.perf_counter()
         for i in range(done, done + size):
-            engine.evaluate(mix[i % n])
+            policy.encode(mix[i % n])
         rounds.append((time.perf_counter() - r0) / size)
         done += size
     cpu = time.process_time() - cpu0
@@ -201,6 +209,7 @@ def bench_engine(evals: int, stage_evals: int) -> dict[str, Any]:
         "cpu_us_per_eval": round(cpu / evals * 1e6, 1),
         "floor_us_per_eval": round(floor_s * 1e6, 1), "floor_evals_per_s": round(1 / floor_s),
         "paired_engine_us_per_eval": round(paired_engine_s * 1e6, 1),
+        "message_us_per_eval": round(min(message_rounds) * 1e6, 1),
         "engine_over_floor": round(paired_engine_s / floor_s, 2),
         "durable_fire_over_python_match": round(stages["durable_fire"] / stages["python_match"],
                                                 1),
@@ -412,7 +421,11 @@ def table(result: dict[str, Any]) -> str:
         "ENGINE (in-process, one thread, the mix of bench/profiles.py)",
         f"  ftgate engine (durable-rules)  {e['us_per_eval']:>7} us/eval  {e['evals_per_s']:>7}"
         f" evals/s   (best round of 10,000; median round {e['median_round_us_per_eval']}, "
-        f"whole run {e['whole_run_us_per_eval']}, CPU {e['cpu_us_per_eval']} us/eval)",
+        f"whole run {e['whole_run_us_per_eval']}, CPU {e['cpu_us_per_eval']} us/eval; the "
+        "answer encoded, as the server sends it)",
+        f"  same, answer as a message      {e['message_us_per_eval']:>7} us/eval  "
+        f"{round(1e6 / e['message_us_per_eval']):>7} evals/s   (best of the alternate rounds; "
+        "Engine.evaluate, the answer parsed into ftgate.v1.Assessment for in-process callers)",
         f"  plain-Python floor             {e['floor_us_per_eval']:>7} us/eval  "
         f"{e['floor_evals_per_s']:>7} evals/s   (best round; same facts and assembly, "
         "rules matched by Python closures)",

@@ -75,8 +75,11 @@ def _answer(engine: Engine, profile: pb.ProjectProfile) -> pb.Assessment:
 
 def _put(cache: DecisionCache, policy: CompiledPolicy, key: bytes, profile: pb.ProjectProfile,
          answer: pb.Assessment) -> None:
-    cache.put(policy, key, profile_from_proto(profile), answer, counters_of(answer),
-              decision_fields(answer))
+    without_id = pb.Assessment()
+    without_id.CopyFrom(answer)
+    without_id.decision_id = ""
+    cache.put(policy, key, profile_from_proto(profile), without_id.SerializeToString(),
+              counters_of(answer), decision_fields(answer))
 
 
 def test_entries_never_outlive_their_policy(engine: Engine) -> None:
@@ -119,7 +122,8 @@ class _Context:
 def test_a_hit_is_the_answer_the_engine_gives(engine: Engine) -> None:
     servicer = AdvisorServicer(engine, decision_cache=16)
     request = pb.EvaluateRequest(project=PROFILE)
-    first, second = (servicer.Evaluate(request, _Context()).assessment for _ in range(2))
+    first, second = (pb.EvaluateResponse.FromString(servicer.Evaluate(request, _Context()))
+                     .assessment for _ in range(2))
     fresh = _answer(engine, PROFILE)
     for a in (first, second, fresh):
         a.decision_id = ""

@@ -63,11 +63,16 @@ def test_sigterm_drains_calls_in_flight_and_keeps_every_answered_decision(tmp_pa
             server.proc.send_signal(signal.SIGTERM)
             assert wait_until(lambda: (s := health_status(server.address)) != "SERVING" and s,
                               timeout=5, what="health to leave SERVING") in REFUSED_NAMES
-            try:
-                stub.Evaluate(pb.EvaluateRequest(project=small_profile()), timeout=5)
-                refused = None
-            except grpc.RpcError as exc:
-                refused = exc.code()
+
+            def refused_now() -> grpc.StatusCode | None:
+                try:
+                    stub.Evaluate(pb.EvaluateRequest(project=small_profile()), timeout=5)
+                except grpc.RpcError as exc:
+                    return exc.code()
+                return None
+            # Health leaves SERVING a moment before the server stops taking calls (with
+            # --drain-delay 0): a call in that moment is still answered.
+            refused = wait_until(refused_now, timeout=10, what="new calls to be refused")
             batch = in_flight.result()
             assert len(batch.assessments) == IN_FLIGHT_BATCH
             answered |= {a.decision_id for a in batch.assessments}

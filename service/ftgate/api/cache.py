@@ -29,13 +29,13 @@ from ftgate.domain.profile import Profile
 from ftgate.engine.engine import CompiledPolicy
 from ftgate.obs.logging import DecisionFields
 from ftgate.obs.operations import DECISION_CACHE_HITS, DECISION_CACHE_MISSES
-from ftgate.v1 import advisor_pb2 as pb
 
 
 @dataclass(frozen=True, slots=True)
 class CachedAnswer:
-    """An answer without its decision id, and what a hit needs besides: the validated profile
-    (for the audit log), the counters the decision moves, the fields of its log line."""
+    """An answer without its decision id (its other fields in wire format), and what a hit
+    needs besides: the validated profile (for the audit log), the counters the decision moves,
+    the fields of its log line."""
 
     profile: Profile
     encoded: bytes
@@ -66,14 +66,11 @@ class DecisionCache:
         (DECISION_CACHE_MISSES if entry is None else DECISION_CACHE_HITS).inc()
         return entry
 
-    def put(self, policy: CompiledPolicy, key: bytes, profile: Profile, answer: pb.Assessment,
+    def put(self, policy: CompiledPolicy, key: bytes, profile: Profile, encoded: bytes,
             counters: tuple[Any, ...], log_fields: DecisionFields) -> None:
-        """Keep `answer` (decided under `policy`), without its decision id, with the counters
-        and log fields worked out when it was decided."""
-        decision_id = answer.decision_id
-        answer.decision_id = ""
-        encoded = answer.SerializeToString()
-        answer.decision_id = decision_id
+        """Keep an answer decided under `policy`: `encoded`, its fields but the decision id
+        (engine.assemble.Encoded.body), with the counters and log fields worked out when it
+        was decided."""
         entry = CachedAnswer(profile, encoded, counters, log_fields)
         with self._lock:
             if self._policy is None:

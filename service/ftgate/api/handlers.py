@@ -41,6 +41,17 @@ def with_behavior(handler: Any, behavior: Callable[..., Any], *,
                    response_serializer=handler.response_serializer)
 
 
+def send_encoded(method: str, handler: Any) -> Any:
+    """`handler`, whose behaviour may return its response already serialized (bytes: sent as
+    they are) as well as a message."""
+    serialize = handler.response_serializer
+    if serialize is None:
+        return handler
+    behavior, factory = parts(handler)
+    return factory(behavior, request_deserializer=handler.request_deserializer,
+                   response_serializer=lambda r: r if type(r) is bytes else serialize(r))
+
+
 class WrappingRegistrar:
     """Stands for the server in `add_*_to_server(servicer, registrar)`: every method handler is
     passed through `wrappers` (the first one outermost) before it reaches the server."""

@@ -20,7 +20,7 @@ from prometheus_client import start_http_server
 
 from ftgate.api.auth import TokenAuth, server_credentials
 from ftgate.api.decisions import DecisionLookup
-from ftgate.api.handlers import Wrapper, WrappingRegistrar
+from ftgate.api.handlers import Wrapper, WrappingRegistrar, send_encoded
 from ftgate.api.servicer import AdvisorServicer
 from ftgate.api.wire import DecodeInCall
 from ftgate.audit import AuditLog, DecisionStore
@@ -106,6 +106,7 @@ class AdvisorServer:
         if self.auth:
             wrappers.append(self.auth)
         wrappers.append(DecodeInCall((f"/{SERVICE_NAME}/",)))
+        wrappers.append(send_encoded)  # innermost: the others keep its serializer
         registrar = WrappingRegistrar(self.server, wrappers)
         pb_grpc.add_FineTuningAdvisorServiceServicer_to_server(
             AdvisorServicer(engine, options.max_batch, audit=self.audit, decisions=lookup,

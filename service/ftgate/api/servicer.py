@@ -20,6 +20,8 @@ from ftgate.api.status import StatusError
 from ftgate.audit import AuditLog, DecisionEntry
 from ftgate.domain.profile import Profile
 from ftgate.engine import Engine
+from ftgate.engine.assemble import encode_decision_id
+from ftgate.engine.encode import field, tag
 from ftgate.engine.engine import CompiledPolicy, new_decision_id
 from ftgate.errors import InvalidInput, Violation
 from ftgate.obs import logging as logs
@@ -35,6 +37,7 @@ T = TypeVar("T")
 # message is percent-encoded (3 bytes per non-ASCII byte) and the details base64-encoded.
 MAX_STATUS_MESSAGE_BYTES = 1024
 MAX_DETAIL_BYTES = 2800
+_RESPONSE_ASSESSMENT = tag(pb.EvaluateResponse, "assessment")
 
 
 def clip_header_text(text: str, limit: int = MAX_STATUS_MESSAGE_BYTES) -> str:
@@ -118,29 +121,6 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
         logs.decisions.write(assessment.decision_id, *fields, round(elapsed * 1000, 3), False)
         return assessment, counters, fields
 
-    def _decide_once(self, project: pb.ProjectProfile, policy: CompiledPolicy,
-                     into: pb.Assessment) -> Profile:
-        """Decide `project` into `into`: from the decision cache when this exact profile was
-        answered under `policy` already, else validated and evaluated (and kept)."""
-        cache = self.cache
-        if cache is None:
-            profile = convert.profile_from_proto(project)
-            self._decide(profile, policy, into)
-            return profile
-        started = time.perf_counter()
-        key = project.SerializeToString(deterministic=True)
-        hit = cache.get(policy, key)
-        if hit is None:
-            profile = convert.profile_from_proto(project)
-            cache.put(policy, key, profile, *self._decide(profile, policy, into))
-            return profile
-        into.MergeFromString(hit.encoded)
-        decision_id = into.decision_id = new_decision_id()
-        metrics.count(hit.counters)
-        logs.decisions.write(decision_id, *hit.log_fields,
-                             round((time.perf_counter() - started) * 1000, 3), True)
-        return hit.profile
-
     def _answer(self, context: Any, projects: Sequence[pb.ProjectProfile],
                 profiles: Sequence[Profile], into: Any) -> None:
         """Decide each profile on one policy (the one active when the call started) into the
@@ -157,17 +137,46 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
             for project, profile, answer in zip(projects, profiles, answers, strict=True):
                 self.audit.record(DecisionEntry(decided_at, project, profile, answer))
 
-    def Evaluate(self, request: pb.EvaluateRequest, context: Any) -> pb.EvaluateResponse:
-        # The hot path, kept flat: the answer is assembled in place in the response, and the
-        # call's deadline is not checked before one profile (the gRPC core ends calls whose
-        # deadline passed; batches check before each profile).
+    def Evaluate(  # type: ignore[override]  # an EvaluateResponse, serialized
+            self, request: pb.EvaluateRequest, context: Any) -> bytes:
+        # The hot path, kept flat. The answer is sent as the engine encoded it (engine.assemble.
+        # Encoded, inside the response's one field), never parsed into a message: the server
+        # registers the service with handlers that send bytes as they are (api/handlers.py).
+        # From the decision cache when this exact profile was answered under this policy
+        # already, else validated and evaluated (and kept). The call's deadline is not checked
+        # before one profile (the gRPC core ends calls whose deadline passed; batches check
+        # before each profile).
         try:
-            response = pb.EvaluateResponse()
-            answer = response.assessment
-            profile = self._decide_once(request.project, self.engine.policy, answer)
+            project = request.project
+            policy = self.engine.policy
+            cache = self.cache
+            hit = None
+            if cache is not None:
+                started = time.perf_counter()
+                key = project.SerializeToString(deterministic=True)
+                hit = cache.get(policy, key)
+            if hit is None:
+                profile = convert.profile_from_proto(project)
+                started = time.perf_counter()
+                answer = policy.encode(profile)
+                elapsed = time.perf_counter() - started
+                body = answer.body
+                counters = metrics.counters_for(answer.verdict, answer.outcome, answer.findings)
+                fields = logs.fields_for(profile.name, answer.verdict, answer.outcome,
+                                         len(answer.findings), policy.ruleset.version)
+                metrics.record_decision(counters, elapsed)
+                if cache is not None:
+                    cache.put(policy, key, profile, body, counters, fields)
+            else:
+                profile, body, fields = hit.profile, hit.encoded, hit.log_fields
+                metrics.count(hit.counters)
+                elapsed = time.perf_counter() - started
+            decision_id = new_decision_id()
+            logs.decisions.write(decision_id, *fields, round(elapsed * 1000, 3), hit is not None)
+            assessment = encode_decision_id(decision_id) + body
             if self.audit is not None:
-                self.audit.record(DecisionEntry(time.time(), request.project, profile, answer))
-            return response
+                self.audit.record(DecisionEntry(time.time(), project, profile, assessment))
+            return field(_RESPONSE_ASSESSMENT, assessment)
         except Exception as exc:
             _fail(context, "Evaluate", exc)
 

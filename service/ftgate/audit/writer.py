@@ -42,7 +42,7 @@ class DecisionEntry:
     decided_at: float  # time.time()
     project: pb.ProjectProfile  # as received
     profile: Profile  # as validated (for the JSON copy of the input)
-    assessment: pb.Assessment  # as returned
+    assessment: pb.Assessment | bytes  # as returned (bytes: serialized, parsed by the writer)
 
 
 def _names(enum: Any) -> dict[int, str]:
@@ -54,8 +54,17 @@ _VERDICT, _OUTCOME = _names(pb.Verdict), _names(pb.Outcome)
 _FAILURE_MODE, _SEVERITY = _names(pb.FailureMode), _names(pb.Severity)
 
 
-def to_row(entry: DecisionEntry) -> StoredDecision:
+def _decision_id(entry: DecisionEntry) -> str:
     a = entry.assessment
+    return (pb.Assessment.FromString(a) if isinstance(a, bytes) else a).decision_id
+
+
+def to_row(entry: DecisionEntry) -> StoredDecision:
+    if isinstance(entry.assessment, bytes):
+        serialized, a = entry.assessment, pb.Assessment.FromString(entry.assessment)
+    else:
+        a = entry.assessment
+        serialized = a.SerializeToString()
     findings = [{"rule_id": f.rule_id, "failure_mode": _FAILURE_MODE.get(f.failure_mode),
                  "severity": _SEVERITY.get(f.severity)} for f in a.findings]
     return StoredDecision(
@@ -68,7 +77,7 @@ def to_row(entry: DecisionEntry) -> StoredDecision:
         findings=json.dumps(findings, separators=(",", ":")),
         profile_json=profile_json(entry.profile),
         project=entry.project.SerializeToString(),
-        assessment=a.SerializeToString(),
+        assessment=serialized,
     )
 
 
@@ -118,7 +127,7 @@ class AuditLog:
         now = time.monotonic()
         if now - self._last_drop_log >= _DROP_LOG_EVERY_SECONDS:
             log.warning("audit_queue_full", dropped=self._dropped_since_log,
-                        decision_id=entry.assessment.decision_id,
+                        decision_id=_decision_id(entry),
                         queue_size=self._queue.maxsize)
             self._last_drop_log, self._dropped_since_log = now, 0
 

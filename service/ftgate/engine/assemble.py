@@ -13,7 +13,7 @@ from __future__ import annotations
 import string
 import struct
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from google.protobuf import descriptor
 
@@ -176,7 +176,8 @@ class _FindingRule:
     profile already encoded (fixed fields and texts, evidence read from thresholds); `whole`,
     the whole finding, when nothing in it does."""
 
-    __slots__ = ("evidence", "head", "id", "message", "message_text", "recommendation", "whole")
+    __slots__ = ("evidence", "head", "id", "kind", "message", "message_text", "recommendation",
+                 "whole")
 
     def __init__(self, rule: Any, texts: _Texts) -> None:
         self.id: str = rule.id
@@ -185,10 +186,10 @@ class _FindingRule:
         recommendation = texts.fixed(rule.recommendation)
         self.recommendation = None if recommendation is not None else texts.bind(
             rule.recommendation)
+        self.kind = (number(pb.FailureMode, rule.failure_mode), number(pb.Severity, rule.severity))
         self.head = fixed(pb.Finding(
             rule_id=rule.id, title=rule.title, citation=rule.citation,
-            failure_mode=number(pb.FailureMode, rule.failure_mode),
-            severity=number(pb.Severity, rule.severity),
+            failure_mode=self.kind[0], severity=self.kind[1],
             message=self.message_text or "", recommendation=recommendation or ""))
         # In order: an evidence item read from the thresholds, encoded; or the name of a fact,
         # the encoded item up to its value, and whether a threshold of that name stands in
@@ -228,10 +229,11 @@ class _Plan:
     findings in order, where the walk stops, and the alternatives for each (outcome, domain).
     Worked out once per set of fired rules (the Assembler keeps a bounded number of them)."""
 
-    __slots__ = ("alternatives", "block_at", "blocked", "findings", "position")
+    __slots__ = ("alternatives", "block_at", "blocked", "findings", "kinds", "position")
 
     def __init__(self, assembler: Assembler, fired: frozenset[str]) -> None:
         self.findings = tuple(r for r in assembler._fm_rules if r.id in fired)
+        self.kinds = tuple(r.kind for r in self.findings)
         self.position = {r.id: i for i, r in enumerate(self.findings)}
         steps = assembler._steps
         self.block_at = len(steps)
@@ -277,6 +279,22 @@ class _Plan:
         found = tuple(entries)
         self.alternatives[(outcome, domain)] = found
         return found
+
+
+class Encoded(NamedTuple):
+    """An Assessment as the service sends it: `body`, every field but the decision id, in wire
+    format (`encode_decision_id(id) + body` is the whole message); and what the service counts
+    and logs of it, without parsing it."""
+
+    body: bytes
+    verdict: int
+    outcome: int
+    findings: tuple[tuple[int, int], ...]  # each finding's failure mode and severity
+
+
+def encode_decision_id(decision_id: str) -> bytes:
+    """The Assessment's decision_id field, encoded (to put before an `Encoded.body`)."""
+    return text(_DECISION_ID, decision_id)
 
 
 _PLANS_KEPT = 4096  # sets of fired rules whose plan is kept, per ruleset
@@ -354,10 +372,18 @@ class Assembler:
                  project_name: str, into: pb.Assessment | None = None) -> pb.Assessment:
         """The Assessment, written into `into` when given (an empty message, e.g. the field of
         a response: filling it in place saves copying the answer into the response)."""
+        out = pb.Assessment() if into is None else into
+        out.MergeFromString(encode_decision_id(decision_id)
+                            + self.encode(fact, fired_ids, project_name).body)
+        return out
+
+    def encode(self, fact: Fact, fired_ids: Iterable[str], project_name: str) -> Encoded:
+        """The Assessment's fields but its decision id, encoded, with what the service counts
+        and logs of it."""
         fired = frozenset(fired_ids)
         plan = self._plan_of(fired)
         values = self._values(fact)
-        parts: list[bytes] = [text(_DECISION_ID, decision_id), self._version]
+        parts: list[bytes] = [self._version]
         if project_name:
             parts.append(text(_PROJECT_NAME, project_name))
         messages: dict[str, str] = {}  # rule id → rendered message (of templated ones)
@@ -386,14 +412,15 @@ class Assembler:
             parts.append(field(_FINDINGS, b"".join(finding)))
         outcome = self._walk(parts, plan, values, fact, messages)
         if not outcome:
-            parts.append(self._verdicts[NEEDS_INFORMATION])
+            verdict = NEEDS_INFORMATION
         else:
             parts.append(self._outcomes[outcome])
             if outcome == self._final_outcome:
-                parts.append(self._verdicts[FINE_TUNE])
+                verdict = FINE_TUNE
                 parts.append(self._plan)
             else:
-                parts.append(self._verdicts[DO_NOT_FINE_TUNE])
+                verdict = DO_NOT_FINE_TUNE
+        parts.append(self._verdicts[verdict])
         domain = fact.get("domain", "")
         alternatives = plan.alternatives.get((outcome, domain))
         if alternatives is None:
@@ -407,9 +434,7 @@ class Assembler:
                                       for rendered, template in pieces])
                 parts.append(field(_ALTERNATIVES, head + text(_RATIONALE, rationale) + ids))
         parts.append(self._roi_field(fact))
-        out = pb.Assessment() if into is None else into
-        out.MergeFromString(b"".join(parts))
-        return out
+        return Encoded(b"".join(parts), verdict, outcome, plan.kinds)
 
     def _roi_field(self, fact: Fact) -> bytes:
         """The RoiAnalysis, encoded: each figure when computable, likely_positive when

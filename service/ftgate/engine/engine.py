@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ftgate.domain.profile import Profile
 from ftgate.domain.regression import RegressionReport, check_regression
-from ftgate.engine.assemble import Assembler
+from ftgate.engine.assemble import Assembler, Encoded
 from ftgate.engine.durable_host import RuleHost, compile_condition
 from ftgate.engine.facts import build_fact
 from ftgate.ruleset import RuleSet, load_ruleset
@@ -32,6 +32,12 @@ class CompiledPolicy:
         fired = self.host.fire(fact)
         return self.assembler.assemble(fact, fired, decision_id or new_decision_id(),
                                        profile.name, into)
+
+    def encode(self, profile: Profile) -> Encoded:
+        """The Assessment of `profile` in wire format, but its decision id (what the server
+        sends: see Encoded), with its verdict, outcome and findings' kinds."""
+        fact = build_fact(profile, self.ruleset.thresholds)
+        return self.assembler.encode(fact, self.host.fire(fact), profile.name)
 
 
 _random_ids: list[bytes] = []

@@ -152,9 +152,14 @@ DecisionFields = tuple[str, str, str | None, int, str]
 
 
 def decision_fields(a: pb.Assessment) -> DecisionFields:
-    return (a.project_name, short_name(pb.Verdict, a.verdict),
-            short_name(pb.Outcome, a.outcome) if a.outcome else None, len(a.findings),
-            a.ruleset_version)
+    return fields_for(a.project_name, a.verdict, a.outcome, len(a.findings), a.ruleset_version)
+
+
+def fields_for(project_name: str, verdict: int, outcome: int, findings: int,
+               ruleset_version: str) -> DecisionFields:
+    """decision_fields() of an answer known without its message (engine.assemble.Encoded)."""
+    return (project_name, short_name(pb.Verdict, verdict),
+            short_name(pb.Outcome, outcome) if outcome else None, findings, ruleset_version)
 
 
 def add_timestamp(_logger: Any, _name: str, event: MutableMapping[str, Any],

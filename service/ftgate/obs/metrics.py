@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Iterable
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram, Info
@@ -56,8 +57,14 @@ def record_decision(counters: tuple[Any, ...], seconds: float) -> None:
 
 def counters_of(a: pb.Assessment) -> tuple[Any, ...]:
     """The counters one decision like `a` moves: its verdict and outcome, each finding."""
-    return (_decisions(a.verdict, a.outcome),
-            *(_findings(f.failure_mode, f.severity) for f in a.findings))
+    return counters_for(a.verdict, a.outcome, [(f.failure_mode, f.severity) for f in a.findings])
+
+
+def counters_for(verdict: int, outcome: int,
+                 findings: Iterable[tuple[int, int]]) -> tuple[Any, ...]:
+    """counters_of() an answer with this verdict, outcome and findings' (failure mode,
+    severity), known without the message (engine.assemble.Encoded)."""
+    return (_decisions(verdict, outcome), *(_findings(*kind) for kind in findings))
 
 
 def count(counters: tuple[Any, ...]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ftgate.api import convert
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
 from ftgate.ruleset.loader import OUTCOMES
@@ -62,3 +63,15 @@ def test_leaf_always_has_a_blocker_of_its_failure_mode(engine: Engine) -> None:
             assert not any(f.severity == pb.SEVERITY_BLOCKER for f in a.findings)
         else:
             assert not a.HasField("plan")
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_the_server_sends_the_answer_the_engine_gives(engine: Engine, stub, case) -> None:
+    """Evaluate sends the engine's encoded answer (CompiledPolicy.encode) without parsing it:
+    the same message as Engine.evaluate, but for the decision id."""
+    project = profile_message(case.profile)
+    reply = stub.Evaluate(pb.EvaluateRequest(project=project), timeout=10).assessment
+    local = engine.evaluate(convert.profile_from_proto(project))
+    assert reply.decision_id and reply.decision_id != local.decision_id
+    reply.decision_id = local.decision_id = ""
+    assert reply == local

@@ -1,10 +1,12 @@
-"""Fired rules + fact → the Assessment message: findings, the tree walk, alternatives, ROI, plan.
+"""Fired rules + fact → the Assessment: findings, the tree walk, alternatives, ROI, plan.
 
-The answer is built as the `ftgate.v1.Assessment` message itself (the contract's type, not a
-gRPC one): building domain objects and then copying them into messages cost twice
-(docs/performance.md). An `Assembler` is built once per ruleset and holds everything that does
-not depend on the profile — each rule's fixed fields as message arguments, enum numbers, the tree
-steps, the triggers of each alternative, the plan message — so that an evaluation only renders
+The answer is the `ftgate.v1.Assessment` message itself (the contract's type, not a gRPC one),
+written in its wire format (`Assembler.encode`, which the server sends as it is) and parsed into
+the message for in-process callers (`Assembler.assemble`): building domain objects and then
+copying them into messages cost twice (docs/performance.md). An `Assembler` is built once per
+ruleset and holds everything that does not depend on the profile — each rule's fixed fields
+encoded, enum numbers, the tree steps, the triggers of each alternative, the plan — and, per set
+of fired rules, a `_Plan` of the answer's shape, so that an evaluation only renders and encodes
 the texts of what fired.
 """
 

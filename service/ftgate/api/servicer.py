@@ -38,6 +38,7 @@ T = TypeVar("T")
 MAX_STATUS_MESSAGE_BYTES = 1024
 MAX_DETAIL_BYTES = 2800
 _RESPONSE_ASSESSMENT = tag(pb.EvaluateResponse, "assessment")
+_BATCH_ASSESSMENTS = tag(pb.EvaluateBatchResponse, "assessments")
 
 
 def clip_header_text(text: str, limit: int = MAX_STATUS_MESSAGE_BYTES) -> str:
@@ -109,33 +110,45 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
         except Exception as exc:
             _fail(context, method, exc)
 
-    def _decide(self, profile: Profile, policy: CompiledPolicy, into: pb.Assessment | None = None,
-                ) -> tuple[pb.Assessment, tuple[Any, ...], logs.DecisionFields]:
-        """Evaluate, count and log; the answer, its counters and its log fields (which the
-        decision cache keeps, so that they are worked out once)."""
+    def _decide(self, profile: Profile, policy: CompiledPolicy,
+                ) -> tuple[bytes, tuple[Any, ...], logs.DecisionFields, float]:
+        """Evaluate, time and count: the answer's fields but the decision id (engine.assemble.
+        Encoded.body), its counters and log fields (which the decision cache keeps), and the
+        seconds the engine took."""
         started = time.perf_counter()
-        assessment = policy.evaluate(profile, into=into)
+        answer = policy.encode(profile)
         elapsed = time.perf_counter() - started
-        counters, fields = metrics.counters_of(assessment), logs.decision_fields(assessment)
+        counters = metrics.counters_for(answer.verdict, answer.outcome, answer.findings)
+        fields = logs.fields_for(profile.name, answer.verdict, answer.outcome,
+                                 len(answer.findings), policy.ruleset.version)
         metrics.record_decision(counters, elapsed)
-        logs.decisions.write(assessment.decision_id, *fields, round(elapsed * 1000, 3), False)
-        return assessment, counters, fields
+        return answer.body, counters, fields, elapsed
+
+    @staticmethod
+    def _answered(body: bytes, fields: logs.DecisionFields, elapsed: float,
+                  cached: bool) -> bytes:
+        """The Assessment of a decision, serialized, under a new decision id; its line logged."""
+        decision_id = new_decision_id()
+        logs.decisions.write(decision_id, *fields, round(elapsed * 1000, 3), cached)
+        return encode_decision_id(decision_id) + body
 
     def _answer(self, context: Any, projects: Sequence[pb.ProjectProfile],
-                profiles: Sequence[Profile], into: Any) -> None:
-        """Decide each profile on one policy (the one active when the call started) into the
-        repeated field `into`, stopping when the call's deadline passes or its client goes away;
-        record what is answered."""
+                profiles: Sequence[Profile]) -> bytes:
+        """Decide each profile on one policy (the one active when the call started), stopping
+        when the call's deadline passes or its client goes away; record what is answered; the
+        EvaluateBatchResponse, serialized."""
         budget = CallBudget(context, self.default_deadline)
         policy = self.engine.policy
         answers = []
         for profile in profiles:
             budget.check()
-            answers.append(self._decide(profile, policy, into.add())[0])
+            body, _, fields, elapsed = self._decide(profile, policy)
+            answers.append(self._answered(body, fields, elapsed, False))
         if self.audit is not None:
             decided_at = time.time()
             for project, profile, answer in zip(projects, profiles, answers, strict=True):
                 self.audit.record(DecisionEntry(decided_at, project, profile, answer))
+        return b"".join([field(_BATCH_ASSESSMENTS, answer) for answer in answers])
 
     def Evaluate(  # type: ignore[override]  # an EvaluateResponse, serialized
             self, request: pb.EvaluateRequest, context: Any) -> bytes:
@@ -157,36 +170,25 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
                 hit = cache.get(policy, key)
             if hit is None:
                 profile = convert.profile_from_proto(project)
-                started = time.perf_counter()
-                answer = policy.encode(profile)
-                elapsed = time.perf_counter() - started
-                body = answer.body
-                counters = metrics.counters_for(answer.verdict, answer.outcome, answer.findings)
-                fields = logs.fields_for(profile.name, answer.verdict, answer.outcome,
-                                         len(answer.findings), policy.ruleset.version)
-                metrics.record_decision(counters, elapsed)
+                body, counters, fields, elapsed = self._decide(profile, policy)
                 if cache is not None:
                     cache.put(policy, key, profile, body, counters, fields)
             else:
                 profile, body, fields = hit.profile, hit.encoded, hit.log_fields
                 metrics.count(hit.counters)
                 elapsed = time.perf_counter() - started
-            decision_id = new_decision_id()
-            logs.decisions.write(decision_id, *fields, round(elapsed * 1000, 3), hit is not None)
-            assessment = encode_decision_id(decision_id) + body
+            assessment = self._answered(body, fields, elapsed, hit is not None)
             if self.audit is not None:
                 self.audit.record(DecisionEntry(time.time(), project, profile, assessment))
             return field(_RESPONSE_ASSESSMENT, assessment)
         except Exception as exc:
             _fail(context, "Evaluate", exc)
 
-    def EvaluateBatch(self, request: pb.EvaluateBatchRequest,
-                      context: Any) -> pb.EvaluateBatchResponse:
-        def run() -> pb.EvaluateBatchResponse:
+    def EvaluateBatch(  # type: ignore[override]  # an EvaluateBatchResponse, serialized
+            self, request: pb.EvaluateBatchRequest, context: Any) -> bytes:
+        def run() -> bytes:
             profiles = convert.profiles_from_proto(request.projects, self.max_batch)
-            response = pb.EvaluateBatchResponse()
-            self._answer(context, request.projects, profiles, response.assessments)
-            return response
+            return self._answer(context, request.projects, profiles)
         return self._guard(context, "EvaluateBatch", run)
 
     def CheckRegression(self, request: pb.CheckRegressionRequest,

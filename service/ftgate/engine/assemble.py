@@ -110,16 +110,12 @@ _DOUBLE = struct.Struct("<d").pack
 _FD = descriptor.FieldDescriptor
 
 
-def _pack_double(value: Any) -> bytes:
-    return _DOUBLE(value)
-
-
 def _roi_encoders() -> dict[str, tuple[bytes, Callable[[Any], bytes]]]:
     """RoiAnalysis field name → its key and the encoder of its value (by the field's type)."""
     out: dict[str, tuple[bytes, Callable[[Any], bytes]]] = {}
     for f in pb.RoiAnalysis.DESCRIPTOR.fields:
         if f.type == _FD.TYPE_DOUBLE:
-            out[f.name] = (tag(pb.RoiAnalysis, f.name, 1), _pack_double)
+            out[f.name] = (tag(pb.RoiAnalysis, f.name, 1), _DOUBLE)
         elif f.type == _FD.TYPE_BOOL:
             out[f.name] = (tag(pb.RoiAnalysis, f.name, 0), lambda v: b"\x01" if v else b"\x00")
         elif f.type == _FD.TYPE_INT32:
@@ -138,7 +134,8 @@ class _Texts:
 
     def __init__(self, thresholds: dict[str, Any]) -> None:
         self.thresholds = thresholds
-        self.values = _values_type(thresholds)()
+        self.values_type = _values_type(thresholds)
+        self.values = self.values_type()  # the thresholds alone
         self._fixed_names = frozenset(n for n in thresholds if n not in FACTS)
 
     def fixed(self, template: str) -> str | None:
@@ -310,7 +307,7 @@ class Assembler:
         order = {r.id: i for i, r in enumerate(rs.rules)}
         rules = {r.id: r for r in rs.rules}
         texts = _Texts(rs.thresholds)
-        self._values = _values_type(rs.thresholds)
+        self._values = texts.values_type
         # Findings come out by tree step, then severity, then file order: a fixed order.
         self._fm_rules = tuple(_FindingRule(r, texts) for r in sorted(
             (r for r in rs.rules if r.failure_mode),
@@ -354,9 +351,7 @@ class Assembler:
                           for v in (FINE_TUNE, DO_NOT_FINE_TUNE, NEEDS_INFORMATION)}
         self._outcomes = {o: _OUTCOME + varint(o) for o in pb.Outcome.values() if o}
         roi = _roi_encoders()
-        # (fact name, key, encoder; None for a double, the most frequent, packed inline)
-        self._roi_figures = tuple((name, roi[name][0], None if roi[name][1] is _pack_double
-                                   else roi[name][1]) for name in ROI_FIGURES)
+        self._roi_figures = tuple((name, *roi[name]) for name in ROI_FIGURES)
         self._likely = {v: roi["likely_positive"][0] + roi["likely_positive"][1](v)
                         for v in (True, False)}
         self._plans: dict[frozenset[str], _Plan] = {}
@@ -445,7 +440,7 @@ class Assembler:
         for name, key, encode in self._roi_figures:
             value = fact.get(name)
             if value is not None:
-                data += key + (_DOUBLE(value) if encode is None else encode(value))
+                data += key + encode(value)
         likely = roi_likely_positive(fact, self.rs.thresholds)
         if likely is not None:
             data += self._likely[likely]

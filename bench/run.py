@@ -24,6 +24,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(REPO / "tests"))  # serverproc: waiting for a server to be SERVING
 
 from floor import FloorPolicy  # noqa: E402
 from ftgate.api import convert  # noqa: E402
@@ -32,6 +33,7 @@ from ftgate.engine.facts import build_fact  # noqa: E402
 from ftgate.v1 import advisor_pb2 as pb  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
 from profiles import MIX  # noqa: E402
+from serverproc import wait_serving  # noqa: E402
 
 PACKAGES = ("durable-rules", "grpcio", "protobuf", "prometheus-client", "py-grpc-prometheus",
             "structlog")
@@ -228,26 +230,6 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(address: str, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    import grpc
-    from grpc_health.v1 import health_pb2, health_pb2_grpc
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        with grpc.insecure_channel(address) as channel:
-            try:
-                reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(),
-                                                                  timeout=1)
-                if reply.status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-        time.sleep(0.2)
-    raise TimeoutError(f"no server on {address}")
-
-
 def children(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -274,7 +256,7 @@ class Server:
                    "--workers", str(workers), "--max-concurrent", "0"]
         self.log = open(logdir / f"{kind}-{workers}.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO)
-        wait_ready(self.address, self.proc)
+        wait_serving(self.address, timeout=30, proc=self.proc)
         time.sleep(1.0)  # every worker up, not only the first
 
     def worker_pids(self) -> list[int]:

@@ -66,12 +66,14 @@ def test_sigterm_drains_calls_in_flight_and_keeps_every_answered_decision(tmp_pa
 
             def refused_now() -> grpc.StatusCode | None:
                 try:
-                    stub.Evaluate(pb.EvaluateRequest(project=small_profile()), timeout=5)
+                    reply = stub.Evaluate(pb.EvaluateRequest(project=small_profile()),
+                                          timeout=5)
                 except grpc.RpcError as exc:
                     return exc.code()
+                answered.add(reply.assessment.decision_id)  # answered: it must be kept too
                 return None
             # Health leaves SERVING a moment before the server stops taking calls (with
-            # --drain-delay 0): a call in that moment is still answered.
+            # --drain-delay 0): a call in that moment is still answered, and recorded.
             refused = wait_until(refused_now, timeout=10, what="new calls to be refused")
             batch = in_flight.result()
             assert len(batch.assessments) == IN_FLIGHT_BATCH

@@ -4,13 +4,11 @@ the decision audit log, rule reload; graceful shutdown."""
 from __future__ import annotations
 
 import gc
-import signal
 import threading
 import time
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 
 import grpc
 import structlog
@@ -22,6 +20,7 @@ from ftgate.api.auth import TokenAuth, server_credentials
 from ftgate.api.decisions import DecisionLookup
 from ftgate.api.handlers import Wrapper, WrappingRegistrar, send_encoded
 from ftgate.api.servicer import AdvisorServicer
+from ftgate.api.signals import SignalFlags
 from ftgate.api.wire import DecodeInCall
 from ftgate.audit import AuditLog, DecisionStore
 from ftgate.engine import Engine
@@ -182,24 +181,11 @@ def serve(engine: Engine, options: ServeOptions) -> int:
     """Run until SIGTERM or SIGINT, then drain and return 0."""
     server = AdvisorServer(engine, options)
     server.start()
-    stop_requested = threading.Event()
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal", signal=signal.Signals(signum).name)
-        stop_requested.set()
-
-    reload_requested = threading.Event()
-
-    def on_hangup(_signum: int, _frame: FrameType | None) -> None:
-        reload_requested.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, on_hangup)
-    while not stop_requested.wait(0.2):
-        if reload_requested.is_set():
-            reload_requested.clear()
+    signals = SignalFlags()  # (api/signals.py: why the handlers take no lock)
+    while not signals.wait(0.2):
+        if signals.hangup():
             log.info("signal", signal="SIGHUP")
             server.reload()
+    log.info("signal", signal=signals.stop_name)
     server.stop()
     return 0

@@ -24,7 +24,6 @@ import shutil
 import signal
 import socket
 import tempfile
-import threading
 import time
 from dataclasses import replace
 from multiprocessing.process import BaseProcess
@@ -35,6 +34,7 @@ from typing import Any
 import structlog
 
 from ftgate.api.server import ServeOptions, split_host_port
+from ftgate.api.signals import SignalFlags
 
 log = structlog.get_logger("ftgate")
 
@@ -111,8 +111,6 @@ class Supervisor:
         self.count = workers
         self._ctx = multiprocessing.get_context("spawn")
         self._procs: dict[int, tuple[BaseProcess, float]] = {}
-        self._stop = threading.Event()
-        self._hangup = threading.Event()
         self._reserved: socket.socket | None = None
         self._metrics_dir: str | None = None
         self._http: Any = None
@@ -158,28 +156,16 @@ class Supervisor:
             log.info("supervising", workers=self.count, address=options.listen,
                      metrics_port=metrics_port,
                      pids=[p.pid for p, _ in self._procs.values()])
-            self._install_signals()
             code = self._watch(options)
             return self._shutdown(code)
         finally:
             self._cleanup()
 
-    def _install_signals(self) -> None:
-        def on_stop(signum: int, _frame: FrameType | None) -> None:
-            self._stop.set()
-
-        def on_hangup(_signum: int, _frame: FrameType | None) -> None:
-            self._hangup.set()
-
-        signal.signal(signal.SIGTERM, on_stop)
-        signal.signal(signal.SIGINT, on_stop)
-        signal.signal(signal.SIGHUP, on_hangup)
-
     def _watch(self, options: ServeOptions) -> int:
         """Until asked to stop: pass SIGHUP on, replace dead workers. 0, or 1 on a failed start."""
-        while not self._stop.wait(0.2):
-            if self._hangup.is_set():
-                self._hangup.clear()
+        signals = SignalFlags()  # (api/signals.py: why the handlers take no lock)
+        while not signals.wait(0.2):
+            if signals.hangup():
                 log.info("signal", signal="SIGHUP", forwarded_to=len(self._procs))
                 self._signal_all(signal.SIGHUP)
             for index, (proc, started) in list(self._procs.items()):

@@ -18,7 +18,7 @@ from typing import Any
 import grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ftgate.api.server import ServeOptions  # the same defaults as `ftgate serve`
+from ftgate.server.server import ServeOptions  # the same defaults as `ftgate serve`
 
 
 def fixed_response() -> Any:

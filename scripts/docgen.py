@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from ftgate import cli
+from ftgate.cli import main as ftgate_main
 from ftgate.engine.engine import default_rules_dir
 from ftgate.ruleset import load_ruleset
 from ftgate.ruleset.conditions import to_text
@@ -56,7 +56,7 @@ def example_outputs() -> dict[Path, str]:
             (REPO / "examples").glob("*.json")):
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer):
-            code = cli.main(["check", str(path)])
+            code = ftgate_main(["check", str(path)])
         text = re.sub(r"decision id +\S+", "decision id      <random per call>", buffer.getvalue())
         out[path.with_suffix(".out.txt")] = (f"$ ftgate check examples/{path.name}   # exit {code}\n"
                                              f"{text}")

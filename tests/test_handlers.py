@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import grpc
-from ftgate.api.handlers import WrappingRegistrar, with_behavior
+from ftgate.server.handlers import WrappingRegistrar, with_behavior
 
 
 class _Server:

@@ -1,4 +1,4 @@
-"""api/signals.py: stop and hangup signals reach the main loop through handlers that take no
+"""server/signals.py: stop and hangup signals reach the main loop through handlers that take no
 lock (an Event.set() in a handler deadlocked a worker that was inside Event.wait())."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from ftgate.api.signals import SignalFlags
+from ftgate.server.signals import SignalFlags
 
 SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 

@@ -170,11 +170,11 @@ def build_context() -> list[str]:
 
 
 def test_dockerignore_matcher_follows_docker_semantics() -> None:
-    assert _match("*", "service/ftgate/cli.py")
-    assert _match("service", "service/ftgate/cli.py")
+    assert _match("*", "service/ftgate/cli/main.py")
+    assert _match("service", "service/ftgate/cli/main.py")
     assert _match("**/__pycache__", "service/ftgate/__pycache__/cli.cpython-311.pyc")
-    assert _match("**/*.py[co]", "service/ftgate/cli.pyc")
-    assert not _match("rules", "service/ftgate/cli.py")
+    assert _match("**/*.py[co]", "service/ftgate/cli/main.pyc")
+    assert not _match("rules", "service/ftgate/cli/main.py")
 
 
 def test_build_context_holds_what_the_copies_need_and_nothing_else() -> None:
@@ -213,7 +213,7 @@ def test_stage_one_wheel_builds_from_the_context_and_carries_the_rules(tmp_path:
     assert result.returncode == 0, result.stdout + result.stderr
     (wheel,) = wheels.glob("ftgate-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
-    assert "ftgate/cli.py" in names
+    assert "ftgate/cli/main.py" in names
     assert "ftgate/v1/advisor_pb2.py" in names
     shipped = {Path(n).name for n in names if n.startswith("ftgate/rules/") and n.count("/") == 2}
     expected = {p.name for p in (REPO / "rules").glob("*.yaml")}

@@ -13,8 +13,8 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from ftgate.api import convert
+from ftgate.api.audit_queries import DecisionLookup
 from ftgate.api.cache import DecisionCache
-from ftgate.api.decisions import DecisionLookup
 from ftgate.api.limits import CallBudget
 from ftgate.api.status import StatusError
 from ftgate.audit import AuditLog, DecisionEntry
@@ -154,7 +154,7 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
             self, request: pb.EvaluateRequest, context: Any) -> bytes:
         # The hot path, kept flat. The answer is sent as the engine encoded it (engine.assemble.
         # Encoded, inside the response's one field), never parsed into a message: the server
-        # registers the service with handlers that send bytes as they are (api/handlers.py).
+        # registers the service with handlers that send bytes as they are (server/handlers.py).
         # From the decision cache when this exact profile was answered under this policy
         # already, else validated and evaluated (and kept). The call's deadline is not checked
         # before one profile (the gRPC core ends calls whose deadline passed; batches check

@@ -16,18 +16,18 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 
-from ftgate.api.auth import TokenAuth, server_credentials
-from ftgate.api.decisions import DecisionLookup
-from ftgate.api.handlers import Wrapper, WrappingRegistrar, send_encoded
+from ftgate.api.audit_queries import DecisionLookup
 from ftgate.api.servicer import AdvisorServicer
-from ftgate.api.signals import SignalFlags
-from ftgate.api.wire import DecodeInCall
 from ftgate.audit import AuditLog, DecisionStore
 from ftgate.engine import Engine
 from ftgate.obs import deferred, metrics
 from ftgate.obs import logging as logs
-from ftgate.obs.grpc_metrics import ServerMetrics
-from ftgate.reload import RulesWatcher
+from ftgate.server.auth import TokenAuth, server_credentials
+from ftgate.server.decode import DecodeInCall
+from ftgate.server.grpc_metrics import ServerMetrics
+from ftgate.server.handlers import Wrapper, WrappingRegistrar, send_encoded
+from ftgate.server.reload import RulesWatcher
+from ftgate.server.signals import SignalFlags
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 
@@ -65,7 +65,7 @@ class ServeOptions:
     audit_db: Path | None = None
     audit_queue: int = 10_000
     audit_retention_days: float = 30.0
-    # Share the port with other processes (SO_REUSEPORT): set for `--workers` (api/workers.py)
+    # Share the port with other processes (SO_REUSEPORT): set for `--workers` (server/workers.py)
     # only, so that a second server started by mistake fails instead of sharing.
     reuse_port: bool = False
 
@@ -100,7 +100,7 @@ class AdvisorServer:
             maximum_concurrent_rpcs=options.max_concurrent or None,
         )
         # No interceptor: metrics, tokens and in-call decoding wrap each method once, when it
-        # is registered (api/handlers.py); the first wrapper is the outermost.
+        # is registered (server/handlers.py); the first wrapper is the outermost.
         wrappers: list[Wrapper] = [ServerMetrics()]
         if self.auth:
             wrappers.append(self.auth)
@@ -181,7 +181,7 @@ def serve(engine: Engine, options: ServeOptions) -> int:
     """Run until SIGTERM or SIGINT, then drain and return 0."""
     server = AdvisorServer(engine, options)
     server.start()
-    signals = SignalFlags()  # (api/signals.py: why the handlers take no lock)
+    signals = SignalFlags()  # (server/signals.py: why the handlers take no lock)
     while not signals.wait(0.2):
         if signals.hangup():
             log.info("signal", signal="SIGHUP")

@@ -17,9 +17,9 @@ from typing import Any
 import grpc
 import structlog
 
-from ftgate.api.handlers import parts, with_behavior
 from ftgate.errors import FtgateError
 from ftgate.obs.operations import AUTH_REFUSED
+from ftgate.server.handlers import parts, with_behavior
 
 log = structlog.get_logger("ftgate")
 OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/",)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ftgate.api.handlers import with_behavior
 from ftgate.api.servicer import abort_invalid
 from ftgate.errors import InvalidInput, Violation
+from ftgate.server.handlers import with_behavior
 
 
 class DecodeInCall:

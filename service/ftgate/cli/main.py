@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from ftgate.connect import add_connection_flags, call_metadata, open_channel
+from ftgate.cli.connect import add_connection_flags, call_metadata, open_channel
 from ftgate.errors import FtgateError
 
 # Exit codes of `ftgate check`, for provisioning gates (SPEC §6).
@@ -65,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
         if name == "test":
             x.add_argument("--tests", type=Path, default=None, help="test table directory")
 
-    from ftgate.decisions import add_parser as add_decisions_parser
+    from ftgate.cli.decisions import add_parser as add_decisions_parser
 
     add_decisions_parser(sub)
 
@@ -120,10 +120,10 @@ def _serve_options_errors(args: argparse.Namespace) -> list[str]:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from ftgate.api.server import ServeOptions, serve
-    from ftgate.api.workers import default_workers, serve_workers
     from ftgate.engine import Engine
     from ftgate.obs.logging import configure
+    from ftgate.server.server import ServeOptions, serve
+    from ftgate.server.workers import default_workers, serve_workers
 
     configure(args.log_level)
     errors = _serve_options_errors(args)
@@ -196,7 +196,7 @@ def _check_verdict(args: argparse.Namespace) -> int:
         text = json_format.MessageToJson(assessment, preserving_proto_field_name=False, indent=2)
         text += "\n"
     else:
-        from ftgate.report import render_report
+        from ftgate.cli.report import render_report
 
         text = render_report(assessment)
     try:
@@ -315,7 +315,7 @@ def _health(args: argparse.Namespace) -> int:
 
 
 def _decisions(args: argparse.Namespace) -> int:
-    from ftgate.decisions import run
+    from ftgate.cli.decisions import run
 
     return run(args)
 

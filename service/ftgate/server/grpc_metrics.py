@@ -6,7 +6,7 @@ grpc_server_handling_seconds (histogram), grpc_server_msg_received_total and
 grpc_server_msg_sent_total (streams). py-grpc-prometheus looks the labelled children up by keyword
 on every call (three look-ups, each sorting its labels); here they are resolved once per method
 and status code and kept, and each method is wrapped once, when it is registered, instead of by an
-interceptor on every call (api/handlers.py, docs/performance.md).
+interceptor on every call (server/handlers.py, docs/performance.md).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 import grpc
 from prometheus_client import Counter, Histogram
 
-from ftgate.api.handlers import parts
 from ftgate.obs.deferred import deferred
+from ftgate.server.handlers import parts
 
 _LABELS = ["grpc_type", "grpc_service", "grpc_method"]
 STARTED = Counter("grpc_server_started_total", "Total number of RPCs started on the server.",

@@ -16,7 +16,7 @@ from typing import Any
 
 from google.protobuf import json_format
 
-from ftgate.connect import add_connection_flags, call_metadata, open_channel
+from ftgate.cli.connect import add_connection_flags, call_metadata, open_channel
 from ftgate.v1 import advisor_pb2 as pb
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
@@ -115,7 +115,7 @@ Call = Callable[[Any], Any]
 
 
 def _local(args: argparse.Namespace) -> tuple[Call, Call]:
-    from ftgate.api.decisions import DecisionLookup
+    from ftgate.api.audit_queries import DecisionLookup
     from ftgate.api.status import StatusError
     from ftgate.audit.store import DecisionStore
     from ftgate.errors import InvalidInput
@@ -165,7 +165,7 @@ def _print_record(record: pb.DecisionRecord, output: str) -> None:
     if output == "json":
         print(json_format.MessageToJson(record, indent=2))
         return
-    from ftgate.report import render_report
+    from ftgate.cli.report import render_report
 
     print(f"decision {record.decision_id}  at {_when(record)}  ruleset {record.ruleset_version}")
     print("input:  " + json_format.MessageToJson(record.project, indent=None,

@@ -33,8 +33,8 @@ from typing import Any
 
 import structlog
 
-from ftgate.api.server import ServeOptions, split_host_port
-from ftgate.api.signals import SignalFlags
+from ftgate.server.server import ServeOptions, split_host_port
+from ftgate.server.signals import SignalFlags
 
 log = structlog.get_logger("ftgate")
 
@@ -69,9 +69,9 @@ def _worker_main(index: int, options: ServeOptions, rules_dir: Path | None,
     # Until serve() installs its own handler, nothing is being served: SIGTERM means exit 0.
     signal.signal(signal.SIGTERM, _exit_before_serving)
     _die_with(parent)
-    from ftgate.api.server import serve
     from ftgate.engine import Engine
     from ftgate.obs.logging import configure
+    from ftgate.server.server import serve
 
     configure(log_level, worker=index, pid=os.getpid())
     raise SystemExit(serve(Engine(rules_dir), options))
@@ -163,7 +163,7 @@ class Supervisor:
 
     def _watch(self, options: ServeOptions) -> int:
         """Until asked to stop: pass SIGHUP on, replace dead workers. 0, or 1 on a failed start."""
-        signals = SignalFlags()  # (api/signals.py: why the handlers take no lock)
+        signals = SignalFlags()  # (server/signals.py: why the handlers take no lock)
         while not signals.wait(0.2):
             if signals.hangup():
                 log.info("signal", signal="SIGHUP", forwarded_to=len(self._procs))

@@ -35,7 +35,7 @@ from google.protobuf import json_format  # noqa: E402
 from profiles import MIX  # noqa: E402
 from serverproc import wait_serving  # noqa: E402
 
-PACKAGES = ("durable-rules", "grpcio", "protobuf", "prometheus-client", "py-grpc-prometheus",
+PACKAGES = ("durable-rules", "grpcio", "protobuf", "prometheus-client",
             "structlog")
 CONCURRENCY = (1, 16, 64)
 

@@ -39,7 +39,7 @@ def rules_table() -> str:
     lines += ["", "| rule | severity | failure mode | step | condition | source |",
               "|---|---|---|---|---|---|"]
     for r in rs.rules:
-        step = str(r.step) if r.step <= 6 else "–"
+        step = str(r.step) if r.step else "–"
         lines.append(f"| `{r.id}` | {r.severity or 'alternative'} | {r.failure_mode or r.title} |"
                      f" {step} | `{to_text(r.when, t)}` | {r.citation} |")
     lines += ["", "| step | question | blocked by | leaf |", "|---|---|---|---|"]

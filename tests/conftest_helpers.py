@@ -17,3 +17,11 @@ def violated_fields(error: grpc.RpcError) -> list[str]:
         if detail.Unpack(bad):
             fields += [v.field for v in bad.field_violations]
     return fields
+
+
+def assess(engine, profile, decision_id: str = ""):  # type: ignore[no-untyped-def]
+    """The Assessment message of the engine's decision on a domain Profile, as in-process
+    callers build it (api/wire.py)."""
+    from ftgate.api import wire
+
+    return wire.to_message(engine.decide(profile), decision_id)

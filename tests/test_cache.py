@@ -9,13 +9,16 @@ import uuid
 
 import grpc
 import pytest
+from conftest_helpers import assess
+from ftgate.api import wire
 from ftgate.api.cache import DecisionCache
 from ftgate.api.convert import profile_from_proto
-from ftgate.api.servicer import AdvisorServicer
+from ftgate.api.limits import CallBudget
+from ftgate.api.record import Recorder
+from ftgate.api.service import AdvisorService
 from ftgate.engine import Engine
 from ftgate.engine.engine import CompiledPolicy, compile_policy
-from ftgate.obs.logging import decision_fields
-from ftgate.obs.metrics import counters_of
+from ftgate.obs.logging import DecisionLog
 from ftgate.v1 import advisor_pb2 as pb
 from test_metrics import settled_scrape, value
 
@@ -69,30 +72,23 @@ def test_bad_input_is_validated_every_time(server, stub) -> None:
         value(before, "ftgate_decision_cache_total", result="hit")
 
 
-def _answer(engine: Engine, profile: pb.ProjectProfile) -> pb.Assessment:
-    return engine.evaluate(profile_from_proto(profile))
-
-
-def _put(cache: DecisionCache, policy: CompiledPolicy, key: bytes, profile: pb.ProjectProfile,
-         answer: pb.Assessment) -> None:
-    without_id = pb.Assessment()
-    without_id.CopyFrom(answer)
-    without_id.decision_id = ""
-    cache.put(policy, key, profile_from_proto(profile), without_id.SerializeToString(),
-              counters_of(answer), decision_fields(answer))
+def _put(cache: DecisionCache, policy: CompiledPolicy, key: bytes,
+         profile: pb.ProjectProfile) -> None:
+    validated = profile_from_proto(profile)
+    decision = policy.decide(validated)
+    cache.put(policy, key, validated, decision, wire.writer_for(policy).body(decision))
 
 
 def test_entries_never_outlive_their_policy(engine: Engine) -> None:
     cache = DecisionCache(10)
     old, new = engine.policy, compile_policy(engine.ruleset)  # as a reload makes
     key = PROFILE.SerializeToString(deterministic=True)
-    answer = _answer(engine, PROFILE)
     assert cache.get(old, key) is None
-    _put(cache, old, key, PROFILE, answer)
+    _put(cache, old, key, PROFILE)
     hit = cache.get(old, key)
-    assert hit is not None and pb.Assessment.FromString(hit.encoded).decision_id == ""
+    assert hit is not None and pb.Assessment.FromString(hit.body).decision_id == ""
     assert cache.get(new, key) is None and len(cache) == 0  # the new policy starts empty
-    _put(cache, old, key, PROFILE, answer)  # decided under the old one
+    _put(cache, old, key, PROFILE)  # decided under the old one
     assert cache.get(new, key) is None
 
 
@@ -105,10 +101,23 @@ def test_least_recently_used_out_first(engine: Engine) -> None:
         keys.append(profile.SerializeToString(deterministic=True))
         if n == 2:
             assert cache.get(policy, keys[0]) is not None  # 0 used again: 1 is the oldest
-        _put(cache, policy, keys[-1], profile, _answer(engine, profile))
+        _put(cache, policy, keys[-1], profile)
     assert len(cache) == 2
     assert cache.get(policy, keys[1]) is None
     assert cache.get(policy, keys[0]) is not None and cache.get(policy, keys[2]) is not None
+
+
+def test_the_cache_is_bounded_by_bytes(engine: Engine) -> None:
+    policy = engine.policy
+    cache = DecisionCache(1000, max_bytes=40_000)
+    for n in range(200):
+        profile = pb.ProjectProfile(name=f"bytes-{n}-" + "x" * 200)
+        _put(cache, policy, profile.SerializeToString(deterministic=True), profile)
+    assert 0 < cache.size_bytes <= 40_000
+    assert 5 < len(cache) < 200
+    big = pb.ProjectProfile(name="y" * 256)
+    _put(cache, policy, b"k" * 5000, big)  # over a tenth of the budget: not kept
+    assert cache.get(policy, b"k" * 5000) is None
 
 
 class _Context:
@@ -119,17 +128,37 @@ class _Context:
         return True
 
 
+def _service(engine: Engine, cache: DecisionCache | None) -> AdvisorService:
+    return AdvisorService(engine, Recorder(DecisionLog(None, False, {}), None, cache),
+                          cache=cache)
+
+
 def test_a_hit_is_the_answer_the_engine_gives(engine: Engine) -> None:
-    servicer = AdvisorServicer(engine, decision_cache=16)
+    cache = DecisionCache(16)
+    service = _service(engine, cache)
     request = pb.EvaluateRequest(project=PROFILE)
-    first, second = (pb.EvaluateResponse.FromString(servicer.Evaluate(request, _Context()))
-                     .assessment for _ in range(2))
-    fresh = _answer(engine, PROFILE)
+    first, second = (pb.EvaluateResponse.FromString(service.evaluate(
+        request, CallBudget(_Context(), None))).assessment for _ in range(2))
+    fresh = assess(engine, profile_from_proto(PROFILE))
     for a in (first, second, fresh):
         a.decision_id = ""
     assert first == second == fresh
-    assert len(servicer.cache or ()) == 1
+    assert len(cache) == 1
 
 
-def test_cache_off() -> None:
-    assert AdvisorServicer(Engine(), decision_cache=0).cache is None
+def test_a_batch_goes_through_the_cache_too(engine: Engine) -> None:
+    cache = DecisionCache(16)
+    service = _service(engine, cache)
+    request = pb.EvaluateBatchRequest(projects=[PROFILE, PROFILE])
+    answers = pb.EvaluateBatchResponse.FromString(service.evaluate_batch(
+        request, CallBudget(_Context(), None))).assessments
+    assert len(cache) == 1 and answers[0].decision_id != answers[1].decision_id
+
+
+def test_unknown_fields_are_dropped_before_the_cache(engine: Engine) -> None:
+    cache = DecisionCache(16)
+    service = _service(engine, cache)
+    raw = PROFILE.SerializeToString() + b"\xfa\x3f\x05hello"  # field 1023, unknown
+    request = pb.EvaluateRequest(project=pb.ProjectProfile.FromString(raw))
+    service.evaluate(request, CallBudget(_Context(), None))
+    assert list(cache._entries) == [PROFILE.SerializeToString(deterministic=True)]

@@ -6,6 +6,7 @@ import itertools
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
+from conftest_helpers import assess
 from ftgate.api import convert
 from ftgate.engine import Engine
 from ftgate.v1 import advisor_pb2 as pb
@@ -43,12 +44,12 @@ def _strip(a: pb.Assessment) -> bytes:
 
 def test_engine_threads_match_single_thread(engine: Engine) -> None:
     profiles = [convert.profile_from_proto(p) for p in _profiles()]
-    expected = [_strip(engine.evaluate(p)) for p in profiles]
+    expected = [_strip(assess(engine, p)) for p in profiles]
     assert len(set(expected)) > 100  # the profiles really differ
 
     def run(chunk: int) -> list[bytes]:
         part = profiles[chunk * PER_THREAD:(chunk + 1) * PER_THREAD]
-        return [_strip(engine.evaluate(p)) for p in part]
+        return [_strip(assess(engine, p)) for p in part]
 
     with ThreadPoolExecutor(THREADS) as pool:
         got = [a for part in pool.map(run, range(THREADS)) for a in part]
@@ -57,7 +58,7 @@ def test_engine_threads_match_single_thread(engine: Engine) -> None:
 
 def test_server_threads_match_single_thread(server, engine: Engine) -> None:
     profiles = _profiles()
-    expected = [_strip(engine.evaluate(convert.profile_from_proto(p)))
+    expected = [_strip(assess(engine, convert.profile_from_proto(p)))
                 for p in profiles]
     with grpc.insecure_channel(server.address) as channel:
         stub = pb_grpc.FineTuningAdvisorServiceStub(channel)

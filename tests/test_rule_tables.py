@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest_helpers import assess
 from ftgate.api import convert
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
@@ -48,15 +49,15 @@ def test_leaf_always_has_a_blocker_of_its_failure_mode(engine: Engine) -> None:
     leaf_mode = {"OPTIMIZE_PROMPT": "BASE_MODEL_SUFFICIENT", "USE_RAG": "FACTUAL_KNOWLEDGE",
                  "FEW_SHOT": "INSUFFICIENT_DATA", "RAG_OR_DYNAMIC_PROMPTING": "CHANGING_DATA",
                  "PROMPT_ENGINEERING": "NEGATIVE_ROI", "FORGETTING_RISK": "CAPABILITY_LOSS"}
+    from ftgate import enums
     from ftgate.api import convert
-    from ftgate.enums import short_name
 
     for case in CASES:
-        a = engine.evaluate(convert.profile_from_proto(profile_message(case.profile)))
-        outcome = short_name(pb.Outcome, a.outcome) if a.outcome else None
+        a = assess(engine, convert.profile_from_proto(profile_message(case.profile)))
+        outcome = enums.OUTCOME.short(a.outcome) if a.outcome else None
         if outcome in leaf_mode:
             assert any(f.severity == pb.SEVERITY_BLOCKER
-                       and short_name(pb.FailureMode, f.failure_mode) == leaf_mode[outcome]
+                       and enums.FAILURE_MODE.short(f.failure_mode) == leaf_mode[outcome]
                        for f in a.findings), case.id
         if a.verdict == pb.VERDICT_FINE_TUNE:
             assert a.HasField("plan")
@@ -67,11 +68,11 @@ def test_leaf_always_has_a_blocker_of_its_failure_mode(engine: Engine) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_the_server_sends_the_answer_the_engine_gives(engine: Engine, stub, case) -> None:
-    """Evaluate sends the engine's encoded answer (CompiledPolicy.encode) without parsing it:
-    the same message as Engine.evaluate, but for the decision id."""
+    """Over gRPC, Evaluate answers the message an in-process caller builds from the engine's
+    decision, but for the decision id."""
     project = profile_message(case.profile)
     reply = stub.Evaluate(pb.EvaluateRequest(project=project), timeout=10).assessment
-    local = engine.evaluate(convert.profile_from_proto(project))
+    local = assess(engine, convert.profile_from_proto(project))
     assert reply.decision_id and reply.decision_id != local.decision_id
     reply.decision_id = local.decision_id = ""
     assert reply == local

@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest_helpers import assess
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
 from ftgate.errors import RuleFileError
@@ -108,16 +109,16 @@ def test_reload_keeps_the_last_good_policy(tmp_path) -> None:
     engine = Engine(rules)
     good = engine.ruleset.version
     profile = Profile(economics=Economics(requests_per_day=15000))
-    assert "FM6.low-volume" not in [f.rule_id for f in engine.evaluate(profile).findings]
+    assert "FM6.low-volume" not in [f.rule_id for f in assess(engine, profile).findings]
     _edit(rules, "failure_modes.yaml", "severity: BLOCKER\n    step: 3", "severity: 7\n    step: 3")
     with pytest.raises(RuleFileError):
         engine.reload()
     assert engine.ruleset.version == good
-    assert engine.evaluate(profile).ruleset_version == good
+    assert assess(engine, profile).ruleset_version == good
     _edit(rules, "failure_modes.yaml", "severity: 7\n    step: 3", "severity: BLOCKER\n    step: 3")
     _edit(rules, "thresholds.yaml", "minimum_requests_per_day: 10000",
           "minimum_requests_per_day: 20000")
     assert engine.reload() is True
     assert engine.ruleset.version != good
-    assert "FM6.low-volume" in [f.rule_id for f in engine.evaluate(profile).findings]
+    assert "FM6.low-volume" in [f.rule_id for f in assess(engine, profile).findings]
     assert engine.reload() is False

@@ -19,9 +19,9 @@ from typing import Any
 import yaml
 from google.protobuf import json_format
 
-from ftgate.api import convert
+from ftgate import enums
+from ftgate.api import convert, wire
 from ftgate.engine import Engine
-from ftgate.enums import short_name
 from ftgate.v1 import advisor_pb2 as pb
 
 
@@ -50,12 +50,12 @@ def check(expect: dict[str, Any], a: pb.Assessment) -> list[str]:
     """The differences between an assessment and what a case expects (empty when it passes)."""
     got_findings = [f.rule_id for f in a.findings]
     actual: dict[str, Callable[[], Any]] = {
-        "verdict": lambda: short_name(pb.Verdict, a.verdict),
-        "outcome": lambda: short_name(pb.Outcome, a.outcome) if a.outcome else None,
+        "verdict": lambda: enums.VERDICT.short(a.verdict),
+        "outcome": lambda: enums.OUTCOME.short(a.outcome) if a.outcome else None,
         "findings": lambda: got_findings,
         "missing_fields": lambda: list(a.missing_fields),
-        "alternatives": lambda: [short_name(pb.AlternativeKind, x.kind) for x in a.alternatives],
-        "first_alternative": lambda: (short_name(pb.AlternativeKind, a.alternatives[0].kind)
+        "alternatives": lambda: [enums.ALTERNATIVE_KIND.short(x.kind) for x in a.alternatives],
+        "first_alternative": lambda: (enums.ALTERNATIVE_KIND.short(a.alternatives[0].kind)
                                       if a.alternatives else None),
         "path": lambda: [s.answer for s in a.decision_path],
         "plan": lambda: a.HasField("plan"),
@@ -72,7 +72,7 @@ def check(expect: dict[str, Any], a: pb.Assessment) -> list[str]:
         elif key == "excludes_findings":
             problems += [f"finding {r} unexpected" for r in want if r in got_findings]
         elif key == "severities":
-            sev = {f.rule_id: short_name(pb.Severity, f.severity) for f in a.findings}
+            sev = {f.rule_id: enums.SEVERITY.short(f.severity) for f in a.findings}
             problems += [f"severity of {r}: expected {s}, got {sev.get(r)}"
                          for r, s in want.items() if sev.get(r) != s]
         elif key == "evidence":
@@ -105,7 +105,7 @@ def run_cases(engine: Engine, cases: Iterable[Case]) -> list[tuple[Case, list[st
     for case in cases:
         try:
             profile = convert.profile_from_proto(profile_message(case.profile))
-            problems = check(case.expect, engine.evaluate(profile))
+            problems = check(case.expect, wire.to_message(engine.decide(profile), ""))
         except Exception as exc:  # a broken case is a failed case, not a crash
             problems = [f"error: {exc}"]
         results.append((case, problems))

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import grpc
 import pytest
+from ftgate.api import wire
 from ftgate.audit import AuditLog, DecisionEntry, DecisionQuery, DecisionStore
 from ftgate.cli import main
 from ftgate.domain.profile import Profile
+from ftgate.engine import Engine
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from google.protobuf import timestamp_pb2
@@ -219,10 +221,14 @@ def test_decision_rpcs_without_an_audit_log_are_failed_precondition(
 
 # --- the writer in-process: full-queue policy and retention -----------------------------------
 
+_ENGINE = Engine()
+
+
 def entry(name: str, decided_at: float) -> DecisionEntry:
-    return DecisionEntry(decided_at, pb.ProjectProfile(name=name), Profile(name=name), pb.Assessment(
-        decision_id=str(uuid.uuid4()), verdict=pb.VERDICT_NEEDS_INFORMATION, project_name=name,
-        ruleset_version="sha256:test"))
+    decision = _ENGINE.decide(Profile(name=name))  # NEEDS_INFORMATION
+    decision_id = str(uuid.uuid4())
+    return DecisionEntry(decided_at, decision_id, pb.ProjectProfile(name=name), Profile(name=name),
+                         decision, wire.to_message(decision, decision_id).SerializeToString())
 
 
 def test_full_queue_drops_and_counts_never_blocks(tmp_path: Path) -> None:

@@ -1,17 +1,19 @@
 """Decisions already made under the active policy, by the exact profile asked about.
 
 A provisioning gate is asked about the same project again and again (every job of a pipeline,
-every retry), and an Assessment is a pure function of the profile and the policy: the engine is
-deterministic, and the decision id is the only part that differs from one call to the next. So
-an Evaluate whose profile is byte for byte one already answered under the same policy gets that
+every retry), and a Decision is a pure function of the profile and the policy: the engine is
+deterministic, and the decision id is the only part of the answer that differs from one call to
+the next. So a profile that is byte for byte one already answered under the same policy gets that
 answer again, with a new decision id, without validating or evaluating it again. The decision is
-still logged, counted and audited like any other.
+still logged, counted and audited like any other (api/record.py).
 
-- the key is the profile's deterministic serialization (the project name included: the answer
-  echoes it); a profile encoded differently is only a miss, never a wrong answer;
+- the key is the profile's deterministic serialization, unknown fields dropped (the project name
+  included: the answer echoes it); a profile encoded differently is only a miss, never a wrong
+  answer;
 - entries belong to one compiled policy: a reload starts an empty cache, so an answer never
   outlives the rules that made it;
-- at most `capacity` entries per worker, least recently used out first (about 2 KB each);
+- at most `capacity` entries and `max_bytes` of keys and answers per worker, least recently used
+  out first;
 - only answers are kept: a request that fails validation is validated again every time.
 
 `ftgate serve --decision-cache N` sets the capacity (0: off). docs/performance.md measures both
@@ -23,31 +25,32 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any
 
+from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
-from ftgate.engine.engine import CompiledPolicy
-from ftgate.obs.logging import DecisionFields
+from ftgate.engine import CompiledPolicy
 from ftgate.obs.operations import DECISION_CACHE_HITS, DECISION_CACHE_MISSES
+
+_ENTRY_OVERHEAD_BYTES = 600  # the objects around an entry's key and answer, roughly
 
 
 @dataclass(frozen=True, slots=True)
 class CachedAnswer:
-    """An answer without its decision id (its other fields in wire format), and what a hit
-    needs besides: the validated profile (for the audit log), the counters the decision moves,
-    the fields of its log line."""
+    """An answer without its decision id, and the validated profile (for the audit log)."""
 
     profile: Profile
-    encoded: bytes
-    counters: tuple[Any, ...]
-    log_fields: DecisionFields
+    decision: Decision
+    body: bytes  # the Assessment's bytes but its decision id
+    size: int  # bytes counted against the cache's budget
 
 
 class DecisionCache:
     """Answers (without their decision id) by serialized ProjectProfile, for one policy."""
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, max_bytes: int = 64 * 1024 * 1024) -> None:
         self.capacity = capacity
+        self.max_bytes = max_bytes
+        self.size_bytes = 0
         self._policy: CompiledPolicy | None = None
         self._entries: OrderedDict[bytes, CachedAnswer] = OrderedDict()
         self._lock = threading.Lock()
@@ -58,6 +61,7 @@ class DecisionCache:
             if policy is not self._policy:
                 self._policy = policy
                 self._entries.clear()
+                self.size_bytes = 0
                 entry = None
             else:
                 entry = self._entries.get(key)
@@ -66,20 +70,27 @@ class DecisionCache:
         (DECISION_CACHE_MISSES if entry is None else DECISION_CACHE_HITS).inc()
         return entry
 
-    def put(self, policy: CompiledPolicy, key: bytes, profile: Profile, encoded: bytes,
-            counters: tuple[Any, ...], log_fields: DecisionFields) -> None:
-        """Keep an answer decided under `policy`: `encoded`, its fields but the decision id
-        (engine.assemble.Encoded.body), with the counters and log fields worked out when it
-        was decided."""
-        entry = CachedAnswer(profile, encoded, counters, log_fields)
+    def put(self, policy: CompiledPolicy, key: bytes, profile: Profile, decision: Decision,
+            body: bytes) -> None:
+        """Keep an answer decided under `policy` (not when the policy changed meanwhile, nor
+        one larger than a tenth of the byte budget)."""
+        size = len(key) + len(body) + _ENTRY_OVERHEAD_BYTES
+        if size * 10 > self.max_bytes:
+            return
+        entry = CachedAnswer(profile, decision, body, size)
         with self._lock:
             if self._policy is None:
                 self._policy = policy
             elif policy is not self._policy:  # the policy changed while this one was decided
                 return
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self.size_bytes -= old.size
             self._entries[key] = entry
-            if len(self._entries) > self.capacity:
-                self._entries.popitem(last=False)
+            self.size_bytes += size
+            while len(self._entries) > self.capacity or self.size_bytes > self.max_bytes:
+                _, evicted = self._entries.popitem(last=False)
+                self.size_bytes -= evicted.size
 
     def __len__(self) -> int:
         return len(self._entries)

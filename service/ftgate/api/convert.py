@@ -1,4 +1,4 @@
-"""Proto messages <-> domain objects, with the validation of SPEC §1.
+"""Proto messages <-> domain objects, with the validation of the contract (the ranges below).
 
 Every bad field becomes a Violation naming its proto path (original field names, prefixed by the
 request field, e.g. `project.economics.requests_per_day`, `projects[2].target_score`).
@@ -7,7 +7,6 @@ request field, e.g. `project.economics.requests_per_day`, `projects[2].target_sc
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf.message import Message
@@ -40,12 +39,12 @@ class _Checker:
     def bad(self, field: str, description: str) -> None:
         self.violations.append(Violation(self.prefix + field, description))
 
-    def enum(self, number: int | None, path: str, enum: Any) -> str | None:
+    def enum(self, number: int | None, path: str, names: enums.EnumNames) -> str | None:
         if not number:
             return None
-        short = enums.short_names(enum).get(number)
+        short = names.short_or_none(number)
         if short is None:
-            self.bad(path, f"unknown {enum.DESCRIPTOR.name} value {number}")
+            self.bad(path, f"unknown {names.name} value {number}")
             return None
         return short
 
@@ -90,7 +89,7 @@ def profile_from_proto(msg: pb.ProjectProfile, prefix: str = "project.") -> Prof
         c.bad("name", f"must be at most {MAX_NAME_CHARS} characters, got {len(name)}")
     symptoms: list[str] = []
     for i, number in enumerate(get("symptoms", ())):
-        symptom = enums.short_names(pb.Symptom).get(number) if number else None
+        symptom = enums.SYMPTOM.short_or_none(number)
         if symptom is None:
             c.bad(f"symptoms[{i}]", f"unknown Symptom value {number}")
             continue
@@ -102,12 +101,12 @@ def profile_from_proto(msg: pb.ProjectProfile, prefix: str = "project.") -> Prof
     pr = present(f["prompt"]) if "prompt" in f else {}
     profile = Profile(
         name=name,
-        task_type=c.enum(get("task_type"), "task_type", pb.TaskType),
-        goal=c.enum(get("goal"), "goal", pb.Goal),
-        domain=c.enum(get("domain"), "domain", pb.Domain),
+        task_type=c.enum(get("task_type"), "task_type", enums.TASK_TYPE),
+        goal=c.enum(get("goal"), "goal", enums.GOAL),
+        domain=c.enum(get("domain"), "domain", enums.DOMAIN),
         quality_examples=c.count(get("quality_examples"), "quality_examples", MAX_COUNT),
         data_change_frequency=c.enum(get("data_change_frequency"), "data_change_frequency",
-                                     pb.ChangeFrequency),
+                                     enums.CHANGE_FREQUENCY),
         prompt_engineering=PromptEngineering(
             prompt_variations_tested=c.count(
                 pe.get("prompt_variations_tested"), "prompt_engineering.prompt_variations_tested",
@@ -119,7 +118,7 @@ def profile_from_proto(msg: pb.ProjectProfile, prefix: str = "project.") -> Prof
         target_score=c.number(get("target_score"), "target_score", 0.0, 1.0),
         base_model_meets_target=_flag(get("base_model_meets_target")),
         dedicated_model=_flag(get("dedicated_model")),
-        planned_method=c.enum(get("planned_method"), "planned_method", pb.TuningMethod),
+        planned_method=c.enum(get("planned_method"), "planned_method", enums.TUNING_METHOD),
         economics=Economics(
             requests_per_day=c.number(ec.get("requests_per_day"), "economics.requests_per_day",
                                       0.0, MAX_REQUESTS_PER_DAY),
@@ -144,24 +143,6 @@ def profile_from_proto(msg: pb.ProjectProfile, prefix: str = "project.") -> Prof
     return profile
 
 
-def profiles_from_proto(msgs: Sequence[pb.ProjectProfile], max_batch: int) -> list[Profile]:
-    """Validate a batch: its size, then every profile (paths `projects[i].…`)."""
-    if len(msgs) > max_batch:
-        raise InvalidProfile([Violation("projects", f"at most {max_batch} projects per batch, "
-                                                    f"got {len(msgs)}")])
-    if not msgs:
-        raise InvalidProfile([Violation("projects", "must hold at least one project")])
-    profiles, violations = [], []
-    for i, m in enumerate(msgs):
-        try:
-            profiles.append(profile_from_proto(m, f"projects[{i}]."))
-        except InvalidProfile as exc:
-            violations += exc.violations
-    if violations:
-        raise InvalidProfile(violations)
-    return profiles
-
-
 def regression_request(msg: pb.CheckRegressionRequest,
                        ) -> tuple[list[tuple[str, float]], list[tuple[str, float]], float | None]:
     return ([(s.task, s.score) for s in msg.baseline],
@@ -182,13 +163,13 @@ def rules_to_proto(rs: RuleSet) -> pb.ListRulesResponse:
     rules = [
         pb.RuleInfo(
             id=r.id,
-            failure_mode=enums.number(pb.FailureMode, r.failure_mode),
-            severity=enums.number(pb.Severity, r.severity),
+            failure_mode=enums.FAILURE_MODE.number(r.failure_mode),
+            severity=enums.SEVERITY.number(r.severity),
             title=r.title,
             condition=to_text(r.when, rs.thresholds),
             citation=r.citation,
             source_file=r.source_file,
-            step=r.step if r.step <= 6 else 0,
+            step=r.step or 0,  # 0: a rule placed after the tree, or an alternative's
         )
         for r in rs.rules
     ]

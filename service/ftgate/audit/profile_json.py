@@ -11,11 +11,11 @@ import functools
 import json
 from typing import Any
 
+from ftgate import enums
 from ftgate.domain.profile import Economics, Profile, PromptEngineering, PromptInfo
 
-# The proto enum prefix of each enum-valued field (the domain keeps the short names).
-_ENUM_PREFIX = {"task_type": "TASK_TYPE_", "goal": "GOAL_", "domain": "DOMAIN_",
-                "data_change_frequency": "CHANGE_FREQUENCY_", "planned_method": "TUNING_METHOD_"}
+# The enum-valued fields (the domain keeps the short names, the JSON has the proto names).
+_ENUMS = enums.PROFILE_FIELDS
 _NESTED = {"prompt_engineering": PromptEngineering.__slots__, "economics": Economics.__slots__,
            "prompt": PromptInfo.__slots__}
 
@@ -33,10 +33,10 @@ def profile_json(profile: Profile) -> str:
                 out[name] = nested
         elif name == "symptoms":
             if value:
-                out[name] = ["SYMPTOM_" + s for s in value]
+                out[name] = [enums.SYMPTOM.full(s) for s in value]
         elif name == "name":
             if value:
                 out[name] = value
         elif value is not None:
-            out[name] = _ENUM_PREFIX[name] + value if name in _ENUM_PREFIX else value
+            out[name] = _ENUMS[name].full(value) if name in _ENUMS else value
     return json.dumps(out, ensure_ascii=False, separators=(", ", ": "))

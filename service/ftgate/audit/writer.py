@@ -19,12 +19,13 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 
+from ftgate import enums
 from ftgate.audit.profile_json import profile_json
 from ftgate.audit.store import DecisionStore, StoredDecision
+from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
 from ftgate.obs import operations
 from ftgate.v1 import advisor_pb2 as pb
@@ -40,44 +41,29 @@ class DecisionEntry:
     """What the call hands to the writer: cheap to make, converted off the request path."""
 
     decided_at: float  # time.time()
-    project: pb.ProjectProfile  # as received
+    decision_id: str
+    project: pb.ProjectProfile  # as received, unknown fields dropped
     profile: Profile  # as validated (for the JSON copy of the input)
-    assessment: pb.Assessment | bytes  # as returned (bytes: serialized, parsed by the writer)
-
-
-def _names(enum: Any) -> dict[int, str]:
-    return {v.number: v.name for v in enum.DESCRIPTOR.values}
-
-
-# Plain dicts: EnumTypeWrapper.Name costs microseconds a call, and the writer calls it a lot.
-_VERDICT, _OUTCOME = _names(pb.Verdict), _names(pb.Outcome)
-_FAILURE_MODE, _SEVERITY = _names(pb.FailureMode), _names(pb.Severity)
-
-
-def _decision_id(entry: DecisionEntry) -> str:
-    a = entry.assessment
-    return (pb.Assessment.FromString(a) if isinstance(a, bytes) else a).decision_id
+    decision: Decision
+    assessment: bytes  # the Assessment as answered, serialized
 
 
 def to_row(entry: DecisionEntry) -> StoredDecision:
-    if isinstance(entry.assessment, bytes):
-        serialized, a = entry.assessment, pb.Assessment.FromString(entry.assessment)
-    else:
-        a = entry.assessment
-        serialized = a.SerializeToString()
-    findings = [{"rule_id": f.rule_id, "failure_mode": _FAILURE_MODE.get(f.failure_mode),
-                 "severity": _SEVERITY.get(f.severity)} for f in a.findings]
+    d = entry.decision
+    # The store keeps proto names (VERDICT_FINE_TUNE), as the messages it holds do.
+    findings = [{"rule_id": f.rule_id, "failure_mode": enums.FAILURE_MODE.full(f.failure_mode),
+                 "severity": enums.SEVERITY.full(f.severity)} for f in d.findings]
     return StoredDecision(
-        decision_id=a.decision_id,
+        decision_id=entry.decision_id,
         decided_at_us=int(entry.decided_at * 1_000_000),
-        ruleset_version=a.ruleset_version,
-        project_name=a.project_name,
-        verdict=_VERDICT.get(a.verdict, str(a.verdict)),
-        outcome=_OUTCOME.get(a.outcome, str(a.outcome)) if a.outcome else None,
+        ruleset_version=d.ruleset_version,
+        project_name=d.project_name,
+        verdict=enums.VERDICT.full(d.verdict),
+        outcome=None if d.outcome is None else enums.OUTCOME.full(d.outcome),
         findings=json.dumps(findings, separators=(",", ":")),
         profile_json=profile_json(entry.profile),
         project=entry.project.SerializeToString(),
-        assessment=serialized,
+        assessment=entry.assessment,
     )
 
 
@@ -127,7 +113,7 @@ class AuditLog:
         now = time.monotonic()
         if now - self._last_drop_log >= _DROP_LOG_EVERY_SECONDS:
             log.warning("audit_queue_full", dropped=self._dropped_since_log,
-                        decision_id=_decision_id(entry),
+                        decision_id=entry.decision_id,
                         queue_size=self._queue.maxsize)
             self._last_drop_log, self._dropped_since_log = now, 0
 

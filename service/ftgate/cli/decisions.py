@@ -16,6 +16,7 @@ from typing import Any
 
 from google.protobuf import json_format
 
+from ftgate import enums
 from ftgate.cli.connect import add_connection_flags, call_metadata, open_channel
 from ftgate.v1 import advisor_pb2 as pb
 
@@ -62,11 +63,10 @@ def parse_time(text: str, now: datetime | None = None) -> datetime:
 
 def parse_verdict(text: str) -> int:
     name = text.strip().upper().replace("-", "_")
-    name = name if name.startswith("VERDICT_") else f"VERDICT_{name}"
-    if name not in pb.Verdict.DESCRIPTOR.values_by_name or name == "VERDICT_UNSPECIFIED":
-        raise BadFlag(f"unknown verdict {text!r} (FINE_TUNE, DO_NOT_FINE_TUNE, "
-                      "NEEDS_INFORMATION)")
-    return int(pb.Verdict.Value(name))
+    short = enums.VERDICT.from_full(name) or enums.VERDICT.from_full(enums.VERDICT.prefix + name)
+    if short is None:
+        raise BadFlag(f"unknown verdict {text!r} ({', '.join(enums.VERDICT.names)})")
+    return int(enums.VERDICT.number(short))
 
 
 def list_request(args: argparse.Namespace) -> pb.ListDecisionsRequest:
@@ -179,6 +179,7 @@ def _print_list(records: list[pb.DecisionRecord], output: str) -> None:
         return
     for r in records:
         a = r.assessment
-        outcome = pb.Outcome.Name(a.outcome) if a.outcome else "-"
-        print(f"{_when(r)}  {r.decision_id}  {pb.Verdict.Name(a.verdict):27} {outcome:33} "
+        outcome = enums.OUTCOME.full(enums.OUTCOME.short(a.outcome)) if a.outcome else "-"
+        verdict = enums.VERDICT.full(enums.VERDICT.short(a.verdict))
+        print(f"{_when(r)}  {r.decision_id}  {verdict:27} {outcome:33} "
               f"{r.ruleset_version}  {a.project_name}")

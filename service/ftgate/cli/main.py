@@ -16,8 +16,8 @@ from ftgate.errors import FtgateError
 
 # Exit codes of `ftgate check`, for provisioning gates (SPEC §6).
 EXIT_ALLOWED, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_NOT_ALLOWED, EXIT_NEEDS_INFO = 0, 1, 2, 3, 4
-VERDICT_EXIT = {"VERDICT_FINE_TUNE": EXIT_ALLOWED, "VERDICT_DO_NOT_FINE_TUNE": EXIT_NOT_ALLOWED,
-                "VERDICT_NEEDS_INFORMATION": EXIT_NEEDS_INFO}
+VERDICT_EXIT = {"FINE_TUNE": EXIT_ALLOWED, "DO_NOT_FINE_TUNE": EXIT_NOT_ALLOWED,
+                "NEEDS_INFORMATION": EXIT_NEEDS_INFO}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -177,6 +177,7 @@ def _check(args: argparse.Namespace) -> int:
 def _check_verdict(args: argparse.Namespace) -> int:
     from google.protobuf import json_format
 
+    from ftgate import enums
     from ftgate.v1 import advisor_pb2 as pb
 
     try:
@@ -205,7 +206,7 @@ def _check_verdict(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         # The reader went away (`| head`): the verdict still decides the exit code.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
-    return VERDICT_EXIT.get(pb.Verdict.Name(assessment.verdict), EXIT_INTERNAL)
+    return VERDICT_EXIT.get(enums.VERDICT.short_or_none(assessment.verdict) or "", EXIT_INTERNAL)
 
 
 class _BadInput(Exception):
@@ -218,13 +219,15 @@ class _Failure(Exception):
 
 
 def _check_local(args: argparse.Namespace, message: Any) -> Any:
-    from ftgate.api import convert
+    from ftgate.api import convert, wire
+    from ftgate.api.record import new_decision_id
     from ftgate.engine import Engine
     from ftgate.errors import FtgateError, InvalidInput
 
     try:
         engine = Engine(args.rules)
-        return engine.evaluate(convert.profile_from_proto(message))
+        decision = engine.decide(convert.profile_from_proto(message))
+        return wire.to_message(decision, new_decision_id())
     except InvalidInput as exc:
         raise _BadInput([(v.field, v.description) for v in exc.violations]) from exc
     except FtgateError as exc:
@@ -280,7 +283,7 @@ def _rules(args: argparse.Namespace) -> int:
         print(f"ruleset {rs.version}")
         for r in rs.rules:
             print(f"{r.id:32} {r.severity or '-':8} {r.failure_mode or 'alternative':22} "
-                  f"step {r.step if r.step <= 6 else '-'}  {to_text(r.when, rs.thresholds)}")
+                  f"step {r.step or '-'}  {to_text(r.when, rs.thresholds)}")
         return 0
     from ftgate.ruletest import load_cases, run_cases
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from ftgate import enums
 from ftgate.domain.text import usd
-from ftgate.enums import short_name
 from ftgate.v1 import advisor_pb2 as pb
 
 
 def render_report(a: pb.Assessment) -> str:
-    verdict = short_name(pb.Verdict, a.verdict).replace("_", " ")
+    verdict = enums.VERDICT.short(a.verdict).replace("_", " ")
     lines = [f"ftgate assessment of {a.project_name or 'an unnamed project'!r}",
              f"  decision id      {a.decision_id}",
              f"  ruleset version  {a.ruleset_version}",
              "",
              f"VERDICT: {verdict}"
-             + (f"  (outcome {short_name(pb.Outcome, a.outcome)})" if a.outcome else "")]
+             + (f"  (outcome {enums.OUTCOME.short(a.outcome)})" if a.outcome else "")]
     if a.missing_fields:
         lines += ["", "Information needed to finish the decision tree:"]
         lines += [f"  - {f}" for f in a.missing_fields]
@@ -25,14 +25,14 @@ def render_report(a: pb.Assessment) -> str:
     if a.findings:
         lines += ["", "Findings:"]
         for f in a.findings:
-            sev = short_name(pb.Severity, f.severity)
+            sev = enums.SEVERITY.short(f.severity)
             lines.append(f"  [{sev}] {f.rule_id}: {f.title}")
             lines.append(f"      {f.message}")
             lines.append(f"      → {f.recommendation}   ({f.citation})")
     if a.alternatives:
         lines += ["", "Alternatives, most relevant first:"]
         for i, alt in enumerate(a.alternatives, 1):
-            kind = short_name(pb.AlternativeKind, alt.kind).replace("_", " ")
+            kind = enums.ALTERNATIVE_KIND.short(alt.kind).replace("_", " ")
             lines.append(f"  {i}. {kind.lower()}: {alt.rationale}")
             if alt.details:
                 lines.append(f"      {', '.join(alt.details)}")

@@ -1,1 +1,1 @@
-"""Plain typed data: the profile a team describes and the assessment ftgate gives back."""
+"""Plain typed data: the profile a team describes and the decision ftgate makes about it."""

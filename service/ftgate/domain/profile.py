@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# The names of SPEC §1, without their proto prefix. The proto layer checks numbers against them.
-TASK_TYPES = ("CLASSIFICATION", "TEXT_GENERATION", "STYLE_TONE", "COMPLEX_REASONING")
-GOALS = ("KNOWLEDGE", "STYLE", "FORMAT", "BEHAVIOR")
-DOMAINS = ("GENERAL", "CODE", "MEDICAL", "LEGAL", "FINANCE", "SQL")
-CHANGE_FREQUENCIES = (
-    "STATIC", "YEARLY", "QUARTERLY", "MONTHLY", "WEEKLY", "DAILY", "UNPREDICTABLE",
-)
-TUNING_METHODS = ("FULL", "LORA")
-SYMPTOMS = (
-    "OFF_TOPIC_ANSWERS", "FACTUAL_HALLUCINATIONS", "ANSWERS_TOO_LONG",
-    "INCONSISTENT_FORMAT", "HIGH_LATENCY",
-)
+from ftgate import enums
+
+# The short names of each enum (ftgate.enums: derived from the proto).
+TASK_TYPES = enums.TASK_TYPE.names
+GOALS = enums.GOAL.names
+DOMAINS = enums.DOMAIN.names
+CHANGE_FREQUENCIES = enums.CHANGE_FREQUENCY.names
+TUNING_METHODS = enums.TUNING_METHOD.names
+SYMPTOMS = enums.SYMPTOM.names
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""The policy engine: RuleSet → durable-rules host; evaluate(Profile) → Assessment. No gRPC here."""
+"""The policy engine: RuleSet → durable-rules host; decide(Profile) → Decision. No wire format here."""
 
 from ftgate.engine.engine import CompiledPolicy, Engine, compile_policy
 

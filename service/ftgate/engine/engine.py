@@ -1,67 +1,34 @@
-"""Engine: holds the active compiled policy, evaluates profiles, swaps policies atomically."""
+"""Engine: holds the active compiled policy, decides profiles, swaps policies atomically."""
 
 from __future__ import annotations
 
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
 from ftgate.domain.regression import RegressionReport, check_regression
-from ftgate.engine.assemble import Assembler, Encoded
 from ftgate.engine.durable_host import RuleHost, compile_condition
+from ftgate.engine.explain import Explainer
 from ftgate.engine.facts import build_fact
 from ftgate.ruleset import RuleSet, load_ruleset
 from ftgate.ruleset.conditions import facts_of
-from ftgate.v1 import advisor_pb2 as pb
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one policy, one object
 class CompiledPolicy:
-    """A RuleSet and the durable-rules host compiled from it; never changes once built."""
+    """A RuleSet, the durable-rules host compiled from it and its explainer; never changes once
+    built. Whatever is cached for a policy (here, or by the API layer keyed by it) goes with it."""
 
     ruleset: RuleSet
     host: RuleHost
-    assembler: Assembler
+    explainer: Explainer
 
-    def evaluate(self, profile: Profile, decision_id: str | None = None,
-                 into: pb.Assessment | None = None) -> pb.Assessment:
-        """The Assessment of `profile`; written into `into` (an empty message) when given."""
+    def decide(self, profile: Profile) -> Decision:
+        """The Decision for `profile`: its fact, the rules that fire on it, explained."""
         fact = build_fact(profile, self.ruleset.thresholds)
-        fired = self.host.fire(fact)
-        return self.assembler.assemble(fact, fired, decision_id or new_decision_id(),
-                                       profile.name, into)
-
-    def encode(self, profile: Profile) -> Encoded:
-        """The Assessment of `profile` in wire format, but its decision id (what the server
-        sends: see Encoded), with its verdict, outcome and findings' kinds."""
-        fact = build_fact(profile, self.ruleset.thresholds)
-        return self.assembler.encode(fact, self.host.fire(fact), profile.name)
-
-
-_random_ids: list[bytes] = []
-os.register_at_fork(after_in_child=_random_ids.clear)  # a forked child draws its own
-
-
-def new_decision_id() -> str:
-    """A random (version 4) UUID in its usual text form. os.urandom is read 4 KiB at a time: a
-    system call per decision releases the GIL and makes the call wait to take it back; and the
-    text is formatted directly (uuid.UUID's checks cost more than the rest of this function)
-    (docs/performance.md)."""
-    try:
-        raw = _random_ids.pop()  # atomic under the GIL
-    except IndexError:
-        block = os.urandom(4096)
-        _random_ids.extend(block[i:i + 16] for i in range(0, 4096, 16))
-        raw = _random_ids.pop()
-    h = (int.from_bytes(raw) & _CLEAR_VERSION | _VERSION_4).to_bytes(16).hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-# RFC 4122 version 4: version bits 0100 (byte 6), variant bits 10 (byte 8).
-_CLEAR_VERSION = ~(0xF000 << 64 | 0xC000 << 48) & (1 << 128) - 1
-_VERSION_4 = 0x4000 << 64 | 0x8000 << 48
+        return self.explainer.explain(fact, self.host.fire(fact), profile.name)
 
 
 def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
@@ -69,7 +36,7 @@ def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
     fields = sorted({name for r in ruleset.rules for name in facts_of(r.when)})
     keys = {name: f"f{i}" for i, name in enumerate(fields)}  # short keys: less JSON to parse
     rules = [(r.id, compile_condition(r.when, ruleset.thresholds, keys)) for r in ruleset.rules]
-    return CompiledPolicy(ruleset, RuleHost(rules, keys), Assembler(ruleset))
+    return CompiledPolicy(ruleset, RuleHost(rules, keys), Explainer(ruleset))
 
 
 def default_rules_dir() -> Path:
@@ -78,7 +45,7 @@ def default_rules_dir() -> Path:
 
 
 class Engine:
-    """Evaluates profiles against the active policy; `reload` swaps in a new one or keeps the old.
+    """Decides profiles under the active policy; `reload` swaps in a new one or keeps the old.
 
     Thread-safe: the active policy is replaced by one reference assignment, and a call keeps
     the policy it started with until it returns.
@@ -97,8 +64,9 @@ class Engine:
     def ruleset(self) -> RuleSet:
         return self._policy.ruleset
 
-    def evaluate(self, profile: Profile, decision_id: str | None = None) -> pb.Assessment:
-        return self._policy.evaluate(profile, decision_id)
+    def decide(self, profile: Profile) -> Decision:
+        """The Decision for `profile` under the active policy."""
+        return self._policy.decide(profile)
 
     def reload(self) -> bool:
         """Load, validate and compile the rule files off to the side, then swap them in.

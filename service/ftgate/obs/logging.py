@@ -15,10 +15,8 @@ from typing import Any
 
 import structlog
 
-from ftgate.enums import short_name
 from ftgate.obs._fdlogger import FdLogger, FdLoggerFactory
 from ftgate.obs.operations import LOG_LINES_DROPPED
-from ftgate.v1 import advisor_pb2 as pb
 
 
 def _stderr_logger_factory() -> Any:
@@ -147,21 +145,6 @@ class DecisionLog:
 decisions = DecisionLog(None, True, {})  # replaced by configure()
 
 # What a decision line says of an answer besides its id, duration and `cached`, in the order of
-# DecisionLog.write: project, verdict, outcome, findings, ruleset version.
-DecisionFields = tuple[str, str, str | None, int, str]
-
-
-def decision_fields(a: pb.Assessment) -> DecisionFields:
-    return fields_for(a.project_name, a.verdict, a.outcome, len(a.findings), a.ruleset_version)
-
-
-def fields_for(project_name: str, verdict: int, outcome: int, findings: int,
-               ruleset_version: str) -> DecisionFields:
-    """decision_fields() of an answer known without its message (engine.assemble.Encoded)."""
-    return (project_name, short_name(pb.Verdict, verdict),
-            short_name(pb.Outcome, outcome) if outcome else None, findings, ruleset_version)
-
-
 def add_timestamp(_logger: Any, _name: str, event: MutableMapping[str, Any],
                   ) -> MutableMapping[str, Any]:
     """`timestamp`: ISO 8601 in UTC with microseconds, as structlog's TimeStamper(fmt="iso",

@@ -1,17 +1,16 @@
-"""Prometheus series of ftgate's domain (the gRPC server series come from the interceptor)."""
+"""Prometheus series of ftgate's domain: decisions, findings, the ruleset (the gRPC server series are
+in server/grpc_metrics.py)."""
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterable
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram, Info
 
-from ftgate.enums import short_name
+from ftgate.domain.decision import Decision
 from ftgate.obs.deferred import deferred
-from ftgate.v1 import advisor_pb2 as pb
 
 DECISIONS = Counter("ftgate_decisions", "Decisions made, by verdict and tree outcome.",
                     ["verdict", "outcome"])
@@ -35,43 +34,26 @@ RULESET_VERSION = (Gauge("ftgate_ruleset_info", "The active ruleset.", ["version
 _served_version: list[str] = []
 
 
-# Labelled children resolved once, by enum numbers (a label look-up per call costs more than the
+# Labelled children resolved once, by short names (a label look-up per call costs more than the
 # increment).
 @functools.cache
-def _decisions(verdict: int, outcome: int) -> Any:
-    return deferred(DECISIONS.labels(short_name(pb.Verdict, verdict),
-                                     short_name(pb.Outcome, outcome) if outcome else "NONE"))
+def _decisions(verdict: str, outcome: str | None) -> Any:
+    return deferred(DECISIONS.labels(verdict, outcome or "NONE"))
 
 
 @functools.cache
-def _findings(failure_mode: int, severity: int) -> Any:
-    return deferred(FINDINGS.labels(short_name(pb.FailureMode, failure_mode),
-                                    short_name(pb.Severity, severity)))
+def _findings(failure_mode: str, severity: str) -> Any:
+    return deferred(FINDINGS.labels(failure_mode, severity))
 
 
-def record_decision(counters: tuple[Any, ...], seconds: float) -> None:
-    """A decision the engine made in `seconds`; `counters` are its counters_of()."""
-    EVALUATION_SECONDS.observe(seconds)
-    count(counters)
-
-
-def counters_of(a: pb.Assessment) -> tuple[Any, ...]:
-    """The counters one decision like `a` moves: its verdict and outcome, each finding."""
-    return counters_for(a.verdict, a.outcome, [(f.failure_mode, f.severity) for f in a.findings])
-
-
-def counters_for(verdict: int, outcome: int,
-                 findings: Iterable[tuple[int, int]]) -> tuple[Any, ...]:
-    """counters_of() an answer with this verdict, outcome and findings' (failure mode,
-    severity), known without the message (engine.assemble.Encoded)."""
-    return (_decisions(verdict, outcome), *(_findings(*kind) for kind in findings))
-
-
-def count(counters: tuple[Any, ...]) -> None:
-    """Count a decision (one from the decision cache is counted, not timed: the engine did not
-    run)."""
-    for counter in counters:
-        counter.inc()
+def count_decision(decision: Decision, seconds: float | None) -> None:
+    """Count a decision, its verdict and outcome and each finding; `seconds` the engine took
+    (None for an answer from the decision cache: the engine did not run)."""
+    if seconds is not None:
+        EVALUATION_SECONDS.observe(seconds)
+    _decisions(decision.verdict, decision.outcome).inc()
+    for f in decision.findings:
+        _findings(f.failure_mode, f.severity).inc()
 
 
 def record_ruleset(version: str, rule_count: int) -> None:

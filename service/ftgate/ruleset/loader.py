@@ -8,28 +8,31 @@ from __future__ import annotations
 
 import hashlib
 import string
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ftgate import enums
 from ftgate.errors import RuleFileError
 from ftgate.ruleset import conditions
-from ftgate.ruleset.model import AlternativeSpec, PlanSpec, Rule, RuleSet, TreeStep, Trigger
+from ftgate.ruleset.model import (
+    AlternativeSpec,
+    PlanSpec,
+    Rule,
+    RulePlace,
+    RuleSet,
+    TreeStep,
+    Trigger,
+)
 from ftgate.ruleset.vocabulary import FACTS
 
-FAILURE_MODES = (
-    "INSUFFICIENT_DATA", "CHANGING_DATA", "FACTUAL_KNOWLEDGE", "BASE_MODEL_SUFFICIENT",
-    "CAPABILITY_LOSS", "NEGATIVE_ROI", "WRONG_PROBLEM",
-)
-SEVERITIES = ("BLOCKER", "WARNING", "INFO")
-OUTCOMES = (
-    "OPTIMIZE_PROMPT", "USE_RAG", "FEW_SHOT", "RAG_OR_DYNAMIC_PROMPTING",
-    "PROMPT_ENGINEERING", "FORGETTING_RISK", "FINE_TUNE",
-)
-ALTERNATIVE_KINDS = (
-    "PROMPT_ENGINEERING", "FEW_SHOT", "RAG", "AGENT_TOOLS", "SPECIALIZED_MODEL", "PROMPT_CACHING",
-)
+FAILURE_MODES = enums.FAILURE_MODE.names
+SEVERITIES = enums.SEVERITY.names
+OUTCOMES = enums.OUTCOME.names
+ALTERNATIVE_KINDS = enums.ALTERNATIVE_KIND.names
+AFTER_TREE = "after_tree"  # the `step` of a rule whose finding comes after the tree's
 KINDS = ("thresholds", "failure_modes", "tree", "alternatives", "plan")
 REQUIRED_THRESHOLDS = (
     "examples", "tree_minimum_examples_floor", "frequent_change", "retraining_runs_per_year",
@@ -163,9 +166,10 @@ def _rule(f: _File, item: Any, index: int, thresholds: dict[str, Any], names: se
     severity = f.get(item, "severity", str, rule)
     if severity not in SEVERITIES:
         raise f.fail(f"must be one of {', '.join(SEVERITIES)}", rule, "severity")
-    step = f.get(item, "step", int, rule)
-    if not 1 <= step <= 7:
-        raise f.fail("must be 1..6 (the tree step) or 7 (after the tree)", rule, "step")
+    step = f.get(item, "step", (int, str), rule)
+    if step != AFTER_TREE and (isinstance(step, str) or step < 1):
+        raise f.fail(f"must be a tree step (1, 2, ...) or {AFTER_TREE}, got {step!r}", rule,
+                     "step")
     when = f.get(item, "when", dict, rule)
     try:
         conditions.validate(when, thresholds)
@@ -176,7 +180,9 @@ def _rule(f: _File, item: Any, index: int, thresholds: dict[str, Any], names: se
         if e not in names:
             raise f.fail(f"unknown fact or threshold {e!r}", rule, "evidence")
     return Rule(
-        id=rid, failure_mode=fm, severity=severity, step=step,
+        id=rid, failure_mode=fm, severity=severity,
+        place=RulePlace.AFTER_TREE if step == AFTER_TREE else RulePlace.TREE_STEP,
+        step=None if step == AFTER_TREE else step,
         title=f.get(item, "title", str, rule),
         when=when,
         message=f.template(f.get(item, "message", str, rule), names, rule, "message"),
@@ -186,6 +192,20 @@ def _rule(f: _File, item: Any, index: int, thresholds: dict[str, Any], names: se
         citation=f.get(item, "citation", str, rule),
         source_file=f.name,
     )
+
+
+def _placed(rules: list[Rule], steps: tuple[TreeStep, ...]) -> list[Rule]:
+    """Rules whose step number is past the tree's last step: the number right after it is read
+    as `after_tree` (how rule files said it before the word existed); a larger one is refused."""
+    placed = []
+    for r in rules:
+        if r.step is not None and r.step > len(steps):
+            if r.step != len(steps) + 1:
+                raise RuleFileError(r.source_file, f"must be a tree step 1..{len(steps)} or "
+                                    f"{AFTER_TREE}, got {r.step}", r.id, "step")
+            r = replace(r, place=RulePlace.AFTER_TREE, step=None)
+        placed.append(r)
+    return placed
 
 
 def _steps(f: _File, rule_ids: set[str], names: set[str]) -> tuple[TreeStep, ...]:
@@ -253,8 +273,8 @@ def _alternatives(f: _File, rule_ids: set[str], thresholds: dict[str, Any],
                 conditions.validate(when, thresholds, tw + "when")
             except conditions.ConditionError as exc:
                 raise f.fail(str(exc), f"ALT.{name}", exc.path) from None
-            rule = Rule(f"ALT.{name}", None, None, 8, kind, when, rationale, (), "", citation,
-                        f.name)
+            rule = Rule(f"ALT.{name}", None, None, RulePlace.ALTERNATIVE_TRIGGER, None, kind,
+                        when, rationale, (), "", citation, f.name)
             trigger_rules.append(rule)
             triggers.append(Trigger(None, rule.id, rationale))
         by_domain = f.get(item, "details_by_domain", dict, where=where, default={})
@@ -312,6 +332,7 @@ def load_ruleset(directory: str | Path) -> RuleSet:
     rule_ids = {r.id for r in rules}
     tree = _one(files, "tree")
     steps = _steps(tree, rule_ids, names)
+    rules = _placed(rules, steps)
     final = tree.get(tree.data, "final_outcome", str)
     if final not in OUTCOMES:
         raise tree.fail(f"must be one of {', '.join(OUTCOMES)}", field="final_outcome")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +12,14 @@ from typing import Any
 Condition = dict[str, Any]
 
 
+class RulePlace(enum.Enum):
+    """Where a rule's finding stands in an answer."""
+
+    TREE_STEP = "tree step"  # it belongs to a step of the decision tree (`Rule.step`)
+    AFTER_TREE = "after the tree"  # a finding reported after the tree's (it blocks no step)
+    ALTERNATIVE_TRIGGER = "alternative trigger"  # the condition of an alternative: no finding
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """A failure-mode rule, or the condition of an alternative's trigger (id ALT.<name>)."""
@@ -18,7 +27,8 @@ class Rule:
     id: str
     failure_mode: str | None
     severity: str | None
-    step: int
+    place: RulePlace
+    step: int | None  # the tree step, for a rule placed at one; else None
     title: str
     when: Condition
     message: str
@@ -80,9 +90,3 @@ class RuleSet:
     alternatives: tuple[AlternativeSpec, ...]
     plan: PlanSpec
     files: tuple[str, ...]
-
-    def rule(self, rule_id: str) -> Rule:
-        for r in self.rules:
-            if r.id == rule_id:
-                return r
-        raise KeyError(rule_id)

@@ -62,11 +62,13 @@ class _Method:
 
 
 def _status(context: Any) -> grpc.StatusCode:
-    # As py-grpc-prometheus: the code the servicer set (abort, set_code), CANCELLED, else OK.
-    state = context._state
-    if state.client == "cancelled":
-        return grpc.StatusCode.CANCELLED
-    return state.code if state.code is not None else grpc.StatusCode.OK
+    # As py-grpc-prometheus: the code the servicer set (abort, set_code), CANCELLED when the
+    # call is no longer active without one (the client went away or its deadline passed),
+    # else OK. ServicerContext.code() is public since grpcio 1.38.
+    code = context.code()
+    if code is not None:
+        return code
+    return grpc.StatusCode.OK if context.is_active() else grpc.StatusCode.CANCELLED
 
 
 def _counted(items: Iterator[Any], counter: Any) -> Iterator[Any]:

@@ -41,15 +41,18 @@ def with_behavior(handler: Any, behavior: Callable[..., Any], *,
                    response_serializer=handler.response_serializer)
 
 
-def send_encoded(method: str, handler: Any) -> Any:
-    """`handler`, whose behaviour may return its response already serialized (bytes: sent as
-    they are) as well as a message."""
-    serialize = handler.response_serializer
-    if serialize is None:
-        return handler
-    behavior, factory = parts(handler)
-    return factory(behavior, request_deserializer=handler.request_deserializer,
-                   response_serializer=lambda r: r if type(r) is bytes else serialize(r))
+def sends_bytes(methods: Iterable[str]) -> Wrapper:
+    """A wrapper: the handlers of `methods` (full names) send what their behaviour returns as
+    it is, already serialized (api/servicer.py SENDS_BYTES)."""
+    names = frozenset(methods)
+
+    def wrap(method: str, handler: Any) -> Any:
+        if method not in names:
+            return handler
+        behavior, factory = parts(handler)
+        return factory(behavior, request_deserializer=handler.request_deserializer,
+                       response_serializer=None)
+    return wrap
 
 
 class WrappingRegistrar:

@@ -17,7 +17,10 @@ from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 
 from ftgate.api.audit_queries import DecisionLookup
-from ftgate.api.servicer import AdvisorServicer
+from ftgate.api.cache import DecisionCache
+from ftgate.api.record import Recorder
+from ftgate.api.service import AdvisorService
+from ftgate.api.servicer import SENDS_BYTES, AdvisorServicer
 from ftgate.audit import AuditLog, DecisionStore
 from ftgate.engine import Engine
 from ftgate.obs import deferred, metrics
@@ -25,7 +28,7 @@ from ftgate.obs import logging as logs
 from ftgate.server.auth import TokenAuth, server_credentials
 from ftgate.server.decode import DecodeInCall
 from ftgate.server.grpc_metrics import ServerMetrics
-from ftgate.server.handlers import Wrapper, WrappingRegistrar, send_encoded
+from ftgate.server.handlers import Wrapper, WrappingRegistrar, sends_bytes
 from ftgate.server.reload import RulesWatcher
 from ftgate.server.signals import SignalFlags
 from ftgate.v1 import advisor_pb2 as pb
@@ -48,8 +51,10 @@ class ServeOptions:
     # Per worker process. The handlers are CPU-bound Python: beyond a few threads they only
     # queue on the GIL, and every extra thread adds hand-overs (docs/performance.md).
     threads: int = 4
-    # Evaluate answers kept for profiles asked about again (api/cache.py; 0: off).
+    # Evaluate answers kept for profiles asked about again (api/cache.py; 0: off), and the
+    # most bytes they may hold.
     decision_cache: int = 4096
+    decision_cache_bytes: int = 64 * 1024 * 1024
     # Limits (docs/operations.md): beyond max_concurrent calls at once, RESOURCE_EXHAUSTED.
     max_request_bytes: int = MAX_MESSAGE_BYTES
     max_concurrent: int = 64
@@ -105,12 +110,15 @@ class AdvisorServer:
         if self.auth:
             wrappers.append(self.auth)
         wrappers.append(DecodeInCall((f"/{SERVICE_NAME}/",)))
-        wrappers.append(send_encoded)  # innermost: the others keep its serializer
+        # Innermost: the others keep its (absent) serializer.
+        wrappers.append(sends_bytes(f"/{SERVICE_NAME}/{m}" for m in SENDS_BYTES))
         registrar = WrappingRegistrar(self.server, wrappers)
+        cache = (DecisionCache(options.decision_cache, options.decision_cache_bytes)
+                 if options.decision_cache > 0 else None)
+        service = AdvisorService(engine, Recorder(logs.decisions, self.audit, cache),
+                                 max_batch=options.max_batch, cache=cache, decisions=lookup)
         pb_grpc.add_FineTuningAdvisorServiceServicer_to_server(
-            AdvisorServicer(engine, options.max_batch, audit=self.audit, decisions=lookup,
-                            default_deadline=options.default_deadline or None,
-                            decision_cache=options.decision_cache), registrar)
+            AdvisorServicer(service, options.default_deadline or None), registrar)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, registrar)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), registrar)

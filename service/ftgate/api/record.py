@@ -1,0 +1,89 @@
+"""Recording a decision: one call gives it its id and writes it everywhere it goes.
+
+`Recorder.record(Decided)` is the only place a decision leaves the request path: its decision
+id is drawn, its Assessment bytes completed (api/wire.py), its line written to the decision log,
+its counters moved, its entry queued for the audit log (when on), and a newly evaluated answer
+kept in the decision cache (when on). Evaluate and EvaluateBatch both come here (api/service.py).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+from ftgate.api import wire
+from ftgate.api.cache import DecisionCache
+from ftgate.audit import AuditLog, DecisionEntry
+from ftgate.domain.decision import Decision
+from ftgate.domain.profile import Profile
+from ftgate.engine import CompiledPolicy
+from ftgate.obs import metrics
+from ftgate.obs.logging import DecisionLog
+from ftgate.v1 import advisor_pb2 as pb
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A decision made (or found in the decision cache) for one profile of a call."""
+
+    project: pb.ProjectProfile  # as received, unknown fields dropped
+    profile: Profile  # as validated
+    decision: Decision
+    body: bytes  # the Assessment's bytes but its decision id (wire.AssessmentWriter.body)
+    policy: CompiledPolicy  # the policy that made it
+    seconds: float | None  # what the engine took; None: from the decision cache
+    cache_key: bytes | None  # the profile's key, to keep a new answer in the cache
+
+
+class Recorder:
+    """Where decisions go: the decision log, the counters, the audit log and the cache."""
+
+    def __init__(self, decision_log: DecisionLog, audit: AuditLog | None = None,
+                 cache: DecisionCache | None = None) -> None:
+        self.decision_log = decision_log
+        self.audit = audit
+        self.cache = cache
+
+    def record(self, d: Decided) -> bytes:
+        """Record a decision; its whole Assessment, serialized."""
+        decision_id = new_decision_id()
+        assessment = wire.assessment(decision_id, d.body)
+        decision = d.decision
+        cached = d.seconds is None
+        self.decision_log.write(decision_id, decision.project_name, decision.verdict,
+                                decision.outcome, len(decision.findings),
+                                decision.ruleset_version,
+                                0.0 if cached else round(d.seconds * 1000, 3),  # type: ignore[operator]
+                                cached)
+        metrics.count_decision(decision, d.seconds)
+        if self.audit is not None:
+            self.audit.record(DecisionEntry(time.time(), decision_id, d.project, d.profile,
+                                            decision, assessment))
+        if self.cache is not None and d.cache_key is not None:
+            self.cache.put(d.policy, d.cache_key, d.profile, decision, d.body)
+        return assessment
+
+
+_random_ids: list[bytes] = []
+os.register_at_fork(after_in_child=_random_ids.clear)  # a forked child draws its own
+
+
+def new_decision_id() -> str:
+    """A random (version 4) UUID in its usual text form. os.urandom is read 4 KiB at a time: a
+    system call per decision releases the GIL and makes the call wait to take it back; and the
+    text is formatted directly (uuid.UUID's checks cost more than the rest of this function)
+    (docs/performance.md)."""
+    try:
+        raw = _random_ids.pop()  # atomic under the GIL
+    except IndexError:
+        block = os.urandom(4096)
+        _random_ids.extend(block[i:i + 16] for i in range(0, 4096, 16))
+        raw = _random_ids.pop()
+    h = (int.from_bytes(raw) & _CLEAR_VERSION | _VERSION_4).to_bytes(16).hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+# RFC 4122 version 4: version bits 0100 (byte 6), variant bits 10 (byte 8).
+_CLEAR_VERSION = ~(0xF000 << 64 | 0xC000 << 48) & (1 << 128) - 1
+_VERSION_4 = 0x4000 << 64 | 0x8000 << 48

@@ -1,0 +1,113 @@
+"""What the engine decides about one profile: plain frozen data, no wire format.
+
+Enum-valued fields hold short names (`"FINE_TUNE"`, `"INSUFFICIENT_DATA"`: ftgate.enums); the API
+layer alone turns a Decision into the `ftgate.v1.Assessment` message or its bytes (api/wire.py).
+Objects that do not depend on the profile (a finding whose texts are fixed, a passed step with a
+fixed reason, the plan) are built once per ruleset and shared by every decision that has them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A figure a finding rests on: a fact or threshold name and its value as text."""
+
+    name: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A failure-mode rule that fired, with its texts rendered for the profile."""
+
+    rule_id: str
+    failure_mode: str
+    severity: str
+    title: str
+    evidence: tuple[Evidence, ...]
+    recommendation: str
+    citation: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class StepTaken:
+    """A step of the decision tree that was walked: passed, or the one that blocked."""
+
+    step: int
+    question: str
+    answer: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """Something to do instead of (or before) fine-tuning, with why it fits this profile."""
+
+    kind: str
+    rationale: str
+    details: tuple[str, ...]
+    rule_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Roi:
+    """The ROI arithmetic: each figure when its inputs are known, else None."""
+
+    monthly_savings_usd: float | None = None
+    break_even_months: float | None = None
+    annual_retraining_cost_usd: float | None = None
+    likely_positive: bool | None = None
+    retraining_runs_per_year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CostItem:
+    item: str
+    low_usd: float
+    high_usd: float
+
+
+@dataclass(frozen=True, slots=True)
+class LoraConfig:
+    r: int
+    lora_alpha: int
+    target_modules: tuple[str, ...]
+    lora_dropout: float
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The safe fine-tuning plan, given only with a FINE_TUNE verdict."""
+
+    lora: LoraConfig
+    validation_tasks: tuple[str, ...]
+    degradation_tolerance: float
+    metrics: tuple[str, ...]
+    year_one_costs: tuple[CostItem, ...]
+    year_one_cost_low_usd: float
+    year_one_cost_high_usd: float
+    recommendations: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The explained answer for one profile, but its decision id (given when it is recorded).
+
+    `outcome` is None, and `missing_fields` lists the inputs needed, when the tree could not be
+    finished (verdict NEEDS_INFORMATION).
+    """
+
+    verdict: str
+    outcome: str | None
+    path: tuple[StepTaken, ...]
+    findings: tuple[Finding, ...]
+    alternatives: tuple[Alternative, ...]
+    roi: Roi
+    plan: Plan | None
+    missing_fields: tuple[str, ...]
+    ruleset_version: str
+    project_name: str

@@ -1,0 +1,316 @@
+"""Fired rules + fact → the Decision: the policy's meaning, read in one place.
+
+- **Findings**: every failure-mode rule that fired, ordered by where it stands (the tree's steps
+  in order, then the rules placed after the tree), then severity, then file order.
+- **The walk**: the tree's steps in order. A step blocked by a rule that fired stops the walk
+  with that step's outcome (DO_NOT_FINE_TUNE), its reason the messages of the blocking rules.
+  Before that, a step whose inputs are absent stops it with NEEDS_INFORMATION and lists every
+  input missing from there to the end of the tree. A walk that passes every step gives the final
+  outcome (FINE_TUNE) and the plan.
+- **Alternatives**: those with a trigger that held (a finding that fired, or an `ALT.` condition
+  rule), ranked: proposed for the tree's outcome first, then by the earliest finding they
+  answer, then in file order. Their rationale joins the texts of the triggers that held; their
+  details are the domain's when the rule file gives some.
+
+An `Explainer` is built once per ruleset and holds what does not depend on the profile: the
+texts rendered from thresholds alone, the objects of a finding or step whose texts are fixed
+(shared by every decision that has them), and, per set of fired rules, the `_Shape` of the
+answer (which findings, where the walk stops, which alternatives for each outcome and domain):
+an evaluation then renders only the texts that read the profile's facts. Its caches live and
+die with the compiled policy that owns it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ftgate.domain.decision import (
+    Alternative,
+    CostItem,
+    Decision,
+    Evidence,
+    Finding,
+    LoraConfig,
+    Plan,
+    Roi,
+    StepTaken,
+)
+from ftgate.engine.facts import Fact, roi_likely_positive
+from ftgate.engine.texts import Templates, plain
+from ftgate.ruleset.model import Rule, RulePlace, RuleSet, TreeStep
+from ftgate.ruleset.vocabulary import FACTS
+
+FINE_TUNE, DO_NOT_FINE_TUNE, NEEDS_INFORMATION = "FINE_TUNE", "DO_NOT_FINE_TUNE", \
+    "NEEDS_INFORMATION"
+_SEVERITY_RANK = {"BLOCKER": 0, "WARNING": 1, "INFO": 2}
+_PLACE_RANK = {RulePlace.TREE_STEP: 0, RulePlace.AFTER_TREE: 1}
+_SHAPES_KEPT = 4096  # sets of fired rules whose shape is kept, per ruleset
+
+
+class _FindingRule:
+    """A failure-mode rule, prepared: its texts bound to the thresholds, its evidence split into
+    items read from thresholds (fixed) and facts; `fixed`, the whole Finding, when nothing in it
+    reads the profile."""
+
+    __slots__ = ("evidence", "fixed", "message", "message_text", "recommendation",
+                 "recommendation_text", "rule")
+
+    def __init__(self, rule: Rule, templates: Templates) -> None:
+        self.rule = rule
+        self.message_text = templates.fixed(rule.message)  # None: rendered for each profile
+        self.message = templates.bind(rule.message)
+        self.recommendation_text = templates.fixed(rule.recommendation)
+        self.recommendation = templates.bind(rule.recommendation)
+        # An Evidence read from a threshold, or (name, whether a threshold stands in when the
+        # fact is absent) for one read from the fact.
+        self.evidence: tuple[Evidence | tuple[str, bool], ...] = tuple(
+            Evidence(name, plain(templates.values[name])) if templates.is_fixed(name)
+            else (name, name in templates.thresholds)
+            for name in rule.evidence)
+        self.fixed = (self.finding(self.message_text, self.recommendation_text,
+                                   self.evidence)  # type: ignore[arg-type]
+                      if self.message_text is not None and self.recommendation_text is not None
+                      and all(type(e) is Evidence for e in self.evidence) else None)
+
+    def finding(self, message: str, recommendation: str,
+                evidence: tuple[Evidence, ...]) -> Finding:
+        r = self.rule
+        return Finding(r.id, r.failure_mode or "", r.severity or "", r.title, evidence,
+                       recommendation, r.citation, message)
+
+    def render(self, fact: Fact, values: dict[str, Any]) -> Finding:
+        """The finding for this profile (`values`: the fact with the thresholds behind it)."""
+        if self.fixed is not None:
+            return self.fixed
+        evidence = tuple(item if isinstance(item, Evidence) else
+                         Evidence(item[0], plain(values[item[0]]))
+                         for item in self.evidence
+                         if isinstance(item, Evidence) or item[1] or item[0] in fact)
+        return self.finding(self.message_text or self.message.format_map(values),
+                            self.recommendation_text or self.recommendation.format_map(values),
+                            evidence)
+
+
+class _Step:
+    """A tree step, prepared: the inputs it needs, its StepTaken when it passes (built once when
+    the reason reads no fact), the rules that block it."""
+
+    __slots__ = ("inputs", "passed", "reason", "step")
+
+    def __init__(self, step: TreeStep, templates: Templates) -> None:
+        self.step = step
+        # The first group of each requirement: when all are present, nothing is missing (the
+        # usual case, tested first); else `missing` looks at the other groups.
+        self.inputs = frozenset(n for groups in step.requires for n in groups[0])
+        self.reason = templates.bind(step.pass_reason)
+        fixed = templates.fixed(step.pass_reason)
+        self.passed = None if fixed is None else self.taken(True, fixed)
+
+    def taken(self, passed: bool, reason: str) -> StepTaken:
+        s = self.step
+        return StepTaken(s.step, s.question, s.answer_when_blocked != passed, reason)
+
+    def missing(self, fact: Fact) -> list[str]:
+        """The input fields this step lacks (of each requirement, the first group's)."""
+        out: list[str] = []
+        for groups in self.step.requires:
+            if not any(all(name in fact for name in group) for group in groups):
+                out += [FACTS[n].path or n for n in groups[0] if n not in fact]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Trigger:
+    key: str  # the rule id that must have fired
+    text: str | None  # the rationale when it reads no fact
+    template: str
+
+
+@dataclass(frozen=True, slots=True)
+class _AlternativeSpec:
+    kind: str
+    details: dict[str, tuple[str, ...]]  # by domain; "" for the general ones
+    triggers: tuple[_Trigger, ...]
+    leaf_outcomes: frozenset[str]
+
+
+class _Shape:
+    """The answer for one set of fired rules, whatever the values: the findings in order, where
+    the walk stops, and (filled as they are asked for) the alternatives for each outcome and
+    domain: each a whole Alternative when its rationale is fixed, else its parts."""
+
+    __slots__ = ("alternatives", "block_at", "blocking", "findings", "position")
+
+    def __init__(self, explainer: Explainer, fired: frozenset[str]) -> None:
+        self.findings = tuple(r for r in explainer.finding_rules if r.rule.id in fired)
+        self.position = {r.rule.id: i for i, r in enumerate(self.findings)}
+        self.block_at = len(explainer.steps)
+        self.blocking: tuple[str, ...] = ()
+        for i, step in enumerate(explainer.steps):
+            blocking = tuple(rule_id for rule_id in step.step.blocked_by if rule_id in fired)
+            if blocking:
+                self.block_at, self.blocking = i, blocking
+                break
+        self.alternatives: dict[tuple[str | None, str], tuple[Any, ...]] = {}
+
+
+class Explainer:
+    """Explains the evaluations of one ruleset (see the module docstring)."""
+
+    def __init__(self, rs: RuleSet) -> None:
+        self.ruleset = rs
+        templates = Templates(rs.thresholds)
+        self._values = templates.values_type
+        order = {r.id: i for i, r in enumerate(rs.rules)}
+        self.finding_rules = tuple(_FindingRule(r, templates) for r in sorted(
+            (r for r in rs.rules if r.place is not RulePlace.ALTERNATIVE_TRIGGER),
+            key=lambda r: (_PLACE_RANK[r.place], r.step or 0,
+                           _SEVERITY_RANK[r.severity or "INFO"], order[r.id])))
+        self.steps = tuple(_Step(step, templates) for step in rs.steps)
+        self._final_outcome = rs.final_outcome
+        self._alternatives = tuple(
+            _AlternativeSpec(
+                spec.kind,
+                {domain: spec.details + extra for domain, extra in
+                 (("", ()), *spec.details_by_domain)},
+                tuple(_Trigger(t.finding or t.rule_id or "", templates.fixed(t.rationale),
+                               templates.bind(t.rationale)) for t in spec.triggers),
+                frozenset(spec.leaf_outcomes))
+            for spec in rs.alternatives)
+        # rule id → the alternatives it triggers, so that only fired rules are looked at.
+        self._triggered_by: dict[str, list[int]] = {}
+        for index, alt in enumerate(self._alternatives):
+            for t in alt.triggers:
+                if index not in self._triggered_by.setdefault(t.key, []):
+                    self._triggered_by[t.key].append(index)
+        self.plan = _plan(rs)
+        self._shapes: dict[frozenset[str], _Shape] = {}
+        self._shapes_kept = _SHAPES_KEPT
+
+    def shared(self) -> Iterator[object]:
+        """The objects this explainer puts in every decision that has them (fixed findings,
+        passed steps with a fixed reason, the plan): they live as long as the explainer."""
+        yield self.plan
+        yield from (r.fixed for r in self.finding_rules if r.fixed is not None)
+        yield from (s.passed for s in self.steps if s.passed is not None)
+
+    def _shape(self, fired: frozenset[str]) -> _Shape:
+        shape = self._shapes.get(fired)
+        if shape is None:
+            shape = _Shape(self, fired)
+            if len(self._shapes) < self._shapes_kept:
+                self._shapes[fired] = shape
+        return shape
+
+    def explain(self, fact: Fact, fired_ids: list[str], project_name: str) -> Decision:
+        """The Decision for a profile's fact and the ids of the rules that fired for it."""
+        fired = frozenset(fired_ids)
+        shape = self._shape(fired)
+        values = self._values(fact)
+        findings = tuple(r.render(fact, values) for r in shape.findings)
+        path, outcome, missing = self._walk(shape, fact, values, findings)
+        if outcome is None:
+            verdict = NEEDS_INFORMATION
+        elif outcome == self._final_outcome:
+            verdict = FINE_TUNE
+        else:
+            verdict = DO_NOT_FINE_TUNE
+        domain = fact.get("domain", "")
+        alternatives = shape.alternatives.get((outcome, domain))
+        if alternatives is None:
+            alternatives = self._rank_alternatives(shape, fired, outcome, domain)
+        return Decision(
+            verdict=verdict, outcome=outcome, path=path, findings=findings,
+            alternatives=tuple(a if type(a) is Alternative else
+                               Alternative(a[0], " ".join([text or template.format_map(values)
+                                                           for text, template in a[1]]),
+                                           a[2], a[3])
+                               for a in alternatives),
+            roi=self._roi(fact), plan=self.plan if verdict == FINE_TUNE else None,
+            missing_fields=missing, ruleset_version=self.ruleset.version,
+            project_name=project_name)
+
+    def _walk(self, shape: _Shape, fact: Fact, values: dict[str, Any],
+              findings: tuple[Finding, ...],
+              ) -> tuple[tuple[StepTaken, ...], str | None, tuple[str, ...]]:
+        """The steps walked, the outcome (None when information is missing) and the inputs
+        missing."""
+        steps = self.steps
+        present = fact.keys()
+        path: list[StepTaken] = []
+        for i in range(shape.block_at):
+            step = steps[i]
+            if not step.inputs <= present:
+                missing = step.missing(fact)
+                if missing:
+                    for later in steps[i + 1:]:
+                        missing += [m for m in later.missing(fact) if m not in missing]
+                    return tuple(path), None, tuple(missing)
+            path.append(step.passed or step.taken(True, step.reason.format_map(values)))
+        if not shape.blocking:
+            return tuple(path), self._final_outcome, ()
+        blocked = steps[shape.block_at]
+        messages = {f.rule_id: f.message for f in findings}
+        path.append(blocked.taken(False, " ".join([messages[r] for r in shape.blocking])))
+        return tuple(path), blocked.step.outcome, ()
+
+    def _rank_alternatives(self, shape: _Shape, fired: frozenset[str], outcome: str | None,
+                           domain: str) -> tuple[Any, ...]:
+        """The alternatives whose triggers fired, most relevant first (module docstring); each
+        a whole Alternative when its rationale is fixed, else (kind, the rationale's parts,
+        details, rule ids). Kept in the shape for the next profile with the same rules."""
+        candidates = sorted({i for rule_id in fired for i in self._triggered_by.get(rule_id, ())})
+        position = shape.position
+        ranked = []
+        for index in candidates:
+            alt = self._alternatives[index]
+            held = [t for t in alt.triggers if t.key in fired]
+            if not held:
+                continue
+            first = min((position[t.key] for t in held if t.key in position),
+                        default=len(position))
+            ranked.append(((outcome not in alt.leaf_outcomes, first, index), alt, held))
+        ranked.sort(key=lambda entry: entry[0])
+        entries: list[Any] = []
+        for _, alt, held in ranked:
+            details = alt.details.get(domain) or alt.details[""]
+            ids = tuple(t.key for t in held)
+            if all(t.text is not None for t in held):
+                entries.append(Alternative(alt.kind, " ".join(t.text for t in held),  # type: ignore[misc]
+                                           details, ids))
+            else:
+                entries.append((alt.kind, tuple((t.text, t.template) for t in held), details,
+                                ids))
+        found = tuple(entries)
+        shape.alternatives[(outcome, domain)] = found
+        return found
+
+    def _roi(self, fact: Fact) -> Roi:
+        """Each ROI figure the fact has; whether the ROI is likely positive, when decidable."""
+        monthly, break_even = fact.get("monthly_savings_usd"), fact.get("break_even_months")
+        retraining = fact.get("annual_retraining_cost_usd")
+        runs = fact.get("retraining_runs_per_year")
+        return Roi(
+            monthly_savings_usd=None if monthly is None else float(monthly),
+            break_even_months=None if break_even is None else float(break_even),
+            annual_retraining_cost_usd=None if retraining is None else float(retraining),
+            likely_positive=roi_likely_positive(fact, self.ruleset.thresholds),
+            retraining_runs_per_year=None if runs is None else int(runs))
+
+
+def _plan(rs: RuleSet) -> Plan:
+    p = rs.plan
+    return Plan(
+        lora=LoraConfig(r=p.lora["r"], lora_alpha=p.lora["lora_alpha"],
+                        target_modules=tuple(p.lora["target_modules"]),
+                        lora_dropout=p.lora["lora_dropout"]),
+        validation_tasks=p.validation_tasks,
+        degradation_tolerance=rs.thresholds["degradation_tolerance"],
+        metrics=p.metrics,
+        year_one_costs=tuple(CostItem(item, low, high) for item, low, high in p.year_one_costs),
+        year_one_cost_low_usd=p.year_one_total[0],
+        year_one_cost_high_usd=p.year_one_total[1],
+        recommendations=p.recommendations,
+    )

@@ -62,8 +62,9 @@ proto: $(STAMP)
 docs: $(STAMP)
 	$(PY) scripts/docgen.py
 
+# BASELINE=REF also runs the server of git revision REF in every round: ratios in one run.
 bench: $(STAMP)
-	$(PY) bench/run.py
+	$(PY) bench/run.py $(if $(BASELINE),--baseline $(BASELINE))
 
 # Long run, never part of `make test`: 200,000 mixed calls at 32 in flight against a real
 # server with the audit log on; 0 unexpected results, RSS growth < 5 % (docs/operations.md).

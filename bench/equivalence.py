@@ -1,4 +1,4 @@
-"""The engine and the plain-Python floor give identical Assessments on random profiles.
+"""The engine and the plain-Python floor give identical Decisions on random profiles.
 
     .venv/bin/python bench/equivalence.py [--seed 1] [--count 3000]
 Backs docs/performance.md (the floor as a replacement for durable-rules on the request path).
@@ -66,7 +66,7 @@ def main() -> int:
     rnd = random.Random(args.seed)
     for i in range(args.count):
         profile = random_profile(rnd)
-        a, b = engine.evaluate(profile, "id"), floor.evaluate(profile, "id")
+        a, b = engine.decide(profile), floor.decide(profile)
         if a != b:
             fact = build_fact(profile, engine.ruleset.thresholds)
             print(f"profile {i} differs: {profile}\nengine fired: "

@@ -1,8 +1,8 @@
 """A plain-Python evaluator of the same rule files, written only for the benchmark.
 
 It replaces the durable-rules host (ftgate.engine.durable_host) by Python closures compiled from
-the same conditions, and keeps everything else of an evaluation (the fact, the assembly of the
-Assessment), so that `engine / floor` is the cost of the rules engine itself.
+the same conditions, and keeps everything else of an evaluation (the fact, the explained
+Decision), so that `engine / floor` is the cost of the rules engine itself.
 """
 
 from __future__ import annotations
@@ -11,12 +11,11 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
-from ftgate.engine.assemble import Assembler, Encoded
-from ftgate.engine.engine import new_decision_id
+from ftgate.engine.explain import Explainer
 from ftgate.engine.facts import build_fact
 from ftgate.ruleset import RuleSet
-from ftgate.v1 import advisor_pb2 as pb
 
 Test = Callable[[dict[str, Any]], bool]
 _COMPARE = {"eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le,
@@ -57,21 +56,16 @@ def compile_test(cond: dict[str, Any], thresholds: dict[str, Any]) -> Test:
 
 
 class FloorPolicy:
-    """Same interface as CompiledPolicy.evaluate and .encode, rules matched in plain Python."""
+    """Same interface as CompiledPolicy.decide, rules matched in plain Python."""
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
         self.tests = [(r.id, compile_test(r.when, ruleset.thresholds)) for r in ruleset.rules]
-        self.assembler = Assembler(ruleset)
+        self.explainer = Explainer(ruleset)
 
     def fire(self, fact: dict[str, Any]) -> list[str]:
         return [rule_id for rule_id, test in self.tests if test(fact)]
 
-    def encode(self, profile: Profile) -> Encoded:
+    def decide(self, profile: Profile) -> Decision:
         fact = build_fact(profile, self.ruleset.thresholds)
-        return self.assembler.encode(fact, self.fire(fact), profile.name)
-
-    def evaluate(self, profile: Profile, decision_id: str | None = None) -> pb.Assessment:
-        fact = build_fact(profile, self.ruleset.thresholds)
-        return self.assembler.assemble(fact, self.fire(fact), decision_id or new_decision_id(),
-                                       profile.name)
+        return self.explainer.explain(fact, self.fire(fact), profile.name)

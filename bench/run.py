@@ -2,21 +2,29 @@
 an empty gRPC server, memory. Prints a table and writes bench/results.json (docs/performance.md).
 
     .venv/bin/python bench/run.py [--quick] [--duration S] [--evals N] [--out FILE]
+                                  [--baseline REF]
+
+With `--baseline REF` (a git revision: `make bench BASELINE=origin/main`), the server of that
+revision (a temporary worktree, run with this interpreter and its packages) takes its turn in
+every round beside this checkout's, and the table gives this/baseline ratios measured in one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -27,7 +35,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests"))  # serverproc: waiting for a server to be SERVING
 
 from floor import FloorPolicy  # noqa: E402
-from ftgate.api import convert  # noqa: E402
+from ftgate.api import convert, wire  # noqa: E402
 from ftgate.engine import Engine  # noqa: E402
 from ftgate.engine.facts import build_fact  # noqa: E402
 from ftgate.v1 import advisor_pb2 as pb  # noqa: E402
@@ -105,38 +113,45 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
     raw = [pb.EvaluateRequest(project=json_format.ParseDict(p, pb.ProjectProfile()))
            .SerializeToString() for p in MIX.values()]
     requests = [pb.EvaluateRequest.FromString(r) for r in raw]
-    answers = [engine.evaluate(p) for p in mix]
-    replies = [pb.EvaluateResponse(assessment=a) for a in answers]
+    decisions = [engine.decide(p) for p in mix]
+    writer = wire.writer_for(engine.policy)
+    replies = [pb.EvaluateResponse(assessment=wire.to_message(d, "x")) for d in decisions]
 
     def decision_log(i: int) -> None:
-        a = answers[i]
-        logs.decisions.write(a.decision_id, *logs.decision_fields(a), 0.123, False)
+        d = decisions[i]
+        logs.decisions.write("0f8fad5b-d9cb-469f-a165-70867728950e", d.project_name, d.verdict,
+                             d.outcome, len(d.findings), d.ruleset_version, 0.123, False)
 
-    from ftgate.api.servicer import AdvisorServicer
+    from ftgate.api.cache import DecisionCache
+    from ftgate.api.limits import CallBudget
+    from ftgate.api.record import Recorder
+    from ftgate.api.service import AdvisorService
 
-    class Context:  # what the servicer asks of a call
+    class Context:  # what the service asks of a call
         def time_remaining(self) -> float:
             return 10.0
 
         def is_active(self) -> bool:
             return True
 
-    servicer, context = AdvisorServicer(engine, 100, default_deadline=10.0), Context()
-    cached = AdvisorServicer(engine, 100, default_deadline=10.0, decision_cache=4096)
+    context = Context()
+    service = AdvisorService(engine, Recorder(logs.decisions))
+    cache = DecisionCache(4096)
+    cached = AdvisorService(engine, Recorder(logs.decisions, None, cache), cache=cache)
     stages = {
-        # (Evaluate returns its response serialized: api/handlers.send_encoded)
+        # (Evaluate returns its response serialized: api/wire.py)
         "whole_handler": timed(
-            lambda i: servicer.Evaluate(pb.EvaluateRequest.FromString(raw[i]), context),
-            count, n),
+            lambda i: service.evaluate(pb.EvaluateRequest.FromString(raw[i]),
+                                       CallBudget(context, 10.0)), count, n),
         "whole_handler_cache_hit": timed(
-            lambda i: cached.Evaluate(pb.EvaluateRequest.FromString(raw[i]), context),
-            count, n),
+            lambda i: cached.evaluate(pb.EvaluateRequest.FromString(raw[i]),
+                                      CallBudget(context, 10.0)), count, n),
         "decode_request": timed(lambda i: pb.EvaluateRequest.FromString(raw[i]), count, n),
         "from_proto": timed(lambda i: convert.profile_from_proto(requests[i].project), count, n),
-        "serialize_response": timed(lambda i: replies[i].SerializeToString(), count, n),
+        "wire_body": timed(lambda i: writer.body(decisions[i]), count, n),
+        "serialize_message": timed(lambda i: replies[i].SerializeToString(), count, n),
         "decision_log": timed(decision_log, count, n),
-        "domain_metrics": timed(
-            lambda i: metrics.record_decision(metrics.counters_of(answers[i]), 0.0001), count, n),
+        "domain_metrics": timed(lambda i: metrics.count_decision(decisions[i], 0.0001), count, n),
     }
     logs.decisions.flush()  # before its descriptor closes
     sink.close()
@@ -153,35 +168,40 @@ def bench_engine(evals: int, stage_evals: int) -> dict[str, Any]:
     fired = [policy.host.fire(f) for f in facts]
     for p, f, ids in zip(mix, facts, fired, strict=True):  # the floor is the same policy
         assert floor.fire(f) == ids, (p, ids, floor.fire(f))
-        assert floor.evaluate(p, "x") == policy.evaluate(p, "x")
-        assert floor.encode(p) == policy.encode(p)
+        assert floor.decide(p) == policy.decide(p)
+    writer = wire.writer_for(policy)
+    explainer = policy.explainer
     stages = {
         "build_fact": timed(lambda i: build_fact(mix[i], engine.ruleset.thresholds),
                             stage_evals, n),
         "durable_fire": timed(lambda i: policy.host.fire(facts[i]), stage_evals, n),
         "python_match": timed(lambda i: floor.fire(facts[i]), stage_evals, n),
-        "assemble": timed(lambda i: policy.assembler.encode(facts[i], fired[i], ""),
-                          stage_evals, n),
-        "assemble_as_message": timed(
-            lambda i: policy.assembler.assemble(facts[i], fired[i], "x", ""), stage_evals, n),
+        "explain": timed(lambda i: explainer.explain(facts[i], fired[i], ""), stage_evals, n),
     }
     stages.update(request_path_stages(engine, mix, stage_evals))
     # Engine and floor in alternate rounds, best of each: the ratio compares like with like on
     # a machine whose load changes from one second to the next.
-    # The engine as the server runs it (`CompiledPolicy.encode`: the answer in wire format);
-    # beside it, the answer parsed into a message, as in-process callers get it (`evaluate`).
+    # The engine as the server runs it: the Decision, then its bytes (api/wire.py); beside it,
+    # the Assessment built as a message, as in-process callers get it (`wire.to_message`).
+    def as_served(i: int) -> bytes:
+        return writer.body(policy.decide(mix[i]))
+
+    def as_floor(i: int) -> bytes:
+        return writer.body(floor.decide(mix[i]))
+
     engine_rounds: list[float] = []
     floor_rounds: list[float] = []
     message_rounds: list[float] = []
     for _ in range(7):
-        engine_rounds.append(timed(lambda i: policy.encode(mix[i]), 3 * 2000, n))
-        floor_rounds.append(timed(lambda i: floor.encode(mix[i]), 3 * 2000, n))
-        message_rounds.append(timed(lambda i: policy.evaluate(mix[i]), 3 * 2000, n))
+        engine_rounds.append(timed(as_served, 3 * 2000, n))
+        floor_rounds.append(timed(as_floor, 3 * 2000, n))
+        message_rounds.append(timed(lambda i: wire.to_message(policy.decide(mix[i]), "x"),
+                                    3 * 2000, n))
     floor_s, paired_engine_s = min(floor_rounds), min(engine_rounds)
 
     # Throughput and memory: one long run of `evals` evaluations, RSS around it.
     for i in range(5000):
-        policy.encode(mix[i % n])
+        as_served(i % n)
     gc.collect()
     rss_before = rss_kib()
     t0 = time.perf_counter()
@@ -192,7 +212,7 @@ def bench_engine(evals: int, stage_evals: int) -> dict[str, Any]:
         size = min(10_000, evals - done)
         r0 = time.perf_counter()
         for i in range(done, done + size):
-            policy.encode(mix[i % n])
+            as_served(i % n)
         rounds.append((time.perf_counter() - r0) / size)
         done += size
     cpu = time.process_time() - cpu0
@@ -243,26 +263,35 @@ def children(pid: int) -> list[int]:
 
 
 class Server:
-    def __init__(self, kind: str, workers: int, logdir: Path) -> None:
+    """`kind`: empty (bench/empty_server.py), ftgate (this checkout) or baseline (`checkout`,
+    another revision's tree, its package put before this one's)."""
+
+    def __init__(self, kind: str, workers: int, logdir: Path,
+                 checkout: Path | None = None) -> None:
         self.kind, self.workers = kind, workers
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
-        if kind == "ftgate":
+        env = dict(os.environ)
+        if kind in ("ftgate", "baseline"):
             cmd = [sys.executable, "-m", "ftgate.cli", "serve", "--listen", self.address,
                    "--metrics-listen", f"127.0.0.1:{free_port()}", "--workers", str(workers),
                    "--max-concurrent", "0"]
+            if kind == "baseline":
+                assert checkout is not None
+                env["PYTHONPATH"] = str(checkout / "service")
         else:
             cmd = [sys.executable, str(HERE / "empty_server.py"), "--listen", self.address,
                    "--workers", str(workers), "--max-concurrent", "0"]
         self.log = open(logdir / f"{kind}-{workers}.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO)
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=checkout or REPO, env=env)
         wait_serving(self.address, timeout=30, proc=self.proc)
         time.sleep(1.0)  # every worker up, not only the first
 
     def worker_pids(self) -> list[int]:
         kids = [p for p in children(self.proc.pid) if "resource_tracker" not in
                 Path(f"/proc/{p}/cmdline").read_bytes().decode(errors="replace")]
-        return kids or [self.proc.pid] if self.kind == "ftgate" else kids
+        return kids or [self.proc.pid] if self.kind != "empty" else kids
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the server's processes (supervisor or parent, and workers)."""
@@ -304,20 +333,23 @@ def load(address: str, concurrency: int, duration: float, distinct: bool = False
 
 
 def bench_e2e(worker_counts: tuple[int, ...], duration: float, rounds: int, logdir: Path,
-              ) -> dict[str, Any]:
+              baseline: Path | None = None) -> dict[str, Any]:
     """Every load `rounds` times, the servers taking turns within each round, so that a change
     in the machine's load falls on all of them alike; ratios are taken round by round."""
     runs: list[dict[str, Any]] = []
     memory: dict[str, Any] = {}
+    kinds = ("empty", "ftgate", *(("baseline",) if baseline else ()))
     for workers in worker_counts:
-        servers = {kind: Server(kind, workers, logdir) for kind in ("empty", "ftgate")}
+        servers = {kind: Server(kind, workers, logdir, baseline if kind == "baseline" else None)
+                   for kind in kinds}
         try:
             for c in CONCURRENCY:
                 for round_ in range(rounds):
                     # The empty server, then ftgate on the mix (profiles asked about again and
                     # again: the decision cache answers), then ftgate on profiles never seen
                     # before (every call evaluated), back to back.
-                    for kind, distinct in (("empty", False), ("ftgate", False), ("ftgate", True)):
+                    for kind, distinct in (("empty", False), *((k, d) for k in kinds[1:]
+                                                              for d in (False, True))):
                         server = servers[kind]
                         cpu0 = server.cpu_seconds()
                         r = load(server.address, c, duration, distinct)
@@ -343,6 +375,29 @@ def _median(values: list[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def versus_baseline(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """This checkout against the baseline revision, per load: the median of the round-by-round
+    ratios of calls/s and of p99 (runs of the same round, back to back)."""
+    by: dict[tuple[str, str, int, int], dict[int, dict[str, Any]]] = {}
+    for r in runs:
+        by.setdefault((r["server"], r.get("profiles", "repeated"), r["workers"],
+                       r["concurrency"]), {})[r.get("round", 0)] = r
+    rows = []
+    for (server, profiles, workers, c), mine in sorted(by.items()):
+        base = by.get(("baseline", profiles, workers, c))
+        if server != "ftgate" or not base:
+            continue
+        pairs = [(r, base[n]) for n, r in mine.items() if n in base]
+        calls = [f["calls_per_s"] / b["calls_per_s"] for f, b in pairs if b["calls_per_s"]]
+        p99 = [f["p99_ms"] / b["p99_ms"] for f, b in pairs if b["p99_ms"]]
+        rows.append({"profiles": profiles, "workers": workers, "concurrency": c,
+                     "calls_per_s_ratio": round(_median(calls), 3) if calls else None,
+                     "calls_per_s_ratio_rounds": [round(x, 3) for x in calls],
+                     "p99_ratio": round(_median(p99), 3) if p99 else None,
+                     "p99_ratio_rounds": [round(x, 3) for x in p99]})
+    return rows
 
 
 def ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -394,22 +449,28 @@ def ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # ---- report ----------------------------------------------------------------------------------
 
 def table(result: dict[str, Any]) -> str:
-    e = result["engine"]
     lines = [
         f"machine: {result['machine']['cores']} cores, {result['machine']['cpu']}, Python "
         f"{result['machine']['python']}, load average at start "
-        f"{', '.join(f'{x:.1f}' for x in result['machine']['load_average_at_start'])}",
-        "",
+        f"{', '.join(f'{x:.1f}' for x in result['machine']['load_average_at_start'])}", ""]
+    if "engine" in result:
+        lines += engine_table(result["engine"])
+    return "\n".join(lines + e2e_table(result))
+
+
+def engine_table(e: dict[str, Any]) -> list[str]:
+    return [
         "ENGINE (in-process, one thread, the mix of bench/profiles.py)",
         f"  ftgate engine (durable-rules)  {e['us_per_eval']:>7} us/eval  {e['evals_per_s']:>7}"
         f" evals/s   (best round of 10,000; median round {e['median_round_us_per_eval']}, "
         f"whole run {e['whole_run_us_per_eval']}, CPU {e['cpu_us_per_eval']} us/eval; the "
-        "answer encoded, as the server sends it)",
+        "Decision and its bytes, as the server sends them)",
         f"  same, answer as a message      {e['message_us_per_eval']:>7} us/eval  "
         f"{round(1e6 / e['message_us_per_eval']):>7} evals/s   (best of the alternate rounds; "
-        "Engine.evaluate, the answer parsed into ftgate.v1.Assessment for in-process callers)",
+        "the Decision built into ftgate.v1.Assessment with the message API, for in-process "
+        "callers)",
         f"  plain-Python floor             {e['floor_us_per_eval']:>7} us/eval  "
-        f"{e['floor_evals_per_s']:>7} evals/s   (best round; same facts and assembly, "
+        f"{e['floor_evals_per_s']:>7} evals/s   (best round; same facts and explainer, "
         "rules matched by Python closures)",
         f"  engine / floor                 {e['engine_over_floor']:>7}x   (alternate rounds: "
         f"engine {e['paired_engine_us_per_eval']} us vs floor {e['floor_us_per_eval']} us; "
@@ -418,7 +479,11 @@ def table(result: dict[str, Any]) -> str:
         "  stages (us): " + ", ".join(f"{k} {v}" for k, v in e["stages_us"].items()),
         f"  RSS over {e['evaluations']:,} evaluations: {e['rss_kib_before']} KiB -> "
         f"{e['rss_kib_after']} KiB ({e['rss_growth_pct']:+} %)",
-        "",
+        ""]
+
+
+def e2e_table(result: dict[str, Any]) -> list[str]:
+    lines = [
         "END TO END (loopback, grpc.aio load generator in its own process; profiles: repeated ="
         " the mix over and over, answered by the decision cache; distinct = every call a profile"
         " never seen, evaluated)",
@@ -434,9 +499,35 @@ def table(result: dict[str, Any]) -> str:
             f"{row['errors']:>7}  {row['scaling_vs_1_worker'] or '':>5}  "
             f"{row['ftgate_cpu_us_per_call']:.0f}/{row['empty_cpu_us_per_call']:.0f}   "
             f"{row['throughput_ratio_rounds']}")
+    if result.get("versus_baseline"):
+        lines += ["", f"THIS CHECKOUT / BASELINE {result['baseline']} (same rounds, back to back;"
+                  " calls/s ratio > 1 and p99 ratio < 1 favour this checkout)",
+                  "  profiles workers in-flight  calls/s ratio  p99 ratio   by round"]
+        for row in result["versus_baseline"]:
+            lines.append(
+                f"  {row['profiles']:8} {row['workers']:>7} {row['concurrency']:>9} "
+                f"{row['calls_per_s_ratio']:>14} {row['p99_ratio']:>10}   "
+                f"{row['calls_per_s_ratio_rounds']} {row['p99_ratio_rounds']}")
     lines.append("")
     lines.append("MEMORY (peak RSS per ftgate worker, KiB): " + json.dumps(result["e2e"]["memory"]))
-    return "\n".join(lines)
+    return lines
+
+
+@contextlib.contextmanager
+def baseline_checkout(ref: str | None) -> Iterator[Path | None]:
+    """A temporary worktree of `ref` (None: no baseline), removed afterwards."""
+    if ref is None:
+        yield None
+        return
+    place = Path(tempfile.mkdtemp(prefix="ftgate-baseline-")) / "tree"
+    subprocess.run(["git", "worktree", "add", "--detach", str(place), ref], cwd=REPO,
+                   check=True, capture_output=True, timeout=120)
+    try:
+        yield place
+    finally:
+        subprocess.run(["git", "worktree", "remove", "--force", str(place)], cwd=REPO,
+                       capture_output=True, timeout=120)
+        shutil.rmtree(place.parent, ignore_errors=True)
 
 
 def main() -> int:
@@ -449,6 +540,10 @@ def main() -> int:
     p.add_argument("--workers", default="1,2", help="worker counts of the end-to-end runs")
     p.add_argument("--quick", action="store_true", help="20,000 evaluations, 2 s per load run")
     p.add_argument("--out", type=Path, default=HERE / "results.json")
+    p.add_argument("--baseline", metavar="REF",
+                   help="also run the server of this git revision in every round and report "
+                        "this checkout's ratios to it")
+    p.add_argument("--skip-engine", action="store_true", help="end to end only")
     args = p.parse_args()
     if args.quick:
         args.evals, args.stage_evals, args.duration, args.rounds = 20_000, 3_000, 2.0, 1
@@ -456,12 +551,17 @@ def main() -> int:
     logdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     result: dict[str, Any] = {"machine": machine()}
-    print(f"engine: {args.evals:,} evaluations...", flush=True)
-    result["engine"] = bench_engine(args.evals, args.stage_evals)
+    if not args.skip_engine:
+        print(f"engine: {args.evals:,} evaluations...", flush=True)
+        result["engine"] = bench_engine(args.evals, args.stage_evals)
     print("end to end...", flush=True)
     workers = tuple(int(w) for w in args.workers.split(","))
-    result["e2e"] = bench_e2e(workers, args.duration, args.rounds, logdir)
+    with baseline_checkout(args.baseline) as baseline:
+        result["e2e"] = bench_e2e(workers, args.duration, args.rounds, logdir, baseline)
     result["ratios"] = ratios(result["e2e"]["runs"])
+    if args.baseline:
+        result["baseline"] = args.baseline
+        result["versus_baseline"] = versus_baseline(result["e2e"]["runs"])
     result["machine"]["load_average_at_end"] = os.getloadavg()
     result["bench_seconds"] = round(time.monotonic() - started, 1)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

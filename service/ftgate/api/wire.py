@@ -146,21 +146,27 @@ def to_message(d: Decision, decision_id: str) -> pb.Assessment:
 
 # ---- the bytes, for the server -----------------------------------------------------------
 
+_KNOWN = 8192  # encoded parts a writer keeps
+
+
 class AssessmentWriter:
     """Writes the Assessments of one policy's decisions; `shared` are the objects the policy's
     explainer puts in many decisions (their fields are encoded once, here)."""
 
     def __init__(self, shared: Iterable[object]) -> None:
-        # By identity: the explainer keeps these objects alive as long as the policy, and this
-        # writer keeps them too, so an id is never another object's.
+        # Encoded parts by the identity of the object they encode. The explainer hands out the
+        # same object for the same texts (shared ones, and rendered ones it keeps), so most
+        # parts are encoded once. Each entry holds its object, so that no other object can have
+        # its id while it is here; at most _KNOWN entries (then all but the shared ones go).
         self._shared: dict[int, tuple[object, bytes]] = {}
         for obj in shared:
             self._shared[id(obj)] = (obj, self._encode_shared(obj))
+        self._known = dict(self._shared)
         self._finding_heads: dict[str, tuple[bytes, bytes]] = {}
         self._step_heads: dict[tuple[int, bool], bytes] = {}
         self._alternative_heads: dict[str, bytes] = {}
-        self._details: dict[tuple[str, ...], bytes] = {}
-        self._evidence_names: dict[str, bytes] = {}
+        self._tails: dict[tuple[tuple[str, ...], tuple[str, ...]], bytes] = {}
+        self._evidence: dict[tuple[str, str], bytes] = {}  # encoded evidence items
         self._verdicts = {v: _VERDICT + _varint(enums.VERDICT.number(v))
                           for v in enums.VERDICT.names}
         self._outcomes = {o: _OUTCOME + _varint(enums.OUTCOME.number(o))
@@ -180,21 +186,24 @@ class AssessmentWriter:
     def body(self, d: Decision) -> bytes:
         """Every field of the Assessment but its decision id, in field-number order: what
         `assessment(decision_id, body)` completes."""
-        shared = self._shared
+        known = self._known
         parts = [self._verdicts[d.verdict]]
         if d.outcome is not None:
             parts.append(self._outcomes[d.outcome])
         for s in d.path:
-            known = shared.get(id(s))
-            parts.append(known[1] if known is not None else self._step(s))
+            entry = known.get(id(s))
+            parts.append(entry[1] if entry is not None else self._remember(s, self._step(s)))
         for f in d.findings:
-            known = shared.get(id(f))
-            parts.append(known[1] if known is not None else self._finding(f))
-        parts += [self._alternative(a) for a in d.alternatives]
+            entry = known.get(id(f))
+            parts.append(entry[1] if entry is not None else self._remember(f, self._finding(f)))
+        for a in d.alternatives:
+            entry = known.get(id(a))
+            parts.append(entry[1] if entry is not None
+                         else self._remember(a, self._alternative(a)))
         parts.append(self._roi(d.roi))
         if d.plan is not None:
-            known = shared.get(id(d.plan))
-            parts.append(known[1] if known is not None else self._encode_shared(d.plan))
+            entry = known.get(id(d.plan))
+            parts.append(entry[1] if entry is not None else self._encode_shared(d.plan))
         parts += [_text(_MISSING, m) for m in d.missing_fields]
         version = self._versions.get(d.ruleset_version)
         if version is None:
@@ -202,6 +211,12 @@ class AssessmentWriter:
         parts.append(version)
         parts.append(_text(_PROJECT, d.project_name))
         return b"".join(parts)
+
+    def _remember(self, obj: object, data: bytes) -> bytes:
+        if len(self._known) >= _KNOWN:
+            self._known = dict(self._shared)
+        self._known[id(obj)] = (obj, data)
+        return data
 
     def _step(self, s: StepTaken) -> bytes:
         head = self._step_heads.get((s.step, s.answer))
@@ -220,12 +235,14 @@ class AssessmentWriter:
                                     title=f.title)),
                 _text(_F_CITATION, f.citation))
         parts = [heads[0]]
-        names = self._evidence_names
+        evidence = self._evidence
         for e in f.evidence:
-            name = names.get(e.name)
-            if name is None:
-                name = names[e.name] = _text(_E_NAME, e.name)
-            parts.append(_field(_F_EVIDENCE, name + _text(_E_VALUE, e.value)))
+            item = evidence.get((e.name, e.value))
+            if item is None:
+                item = _field(_F_EVIDENCE, _text(_E_NAME, e.name) + _text(_E_VALUE, e.value))
+                if len(evidence) < _KNOWN:
+                    evidence[(e.name, e.value)] = item
+            parts.append(item)
         parts += [_text(_F_RECOMMENDATION, f.recommendation), heads[1],
                   _text(_F_MESSAGE, f.message)]
         return _field(_FINDINGS, b"".join(parts))
@@ -235,12 +252,12 @@ class AssessmentWriter:
         if head is None:
             head = self._alternative_heads[a.kind] = _encoded(
                 pb.Alternative(kind=enums.ALTERNATIVE_KIND.number(a.kind)))
-        details = self._details.get(a.details)
-        if details is None:
-            details = self._details[a.details] = b"".join(
-                _text(_A_DETAILS, d) for d in a.details)
-        return _field(_ALTERNATIVES, head + _text(_A_RATIONALE, a.rationale) + details
-                      + b"".join([_text(_A_RULE_IDS, r) for r in a.rule_ids]))
+        tail = self._tails.get((a.details, a.rule_ids))
+        if tail is None:  # (the tuples come from the explainer's shapes: a few per ruleset)
+            tail = self._tails[(a.details, a.rule_ids)] = b"".join(
+                [_text(_A_DETAILS, d) for d in a.details]
+                + [_text(_A_RULE_IDS, r) for r in a.rule_ids])
+        return _field(_ALTERNATIVES, head + _text(_A_RATIONALE, a.rationale) + tail)
 
     @staticmethod
     def _roi(r: Roi) -> bytes:

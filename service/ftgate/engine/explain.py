@@ -22,9 +22,9 @@ die with the compiled policy that owns it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ftgate.domain.decision import (
     Alternative,
@@ -49,13 +49,37 @@ _PLACE_RANK = {RulePlace.TREE_STEP: 0, RulePlace.AFTER_TREE: 1}
 _SHAPES_KEPT = 4096  # sets of fired rules whose shape is kept, per ruleset
 
 
+_ValuesOf = Callable[[Fact], dict[str, Any]]
+_RENDERED_KEPT = 512  # rendered findings, steps and rationales kept per rule, step or trigger set
+
+
+def _reads(templates: Templates, *texts: str) -> tuple[str, ...]:
+    """The facts `texts` (templates or plain names) read, each once, in a fixed order."""
+    names: set[str] = set()
+    for text in texts:
+        names.update(templates.facts_read(text))
+    return tuple(sorted(names))
+
+
+def _key(fact: Fact, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """What `names` hold in the fact (None when absent), hashable: the rendered texts that read
+    only them are the same for the same key."""
+    key = tuple(map(fact.get, names))
+    if _LIST_FACTS.isdisjoint(names):
+        return key
+    return tuple(tuple(v) if type(v) is list else v for v in key)
+
+
+_LIST_FACTS = frozenset(name for name, spec in FACTS.items() if spec.kind == "list")
+
+
 class _FindingRule:
     """A failure-mode rule, prepared: its texts bound to the thresholds, its evidence split into
     items read from thresholds (fixed) and facts; `fixed`, the whole Finding, when nothing in it
     reads the profile."""
 
-    __slots__ = ("evidence", "fixed", "message", "message_text", "recommendation",
-                 "recommendation_text", "rule")
+    __slots__ = ("evidence", "fixed", "message", "message_text", "reads", "recommendation",
+                 "recommendation_text", "rendered", "rule")
 
     def __init__(self, rule: Rule, templates: Templates) -> None:
         self.rule = rule
@@ -73,6 +97,11 @@ class _FindingRule:
                                    self.evidence)  # type: ignore[arg-type]
                       if self.message_text is not None and self.recommendation_text is not None
                       and all(type(e) is Evidence for e in self.evidence) else None)
+        # The facts the finding reads; the findings rendered so far, by what those hold (the
+        # same object for the same values, so that the API layer encodes it once too).
+        self.reads = _reads(templates, rule.message, rule.recommendation,
+                            *(item[0] for item in self.evidence if type(item) is tuple))
+        self.rendered: dict[tuple[Any, ...], Finding] = {}
 
     def finding(self, message: str, recommendation: str,
                 evidence: tuple[Evidence, ...]) -> Finding:
@@ -80,10 +109,20 @@ class _FindingRule:
         return Finding(r.id, r.failure_mode or "", r.severity or "", r.title, evidence,
                        recommendation, r.citation, message)
 
-    def render(self, fact: Fact, values: dict[str, Any]) -> Finding:
-        """The finding for this profile (`values`: the fact with the thresholds behind it)."""
+    def render(self, fact: Fact, values_of: _ValuesOf) -> Finding:
+        """The finding for this profile (`values_of(fact)`: the fact with the thresholds behind
+        it, for the templates; made only when something is rendered)."""
         if self.fixed is not None:
             return self.fixed
+        key = _key(fact, self.reads)
+        found = self.rendered.get(key)
+        if found is None:
+            found = self._render(fact, values_of(fact))
+            if len(self.rendered) < _RENDERED_KEPT:
+                self.rendered[key] = found
+        return found
+
+    def _render(self, fact: Fact, values: dict[str, Any]) -> Finding:
         evidence = tuple(item if isinstance(item, Evidence) else
                          Evidence(item[0], plain(values[item[0]]))
                          for item in self.evidence
@@ -97,7 +136,7 @@ class _Step:
     """A tree step, prepared: the inputs it needs, its StepTaken when it passes (built once when
     the reason reads no fact), the rules that block it."""
 
-    __slots__ = ("inputs", "passed", "reason", "step")
+    __slots__ = ("inputs", "passed", "reads", "reason", "rendered", "step")
 
     def __init__(self, step: TreeStep, templates: Templates) -> None:
         self.step = step
@@ -107,6 +146,20 @@ class _Step:
         self.reason = templates.bind(step.pass_reason)
         fixed = templates.fixed(step.pass_reason)
         self.passed = None if fixed is None else self.taken(True, fixed)
+        self.reads = _reads(templates, step.pass_reason)
+        self.rendered: dict[tuple[Any, ...], StepTaken] = {}
+
+    def passed_for(self, fact: Fact, values_of: _ValuesOf) -> StepTaken:
+        """The step passed, its reason rendered for the profile."""
+        if self.passed is not None:
+            return self.passed
+        key = _key(fact, self.reads)
+        found = self.rendered.get(key)
+        if found is None:
+            found = self.taken(True, self.reason.format_map(values_of(fact)))
+            if len(self.rendered) < _RENDERED_KEPT:
+                self.rendered[key] = found
+        return found
 
     def taken(self, passed: bool, reason: str) -> StepTaken:
         s = self.step
@@ -136,6 +189,33 @@ class _AlternativeSpec:
     leaf_outcomes: frozenset[str]
 
 
+class _PendingAlternative:
+    """An alternative whose rationale reads the profile: its parts (each trigger's fixed text or
+    template), and the Alternatives rendered so far by what the facts it reads hold."""
+
+    __slots__ = ("details", "kind", "parts", "reads", "rendered", "rule_ids")
+
+    def __init__(self, kind: str, held: list[_Trigger], details: tuple[str, ...],
+                 templates: Templates) -> None:
+        self.kind, self.details = kind, details
+        self.parts = tuple((t.text, t.template) for t in held)
+        self.rule_ids = tuple(t.key for t in held)
+        self.reads = _reads(templates, *(t.template for t in held if t.text is None))
+        self.rendered: dict[tuple[Any, ...], Alternative] = {}
+
+    def render(self, fact: Fact, values_of: _ValuesOf) -> Alternative:
+        key = _key(fact, self.reads)
+        found = self.rendered.get(key)
+        if found is None:
+            values = values_of(fact)
+            found = Alternative(self.kind, " ".join([text or template.format_map(values)
+                                                     for text, template in self.parts]),
+                                self.details, self.rule_ids)
+            if len(self.rendered) < _RENDERED_KEPT:
+                self.rendered[key] = found
+        return found
+
+
 class _Shape:
     """The answer for one set of fired rules, whatever the values: the findings in order, where
     the walk stops, and (filled as they are asked for) the alternatives for each outcome and
@@ -161,8 +241,9 @@ class Explainer:
 
     def __init__(self, rs: RuleSet) -> None:
         self.ruleset = rs
-        templates = Templates(rs.thresholds)
-        self._values = templates.values_type
+        templates = self._templates = Templates(rs.thresholds)
+        # fact → the mapping the templates read (a dict subclass: a copy of the fact)
+        self._values = cast(_ValuesOf, templates.values_type)
         order = {r.id: i for i, r in enumerate(rs.rules)}
         self.finding_rules = tuple(_FindingRule(r, templates) for r in sorted(
             (r for r in rs.rules if r.place is not RulePlace.ALTERNATIVE_TRIGGER),
@@ -208,9 +289,9 @@ class Explainer:
         """The Decision for a profile's fact and the ids of the rules that fired for it."""
         fired = frozenset(fired_ids)
         shape = self._shape(fired)
-        values = self._values(fact)
-        findings = tuple(r.render(fact, values) for r in shape.findings)
-        path, outcome, missing = self._walk(shape, fact, values, findings)
+        values_of = self._values
+        findings = tuple([r.render(fact, values_of) for r in shape.findings])
+        path, outcome, missing = self._walk(shape, fact, values_of, findings)
         if outcome is None:
             verdict = NEEDS_INFORMATION
         elif outcome == self._final_outcome:
@@ -223,16 +304,13 @@ class Explainer:
             alternatives = self._rank_alternatives(shape, fired, outcome, domain)
         return Decision(
             verdict=verdict, outcome=outcome, path=path, findings=findings,
-            alternatives=tuple(a if type(a) is Alternative else
-                               Alternative(a[0], " ".join([text or template.format_map(values)
-                                                           for text, template in a[1]]),
-                                           a[2], a[3])
-                               for a in alternatives),
+            alternatives=tuple([a if type(a) is Alternative else a.render(fact, values_of)
+                                for a in alternatives]),
             roi=self._roi(fact), plan=self.plan if verdict == FINE_TUNE else None,
             missing_fields=missing, ruleset_version=self.ruleset.version,
             project_name=project_name)
 
-    def _walk(self, shape: _Shape, fact: Fact, values: dict[str, Any],
+    def _walk(self, shape: _Shape, fact: Fact, values_of: _ValuesOf,
               findings: tuple[Finding, ...],
               ) -> tuple[tuple[StepTaken, ...], str | None, tuple[str, ...]]:
         """The steps walked, the outcome (None when information is missing) and the inputs
@@ -248,7 +326,7 @@ class Explainer:
                     for later in steps[i + 1:]:
                         missing += [m for m in later.missing(fact) if m not in missing]
                     return tuple(path), None, tuple(missing)
-            path.append(step.passed or step.taken(True, step.reason.format_map(values)))
+            path.append(step.passed_for(fact, values_of))
         if not shape.blocking:
             return tuple(path), self._final_outcome, ()
         blocked = steps[shape.block_at]
@@ -260,7 +338,8 @@ class Explainer:
                            domain: str) -> tuple[Any, ...]:
         """The alternatives whose triggers fired, most relevant first (module docstring); each
         a whole Alternative when its rationale is fixed, else (kind, the rationale's parts,
-        details, rule ids). Kept in the shape for the next profile with the same rules."""
+        details, rule ids: _PendingAlternative). Kept in the shape for the next profile with the
+        same rules."""
         candidates = sorted({i for rule_id in fired for i in self._triggered_by.get(rule_id, ())})
         position = shape.position
         ranked = []
@@ -281,8 +360,7 @@ class Explainer:
                 entries.append(Alternative(alt.kind, " ".join(t.text for t in held),  # type: ignore[misc]
                                            details, ids))
             else:
-                entries.append((alt.kind, tuple((t.text, t.template) for t in held), details,
-                                ids))
+                entries.append(_PendingAlternative(alt.kind, held, details, self._templates))
         found = tuple(entries)
         shape.alternatives[(outcome, domain)] = found
         return found

@@ -86,6 +86,18 @@ class Templates:
                 out.append(whole)
         return "".join(out)
 
+    def facts_read(self, text: str) -> set[str]:
+        """The names a template reads that a fact may hold (a bare name: itself)."""
+        names: set[str] = set()
+        if "{" not in text:
+            names = {text} if text in FACTS else set()
+        for _, name, spec, _ in _FORMATTER.parse(text) if "{" in text else ():
+            if name:
+                names.add(name)
+            if spec and "{" in spec:  # a nested field: `{days_per_month:{width}}`
+                names |= self.facts_read(spec)
+        return {n for n in names if n not in self._fixed_names}
+
     def is_fixed(self, name: str) -> bool:
         """Whether `name` reads a threshold that no fact shadows (its value never changes)."""
         return name in self._fixed_names

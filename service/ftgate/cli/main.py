@@ -14,7 +14,7 @@ import yaml
 from ftgate.cli.connect import add_connection_flags, call_metadata, open_channel
 from ftgate.errors import FtgateError
 
-# Exit codes of `ftgate check`, for provisioning gates (SPEC §6).
+# Exit codes of `ftgate check`, for provisioning gates (docs/gate.md).
 EXIT_ALLOWED, EXIT_INTERNAL, EXIT_BAD_INPUT, EXIT_NOT_ALLOWED, EXIT_NEEDS_INFO = 0, 1, 2, 3, 4
 VERDICT_EXIT = {"FINE_TUNE": EXIT_ALLOWED, "DO_NOT_FINE_TUNE": EXIT_NOT_ALLOWED,
                 "NEEDS_INFORMATION": EXIT_NEEDS_INFO}

@@ -1,4 +1,4 @@
-"""CheckRegression (SPEC §5): compare a fine-tuned candidate with its baseline, task by task."""
+"""CheckRegression: compare a fine-tuned candidate with its baseline, task by task (docs/rules.md)."""
 
 from __future__ import annotations
 

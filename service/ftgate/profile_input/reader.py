@@ -285,8 +285,8 @@ _BAD = object()
 def _whole(value: Any, limit: int) -> Any:
     if isinstance(value, bool):
         return _BAD
-    if isinstance(value, str) and (WHOLE_TEXT.match(value) or NUMBER_TEXT.match(value)):
-        value = int(value) if WHOLE_TEXT.match(value) else float(value)
+    if isinstance(value, str) and WHOLE_TEXT.match(value):
+        value = int(value)
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
         value = int(value)
     if not isinstance(value, int) or not -limit - 1 <= value <= limit:

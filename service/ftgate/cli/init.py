@@ -34,6 +34,8 @@ def _examples() -> Traversable:
 
 def example_names() -> list[str]:
     """The shipped examples (examples/*.yaml|json), by name without extension."""
+    if not _examples().is_dir():  # an installation without them (the container image)
+        return []
     return sorted(p.name.rsplit(".", 1)[0] for p in _examples().iterdir()
                   if p.name.endswith((".yaml", ".json")))
 
@@ -44,11 +46,12 @@ def run(args: argparse.Namespace) -> int:
 
     example, title = None, ""
     if args.example:
+        names = example_names()
         found = [p for p in _examples().iterdir()
-                 if p.name in (f"{args.example}.yaml", f"{args.example}.json")]
+                 if p.name in (f"{args.example}.yaml", f"{args.example}.json")] if names else []
         if not found:
             print(f"ftgate init: --example: no example {args.example!r}; the examples are "
-                  + ", ".join(example_names()), file=sys.stderr)
+                  + (", ".join(names) or "not installed here"), file=sys.stderr)
             return EXIT_BAD_INPUT
         try:
             example = read_profile(found[0].read_bytes(), f"examples/{found[0].name}").message

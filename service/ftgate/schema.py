@@ -61,7 +61,7 @@ def _message_schema(prefix: str, defs: dict[str, Any]) -> str:
 
 
 def _field_schema(spec: FieldSpec, defs: dict[str, Any]) -> dict[str, Any]:
-    described = {"description": f"{spec.meaning()} Expected: {spec.expected()}.".strip()}
+    described = {"description": f"{spec.meaning()} Expected: {spec.expected(unit=True)}.".strip()}
     if spec.kind == "message":
         return {"$ref": f"#/$defs/{_message_schema(spec.path, defs)}", **described}
     if spec.kind == "text":

@@ -79,6 +79,6 @@ def _missing(path: str) -> list[str]:
                        for i in range(path.count(".") + 1))
     lines = textwrap.wrap(f"{path}: {spec.meaning()}", _WIDTH, initial_indent="  - ",
                           subsequent_indent="    ")
-    lines += textwrap.wrap(f"in the file: {written}: {spec.expected()}", _WIDTH,
+    lines += textwrap.wrap(f"in the file: {written}: {spec.expected(unit=True)}", _WIDTH,
                            initial_indent="      ", subsequent_indent="        ")
     return lines

@@ -83,17 +83,18 @@ class FieldSpec:
         kind = self.enum or self.message
         return comment(kind.full_name) if kind is not None else ""
 
-    def expected(self) -> str:
-        """What a valid value is, in the words of the error messages."""
+    def expected(self, unit: bool = False) -> str:
+        """What a valid value is, in the words of the error messages (which name no unit: the
+        contract's checks, in api/convert.py, do not know them); `unit` adds it."""
         if self.kind == "text":
             return f"text of at most {MAX_NAME_CHARS} characters"
         if self.kind == "bool":
             return "true or false"
         if self.kind in ("whole", "number"):
             assert self.low is not None and self.high is not None
-            unit = _UNITS.get(self.path)
+            named = _UNITS.get(self.path) if unit else None
             return describe.between(self.low, self.high, whole=self.kind == "whole") + (
-                f" ({unit})" if unit else "")
+                f" ({named})" if named else "")
         if self.kind == "enum":
             return describe.one_of(self.allowed_names())
         if self.kind == "enums":

@@ -60,7 +60,7 @@ def _fields(prefix: str, values: dict[str, Any] | None, indent: str) -> list[str
 
 
 def _comment(spec: FieldSpec, indent: str) -> list[str]:
-    text = f"{spec.meaning()} Expected: {spec.expected()}."
+    text = f"{spec.meaning()} Expected: {spec.expected(unit=True)}."
     return textwrap.wrap(text, width=_WIDTH - len(indent), initial_indent=f"{indent}# ",
                          subsequent_indent=f"{indent}#   ")
 

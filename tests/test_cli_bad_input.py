@@ -83,9 +83,12 @@ BAD_FILES: list[tuple[str, str, bytes, list[str]]] = [
     ("huge real number", "p.json", b'{"economics": {"requestsPerDay": 1e400}}',
      ["p.json:1: project.economics.requests_per_day: expected a finite number from 0 to "
       "1,000,000,000,000; found the number Infinity"]),
-    ("NaN written as text", "p.yaml", b'targetScore: "NaN"\n',
-     ["p.yaml:1: project.target_score: expected a finite number from 0 to 1; "
+    ("NaN in JSON", "p.json", b'{"targetScore": NaN}',
+     ["p.json:1: project.target_score: expected a finite number from 0 to 1; "
       "found the number NaN"]),
+    ("quoted number", "p.yaml", b'targetScore: "0.5"\n',
+     ['p.yaml:1: project.target_score: expected a number from 0 to 1; found the text "0.5"; '
+      "write the number without quotes"]),
     ("score out of range", "p.yaml", b"name: r\nbaseModelScore: 1.5\n",
      ["p.yaml:2: project.base_model_score: expected a number from 0 to 1; "
       "found the number 1.5"]),
@@ -184,7 +187,7 @@ def test_advise_policy_reports_bad_input_and_exits_0(tmp_path: Path, monkeypatch
 # reach the server, whose BadRequest must say the same as the local check.
 CONTRACT_CASES = [b for b in BAD_FILES if b[0] in {
     "enum number unknown", "score out of range", "negative nested number", "name too long",
-    "symptom listed twice", "huge real number", "NaN written as text"}]
+    "symptom listed twice", "huge real number", "NaN in JSON"}]
 
 
 def _violations(error: grpc.RpcError) -> list[tuple[str, str]]:

@@ -3,8 +3,8 @@
 Generated, not written: the field names (proto and JSON names, as protobuf's JSON reader accepts
 both), the enum values, the kinds of value and the contract's ranges (api/convert.py, through
 profile_input.fields) all come from the code that checks profiles, so editors flag what ftgate
-would refuse. Two things a schema cannot say are left to ftgate: the range of a number written
-as text (proto3 JSON allows "3000") and an enum number that is also written by name.
+would refuse. One thing a schema cannot say is left to ftgate: a symptom listed twice, once by
+name and once by number.
 
 No maintained protobuf→JSON Schema generator takes the contract's ranges, which live in
 ftgate's validation, not in the proto; hence this small one.
@@ -17,7 +17,7 @@ from typing import Any
 from ftgate.api.convert import MAX_NAME_CHARS
 from ftgate.profile_input.comments import comment
 from ftgate.profile_input.fields import FieldSpec, fields_of
-from ftgate.profile_input.reader import NUMBER_TEXT, WHOLE_TEXT
+from ftgate.profile_input.reader import WHOLE_TEXT
 from ftgate.v1 import advisor_pb2 as pb
 
 SCHEMA_ID = "https://ftgate.dev/schemas/ftgate.v1.ProjectProfile.schema.json"
@@ -83,8 +83,18 @@ def _field_schema(spec: FieldSpec, defs: dict[str, Any]) -> dict[str, Any]:
     low, high = spec.low, spec.high
     number = {"type": "integer" if whole else "number", "minimum": _plain(low),
               "maximum": _plain(high)}
-    pattern = WHOLE_TEXT.pattern if whole else NUMBER_TEXT.pattern
-    return {"anyOf": [number, {"type": "string", "pattern": pattern}], **described}
+    if not whole:
+        return {**number, **described}
+    return {"anyOf": [number, {"type": "string", "pattern": _whole_text(int(high or 0))}],
+            **described}
+
+
+def _whole_text(high: int) -> str:
+    """The whole numbers from 0 to `high` written as text (as protobuf writes int64 values)."""
+    digits = len(str(high))
+    if high == 10 ** (digits - 1):  # 10**k: any number of fewer digits, or itself
+        return f"^(?:0|[1-9][0-9]{{0,{digits - 2}}}|{high})$"
+    return WHOLE_TEXT.pattern  # no exact pattern: ftgate checks the range
 
 
 def _plain(value: float | None) -> float | int | None:

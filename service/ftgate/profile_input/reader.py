@@ -24,9 +24,9 @@ from ftgate.profile_input.located import Located, SourceError, looks_like_json, 
 from ftgate.v1 import advisor_pb2 as pb
 
 PREFIX = "project."  # the request field of Evaluate, as in the server's BadRequest paths
-# Numbers written as text, as proto3 JSON allows (int64 values are written so by protobuf).
-WHOLE_TEXT = re.compile(r"^-?[0-9]+$")
-NUMBER_TEXT = re.compile(r"^-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
+# Whole numbers written as text, as protobuf's JSON writes int64 values ("3000"); other numbers
+# are written as numbers (a quoted "0.5" is refused with a hint to remove the quotes).
+WHOLE_TEXT = re.compile(r"^(?:0|-?[1-9][0-9]*)$")
 _INT32 = 2**31 - 1
 
 
@@ -257,7 +257,9 @@ class _Walker:
             return _BAD
         number = _whole(value, spec.type_limit) if spec.kind == "whole" else _real(value)
         if number is _BAD:
-            self.bad(line, path, describe.expected(spec.expected(), describe.shown(value)))
+            hint = "write the number without quotes" if isinstance(value, str) and \
+                _looks_numeric(value) else ""
+            self.bad(line, path, describe.expected(spec.expected(), describe.shown(value), hint))
         return number
 
     def enum_number(self, spec: FieldSpec, line: int, path: str, value: Any) -> Any:
@@ -294,14 +296,19 @@ def _whole(value: Any, limit: int) -> Any:
     return value
 
 
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _real(value: Any) -> Any:
     if isinstance(value, bool):
         return _BAD
     if isinstance(value, str):
-        special = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-        if value in special:
-            return special[value]
-        return float(value) if NUMBER_TEXT.match(value) else _BAD
+        return _BAD
     if isinstance(value, int):
         try:
             return float(value)

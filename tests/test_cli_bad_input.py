@@ -134,6 +134,18 @@ BAD_FILES: list[tuple[str, str, bytes, list[str]]] = [
       "put the profile's fields under `project:`"]),
     ("self-referencing alias", "p.yaml", b"name: x\neconomics: &a {x: *a}\n",
      ["p.yaml:2: nested more than 32 levels deep"]),
+    ("UTF-16 text", "p.yaml", "name: x\n".encode("utf-16"),
+     ["p.yaml: not a UTF-8 text file (a profile is YAML or JSON text; save it as UTF-8)"]),
+    ("a number as a field name", "p.yaml", b"name: x\n1: GOAL_STYLE\n",
+     ["p.yaml:2: project: expected a field name; found the number 1"]),
+    ("a date for the name", "p.yaml", b"name: 2024-01-01\n",
+     ["p.yaml:1: project.name: expected text of at most 256 characters; found the date "
+      "2024-01-01; put it in quotes"]),
+    ("YAML merge key", "p.yaml", b"name: x\n<<: {goal: GOAL_STYLE}\n",
+     ["p.yaml:2: a YAML merge key (<<): a profile writes its fields out, one per line"]),
+    ("two YAML documents", "p.yaml", b"name: x\n---\nname: y\n",
+     ["p.yaml:2: not valid YAML, column 1: but found another document (expected a single "
+      "document in the stream, line 1)"]),
     ("several problems at once", "p.yaml",
      b"name: x\ngoal: GOAL_FACTS\nqualityExamples: lots\ndedicatedModel: 1\n",
      [f'p.yaml:2: project.goal: expected {GOALS}; found the text "GOAL_FACTS"; '

@@ -21,7 +21,7 @@ BAD_FLAGS = [
      "argument --timeout: expected a number of seconds more than 0, got 0"),
     ("timeout not a number", ["health", "--timeout", "soon"],
      "argument --timeout: expected a number of seconds, got 'soon'"),
-    ("infinite timeout", ["decisions", "list", "--db", "x.db", "--timeout", "inf"],
+    ("infinite timeout", ["decisions", "list", "--server", "127.0.0.1:1", "--timeout", "inf"],
      "argument --timeout: expected a number of seconds more than 0, got inf"),
     ("server without a port", ["check", EXAMPLE, "--server", "nohostport"],
      "argument --server: expected HOST:PORT (e.g. 127.0.0.1:50051), got 'nohostport': "
@@ -46,6 +46,17 @@ BAD_FLAGS = [
      "argument --tls-cert: cannot read cert.pem: No such file or directory"),
     ("missing token list", ["serve", "--auth-tokens", "tokens.txt"],
      "argument --auth-tokens: cannot read tokens.txt"),
+    ("missing rule directory", ["check", EXAMPLE, "--rules", "no-rules"],
+     "argument --rules: no-rules: no such directory"),
+    ("rules is a file", ["rules", "lint", "--rules", EXAMPLE], "argument --rules: "),
+    ("missing test tables", ["rules", "test", "--tests", "no-tables"],
+     "argument --tests: no-tables: no such directory"),
+    ("unknown log level", ["serve", "--log-level", "loud"],
+     "argument --log-level: expected one of debug, info, warning, error, got 'loud'"),
+    ("no decisions to list", ["decisions", "list", "--server", "127.0.0.1:1", "--limit", "0"],
+     "argument --limit: expected a whole number of at least 1, got 0"),
+    ("missing audit log", ["decisions", "show", "--db", "audit.db", "some-id"],
+     "argument --db: cannot read audit.db: No such file or directory"),
 ]
 
 

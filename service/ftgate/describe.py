@@ -6,6 +6,7 @@ descriptions (api/convert.py) and the template and schema comments. Plain text, 
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Iterable
 from typing import Any
@@ -46,7 +47,9 @@ def shown(value: Any) -> str:
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
-    return type(value).__name__
+    if isinstance(value, datetime.date):  # YAML reads 2024-01-01 as a date
+        return f"the date {value.isoformat()}"
+    return f"a value of type {type(value).__name__}"
 
 
 def expected(what: str, found: str, hint: str = "") -> str:

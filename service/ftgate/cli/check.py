@@ -18,7 +18,7 @@ from ftgate.cli.exits import (
     EXIT_NOT_ALLOWED,
     VERDICT_EXIT,
 )
-from ftgate.cli.flags import positive_seconds, server_address
+from ftgate.cli.flags import directory, positive_seconds, server_address
 from ftgate.cli.help import HelpFormatter
 from ftgate.errors import Violation
 from ftgate.profile_input import Problem, ProfileFile, ProfileInputError, read_profile
@@ -40,7 +40,7 @@ def add_parser(sub: Any) -> None:
     c.add_argument("file", help="profile file (YAML or JSON), or - for standard input")
     c.add_argument("--server", type=server_address, metavar="HOST:PORT",
                    help="evaluate on a running server HOST:PORT (default: in-process)")
-    c.add_argument("--rules", type=Path, default=None, metavar="DIR",
+    c.add_argument("--rules", type=directory, default=None, metavar="DIR",
                    help="rule directory for in-process (default: the shipped rules)")
     c.add_argument("--output", choices=("text", "json"), default="text", help="report format")
     c.add_argument("--policy", choices=("enforce", "advise"), default="enforce",

@@ -17,7 +17,7 @@ from typing import Any
 from google.protobuf import json_format
 
 from ftgate.cli.connect import add_connection_flags, call_metadata, open_channel
-from ftgate.cli.flags import positive_seconds, server_address
+from ftgate.cli.flags import positive_int, positive_seconds, readable_file, server_address
 from ftgate.cli.help import HelpFormatter
 from ftgate.v1 import advisor_pb2 as pb
 
@@ -42,12 +42,13 @@ def add_parser(sub: Any) -> None:
     ls.add_argument("--verdict", help="FINE_TUNE, DO_NOT_FINE_TUNE or NEEDS_INFORMATION")
     ls.add_argument("--since", help="ISO 8601 time (UTC when no offset) or an age: 30m, 2h, 7d")
     ls.add_argument("--until", help="same forms as --since; exclusive")
-    ls.add_argument("--limit", type=int, default=50, help="most decisions to print")
+    ls.add_argument("--limit", type=positive_int, default=50, help="most decisions to print")
     for p in (show, ls):
         where = p.add_mutually_exclusive_group(required=True)
         where.add_argument("--server", type=server_address, metavar="HOST:PORT",
                            help="a running server HOST:PORT")
-        where.add_argument("--db", type=Path, help="the audit log file (--audit-db of serve)")
+        where.add_argument("--db", type=readable_file, metavar="FILE",
+                           help="the audit log file (--audit-db of serve)")
         p.add_argument("--output", choices=("text", "json"), default="text",
                        help="report format")
         p.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", default=10.0,

@@ -76,6 +76,34 @@ def readable_file(text: str) -> Path:
     return path
 
 
+def directory(text: str) -> Path:
+    """A directory that exists (rule files, test tables)."""
+    path = Path(text)
+    if not path.is_dir():
+        reason = "not a directory" if path.exists() else "no such directory"
+        raise argparse.ArgumentTypeError(f"{text}: {reason}")
+    return path
+
+
+def positive_int(text: str) -> int:
+    """A whole number, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text}")
+    return value
+
+
+def log_level(text: str) -> str:
+    """One of the logging levels, in any case."""
+    levels = ("debug", "info", "warning", "error")
+    if text.lower() not in levels:
+        raise argparse.ArgumentTypeError(f"expected one of {', '.join(levels)}, got {text!r}")
+    return text.lower()
+
+
 def listen_problem(address: str) -> str | None:
     """Why `address` cannot be listened on now (in use, not this machine's), or None.
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
+from ftgate.cli.flags import directory
 from ftgate.cli.help import HelpFormatter
 from ftgate.ruleset import RuleSet
 
@@ -19,14 +20,14 @@ def add_parser(sub: Any) -> None:
     for name, text in (("list", "show the loaded rules"), ("lint", "validate rule files"),
                        ("test", "run the rule test tables (DIR/tests/*.yaml)")):
         x = rsub.add_parser(name, help=text, description=text, formatter_class=HelpFormatter)
-        x.add_argument("--rules", type=Path, default=None, metavar="DIR",
+        x.add_argument("--rules", type=directory, default=None, metavar="DIR",
                        help="rule directory (default: the shipped rules)")
         if name == "list":
             x.add_argument("--tree", action="store_true",
                            help="show the decision tree: each step's question, what blocks it "
                                 "and where the walk stops")
         if name == "test":
-            x.add_argument("--tests", type=Path, default=None, metavar="DIR",
+            x.add_argument("--tests", type=directory, default=None, metavar="DIR",
                            help="test table directory (default: RULES/tests)")
 
 

@@ -10,8 +10,10 @@ from typing import Any
 
 from ftgate.cli.exits import EXIT_BAD_INPUT
 from ftgate.cli.flags import (
+    directory,
     listen_address,
     listen_problem,
+    log_level,
     optional_listen_address,
     readable_file,
 )
@@ -25,7 +27,7 @@ def add_parser(sub: Any) -> None:
                    default="127.0.0.1:50051", help="gRPC address HOST:PORT")
     s.add_argument("--metrics-listen", type=optional_listen_address, metavar="HOST:PORT",
                    default="127.0.0.1:9464", help="Prometheus /metrics address HOST:PORT ('' to disable)")
-    s.add_argument("--rules", type=Path, default=None, metavar="DIR",
+    s.add_argument("--rules", type=directory, default=None, metavar="DIR",
                    help="rule directory (default: the shipped rules)")
     s.add_argument("--max-batch", type=int, default=100, help="largest EvaluateBatch accepted")
     s.add_argument("--drain-delay", type=float, default=0.0,
@@ -41,7 +43,8 @@ def add_parser(sub: Any) -> None:
     s.add_argument("--workers", type=int, default=None,
                    help="server processes sharing the port (SO_REUSEPORT), each with its own "
                         "engine (default: the number of cores; docs/performance.md)")
-    s.add_argument("--log-level", default="info", help="debug, info, warning or error")
+    s.add_argument("--log-level", type=log_level, default="info",
+                   help="debug, info, warning or error")
     _operations_flags(s)
 
 

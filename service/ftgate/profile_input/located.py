@@ -109,6 +109,10 @@ def _from_node(loader: _Loader, node: yaml.Node, budget: _Budget, depth: int) ->
     line = node.start_mark.line + 1
     budget.spend(line, depth)
     if isinstance(node, yaml.MappingNode):
+        for key, _ in node.value:
+            if key.tag == "tag:yaml.org,2002:merge":
+                raise SourceError(key.start_mark.line + 1, "a YAML merge key (<<): a profile "
+                                  "writes its fields out, one per line")
         return Located("map", line, tuple(
             (_from_node(loader, k, budget, depth + 1), _from_node(loader, v, budget, depth + 1))
             for k, v in node.value))

@@ -8,6 +8,7 @@ from `ftgate check` as from the server's BadRequest.
 
 from __future__ import annotations
 
+import datetime
 import difflib
 import math
 import re
@@ -155,7 +156,7 @@ class _Walker:
         seen: dict[str, tuple[str, int]] = {}
         for key, value in pairs:
             if key.kind != "scalar" or not isinstance(key.value, str):
-                self.bad(key.line, PREFIX + (prefix or "").rstrip("."),
+                self.bad(key.line, PREFIX + prefix if prefix else PREFIX.rstrip("."),
                          describe.expected("a field name", _found(key)))
                 continue
             spec = specs.get(key.value)
@@ -245,7 +246,7 @@ class _Walker:
         if spec.kind == "text":
             if isinstance(value, str):
                 return value
-            hint = "put it in quotes" if isinstance(value, int | float) else ""
+            hint = "put it in quotes" if isinstance(value, int | float | datetime.date) else ""
             self.bad(line, path, describe.expected(spec.expected(), describe.shown(value), hint))
             return _BAD
         if spec.kind == "bool":

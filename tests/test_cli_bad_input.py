@@ -146,6 +146,10 @@ BAD_FILES: list[tuple[str, str, bytes, list[str]]] = [
     ("two YAML documents", "p.yaml", b"name: x\n---\nname: y\n",
      ["p.yaml:2: not valid YAML, column 1: but found another document (expected a single "
       "document in the stream, line 1)"]),
+    ("deeply nested YAML", "p.yaml", b"name: " + b"[" * 5000 + b"]" * 5000 + b"\n",
+     ["p.yaml: nested more than 32 levels deep"]),
+    ("huge file", "p.yaml", b"# " + b"x" * (1024 * 1024) + b"\n",
+     ["p.yaml: more than 1,048,576 bytes; a profile is a few kilobytes"]),
     ("several problems at once", "p.yaml",
      b"name: x\ngoal: GOAL_FACTS\nqualityExamples: lots\ndedicatedModel: 1\n",
      [f'p.yaml:2: project.goal: expected {GOALS}; found the text "GOAL_FACTS"; '

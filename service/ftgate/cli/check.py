@@ -22,6 +22,7 @@ from ftgate.cli.flags import directory, positive_seconds, server_address
 from ftgate.cli.help import HelpFormatter
 from ftgate.errors import Violation
 from ftgate.profile_input import Problem, ProfileFile, ProfileInputError, read_profile
+from ftgate.profile_input.located import MAX_BYTES
 
 EPILOG = """\
 exit codes:
@@ -96,7 +97,12 @@ def _check(args: argparse.Namespace) -> int:
 def _read(source: str) -> ProfileFile:
     name = "standard input" if source == "-" else source
     try:
-        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        # One byte more than the reader takes: enough to refuse a huge file without reading it.
+        if source == "-":
+            data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        else:
+            with Path(source).open("rb") as f:
+                data = f.read(MAX_BYTES + 1)
     except IsADirectoryError:
         raise ProfileInputError([Problem(name, None, None, "a directory, not a profile file")]) \
             from None

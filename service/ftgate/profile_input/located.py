@@ -20,6 +20,8 @@ import yaml
 
 # The string reader of the json module (typeshed does not declare it).
 _scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+# The largest profile file read (a real one is a few kilobytes).
+MAX_BYTES = 1024 * 1024
 # Generous for any profile (a few dozen values); it stops alias bombs and absurd nesting.
 MAX_VALUES = 10_000
 MAX_DEPTH = 32
@@ -91,6 +93,8 @@ def _parse_yaml(text: str) -> Located | None:
         raise SourceError(mark.line + 1 if mark else None, _yaml_message(exc)) from None
     except yaml.YAMLError as exc:
         raise SourceError(None, f"not valid YAML: {exc}") from None
+    except RecursionError:  # PyYAML's composer recurses once per level
+        raise SourceError(None, f"nested more than {MAX_DEPTH} levels deep") from None
     finally:
         loader.dispose()
 

@@ -21,7 +21,13 @@ from google.protobuf.message import Message
 from ftgate import describe
 from ftgate.errors import FtgateError, Violation
 from ftgate.profile_input.fields import FieldSpec, by_path, fields_of
-from ftgate.profile_input.located import Located, SourceError, looks_like_json, parse
+from ftgate.profile_input.located import (
+    MAX_BYTES,
+    Located,
+    SourceError,
+    looks_like_json,
+    parse,
+)
 from ftgate.v1 import advisor_pb2 as pb
 
 PREFIX = "project."  # the request field of Evaluate, as in the server's BadRequest paths
@@ -79,6 +85,9 @@ class ProfileFile:
 def read_profile(data: bytes, file: str) -> ProfileFile:
     """Read a profile (YAML or JSON, optionally wrapped in `project:`); ProfileInputError names
     the file, the line, the field, what was expected and what was found."""
+    if len(data) > MAX_BYTES:
+        raise ProfileInputError([Problem(file, None, None, f"more than {MAX_BYTES:,} bytes; a "
+                                                           "profile is a few kilobytes")])
     if b"\x00" in data:
         raise ProfileInputError([Problem(file, None, None, _NOT_TEXT)])
     try:

@@ -12,14 +12,12 @@ import datetime
 import difflib
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
 from google.protobuf.message import Message
 
 from ftgate import describe
-from ftgate.errors import FtgateError, Violation
 from ftgate.profile_input.fields import FieldSpec, by_path, fields_of
 from ftgate.profile_input.located import (
     MAX_BYTES,
@@ -28,6 +26,7 @@ from ftgate.profile_input.located import (
     looks_like_json,
     parse,
 )
+from ftgate.profile_input.problems import Problem, ProfileFile, ProfileInputError
 from ftgate.v1 import advisor_pb2 as pb
 
 PREFIX = "project."  # the request field of Evaluate, as in the server's BadRequest paths
@@ -35,51 +34,6 @@ PREFIX = "project."  # the request field of Evaluate, as in the server's BadRequ
 # are written as numbers (a quoted "0.5" is refused with a hint to remove the quotes).
 WHOLE_TEXT = re.compile(r"^(?:0|-?[1-9][0-9]*)$")
 _INT32 = 2**31 - 1
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing to fix in a profile file: where (file, line, field) and what."""
-
-    file: str
-    line: int | None
-    field: str | None
-    description: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.description}" if self.field \
-            else f"{where}: {self.description}"
-
-
-class ProfileInputError(FtgateError):
-    """A profile file that cannot be used; `problems` says each thing to fix."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("\n".join(map(str, self.problems)))
-
-
-@dataclass(frozen=True, slots=True)
-class ProfileFile:
-    """A profile read from a file, and the line of each field (for the contract's checks)."""
-
-    file: str
-    message: pb.ProjectProfile
-    lines: Mapping[str, int]
-
-    def locate(self, violations: Sequence[Violation]) -> ProfileInputError:
-        """The contract's violations (server or local), placed on the lines of the file."""
-        problems = [Problem(self.file, self._line(v.field), v.field, v.description)
-                    for v in violations]
-        return ProfileInputError(sorted(problems, key=lambda p: p.line or 0))
-
-    def _line(self, path: str) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path.rpartition(".")[0] if "[" not in path else path.rpartition("[")[0]
-        return None
 
 
 def read_profile(data: bytes, file: str) -> ProfileFile:

@@ -22,7 +22,7 @@ EXPECTED = [
     ("low-volume-roi.yaml", 3, "VERDICT_DO_NOT_FINE_TUNE", "OUTCOME_PROMPT_ENGINEERING"),
     ("email-classifier-shared-model.yaml", 3, "VERDICT_DO_NOT_FINE_TUNE",
      "OUTCOME_FORGETTING_RISK"),
-    ("sql-assistant-incomplete.json", 4, "VERDICT_NEEDS_INFORMATION", None),
+    ("sql-assistant-incomplete.json", 4, "VERDICT_NEEDS_INFORMATION", "OUTCOME_UNSPECIFIED"),
 ]
 
 
@@ -77,10 +77,10 @@ def test_advise_policy_exits_zero_on_a_negative_verdict() -> None:
 @pytest.mark.parametrize(("body", "field"), [
     ('{"baseModelScore": 1.5}', "project.base_model_score"),
     ('{"economics": {"requestsPerDay": -3}}', "project.economics.requests_per_day"),
-    ('{"taskType": "TASK_TYPE_POETRY"}', "taskType"),
-    ('{"qualityExamples": "many"}', "qualityExamples"),
+    ('{"taskType": "TASK_TYPE_POETRY"}', "standard input:1: project.task_type"),
+    ('{"qualityExamples": "many"}', "standard input:1: project.quality_examples"),
     ("[1, 2]", "mapping"),
-    ("{unclosed", "project"),
+    ("{unclosed", "standard input:1: not valid JSON"),
 ])
 def test_bad_input_exits_2_naming_the_field(body, field) -> None:
     run = ftgate("check", "-", stdin=body)

@@ -7,7 +7,7 @@ import pytest
 from ftgate import enums
 from ftgate.audit.profile_json import profile_json
 from ftgate.cli.decisions import parse_verdict
-from ftgate.cli.main import VERDICT_EXIT
+from ftgate.cli.exits import VERDICT_EXIT
 from ftgate.domain import profile as domain
 from ftgate.ruleset import loader
 from ftgate.ruleset.vocabulary import FACTS

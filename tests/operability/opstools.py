@@ -18,9 +18,9 @@ def single_process() -> tuple[str, ...]:
     process's own behaviour: its limits, its reload, its death by kill -9."""
     import inspect
 
-    import ftgate.cli.main
+    import ftgate.cli.serve
 
-    return ("--workers", "1") if '"--workers"' in inspect.getsource(ftgate.cli.main) else ()
+    return ("--workers", "1") if '"--workers"' in inspect.getsource(ftgate.cli.serve) else ()
 
 
 def fine_tune_profile(name: str = "ops", requests_per_day: float = 20_000) -> pb.ProjectProfile:

@@ -11,7 +11,7 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from ftgate import enums
+from ftgate import describe, enums
 from ftgate.domain.profile import Economics, Profile, PromptEngineering, PromptInfo
 from ftgate.domain.regression import RegressionReport
 from ftgate.errors import InvalidProfile, Violation
@@ -44,7 +44,7 @@ class _Checker:
             return None
         short = names.short_or_none(number)
         if short is None:
-            self.bad(path, f"unknown {names.name} value {number}")
+            self.bad(path, unknown_enum(names, number))
             return None
         return short
 
@@ -53,7 +53,8 @@ class _Checker:
             return None
         value = int(value)
         if not 0 <= value <= limit:
-            self.bad(path, f"must be between 0 and {limit:,}, got {value}")
+            self.bad(path, describe.expected(describe.between(0, limit, whole=True),
+                                             describe.shown(value)))
             return None
         return value
 
@@ -62,12 +63,21 @@ class _Checker:
             return None
         value = float(value)
         if not math.isfinite(value):
-            self.bad(path, f"must be a finite number, got {value}")
+            self.bad(path, describe.expected("a finite " + describe.between(low, high, whole=False)
+                                             .removeprefix("a "), describe.shown(value)))
             return None
         if not low <= value <= high:
-            self.bad(path, f"must be between {low:g} and {high:g}, got {value:g}")
+            self.bad(path, describe.expected(describe.between(low, high, whole=False),
+                                             describe.shown(value)))
             return None
         return value
+
+
+def unknown_enum(names: enums.EnumNames, number: int) -> str:
+    """The description of an enum number the contract does not know (0 where 0 is not allowed)."""
+    valid = [names.full(short) for short in names.names]
+    found = f"{names.enum.Name(number)} ({number})" if number == 0 else f"the number {number}"
+    return describe.expected(describe.one_of(valid), found)
 
 
 def present(msg: Message) -> dict[str, Any]:
@@ -86,15 +96,17 @@ def profile_from_proto(msg: pb.ProjectProfile, prefix: str = "project.") -> Prof
     get = f.get
     name = get("name", "")
     if len(name) > MAX_NAME_CHARS:
-        c.bad("name", f"must be at most {MAX_NAME_CHARS} characters, got {len(name)}")
+        c.bad("name", describe.expected(f"text of at most {MAX_NAME_CHARS} characters",
+                                        f"{len(name):,} characters"))
     symptoms: list[str] = []
     for i, number in enumerate(get("symptoms", ())):
         symptom = enums.SYMPTOM.short_or_none(number)
         if symptom is None:
-            c.bad(f"symptoms[{i}]", f"unknown Symptom value {number}")
+            c.bad(f"symptoms[{i}]", unknown_enum(enums.SYMPTOM, number))
             continue
         if symptom in symptoms:
-            c.bad(f"symptoms[{i}]", f"{symptom} is listed twice")
+            c.bad(f"symptoms[{i}]", f"{enums.SYMPTOM.full(symptom)} is listed twice; list each "
+                                    "symptom once")
         symptoms.append(symptom)
     pe = present(f["prompt_engineering"]) if "prompt_engineering" in f else {}
     ec = present(f["economics"]) if "economics" in f else {}

@@ -7,13 +7,18 @@ from pathlib import Path
 
 import grpc
 
+from ftgate.cli.flags import readable_file
+
 
 def add_connection_flags(parser: argparse.ArgumentParser) -> None:
     """The flags every client command shares (check --server, decisions --server, health)."""
-    parser.add_argument("--token-file", type=Path, help="file holding a bearer token")
-    parser.add_argument("--ca-cert", type=Path, help="PEM CA of the server: connect with TLS")
-    parser.add_argument("--client-cert", type=Path, help="PEM client certificate (mutual TLS)")
-    parser.add_argument("--client-key", type=Path, help="PEM key of --client-cert")
+    parser.add_argument("--token-file", type=readable_file, metavar="FILE",
+                        help="file holding a bearer token")
+    parser.add_argument("--ca-cert", type=readable_file, metavar="FILE",
+                        help="PEM CA of the server: connect with TLS")
+    parser.add_argument("--client-cert", type=readable_file, metavar="FILE",
+                        help="PEM client certificate (mutual TLS)")
+    parser.add_argument("--client-key", type=readable_file, metavar="FILE", help="PEM key of --client-cert")
 
 
 def open_channel(address: str, args: argparse.Namespace) -> grpc.Channel:

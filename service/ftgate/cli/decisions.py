@@ -18,6 +18,8 @@ from google.protobuf import json_format
 
 from ftgate import enums
 from ftgate.cli.connect import add_connection_flags, call_metadata, open_channel
+from ftgate.cli.flags import positive_int, positive_seconds, readable_file, server_address
+from ftgate.cli.help import HelpFormatter
 from ftgate.v1 import advisor_pb2 as pb
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
@@ -30,21 +32,28 @@ class BadFlag(ValueError):
 
 
 def add_parser(sub: Any) -> None:
-    d = sub.add_parser("decisions", help="show or list decisions from the audit log")
+    d = sub.add_parser("decisions", help="show or list decisions from the audit log",
+                       description=__doc__, formatter_class=HelpFormatter)
     dsub = d.add_subparsers(dest="decisions_command", required=True)
-    show = dsub.add_parser("show", help="one decision by id")
-    show.add_argument("decision_id")
-    ls = dsub.add_parser("list", help="decisions, newest first")
+    show = dsub.add_parser("show", help="one decision by id", description="One decision by id.",
+                           formatter_class=HelpFormatter)
+    show.add_argument("decision_id", help="the decision id of an assessment (a UUID)")
+    ls = dsub.add_parser("list", help="decisions, newest first",
+                         description="Decisions, newest first.", formatter_class=HelpFormatter)
     ls.add_argument("--verdict", help="FINE_TUNE, DO_NOT_FINE_TUNE or NEEDS_INFORMATION")
     ls.add_argument("--since", help="ISO 8601 time (UTC when no offset) or an age: 30m, 2h, 7d")
     ls.add_argument("--until", help="same forms as --since; exclusive")
-    ls.add_argument("--limit", type=int, default=50, help="most decisions to print")
+    ls.add_argument("--limit", type=positive_int, default=50, help="most decisions to print")
     for p in (show, ls):
         where = p.add_mutually_exclusive_group(required=True)
-        where.add_argument("--server", help="a running server HOST:PORT")
-        where.add_argument("--db", type=Path, help="the audit log file (--audit-db of serve)")
-        p.add_argument("--output", choices=("text", "json"), default="text")
-        p.add_argument("--timeout", type=float, default=10.0, help="deadline of each call (s)")
+        where.add_argument("--server", type=server_address, metavar="HOST:PORT",
+                           help="a running server HOST:PORT")
+        where.add_argument("--db", type=readable_file, metavar="FILE",
+                           help="the audit log file (--audit-db of serve)")
+        p.add_argument("--output", choices=("text", "json"), default="text",
+                       help="report format")
+        p.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", default=10.0,
+                       help="deadline of each call to --server (seconds)")
         add_connection_flags(p)
 
 
@@ -163,7 +172,8 @@ def _when(record: pb.DecisionRecord) -> str:
 
 def _print_record(record: pb.DecisionRecord, output: str) -> None:
     if output == "json":
-        print(json_format.MessageToJson(record, indent=2))
+        print(json_format.MessageToJson(record, indent=2,
+                                        always_print_fields_with_no_presence=True))
         return
     from ftgate.cli.report import render_report
 
@@ -175,7 +185,8 @@ def _print_record(record: pb.DecisionRecord, output: str) -> None:
 
 def _print_list(records: list[pb.DecisionRecord], output: str) -> None:
     if output == "json":
-        print(json_format.MessageToJson(pb.ListDecisionsResponse(decisions=records), indent=2))
+        print(json_format.MessageToJson(pb.ListDecisionsResponse(decisions=records), indent=2,
+                                        always_print_fields_with_no_presence=True))
         return
     for r in records:
         a = r.assessment

@@ -6,6 +6,8 @@ from ftgate import enums
 from ftgate.domain.text import usd
 from ftgate.v1 import advisor_pb2 as pb
 
+_WIDTH = 98
+
 
 def render_report(a: pb.Assessment) -> str:
     verdict = enums.VERDICT.short(a.verdict).replace("_", " ")
@@ -17,7 +19,8 @@ def render_report(a: pb.Assessment) -> str:
              + (f"  (outcome {enums.OUTCOME.short(a.outcome)})" if a.outcome else "")]
     if a.missing_fields:
         lines += ["", "Information needed to finish the decision tree:"]
-        lines += [f"  - {f}" for f in a.missing_fields]
+        for path in a.missing_fields:
+            lines += _missing(path)
     if a.decision_path:
         lines += ["", "Decision path:"]
         for s in a.decision_path:
@@ -61,3 +64,21 @@ def render_report(a: pb.Assessment) -> str:
                               for c in p.year_one_costs)]
         lines += [f"  - {r}" for r in p.recommendations]
     return "\n".join(lines) + "\n"
+
+
+def _missing(path: str) -> list[str]:
+    """A missing field: its path, what it means, how to write it and what it may hold."""
+    import textwrap
+
+    from ftgate.profile_input.fields import by_path
+
+    spec = by_path().get(path)
+    if spec is None:
+        return [f"  - {path}"]
+    written = ".".join(by_path()[".".join(path.split(".")[:i + 1])].json_name
+                       for i in range(path.count(".") + 1))
+    lines = textwrap.wrap(f"{path}: {spec.meaning()}", _WIDTH, initial_indent="  - ",
+                          subsequent_indent="    ")
+    lines += textwrap.wrap(f"in the file: {written}: {spec.expected(unit=True)}", _WIDTH,
+                           initial_indent="      ", subsequent_indent="        ")
+    return lines

@@ -1,0 +1,144 @@
+"""`ftgate serve`: run the gRPC service (and its Prometheus /metrics endpoint)."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import sys
+from pathlib import Path
+from typing import Any
+
+from ftgate.cli.exits import EXIT_BAD_INPUT
+from ftgate.cli.flags import (
+    directory,
+    listen_address,
+    listen_problem,
+    log_level,
+    optional_listen_address,
+    readable_file,
+)
+from ftgate.cli.help import HelpFormatter
+
+
+def add_parser(sub: Any) -> None:
+    s = sub.add_parser("serve", help="run the gRPC service", description=__doc__,
+                       formatter_class=HelpFormatter)
+    s.add_argument("--listen", type=listen_address, metavar="HOST:PORT",
+                   default="127.0.0.1:50051", help="gRPC address HOST:PORT")
+    s.add_argument("--metrics-listen", type=optional_listen_address, metavar="HOST:PORT",
+                   default="127.0.0.1:9464", help="Prometheus /metrics address HOST:PORT ('' to disable)")
+    s.add_argument("--rules", type=directory, default=None, metavar="DIR",
+                   help="rule directory (default: the shipped rules)")
+    s.add_argument("--max-batch", type=int, default=100, help="largest EvaluateBatch accepted")
+    s.add_argument("--drain-delay", type=float, default=0.0,
+                   help="seconds between health NOT_SERVING and refusing new calls on SIGTERM "
+                        "(give load balancers time to notice; e.g. 5 on Kubernetes)")
+    s.add_argument("--grace", type=float, default=10.0,
+                   help="seconds calls in flight get to finish after SIGTERM")
+    s.add_argument("--threads", type=int, default=4,
+                   help="gRPC worker threads per worker process (docs/performance.md)")
+    s.add_argument("--decision-cache", type=int, default=4096,
+                   help="answers kept per worker for profiles asked about again, least recently "
+                        "used out first (0: off; docs/performance.md)")
+    s.add_argument("--workers", type=int, default=None,
+                   help="server processes sharing the port (SO_REUSEPORT), each with its own "
+                        "engine (default: the number of cores; docs/performance.md)")
+    s.add_argument("--log-level", type=log_level, default="info",
+                   help="debug, info, warning or error")
+    _operations_flags(s)
+
+
+def _operations_flags(s: argparse.ArgumentParser) -> None:
+    """Reload, limits, access and audit flags of `serve` (docs/operations.md)."""
+    s.add_argument("--reload-interval", type=float, default=2.0,
+                   help="seconds between looks at the rule directory; 0: reload on SIGHUP only")
+    s.add_argument("--max-request-bytes", type=int, default=4 * 1024 * 1024,
+                   help="largest request message accepted (bytes)")
+    s.add_argument("--max-concurrent", type=int, default=64,
+                   help="calls accepted at once (running or waiting for a thread); beyond: "
+                        "RESOURCE_EXHAUSTED; 0: no limit")
+    s.add_argument("--default-deadline", type=float, default=10.0,
+                   help="deadline (seconds) of calls whose client set none or a longer one; "
+                        "0: none")
+    s.add_argument("--tls-cert", type=readable_file, metavar="FILE", help="PEM certificate chain: serve TLS")
+    s.add_argument("--tls-key", type=readable_file, metavar="FILE", help="PEM private key of --tls-cert")
+    s.add_argument("--tls-client-ca", type=readable_file, metavar="FILE",
+                   help="PEM CA bundle: require client certificates signed by it (mutual TLS)")
+    s.add_argument("--auth-tokens", type=readable_file, metavar="FILE",
+                   help="file of bearer tokens, one a line: calls need 'authorization: Bearer T'")
+    s.add_argument("--audit-db", type=Path,
+                   help="SQLite file of the decision audit log (default: no audit log)")
+    s.add_argument("--audit-queue", type=int, default=10_000,
+                   help="decisions waiting for the audit writer; beyond: dropped and counted")
+    s.add_argument("--audit-retention-days", type=float, default=30.0,
+                   help="delete recorded decisions older than this; 0: keep forever")
+
+
+def options_errors(args: argparse.Namespace) -> list[str]:
+    """Every flag combination `serve` refuses, each naming its flag."""
+    errors = []
+    if bool(args.tls_cert) != bool(args.tls_key):
+        errors.append("--tls-cert and --tls-key go together")
+    if args.tls_client_ca and not args.tls_cert:
+        errors.append("--tls-client-ca needs --tls-cert and --tls-key")
+    for flag in ("max_request_bytes", "max_batch", "threads", "audit_queue"):
+        if getattr(args, flag) < 1:
+            errors.append(f"--{flag.replace('_', '-')} must be at least 1")
+    for flag in ("max_concurrent", "default_deadline", "decision_cache", "reload_interval",
+                 "grace", "drain_delay", "audit_retention_days"):
+        if getattr(args, flag) < 0:
+            errors.append(f"--{flag.replace('_', '-')} must not be negative")
+    if args.workers is not None and args.workers < 1:
+        errors.append("--workers must be at least 1")
+    if args.metrics_listen == args.listen and not args.listen.endswith(":0"):
+        errors.append(f"--listen and --metrics-listen are the same address {args.listen}")
+    return errors
+
+
+def _listen_errors(args: argparse.Namespace) -> list[str]:
+    errors = []
+    for flag, address in (("--listen", args.listen), ("--metrics-listen", args.metrics_listen)):
+        problem = listen_problem(address) if address else None
+        if problem:
+            errors.append(f"{flag}: {problem}")
+    return errors
+
+
+def run(args: argparse.Namespace) -> int:
+    from ftgate.engine import Engine
+    from ftgate.obs.logging import configure
+    from ftgate.server.server import ServeOptions, serve
+    from ftgate.server.workers import default_workers, serve_workers
+
+    configure(args.log_level)
+    errors = options_errors(args) or _listen_errors(args)
+    for error in errors:
+        print(f"ftgate serve: {error}", file=sys.stderr)
+    if errors:
+        return EXIT_BAD_INPUT
+    engine = Engine(args.rules)  # validates the rules before any worker starts
+    workers = default_workers() if args.workers is None else args.workers
+    start = (serve if workers == 1 else
+             lambda e, o: serve_workers(o, args.rules, args.log_level, workers))
+    try:
+        return start(engine, ServeOptions(
+            listen=args.listen, metrics_listen=args.metrics_listen or None,
+            max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
+            drain_delay_seconds=args.drain_delay,
+            max_request_bytes=args.max_request_bytes, max_concurrent=args.max_concurrent,
+            default_deadline=args.default_deadline or None,
+            reload_interval=args.reload_interval,
+            tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
+            auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
+            audit_retention_days=args.audit_retention_days,
+            decision_cache=args.decision_cache))
+    except OSError as exc:
+        # Taken between the probe and the bind (a race), or refused by the system.
+        if exc.errno == errno.EADDRINUSE:
+            print(f"ftgate serve: --metrics-listen: {args.metrics_listen} is already in use",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
+        if exc.errno is None and "cannot listen" in str(exc):
+            print(f"ftgate serve: --listen: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        raise

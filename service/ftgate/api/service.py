@@ -80,7 +80,7 @@ class AdvisorService:
                 violations += exc.violations
         if violations:
             raise InvalidProfile(violations)
-        writer = wire.writer_for(policy)
+        writer: wire.AssessmentWriter | None = None  # (only needed for a miss)
         decided: list[Decided] = []
         for project, profile, hit, key in looked_up:
             budget.check()
@@ -91,6 +91,7 @@ class AdvisorService:
             started = time.perf_counter()
             decision = policy.decide(profile)
             seconds = time.perf_counter() - started
+            writer = writer or wire.writer_for(policy)
             decided.append(Decided(project, profile, decision, writer.body(decision), policy,
                                    seconds, key))
         # Recorded once all are decided: a call stopped part-way answers nothing, so it records

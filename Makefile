@@ -43,7 +43,8 @@ test: $(STAMP)
 
 # pytest over $(1); a part in which pytest finds no test at all (its exit code 5) fails, saying so.
 define pytest_part
-	$(PY) -m pytest -q $(1) || { code=$$?; \
+	@echo "$(PY) -m pytest -q $(1)"
+	@$(PY) -m pytest -q $(1) || { code=$$?; \
 	  if [ $$code -eq 5 ]; then echo "$@: pytest collected no test in $(1)" >&2; fi; exit $$code; }
 endef
 

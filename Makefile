@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 
 help:
 	@echo "make run        set up .venv and run the service (127.0.0.1:50051, metrics 127.0.0.1:9464)"
-	@echo "make test       set up .venv and run the whole test suite"
+	@echo "make test       set up .venv and run the whole test suite: all three parts, then a summary"
 	@echo "make lint       ruff + buf lint;  make typecheck  mypy strict"
 	@echo "make proto      regenerate all code generated from proto/ (server, Python and TypeScript clients)"
 	@echo "make test-service | test-clients | test-deploy   one part of make test"
@@ -26,11 +26,30 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(FTGATE) serve
 
-# The README's test command. Each part can run alone.
-test: test-service test-clients test-deploy
+# The README's test command. Each part can run alone; `make test` runs all three even when one
+# fails, then says how each went, and fails if any did.
+TEST_PARTS := test-service test-clients test-deploy
+
+test: $(STAMP)
+	@failed=0; summary=""; \
+	for part in $(TEST_PARTS); do \
+	  started=$$(date +%s); \
+	  if $(MAKE) --no-print-directory $$part; then result="passed"; \
+	  else result="FAILED"; failed=$$((failed + 1)); fi; \
+	  summary="$$summary$$(printf '  %-13s %-7s %5ss' $$part $$result $$(( $$(date +%s) - started )))\n"; \
+	done; \
+	printf '\nmake test:\n%b' "$$summary"; \
+	if [ $$failed -ne 0 ]; then echo "make test: $$failed of $(words $(TEST_PARTS)) parts failed" >&2; exit 1; fi
+
+# pytest over $(1); a part in which pytest finds no test at all (its exit code 5) fails, saying so.
+define pytest_part
+	@echo "$(PY) -m pytest -q $(1)"
+	@$(PY) -m pytest -q $(1) || { code=$$?; \
+	  if [ $$code -eq 5 ]; then echo "$@: pytest collected no test in $(1)" >&2; fi; exit $$code; }
+endef
 
 test-service: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(call pytest_part,tests)
 
 # Client SDKs (clients/python, clients/typescript) against a live server.
 test-clients: $(STAMP)
@@ -44,7 +63,7 @@ test-deploy: $(STAMP)
 	  $(PY) -m pip install --quiet --disable-pip-version-check -r deploy/requirements.txt && \
 	  cp deploy/requirements.txt $(VENV)/.deploy-requirements; }
 	@deploy/scripts/ensure-prometheus.sh
-	$(PY) -m pytest -q deploy/tests
+	$(call pytest_part,deploy/tests)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check service tests scripts bench

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -77,11 +78,15 @@ def wait_serving(address: str, timeout: float = 20, proc: subprocess.Popen[bytes
 
 
 def start_server(tmp_path: Path, *args: str, wait: bool = True,
-                 credentials: grpc.ChannelCredentials | None = None) -> ServerProcess:
-    """Run `ftgate serve` with `args` on free ports; logs go to a file under tmp_path."""
+                 credentials: grpc.ChannelCredentials | None = None,
+                 env: Mapping[str, str] | None = None) -> ServerProcess:
+    """Run `ftgate serve` with `args` on free ports; logs go to a file under tmp_path.
+
+    `env`: variables added to this process's environment for the server (e.g. the test-only
+    FTGATE_TEST_DELAY_PER_PROFILE_SECONDS of api/limits.py)."""
     port, metrics_port = free_port(), free_port()
     log_path = tmp_path / f"ftgate-{port}.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [*FTGATE, "serve", "--listen", f"127.0.0.1:{port}",

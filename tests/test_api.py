@@ -46,7 +46,7 @@ def test_list_rules(stub, engine) -> None:
     assert thresholds["examples.STYLE_TONE.recommended"] == 5000
 
 
-def _logged(server, found: Callable[[str], bool], timeout: float = 10.0) -> bool:
+def _logged(server, found: Callable[[str], bool], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while not found(server.log()):
         if time.monotonic() > deadline:

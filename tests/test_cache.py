@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
 
 import grpc
 import pytest
@@ -20,15 +21,32 @@ from ftgate.engine import Engine
 from ftgate.engine.engine import CompiledPolicy, compile_policy
 from ftgate.obs.logging import DecisionLog
 from ftgate.v1 import advisor_pb2 as pb
-from test_metrics import settled_scrape, value
+from ftgate.v1 import advisor_pb2_grpc as pb_grpc
+from serverproc import ServerProcess, start_server
+from test_metrics import scrape, scrape_until, value
 
 PROFILE = pb.ProjectProfile(goal=pb.GOAL_STYLE, task_type=pb.TASK_TYPE_CLASSIFICATION,
                             quality_examples=2000, base_model_score=0.6, target_score=0.9,
                             data_change_frequency=pb.CHANGE_FREQUENCY_STATIC)
 
 
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One process of this module's own: the cache is per process, and a single process writes
+    its counters at once, so a scrape taken after a call holds what the call counted."""
+    proc = start_server(tmp_path_factory.mktemp("cache"), "--workers", "1")
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(scope="module")
+def stub(server: ServerProcess) -> Iterator[pb_grpc.FineTuningAdvisorServiceStub]:
+    with grpc.insecure_channel(server.address) as channel:
+        yield pb_grpc.FineTuningAdvisorServiceStub(channel)
+
+
 def _decision_lines(server, project: str, count: int) -> list[dict[str, object]]:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while True:  # decision lines are written in batches (obs/logging.py)
         lines = [json.loads(line) for line in server.log().splitlines()
                  if '"event": "decision"' in line and project in line]
@@ -41,13 +59,16 @@ def test_repeated_profile_is_answered_from_the_cache(server, stub) -> None:
     project = pb.ProjectProfile()
     project.CopyFrom(PROFILE)
     project.name = f"cache-{uuid.uuid4()}"  # never asked before
-    before = settled_scrape(server)
+    before = scrape(server)
     answers = [stub.Evaluate(pb.EvaluateRequest(project=project), timeout=10).assessment
                for _ in range(3)]
-    after = settled_scrape(server)
+
+    def moved_in(samples, name: str, **labels: str) -> float:
+        return value(samples, name, **labels) - value(before, name, **labels)
+    after = scrape_until(server, lambda samples: moved_in(samples, "ftgate_decisions_total") == 3)
 
     def moved(name: str, **labels: str) -> float:
-        return value(after, name, **labels) - value(before, name, **labels)
+        return moved_in(after, name, **labels)
 
     assert len({a.decision_id for a in answers}) == 3
     for a in answers:
@@ -63,12 +84,13 @@ def test_repeated_profile_is_answered_from_the_cache(server, stub) -> None:
 
 def test_bad_input_is_validated_every_time(server, stub) -> None:
     bad = pb.EvaluateRequest(project=pb.ProjectProfile(name="cache-bad", target_score=9))
-    before = settled_scrape(server)
+    before = scrape(server)
     for _ in range(2):
         with pytest.raises(grpc.RpcError) as err:
             stub.Evaluate(bad, timeout=10)
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert value(settled_scrape(server), "ftgate_decision_cache_total", result="hit") == \
+    # (one process: what the two calls counted is in the next scrape)
+    assert value(scrape(server), "ftgate_decision_cache_total", result="hit") == \
         value(before, "ftgate_decision_cache_total", result="hit")
 
 

@@ -12,7 +12,7 @@ import pytest
 from serverproc import REPO
 
 EXAMPLES = REPO / "examples"
-# (example, exit code, verdict, outcome) — SPEC §6 exit codes: 0 allowed, 3 not, 4 missing info.
+# (example, exit code, verdict, outcome) — `ftgate check` exit codes: 0 allowed, 3 not, 4 missing info.
 EXPECTED = [
     ("support-ticket-classifier.yaml", 0, "VERDICT_FINE_TUNE", "OUTCOME_FINE_TUNE"),
     ("translation-prompt-first.yaml", 3, "VERDICT_DO_NOT_FINE_TUNE", "OUTCOME_OPTIMIZE_PROMPT"),

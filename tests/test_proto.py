@@ -1,4 +1,4 @@
-"""The generated code matches proto/, and the contract keeps the SPEC's names and buf lint."""
+"""The generated code matches proto/, and the contract keeps its public names and buf lint."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""SPEC §5 CheckRegression, as a table, in-process and over gRPC."""
+"""CheckRegression (docs/rules.md, advisor.proto), as a table, in-process and over gRPC."""
 
 from __future__ import annotations
 

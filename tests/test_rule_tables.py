@@ -1,4 +1,5 @@
-"""The rule test tables of rules/tests/ (SPEC §2–§4 as data), in-process and over gRPC."""
+"""The rule test tables of rules/tests/ (the policy of docs/rules.md as data), in-process and
+over gRPC."""
 
 from __future__ import annotations
 

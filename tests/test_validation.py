@@ -1,4 +1,5 @@
-"""SPEC §1 bad input: INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad field."""
+"""Bad input (the contract, advisor.proto): INVALID_ARGUMENT with a google.rpc.BadRequest naming
+each bad field."""
 
 from __future__ import annotations
 

@@ -188,13 +188,19 @@ def test_every_dashboard_query_runs(stack: tuple[FtgateServer, Prometheus]) -> N
     send_calls(server)
     wait_for(prometheus, "ftgate_decisions_total")
     dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
-    empty = []
-    time.sleep(2)  # two more scrapes, so rate() has points
-    for panel in dashboard["panels"]:
-        for target in panel.get("targets", []):
-            expr = (target["expr"].replace("$__rate_interval", "1m")
-                    .replace("$namespace", ".*").replace("$job", ".*"))
-            if not prometheus.query(expr):
-                empty.append(f"{panel['title']}: {expr}")
-    # Reloads happen only when rule files change; every other panel has data by now.
+    exprs = [(panel["title"], target["expr"].replace("$__rate_interval", "1m")
+              .replace("$namespace", ".*").replace("$job", ".*"))
+             for panel in dashboard["panels"] for target in panel.get("targets", [])]
+
+    def empty_panels() -> list[str]:
+        return [f"{title}: {expr}" for title, expr in exprs if not prometheus.query(expr)]
+
+    # Reloads happen only when rule files change; every other panel has data once Prometheus has
+    # scraped the calls twice (rate() needs two points): polled, bounded.
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while True:
+        empty = empty_panels()
+        if all("ftgate_rules_reload_total" in e for e in empty) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert all("ftgate_rules_reload_total" in e for e in empty), "\n".join(empty)

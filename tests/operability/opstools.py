@@ -14,13 +14,9 @@ T = TypeVar("T")
 
 
 def single_process() -> tuple[str, ...]:
-    """Flags for one server process (`--workers 1` where `serve` has it), for the tests of one
-    process's own behaviour: its limits, its reload, its death by kill -9."""
-    import inspect
-
-    import ftgate.cli.serve
-
-    return ("--workers", "1") if '"--workers"' in inspect.getsource(ftgate.cli.serve) else ()
+    """Flags for one server process, for the tests of one process's own behaviour: its limits,
+    its reload, its death by kill -9 (by default `serve` runs one worker per core)."""
+    return ("--workers", "1")
 
 
 def fine_tune_profile(name: str = "ops", requests_per_day: float = 20_000) -> pb.ProjectProfile:

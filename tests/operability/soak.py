@@ -126,7 +126,16 @@ async def soak(address: str, calls: int, in_flight: int, pid: int) -> int:
         await asyncio.wait_for(c.channel_ready(), 20)
     await asyncio.gather(*(worker(k) for k in range(in_flight)))
     elapsed = time.perf_counter() - started
-    await asyncio.sleep(1.0)  # let the audit writer catch up before the last RSS reading
+    # The last RSS reading once the audit writer has caught up: the last decision is stored.
+    caught_up_by = time.monotonic() + 30
+    while last_id and time.monotonic() < caught_up_by:
+        try:
+            await stubs[0].GetDecision(pb.GetDecisionRequest(decision_id=last_id), timeout=30)
+            break
+        except grpc.aio.AioRpcError as exc:
+            if exc.code() != grpc.StatusCode.NOT_FOUND:
+                raise
+            await asyncio.sleep(0.05)
     rss["end"] = rss_bytes(pid)
     for c in channels:
         await c.close()

@@ -1,12 +1,20 @@
-"""Limits over a real socket: request size, batch size, concurrent calls, deadlines."""
+"""Limits over a real socket: request size, batch size, concurrent calls, deadlines.
+
+The calls that must outlive a deadline are slow on purpose, not by their size: the servers here
+run with the test-only FTGATE_TEST_DELAY_PER_PROFILE_SECONDS (api/limits.py), so a batch of
+SLOW_BATCH small profiles takes SLOW_BATCH x DELAY_SECONDS = 50 s of work whatever the machine,
+far beyond every deadline below, and its answer (never sent in full) would be small.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import grpc
 import pytest
+from ftgate.api.limits import TEST_DELAY_VARIABLE, read_test_delay
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from google.rpc import error_details_pb2
@@ -14,9 +22,11 @@ from grpc_status import rpc_status
 from opstools import metric, scrape, single_process, small_profile, wait_until
 from serverproc import ServerProcess, start_server
 
-MAX_BATCH = 20_000
-# A batch this long takes seconds to evaluate: far longer than the deadlines below.
-SLOW = pb.EvaluateBatchRequest(projects=[small_profile(i) for i in range(MAX_BATCH)])
+MAX_BATCH = 2_000
+SLOW_BATCH = 1_000
+DELAY_SECONDS = 0.05
+SLOW = pb.EvaluateBatchRequest(projects=[small_profile(i) for i in range(SLOW_BATCH)])
+SLOW_ENV = {TEST_DELAY_VARIABLE: str(DELAY_SECONDS)}
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     proc = start_server(tmp_path_factory.mktemp("limits"),
                         "--max-request-bytes", str(1024 * 1024), "--max-batch", str(MAX_BATCH),
                         "--max-concurrent", "2", "--default-deadline", "1.5", "--threads", "4",
-                        *single_process())
+                        *single_process(), env=SLOW_ENV)
     yield proc
     assert proc.stop() == 0
 
@@ -70,20 +80,24 @@ def test_calls_without_a_deadline_get_the_server_default(
     stopped = metric(scrape(server), "ftgate_calls_stopped_total", reason="deadline")
     made = decisions_made(server)
     assert code_of(lambda: stub.EvaluateBatch(SLOW)) == grpc.StatusCode.DEADLINE_EXCEEDED
-    assert metric(scrape(server), "ftgate_calls_stopped_total", reason="deadline") == stopped + 1
-    assert decisions_made(server) - made < MAX_BATCH  # the work stopped part-way
+    # The server counts the stop as it unwinds, a moment after the client has its status.
+    wait_until(lambda: metric(scrape(server), "ftgate_calls_stopped_total",
+                              reason="deadline") == stopped + 1, what="the server to stop the call")
+    assert decisions_made(server) - made < SLOW_BATCH  # the work stopped part-way
 
 
 def test_a_cancelled_call_stops_its_work(
         server: ServerProcess, stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
     stopped = metric(scrape(server), "ftgate_calls_stopped_total", reason="cancelled")
     made = decisions_made(server)
-    call = stub.EvaluateBatch.future(SLOW, timeout=30)
-    time.sleep(0.3)
+    call = stub.EvaluateBatch.future(SLOW, timeout=120)
+    # Cancel once the server is working on the batch (a call cancelled before its handler runs
+    # is never seen by it).
+    wait_until(lambda: decisions_made(server) > made, what="the batch to start")
     call.cancel()
     wait_until(lambda: metric(scrape(server), "ftgate_calls_stopped_total",
                               reason="cancelled") == stopped + 1, what="the call to stop")
-    assert decisions_made(server) - made < MAX_BATCH
+    assert decisions_made(server) - made < SLOW_BATCH
 
 
 def test_client_deadline_is_honoured(
@@ -92,7 +106,7 @@ def test_client_deadline_is_honoured(
     stopped = sum(metric(text, "ftgate_calls_stopped_total", reason=r)
                   for r in ("deadline", "cancelled"))
     assert code_of(lambda: stub.EvaluateBatch(SLOW, timeout=0.3)) == \
-        grpc.StatusCode.DEADLINE_EXCEEDED
+        grpc.StatusCode.DEADLINE_EXCEEDED  # 0.3 s of 50 s of work
 
     def stopped_now() -> float:
         text = scrape(server)
@@ -121,9 +135,9 @@ def occupy_slot(server: ServerProcess, stub: pb_grpc.FineTuningAdvisorServiceStu
 
     A call of an earlier test is counted by the gRPC core a moment after its handler has
     returned; a batch refused in that moment is sent again."""
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        call = stub.EvaluateBatch.future(SLOW, timeout=30)
+        call = stub.EvaluateBatch.future(SLOW, timeout=120)
         while not call.done():
             if batches_in_flight(server) > busy:
                 return call
@@ -132,22 +146,43 @@ def occupy_slot(server: ServerProcess, stub: pb_grpc.FineTuningAdvisorServiceStu
     raise AssertionError("timed out waiting for a slow batch to be running")
 
 
-def test_calls_beyond_max_concurrent_are_refused_not_queued(
-        server: ServerProcess, stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
-    wait_until(lambda: batches_in_flight(server) == 0, what="the earlier batches to end")
-    slow = [occupy_slot(server, stub, busy) for busy in range(2)]
-    probe = pb.EvaluateRequest(project=small_profile())
-    # Both slots are taken, so the very next call is refused at once rather than queued.
-    assert code_of(lambda: stub.Evaluate(probe, timeout=10)) == \
-        grpc.StatusCode.RESOURCE_EXHAUSTED
-    for call in slow:  # both end by the server's default deadline, then there is room again
-        assert code_of(call.result) == grpc.StatusCode.DEADLINE_EXCEEDED
+def test_calls_beyond_max_concurrent_are_refused_not_queued(tmp_path: Path) -> None:
+    # No default deadline here: the two slow batches hold both slots (50 s of work each) until
+    # this test cancels them, however long the machine takes to get there.
+    server = start_server(tmp_path, "--max-batch", str(MAX_BATCH), "--max-concurrent", "2",
+                          "--default-deadline", "0", "--threads", "4", *single_process(),
+                          env=SLOW_ENV)
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
+            slow = [occupy_slot(server, stub, busy) for busy in range(2)]
+            probe = pb.EvaluateRequest(project=small_profile())
+            # Both slots are taken, so the very next call is refused at once rather than queued.
+            assert code_of(lambda: stub.Evaluate(probe, timeout=10)) == \
+                grpc.StatusCode.RESOURCE_EXHAUSTED
+            assert all(not call.done() for call in slow), "the slow batches were still running"
+            for call in slow:  # once they end, there is room again
+                call.cancel()
 
-    def room() -> bool:
-        try:
-            return bool(stub.Evaluate(probe, timeout=10).assessment.verdict)
-        except grpc.RpcError as exc:
-            assert exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-            return False
-    # (the server frees a slot a moment after the client sees the status)
-    wait_until(room, timeout=10, what="room for a new call")
+            def room() -> bool:
+                try:
+                    return bool(stub.Evaluate(probe, timeout=10).assessment.verdict)
+                except grpc.RpcError as exc:
+                    assert exc.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                    return False
+            # (the server frees a slot a moment after the client sees the status)
+            wait_until(room, timeout=30, what="room for a new call")
+    finally:
+        assert server.stop() == 0
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(None, 0.0), ("", 0.0), ("0", 0.0), ("0.05", 0.05)])
+def test_the_test_delay_is_off_unless_set(value: str | None, seconds: float) -> None:
+    environ = {} if value is None else {TEST_DELAY_VARIABLE: value}
+    assert read_test_delay(environ) == seconds
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "nan", "inf"])
+def test_a_bad_test_delay_names_the_variable(value: str) -> None:
+    with pytest.raises(ValueError, match=TEST_DELAY_VARIABLE):
+        read_test_delay({TEST_DELAY_VARIABLE: value})

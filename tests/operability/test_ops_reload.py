@@ -63,9 +63,13 @@ def test_threshold_change_on_disk_changes_the_next_answer(
     assert after.verdict == pb.VERDICT_DO_NOT_FINE_TUNE
     rules = stub.ListRules(pb.ListRulesRequest(), timeout=10)
     assert rules.ruleset_version == after.ruleset_version
-    text = scrape(server)
-    assert metric(text, "ftgate_rules_reload_total", result="success") == successes + 1
+
+    def counted() -> str | None:  # the reload is counted a moment after the new rules serve
+        text = scrape(server)
+        return text if metric(text, "ftgate_ruleset_info", version=after.ruleset_version) else None
+    text = wait_until(counted, what="the reload to be counted")
     assert metric(text, "ftgate_ruleset_info", version=after.ruleset_version) == 1
+    assert metric(text, "ftgate_rules_reload_total", result="success") == successes + 1
 
     set_minimum(module_rules, 10_000)
     wait_until(lambda: evaluate(stub).ruleset_version == before.ruleset_version,
@@ -95,7 +99,8 @@ def test_broken_file_keeps_the_last_good_rules(
                                                            timeout=5)
         assert health.status == health_pb2.HealthCheckResponse.SERVING
         assert metric(scrape(server), "ftgate_ruleset_info", version=before.ruleset_version) == 1
-        assert '"file": "thresholds.yaml"' in server.log()
+        # (counted, then logged)
+        wait_until(lambda: '"file": "thresholds.yaml"' in server.log(), what="the file named")
     finally:
         unchanged = server.log().count('"rules_unchanged"')
         path.write_text(good, encoding="utf-8")

@@ -6,6 +6,7 @@ import asyncio
 import datetime
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -66,7 +67,7 @@ def test_async_token(token_server: FtgateServer) -> None:
         async with AsyncClient(token_server.address, token=TOKEN) as good:
             assert (await good.list_rules()).rules
 
-    asyncio.run(asyncio.wait_for(main(), 30))
+    asyncio.run(asyncio.wait_for(main(), AUDIT_WAIT_SECONDS + 30))
 
 
 @pytest.fixture(scope="module")
@@ -116,13 +117,18 @@ def test_tls_with_credentials(tls_server: tuple[FtgateServer, bytes]) -> None:
         plaintext.list_rules()
 
 
+# The audit log is written in the background: poll for a decision, bounded by this.
+AUDIT_WAIT_SECONDS = 30.0
+
+
 def wait_for_decision(client: Client, decision_id: str) -> v1.DecisionRecord:
-    """The audit writer is asynchronous: give it a moment (bounded)."""
-    for _ in range(50):
+    """The decision once the asynchronous audit writer has stored it (NotFound after the wait)."""
+    deadline = time.monotonic() + AUDIT_WAIT_SECONDS
+    while time.monotonic() < deadline:
         try:
             return client.get_decision(decision_id)
         except NotFound:
-            asyncio.run(asyncio.sleep(0.1))
+            time.sleep(0.1)
     return client.get_decision(decision_id)
 
 
@@ -159,19 +165,20 @@ def test_async_decision_audit_log(token_server: FtgateServer) -> None:
     async def main() -> None:
         async with AsyncClient(token_server.address, token=TOKEN) as client:
             assessment = await client.evaluate({})
-            for _ in range(50):
+            deadline = time.monotonic() + AUDIT_WAIT_SECONDS
+            while True:
                 try:
                     record = await client.get_decision(assessment.decision_id)
                     break
                 except NotFound:
+                    if time.monotonic() > deadline:
+                        raise AssertionError("decision never reached the audit log") from None
                     await asyncio.sleep(0.1)
-            else:
-                raise AssertionError("decision never reached the audit log")
             assert record.assessment.decision_id == assessment.decision_id
             page = await client.list_decisions(page_size=1)
             assert len(page.decisions) == 1
 
-    asyncio.run(asyncio.wait_for(main(), 30))
+    asyncio.run(asyncio.wait_for(main(), AUDIT_WAIT_SECONDS + 30))
 
 
 def test_no_audit_log_is_failed_precondition(server: FtgateServer) -> None:

@@ -24,7 +24,7 @@ import {
 } from "../src/index.js";
 import { freePort, startServer, type LiveServer } from "./support.js";
 
-/** A project that walks the whole tree to OUTCOME_FINE_TUNE (SPEC §3). */
+/** A project that walks the whole tree to OUTCOME_FINE_TUNE (docs/rules.md). */
 const GOOD: ProjectInput = {
   name: "support-ticket-router",
   taskType: TaskType.TASK_TYPE_CLASSIFICATION,

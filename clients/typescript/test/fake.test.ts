@@ -170,16 +170,20 @@ describe("createClient against an in-process fake server", () => {
     }
   });
 
+  // The fake answers after SLOW_MS, far beyond the deadlines and aborts below whatever the load:
+  // an answer (rather than the expected error) would mean the deadline was not applied.
+  const SLOW_MS = 60_000;
+
   test("the timeout is a deadline: a slow call rejects with DeadlineExceededError", async () => {
     behaviour = (call, cb) => {
-      const t = setTimeout(() => ok(cb), 2000);
+      const t = setTimeout(() => ok(cb), SLOW_MS).unref(); // never keeps the test process alive
       call.on("cancelled", () => clearTimeout(t));
     };
-    const c = createClient(address, { timeoutMs: 5000 });
+    const c = createClient(address, { timeoutMs: SLOW_MS * 2 });
     try {
       const started = Date.now();
       await assert.rejects(c.evaluate({}, { timeoutMs: 150 }), DeadlineExceededError);
-      assert.ok(Date.now() - started < 1500);
+      assert.ok(Date.now() - started < SLOW_MS / 2, "the call's own timeout, not the client's");
     } finally {
       c.close();
     }
@@ -187,7 +191,7 @@ describe("createClient against an in-process fake server", () => {
 
   test("an AbortSignal cancels the call with CancelledError", async () => {
     behaviour = (call, cb) => {
-      const t = setTimeout(() => ok(cb), 2000);
+      const t = setTimeout(() => ok(cb), SLOW_MS).unref(); // never keeps the test process alive
       call.on("cancelled", () => clearTimeout(t));
     };
     const c = createClient(address);

@@ -112,7 +112,7 @@ export async function startServer(start: StartOptions = {}): Promise<LiveServer>
       throw new Error(`ftgate serve did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM:\n${log}`);
     }
     if (child.exitCode !== 0) {
-      throw new Error(`ftgate serve exited with ${child.exitCode ?? child.signalCode} after SIGTERM (SPEC: 0):\n${log}`);
+      throw new Error(`ftgate serve exited with ${child.exitCode ?? child.signalCode} after SIGTERM (expected 0):\n${log}`);
     }
   };
   try {

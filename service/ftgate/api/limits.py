@@ -3,12 +3,19 @@
 The servicer asks `CallBudget.check()` before each unit of work (each profile of a batch), so a
 call whose client went away or whose time is up stops working instead of finishing for nobody.
 (The other limits, request size and concurrent calls, are enforced by the gRPC core: see
-`api.server`.)
+`server.server`.)
+
+For the test suite only, `FTGATE_TEST_DELAY_PER_PROFILE_SECONDS` makes every `check()` wait that
+long first: a batch is then slow on purpose, so that a test reaches a deadline or a cancellation
+in the middle of a call on a fast machine and on a slow one alike (docs/operations.md).
 """
 
 from __future__ import annotations
 
+import math
+import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import grpc
@@ -18,6 +25,27 @@ from ftgate.obs.operations import CALLS_STOPPED
 
 # grpc reports "no deadline" as a deadline centuries away.
 _NO_DEADLINE_BEYOND = 10 * 365 * 86400.0
+
+TEST_DELAY_VARIABLE = "FTGATE_TEST_DELAY_PER_PROFILE_SECONDS"
+
+
+def read_test_delay(environ: Mapping[str, str]) -> float:
+    """The seconds of TEST_DELAY_VARIABLE in `environ` (0: unset or empty, no delay)."""
+    raw = environ.get(TEST_DELAY_VARIABLE, "").strip()
+    if not raw:
+        return 0.0
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not 0 <= seconds < math.inf:
+        raise ValueError(f"{TEST_DELAY_VARIABLE}: expected a number of seconds >= 0, got {raw!r}")
+    return seconds
+
+
+# Read once, when the server imports this module; 0 (no delay) outside the test suite, where
+# `check()` pays one test of a module global for it.
+_TEST_DELAY = read_test_delay(os.environ)
 
 
 class CallStopped(StatusError):
@@ -39,6 +67,8 @@ class CallBudget:
 
     def check(self) -> None:
         """Raise CallStopped when the client cancelled or the deadline has passed."""
+        if _TEST_DELAY:
+            time.sleep(_TEST_DELAY)
         if self.expires is not None and time.monotonic() >= self.expires:
             CALLS_STOPPED.labels("deadline").inc()
             raise CallStopped(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")

@@ -179,16 +179,22 @@ class _VerdictEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Verdict.Value
     DESCRIPTOR: _descriptor.EnumDescriptor
     VERDICT_UNSPECIFIED: _Verdict.ValueType  # 0
     VERDICT_FINE_TUNE: _Verdict.ValueType  # 1
+    """The tree walk ended at OUTCOME_FINE_TUNE (and only then)."""
     VERDICT_DO_NOT_FINE_TUNE: _Verdict.ValueType  # 2
+    """The walk stopped at any other leaf."""
     VERDICT_NEEDS_INFORMATION: _Verdict.ValueType  # 3
+    """A step's inputs are absent and no rule blocked it: see Assessment.missing_fields."""
 
 class Verdict(_Verdict, metaclass=_VerdictEnumTypeWrapper):
     """The overall answer."""
 
 VERDICT_UNSPECIFIED: Verdict.ValueType  # 0
 VERDICT_FINE_TUNE: Verdict.ValueType  # 1
+"""The tree walk ended at OUTCOME_FINE_TUNE (and only then)."""
 VERDICT_DO_NOT_FINE_TUNE: Verdict.ValueType  # 2
+"""The walk stopped at any other leaf."""
 VERDICT_NEEDS_INFORMATION: Verdict.ValueType  # 3
+"""A step's inputs are absent and no rule blocked it: see Assessment.missing_fields."""
 Global___Verdict: _TypeAlias = Verdict  # noqa: Y015
 
 class _Outcome:
@@ -199,24 +205,40 @@ class _OutcomeEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_Outcome.Value
     DESCRIPTOR: _descriptor.EnumDescriptor
     OUTCOME_UNSPECIFIED: _Outcome.ValueType  # 0
     OUTCOME_OPTIMIZE_PROMPT: _Outcome.ValueType  # 1
+    """Step 1: the base model meets the target, or the prompt-engineering checklist is incomplete."""
     OUTCOME_USE_RAG: _Outcome.ValueType  # 2
+    """Step 2: the goal is knowledge."""
     OUTCOME_FEW_SHOT: _Outcome.ValueType  # 3
+    """Step 3: fewer quality examples than the tree's minimum for the task type."""
     OUTCOME_RAG_OR_DYNAMIC_PROMPTING: _Outcome.ValueType  # 4
+    """Step 4: the data changes frequently."""
     OUTCOME_PROMPT_ENGINEERING: _Outcome.ValueType  # 5
+    """Step 5: too few requests a day, or a break-even too far away."""
     OUTCOME_FORGETTING_RISK: _Outcome.ValueType  # 6
+    """Step 6: the model cannot be dedicated to the task."""
     OUTCOME_FINE_TUNE: _Outcome.ValueType  # 7
+    """Every step passed."""
 
 class Outcome(_Outcome, metaclass=_OutcomeEnumTypeWrapper):
-    """The leaf of the decision tree where the walk stopped."""
+    """The leaf of the decision tree where the walk stopped: the tree is walked step by step and stops
+    at the first step that blocks.
+    """
 
 OUTCOME_UNSPECIFIED: Outcome.ValueType  # 0
 OUTCOME_OPTIMIZE_PROMPT: Outcome.ValueType  # 1
+"""Step 1: the base model meets the target, or the prompt-engineering checklist is incomplete."""
 OUTCOME_USE_RAG: Outcome.ValueType  # 2
+"""Step 2: the goal is knowledge."""
 OUTCOME_FEW_SHOT: Outcome.ValueType  # 3
+"""Step 3: fewer quality examples than the tree's minimum for the task type."""
 OUTCOME_RAG_OR_DYNAMIC_PROMPTING: Outcome.ValueType  # 4
+"""Step 4: the data changes frequently."""
 OUTCOME_PROMPT_ENGINEERING: Outcome.ValueType  # 5
+"""Step 5: too few requests a day, or a break-even too far away."""
 OUTCOME_FORGETTING_RISK: Outcome.ValueType  # 6
+"""Step 6: the model cannot be dedicated to the task."""
 OUTCOME_FINE_TUNE: Outcome.ValueType  # 7
+"""Every step passed."""
 Global___Outcome: _TypeAlias = Outcome  # noqa: Y015
 
 class _FailureMode:
@@ -665,7 +687,9 @@ Global___Alternative: _TypeAlias = Alternative  # noqa: Y015
 
 @_typing.final
 class RoiAnalysis(_message.Message):
-    """The ROI arithmetic; each field is present only when it can be computed."""
+    """The ROI arithmetic; each field is present only when it can be computed. The named figures are
+    thresholds of the rules (shipped values in parentheses; ListRules returns the loaded ones).
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -675,13 +699,16 @@ class RoiAnalysis(_message.Message):
     LIKELY_POSITIVE_FIELD_NUMBER: _builtins.int
     RETRAINING_RUNS_PER_YEAR_FIELD_NUMBER: _builtins.int
     monthly_savings_usd: _builtins.float
-    """savings_per_request_usd × requests_per_day × 30."""
+    """savings_per_request_usd × requests_per_day × days_per_month (30)."""
     break_even_months: _builtins.float
-    """investment_usd / monthly_savings_usd."""
+    """investment_usd / monthly_savings_usd (absent when the savings are 0)."""
     annual_retraining_cost_usd: _builtins.float
     """retraining_cost_usd × retraining runs per year."""
     likely_positive: _builtins.bool
-    """volume > 100,000/day and savings > $0.01/request and no frequent change."""
+    """requests_per_day > roi_positive_requests_per_day (100,000) and savings_per_request_usd >
+    roi_positive_savings_per_request_usd ($0.01) and no frequent change. False as soon as one
+    known input rules it out; absent while it cannot be told.
+    """
     retraining_runs_per_year: _builtins.int
     """Retraining runs per year implied by data_change_frequency."""
     def __init__(
@@ -862,7 +889,10 @@ class Assessment(_message.Message):
 
     @_builtins.property
     def findings(self) -> _containers.RepeatedCompositeFieldContainer[Global___Finding]:
-        """Ordered by tree step, then severity, then rule order."""
+        """Every failure-mode rule whose inputs are present is evaluated, whatever the path; a leaf other
+        than OUTCOME_FINE_TUNE comes with a BLOCKER finding of its failure mode. Ordered by tree step,
+        then severity, then rule order.
+        """
 
     @_builtins.property
     def alternatives(self) -> _containers.RepeatedCompositeFieldContainer[Global___Alternative]:
@@ -874,7 +904,9 @@ class Assessment(_message.Message):
     def plan(self) -> Global___FineTuningPlan: ...
     @_builtins.property
     def missing_fields(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
-        """Field paths needed to finish the tree, e.g. "economics.requests_per_day"."""
+        """Field paths needed to finish the tree, e.g. "economics.requests_per_day": those of the step
+        where the walk stopped and of every later step (with VERDICT_NEEDS_INFORMATION only).
+        """
 
     def __init__(
         self,
@@ -1013,7 +1045,9 @@ class CheckRegressionRequest(_message.Message):
     CANDIDATE_FIELD_NUMBER: _builtins.int
     TOLERANCE_FIELD_NUMBER: _builtins.int
     tolerance: _builtins.float
-    """A task is degraded when candidate < tolerance × baseline. In (0, 1]; default 0.9."""
+    """A task is degraded when candidate < tolerance × baseline. In (0, 1]; default: the rules'
+    degradation_tolerance (0.9).
+    """
     @_builtins.property
     def baseline(self) -> _containers.RepeatedCompositeFieldContainer[Global___TaskScore]: ...
     @_builtins.property

@@ -26,7 +26,9 @@ if _version_not_supported:
 
 
 class FineTuningAdvisorServiceStub:
-    """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy.
+    """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy (the
+    decision tree, the seven failure modes, the alternatives and the plan: docs/rules.md). The
+    server also answers grpc.health.v1.Health (SERVING once rules are loaded) and server reflection.
     """
 
     def __init__(self, channel):
@@ -68,19 +70,24 @@ class FineTuningAdvisorServiceStub:
 
 
 class FineTuningAdvisorServiceServicer:
-    """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy.
+    """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy (the
+    decision tree, the seven failure modes, the alternatives and the plan: docs/rules.md). The
+    server also answers grpc.health.v1.Health (SERVING once rules are loaded) and server reflection.
     """
 
     def Evaluate(self, request, context):
         """Evaluate one project profile. Bad input is INVALID_ARGUMENT with a google.rpc.BadRequest
-        detail naming each bad field.
+        detail naming each bad field by its path (e.g. `project.economics.requests_per_day`):
+        negative counts or money, NaN or infinite numbers, counts, money or requests a day above
+        10^12 (prompt variations above 10^6), scores outside [0, 1], unknown enum numbers, a symptom
+        listed twice, a name over 256 characters.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def EvaluateBatch(self, request, context):
-        """Evaluate several profiles in one call (at most 100 by default; the server's --max-batch flag).
+        """Evaluate several profiles in one call (1 to 100 by default; the server's --max-batch flag).
         Any bad profile fails the whole call; field paths are prefixed with `projects[i].`.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -89,6 +96,7 @@ class FineTuningAdvisorServiceServicer:
 
     def CheckRegression(self, request, context):
         """Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance.
+        A task on one side only, or twice on one side, is INVALID_ARGUMENT.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -159,7 +167,9 @@ def add_FineTuningAdvisorServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class FineTuningAdvisorService:
-    """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy.
+    """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy (the
+    decision tree, the seven failure modes, the alternatives and the plan: docs/rules.md). The
+    server also answers grpc.health.v1.Health (SERVING once rules are loaded) and server reflection.
     """
 
     @staticmethod

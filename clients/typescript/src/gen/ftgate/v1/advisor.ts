@@ -366,8 +366,11 @@ export function symptomToJSON(object: Symptom): string {
 /** The overall answer. */
 export enum Verdict {
   VERDICT_UNSPECIFIED = 0,
+  /** VERDICT_FINE_TUNE - The tree walk ended at OUTCOME_FINE_TUNE (and only then). */
   VERDICT_FINE_TUNE = 1,
+  /** VERDICT_DO_NOT_FINE_TUNE - The walk stopped at any other leaf. */
   VERDICT_DO_NOT_FINE_TUNE = 2,
+  /** VERDICT_NEEDS_INFORMATION - A step's inputs are absent and no rule blocked it: see Assessment.missing_fields. */
   VERDICT_NEEDS_INFORMATION = 3,
   UNRECOGNIZED = -1,
 }
@@ -409,15 +412,25 @@ export function verdictToJSON(object: Verdict): string {
   }
 }
 
-/** The leaf of the decision tree where the walk stopped. */
+/**
+ * The leaf of the decision tree where the walk stopped: the tree is walked step by step and stops
+ * at the first step that blocks.
+ */
 export enum Outcome {
   OUTCOME_UNSPECIFIED = 0,
+  /** OUTCOME_OPTIMIZE_PROMPT - Step 1: the base model meets the target, or the prompt-engineering checklist is incomplete. */
   OUTCOME_OPTIMIZE_PROMPT = 1,
+  /** OUTCOME_USE_RAG - Step 2: the goal is knowledge. */
   OUTCOME_USE_RAG = 2,
+  /** OUTCOME_FEW_SHOT - Step 3: fewer quality examples than the tree's minimum for the task type. */
   OUTCOME_FEW_SHOT = 3,
+  /** OUTCOME_RAG_OR_DYNAMIC_PROMPTING - Step 4: the data changes frequently. */
   OUTCOME_RAG_OR_DYNAMIC_PROMPTING = 4,
+  /** OUTCOME_PROMPT_ENGINEERING - Step 5: too few requests a day, or a break-even too far away. */
   OUTCOME_PROMPT_ENGINEERING = 5,
+  /** OUTCOME_FORGETTING_RISK - Step 6: the model cannot be dedicated to the task. */
   OUTCOME_FORGETTING_RISK = 6,
+  /** OUTCOME_FINE_TUNE - Every step passed. */
   OUTCOME_FINE_TUNE = 7,
   UNRECOGNIZED = -1,
 }
@@ -789,13 +802,16 @@ export interface Alternative {
   ruleIds: string[];
 }
 
-/** The ROI arithmetic; each field is present only when it can be computed. */
+/**
+ * The ROI arithmetic; each field is present only when it can be computed. The named figures are
+ * thresholds of the rules (shipped values in parentheses; ListRules returns the loaded ones).
+ */
 export interface RoiAnalysis {
-  /** savings_per_request_usd × requests_per_day × 30. */
+  /** savings_per_request_usd × requests_per_day × days_per_month (30). */
   monthlySavingsUsd?:
     | number
     | undefined;
-  /** investment_usd / monthly_savings_usd. */
+  /** investment_usd / monthly_savings_usd (absent when the savings are 0). */
   breakEvenMonths?:
     | number
     | undefined;
@@ -803,7 +819,11 @@ export interface RoiAnalysis {
   annualRetrainingCostUsd?:
     | number
     | undefined;
-  /** volume > 100,000/day and savings > $0.01/request and no frequent change. */
+  /**
+   * requests_per_day > roi_positive_requests_per_day (100,000) and savings_per_request_usd >
+   * roi_positive_savings_per_request_usd ($0.01) and no frequent change. False as soon as one
+   * known input rules it out; absent while it cannot be told.
+   */
   likelyPositive?:
     | boolean
     | undefined;
@@ -852,7 +872,11 @@ export interface Assessment {
   outcome: Outcome;
   /** The steps actually walked, in order. */
   decisionPath: DecisionStep[];
-  /** Ordered by tree step, then severity, then rule order. */
+  /**
+   * Every failure-mode rule whose inputs are present is evaluated, whatever the path; a leaf other
+   * than OUTCOME_FINE_TUNE comes with a BLOCKER finding of its failure mode. Ordered by tree step,
+   * then severity, then rule order.
+   */
   findings: Finding[];
   /** Most relevant first. */
   alternatives: Alternative[];
@@ -860,7 +884,10 @@ export interface Assessment {
   plan?:
     | FineTuningPlan
     | undefined;
-  /** Field paths needed to finish the tree, e.g. "economics.requests_per_day". */
+  /**
+   * Field paths needed to finish the tree, e.g. "economics.requests_per_day": those of the step
+   * where the walk stopped and of every later step (with VERDICT_NEEDS_INFORMATION only).
+   */
   missingFields: string[];
   /** Content hash of the loaded rule files. */
   rulesetVersion: string;
@@ -894,7 +921,10 @@ export interface TaskScore {
 export interface CheckRegressionRequest {
   baseline: TaskScore[];
   candidate: TaskScore[];
-  /** A task is degraded when candidate < tolerance × baseline. In (0, 1]; default 0.9. */
+  /**
+   * A task is degraded when candidate < tolerance × baseline. In (0, 1]; default: the rules'
+   * degradation_tolerance (0.9).
+   */
   tolerance?: number | undefined;
 }
 
@@ -4803,12 +4833,19 @@ export const ListDecisionsResponse: MessageFns<ListDecisionsResponse> = {
   },
 };
 
-/** FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy. */
+/**
+ * FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy (the
+ * decision tree, the seven failure modes, the alternatives and the plan: docs/rules.md). The
+ * server also answers grpc.health.v1.Health (SERVING once rules are loaded) and server reflection.
+ */
 export type FineTuningAdvisorServiceService = typeof FineTuningAdvisorServiceService;
 export const FineTuningAdvisorServiceService = {
   /**
    * Evaluate one project profile. Bad input is INVALID_ARGUMENT with a google.rpc.BadRequest
-   * detail naming each bad field.
+   * detail naming each bad field by its path (e.g. `project.economics.requests_per_day`):
+   * negative counts or money, NaN or infinite numbers, counts, money or requests a day above
+   * 10^12 (prompt variations above 10^6), scores outside [0, 1], unknown enum numbers, a symptom
+   * listed twice, a name over 256 characters.
    */
   evaluate: {
     path: "/ftgate.v1.FineTuningAdvisorService/Evaluate" as const,
@@ -4820,7 +4857,7 @@ export const FineTuningAdvisorServiceService = {
     responseDeserialize: (value: Buffer): EvaluateResponse => EvaluateResponse.decode(value),
   },
   /**
-   * Evaluate several profiles in one call (at most 100 by default; the server's --max-batch flag).
+   * Evaluate several profiles in one call (1 to 100 by default; the server's --max-batch flag).
    * Any bad profile fails the whole call; field paths are prefixed with `projects[i].`.
    */
   evaluateBatch: {
@@ -4833,7 +4870,10 @@ export const FineTuningAdvisorServiceService = {
       Buffer.from(EvaluateBatchResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): EvaluateBatchResponse => EvaluateBatchResponse.decode(value),
   },
-  /** Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance. */
+  /**
+   * Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance.
+   * A task on one side only, or twice on one side, is INVALID_ARGUMENT.
+   */
   checkRegression: {
     path: "/ftgate.v1.FineTuningAdvisorService/CheckRegression" as const,
     requestStream: false as const,
@@ -4885,15 +4925,21 @@ export const FineTuningAdvisorServiceService = {
 export interface FineTuningAdvisorServiceServer extends UntypedServiceImplementation {
   /**
    * Evaluate one project profile. Bad input is INVALID_ARGUMENT with a google.rpc.BadRequest
-   * detail naming each bad field.
+   * detail naming each bad field by its path (e.g. `project.economics.requests_per_day`):
+   * negative counts or money, NaN or infinite numbers, counts, money or requests a day above
+   * 10^12 (prompt variations above 10^6), scores outside [0, 1], unknown enum numbers, a symptom
+   * listed twice, a name over 256 characters.
    */
   evaluate: handleUnaryCall<EvaluateRequest, EvaluateResponse>;
   /**
-   * Evaluate several profiles in one call (at most 100 by default; the server's --max-batch flag).
+   * Evaluate several profiles in one call (1 to 100 by default; the server's --max-batch flag).
    * Any bad profile fails the whole call; field paths are prefixed with `projects[i].`.
    */
   evaluateBatch: handleUnaryCall<EvaluateBatchRequest, EvaluateBatchResponse>;
-  /** Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance. */
+  /**
+   * Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance.
+   * A task on one side only, or twice on one side, is INVALID_ARGUMENT.
+   */
   checkRegression: handleUnaryCall<CheckRegressionRequest, CheckRegressionResponse>;
   /** List the rules loaded in the server, with their thresholds and citations. */
   listRules: handleUnaryCall<ListRulesRequest, ListRulesResponse>;
@@ -4910,7 +4956,10 @@ export interface FineTuningAdvisorServiceServer extends UntypedServiceImplementa
 export interface FineTuningAdvisorServiceClient extends Client {
   /**
    * Evaluate one project profile. Bad input is INVALID_ARGUMENT with a google.rpc.BadRequest
-   * detail naming each bad field.
+   * detail naming each bad field by its path (e.g. `project.economics.requests_per_day`):
+   * negative counts or money, NaN or infinite numbers, counts, money or requests a day above
+   * 10^12 (prompt variations above 10^6), scores outside [0, 1], unknown enum numbers, a symptom
+   * listed twice, a name over 256 characters.
    */
   evaluate(
     request: EvaluateRequest,
@@ -4928,7 +4977,7 @@ export interface FineTuningAdvisorServiceClient extends Client {
     callback: (error: ServiceError | null, response: EvaluateResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Evaluate several profiles in one call (at most 100 by default; the server's --max-batch flag).
+   * Evaluate several profiles in one call (1 to 100 by default; the server's --max-batch flag).
    * Any bad profile fails the whole call; field paths are prefixed with `projects[i].`.
    */
   evaluateBatch(
@@ -4946,7 +4995,10 @@ export interface FineTuningAdvisorServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: EvaluateBatchResponse) => void,
   ): ClientUnaryCall;
-  /** Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance. */
+  /**
+   * Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance.
+   * A task on one side only, or twice on one side, is INVALID_ARGUMENT.
+   */
   checkRegression(
     request: CheckRegressionRequest,
     callback: (error: ServiceError | null, response: CheckRegressionResponse) => void,

@@ -32,7 +32,10 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class FineTuningAdvisorServiceStub:
-    """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy."""
+    """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy (the
+    decision tree, the seven failure modes, the alternatives and the plan: docs/rules.md). The
+    server also answers grpc.health.v1.Health (SERVING once rules are loaded) and server reflection.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
@@ -40,14 +43,19 @@ class FineTuningAdvisorServiceStub:
     def __new__(cls, channel: _aio.Channel) -> FineTuningAdvisorServiceAsyncStub: ...
     Evaluate: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.EvaluateRequest, _advisor_pb2.EvaluateResponse]
     """Evaluate one project profile. Bad input is INVALID_ARGUMENT with a google.rpc.BadRequest
-    detail naming each bad field.
+    detail naming each bad field by its path (e.g. `project.economics.requests_per_day`):
+    negative counts or money, NaN or infinite numbers, counts, money or requests a day above
+    10^12 (prompt variations above 10^6), scores outside [0, 1], unknown enum numbers, a symptom
+    listed twice, a name over 256 characters.
     """
     EvaluateBatch: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.EvaluateBatchRequest, _advisor_pb2.EvaluateBatchResponse]
-    """Evaluate several profiles in one call (at most 100 by default; the server's --max-batch flag).
+    """Evaluate several profiles in one call (1 to 100 by default; the server's --max-batch flag).
     Any bad profile fails the whole call; field paths are prefixed with `projects[i].`.
     """
     CheckRegression: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.CheckRegressionRequest, _advisor_pb2.CheckRegressionResponse]
-    """Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance."""
+    """Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance.
+    A task on one side only, or twice on one side, is INVALID_ARGUMENT.
+    """
     ListRules: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.ListRulesRequest, _advisor_pb2.ListRulesResponse]
     """List the rules loaded in the server, with their thresholds and citations."""
     GetDecision: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.GetDecisionRequest, _advisor_pb2.GetDecisionResponse]
@@ -60,19 +68,27 @@ class FineTuningAdvisorServiceStub:
 
 @_typing.type_check_only
 class FineTuningAdvisorServiceAsyncStub(FineTuningAdvisorServiceStub):
-    """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy."""
+    """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy (the
+    decision tree, the seven failure modes, the alternatives and the plan: docs/rules.md). The
+    server also answers grpc.health.v1.Health (SERVING once rules are loaded) and server reflection.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     Evaluate: _aio.UnaryUnaryMultiCallable[_advisor_pb2.EvaluateRequest, _advisor_pb2.EvaluateResponse]  # type: ignore[assignment]
     """Evaluate one project profile. Bad input is INVALID_ARGUMENT with a google.rpc.BadRequest
-    detail naming each bad field.
+    detail naming each bad field by its path (e.g. `project.economics.requests_per_day`):
+    negative counts or money, NaN or infinite numbers, counts, money or requests a day above
+    10^12 (prompt variations above 10^6), scores outside [0, 1], unknown enum numbers, a symptom
+    listed twice, a name over 256 characters.
     """
     EvaluateBatch: _aio.UnaryUnaryMultiCallable[_advisor_pb2.EvaluateBatchRequest, _advisor_pb2.EvaluateBatchResponse]  # type: ignore[assignment]
-    """Evaluate several profiles in one call (at most 100 by default; the server's --max-batch flag).
+    """Evaluate several profiles in one call (1 to 100 by default; the server's --max-batch flag).
     Any bad profile fails the whole call; field paths are prefixed with `projects[i].`.
     """
     CheckRegression: _aio.UnaryUnaryMultiCallable[_advisor_pb2.CheckRegressionRequest, _advisor_pb2.CheckRegressionResponse]  # type: ignore[assignment]
-    """Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance."""
+    """Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance.
+    A task on one side only, or twice on one side, is INVALID_ARGUMENT.
+    """
     ListRules: _aio.UnaryUnaryMultiCallable[_advisor_pb2.ListRulesRequest, _advisor_pb2.ListRulesResponse]  # type: ignore[assignment]
     """List the rules loaded in the server, with their thresholds and citations."""
     GetDecision: _aio.UnaryUnaryMultiCallable[_advisor_pb2.GetDecisionRequest, _advisor_pb2.GetDecisionResponse]  # type: ignore[assignment]
@@ -84,7 +100,10 @@ class FineTuningAdvisorServiceAsyncStub(FineTuningAdvisorServiceStub):
     """List decisions from the audit log, newest first, filtered by time range and verdict."""
 
 class FineTuningAdvisorServiceServicer(metaclass=_abc_1.ABCMeta):
-    """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy."""
+    """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy (the
+    decision tree, the seven failure modes, the alternatives and the plan: docs/rules.md). The
+    server also answers grpc.health.v1.Health (SERVING once rules are loaded) and server reflection.
+    """
 
     @_abc_1.abstractmethod
     def Evaluate(
@@ -93,7 +112,10 @@ class FineTuningAdvisorServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_advisor_pb2.EvaluateResponse, _abc.Awaitable[_advisor_pb2.EvaluateResponse]]:
         """Evaluate one project profile. Bad input is INVALID_ARGUMENT with a google.rpc.BadRequest
-        detail naming each bad field.
+        detail naming each bad field by its path (e.g. `project.economics.requests_per_day`):
+        negative counts or money, NaN or infinite numbers, counts, money or requests a day above
+        10^12 (prompt variations above 10^6), scores outside [0, 1], unknown enum numbers, a symptom
+        listed twice, a name over 256 characters.
         """
 
     @_abc_1.abstractmethod
@@ -102,7 +124,7 @@ class FineTuningAdvisorServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _advisor_pb2.EvaluateBatchRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_advisor_pb2.EvaluateBatchResponse, _abc.Awaitable[_advisor_pb2.EvaluateBatchResponse]]:
-        """Evaluate several profiles in one call (at most 100 by default; the server's --max-batch flag).
+        """Evaluate several profiles in one call (1 to 100 by default; the server's --max-batch flag).
         Any bad profile fails the whole call; field paths are prefixed with `projects[i].`.
         """
 
@@ -112,7 +134,9 @@ class FineTuningAdvisorServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _advisor_pb2.CheckRegressionRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_advisor_pb2.CheckRegressionResponse, _abc.Awaitable[_advisor_pb2.CheckRegressionResponse]]:
-        """Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance."""
+        """Compare a fine-tuned candidate with its baseline, task by task, against a degradation tolerance.
+        A task on one side only, or twice on one side, is INVALID_ARGUMENT.
+        """
 
     @_abc_1.abstractmethod
     def ListRules(

@@ -1,11 +1,12 @@
-"""SPEC §2: the default thresholds live in the rule files, with the SPEC's values."""
+"""The policy's default thresholds and plan live in the shipped rule files, with the values the
+policy states (docs/rules.md, the README's generated table); Python repeats none of them."""
 
 from __future__ import annotations
 
 import pytest
 from ftgate.engine import Engine
 
-SPEC_THRESHOLDS = [
+DEFAULT_THRESHOLDS = [
     ("examples.CLASSIFICATION.minimum_viable", 100),
     ("examples.CLASSIFICATION.recommended", 500),
     ("examples.TEXT_GENERATION.minimum_viable", 500),
@@ -32,7 +33,7 @@ SPEC_THRESHOLDS = [
 ]
 
 
-@pytest.mark.parametrize(("path", "value"), SPEC_THRESHOLDS)
+@pytest.mark.parametrize(("path", "value"), DEFAULT_THRESHOLDS)
 def test_threshold(engine: Engine, path: str, value: object) -> None:
     node: object = engine.ruleset.thresholds
     for key in path.split("."):
@@ -41,7 +42,7 @@ def test_threshold(engine: Engine, path: str, value: object) -> None:
     assert node == value
 
 
-def test_plan_matches_spec(engine: Engine) -> None:
+def test_plan_defaults(engine: Engine) -> None:
     plan = engine.ruleset.plan
     assert plan.lora == {"r": 16, "lora_alpha": 32, "target_modules": ["q_proj", "v_proj"],
                          "lora_dropout": 0.05}
@@ -52,8 +53,8 @@ def test_plan_matches_spec(engine: Engine) -> None:
                                                    "maintenance (retraining)"}
 
 
-def test_no_spec_number_is_repeated_in_python() -> None:
-    """Thresholds live only in rules/: the engine's Python holds none of the SPEC's figures."""
+def test_no_policy_number_is_repeated_in_python() -> None:
+    """Thresholds live only in rules/: the engine's Python holds none of the policy's figures."""
     import pathlib
     import re
 

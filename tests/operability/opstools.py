@@ -65,3 +65,18 @@ def metric(text: str, name: str, **labels: str) -> float:
         if (series == name and not want) or series == f"{name}{{{want}}}":
             return float(value)
     return 0.0
+
+
+def calls_in_flight(server: ServerProcess, method: str) -> float:
+    """Calls of `method` the server's handlers have started and not yet answered (from the gRPC
+    server series: started minus handled)."""
+    total = 0.0
+    for line in scrape(server).splitlines():
+        series, _, value = line.rpartition(" ")
+        if f'grpc_method="{method}"' not in series:
+            continue
+        if series.startswith("grpc_server_started_total{"):
+            total += float(value)
+        elif series.startswith("grpc_server_handled_total{"):
+            total -= float(value)
+    return total

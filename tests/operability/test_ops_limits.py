@@ -19,7 +19,7 @@ from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
-from opstools import metric, scrape, single_process, small_profile, wait_until
+from opstools import calls_in_flight, metric, scrape, single_process, small_profile, wait_until
 from serverproc import ServerProcess, start_server
 
 MAX_BATCH = 2_000
@@ -93,7 +93,8 @@ def test_a_cancelled_call_stops_its_work(
     call = stub.EvaluateBatch.future(SLOW, timeout=120)
     # Cancel once the server is working on the batch (a call cancelled before its handler runs
     # is never seen by it).
-    wait_until(lambda: decisions_made(server) > made, what="the batch to start")
+    # (a batch records its decisions once all are made: none is counted before it ends)
+    wait_until(lambda: batches_in_flight(server) > 0, what="the batch to start")
     call.cancel()
     wait_until(lambda: metric(scrape(server), "ftgate_calls_stopped_total",
                               reason="cancelled") == stopped + 1, what="the call to stop")
@@ -116,17 +117,7 @@ def test_client_deadline_is_honoured(
 
 
 def batches_in_flight(server: ServerProcess) -> float:
-    """EvaluateBatch calls the server's handlers have started and not yet answered."""
-    total = 0.0
-    for line in scrape(server).splitlines():
-        series, _, value = line.rpartition(" ")
-        if 'grpc_method="EvaluateBatch"' not in series:
-            continue
-        if series.startswith("grpc_server_started_total{"):
-            total += float(value)
-        elif series.startswith("grpc_server_handled_total{"):
-            total -= float(value)
-    return total
+    return calls_in_flight(server, "EvaluateBatch")
 
 
 def occupy_slot(server: ServerProcess, stub: pb_grpc.FineTuningAdvisorServiceStub,

@@ -12,7 +12,7 @@ from ftgate.audit import DecisionQuery, DecisionStore
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from opstools import fine_tune_profile, single_process, small_profile, wait_until
+from opstools import calls_in_flight, fine_tune_profile, single_process, small_profile, wait_until
 from serverproc import start_server
 
 # Slow on purpose (the test-only delay of api/limits.py before each profile): 100 x 0.05 s = 5 s
@@ -58,7 +58,8 @@ def test_sigterm_drains_calls_in_flight_and_keeps_every_answered_decision(tmp_pa
                                       timeout=10).assessment.decision_id for i in range(5)}
             in_flight = stub.EvaluateBatch.future(pb.EvaluateBatchRequest(
                 projects=[small_profile(i) for i in range(IN_FLIGHT_BATCH)]), timeout=120)
-            wait_until(lambda: '"project": "p1"' in server.log(), what="the batch to start")
+            wait_until(lambda: calls_in_flight(server, "EvaluateBatch") > 0,
+                       what="the batch to start")
             server.proc.send_signal(signal.SIGTERM)
             assert wait_until(lambda: (s := health_status(server.address)) != "SERVING" and s,
                               timeout=15, what="health to leave SERVING") in REFUSED_NAMES
@@ -82,6 +83,7 @@ def test_sigterm_drains_calls_in_flight_and_keeps_every_answered_decision(tmp_pa
         server.stop(signal.SIGKILL)
     assert refused in REFUSED
     log = server.log()
+    # A batch records its decisions once all are made: its lines come after the drain began.
     assert log.index('"event": "draining"') < log.rindex('"event": "decision"'), \
         "the batch was still running when the drain began"
     assert log.rindex('"event": "audit_flushed"') > log.rindex('"event": "decision"')

@@ -19,7 +19,7 @@ from decimal import Context, Decimal
 
 # Products of three inputs (17 significant digits each, at most) are exact at this precision;
 # a quotient is rounded to it. A quotient of such figures that is not equal to a threshold of
-# 17 digits differs from it by more than 1 part in 10**70, so its rounding never lands on it.
+# 17 digits differs from it by more than 1 part in 10**69, so its rounding never lands on it.
 _CONTEXT = Context(prec=100, Emax=999_999, Emin=-999_999)
 
 

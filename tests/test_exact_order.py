@@ -107,3 +107,12 @@ def test_the_host_compares_figures_as_their_decimals() -> None:
                             "annual_retraining_cost_usd": large})) == ["short"]
     assert host.fire(_fact({"monthly_savings_usd": 828.0, "annual_retraining_cost_usd": 828.0},
                            {"monthly_savings_usd": large})) == []
+
+
+def test_a_constant_json_writes_with_an_exponent_reaches_the_core() -> None:
+    """A threshold of 0.00001 (json: 1e-05, which the core refuses) is written positionally."""
+    host = RuleHost([("tiny", compile_condition({"fact": "savings_per_request_usd",
+                                                  "lte": {"threshold": "t"}}, {"t": 0.00001}))],
+                    {"savings_per_request_usd"})
+    assert host.fire({"savings_per_request_usd": 0.00001}) == ["tiny"]
+    assert host.fire({"savings_per_request_usd": math.nextafter(0.00001, UP)}) == []

@@ -147,7 +147,7 @@ class RuleHost:
             f"r{i}": {"all": [{"m": cond}]} for i, (_, cond) in enumerate(rules)
         }
         definition[_SENTINEL_RULE] = {"all": [{"m": {"$ex": {_SENTINEL_FIELD: 1}}}]}
-        self._handle = _core.create_ruleset(f"ftgate_{next(_names)}", json.dumps(definition))
+        self._handle = _core.create_ruleset(f"ftgate_{next(_names)}", _dumps(definition))
         # A replaced policy frees its Rete network once the last call using it has returned.
         weakref.finalize(self, _core.delete_ruleset, self._handle)
 

@@ -28,10 +28,17 @@ def exact(x: float | int) -> Decimal:
     return Decimal(x) if type(x) is int else Decimal(repr(x))
 
 
+def product(*factors: float | int) -> Decimal:
+    """The product of the decimals the factors were written as, exactly (up to three)."""
+    result = exact(factors[0])
+    for factor in factors[1:]:
+        result = _CONTEXT.multiply(result, exact(factor))
+    return result
+
+
 def monthly_savings(saving: float, requests_per_day: float, days_per_month: float) -> Decimal:
     """savings_per_request × requests_per_day × days_per_month, exactly."""
-    return _CONTEXT.multiply(_CONTEXT.multiply(exact(saving), exact(requests_per_day)),
-                             exact(days_per_month))
+    return product(saving, requests_per_day, days_per_month)
 
 
 def break_even_months(investment: float, monthly: Decimal) -> Decimal:
@@ -41,7 +48,7 @@ def break_even_months(investment: float, monthly: Decimal) -> Decimal:
 
 def annual_cost(cost_per_run: float, runs_per_year: int) -> Decimal:
     """cost × runs a year, exactly."""
-    return _CONTEXT.multiply(exact(cost_per_run), exact(runs_per_year))
+    return product(cost_per_run, runs_per_year)
 
 
 def to_double(value: Decimal) -> float:

@@ -83,7 +83,7 @@ def test_comparison_groups_follow_fact_to_fact_links() -> None:
 
 def _fact(values: dict[str, float], exact: dict[str, Decimal]) -> Fact:
     fact = Fact(values)
-    fact.exact.update(exact)
+    fact.exact = exact
     return fact
 
 

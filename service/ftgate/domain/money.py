@@ -21,6 +21,7 @@ from decimal import Context, Decimal
 # a quotient is rounded to it. A quotient of such figures that is not equal to a threshold of
 # 17 digits differs from it by more than 1 part in 10**69, so its rounding never lands on it.
 _CONTEXT = Context(prec=100, Emax=999_999, Emin=-999_999)
+_multiply = _CONTEXT.multiply
 
 
 def exact(x: float | int) -> Decimal:
@@ -32,13 +33,13 @@ def product(*factors: float | int) -> Decimal:
     """The product of the decimals the factors were written as, exactly (up to three)."""
     result = exact(factors[0])
     for factor in factors[1:]:
-        result = _CONTEXT.multiply(result, exact(factor))
+        result = _multiply(result, exact(factor))
     return result
 
 
 def monthly_savings(saving: float, requests_per_day: float, days_per_month: float) -> Decimal:
     """savings_per_request × requests_per_day × days_per_month, exactly."""
-    return product(saving, requests_per_day, days_per_month)
+    return _multiply(_multiply(exact(saving), exact(requests_per_day)), exact(days_per_month))
 
 
 def break_even_months(investment: float, monthly: Decimal) -> Decimal:
@@ -48,7 +49,7 @@ def break_even_months(investment: float, monthly: Decimal) -> Decimal:
 
 def annual_cost(cost_per_run: float, runs_per_year: int) -> Decimal:
     """cost × runs a year, exactly."""
-    return product(cost_per_run, runs_per_year)
+    return _multiply(exact(cost_per_run), exact(runs_per_year))
 
 
 def to_double(value: Decimal) -> float:

@@ -9,23 +9,23 @@ is not exact, which the rule host uses to compare it as the decimal compares (do
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from ftgate.domain import money
 from ftgate.domain.profile import Profile
 from ftgate.domain.text import label, usd
 
+_NO_FIGURES: Mapping[str, Decimal] = MappingProxyType({})
+
 
 class Fact(dict[str, Any]):
     """Fact name → value (numbers as doubles); `exact`: derived figure → its decimal value, for
-    each figure whose double is rounded."""
+    each figure whose double is rounded (none, most often: a plain dict costs less to build)."""
 
-    __slots__ = ("exact",)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.exact: dict[str, Decimal] = {}
+    exact: Mapping[str, Decimal] = _NO_FIGURES
 
 
 def _figure(fact: Fact, name: str, value: Decimal) -> float:
@@ -34,7 +34,7 @@ def _figure(fact: Fact, name: str, value: Decimal) -> float:
     double = money.to_double(value)
     fact[name] = double
     if value != double:  # (Decimal == float compares exact values)
-        fact.exact[name] = value
+        fact.exact = {**fact.exact, name: value}
     return double
 
 

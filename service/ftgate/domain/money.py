@@ -39,19 +39,17 @@ def product(*factors: float | int) -> Decimal:
 
 def monthly_savings(saving: float, requests_per_day: float, days_per_month: float) -> Decimal:
     """savings_per_request × requests_per_day × days_per_month, exactly."""
-    return _multiply(_multiply(exact(saving), exact(requests_per_day)), exact(days_per_month))
+    # (exact() written out: this runs on every evaluation; repr is exact for an int too)
+    return _multiply(_multiply(Decimal(repr(saving)), Decimal(repr(requests_per_day))),
+                     Decimal(repr(days_per_month)))
 
 
 def break_even_months(investment: float, monthly: Decimal) -> Decimal:
     """investment / monthly savings (monthly > 0), to 100 significant digits."""
-    return _CONTEXT.divide(exact(investment), monthly)
+    return _CONTEXT.divide(Decimal(repr(investment)), monthly)
 
 
 def annual_cost(cost_per_run: float, runs_per_year: int) -> Decimal:
     """cost × runs a year, exactly."""
     return _multiply(exact(cost_per_run), exact(runs_per_year))
 
-
-def to_double(value: Decimal) -> float:
-    """The double nearest to `value` (how a figure is reported)."""
-    return float(value)

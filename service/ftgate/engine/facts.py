@@ -31,7 +31,7 @@ class Fact(dict[str, Any]):
 def _figure(fact: Fact, name: str, value: Decimal) -> float:
     """Set the derived figure `name` to the double nearest `value`; keep `value` when that
     double is not exact. Returns the double."""
-    double = money.to_double(value)
+    double = float(value)  # the nearest double: Decimal → float rounds correctly
     fact[name] = double
     if value != double:  # (Decimal == float compares exact values)
         fact.exact = {**fact.exact, name: value}

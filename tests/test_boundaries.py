@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 RULESET = load_ruleset(default_rules_dir())
 CASES = boundary_cases(RULESET)
 FIGURES = ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd")
+_ENGINE = Engine()  # (hypothesis runs a test many times: no function-scoped fixture)
 
 
 class Observed(NamedTuple):
@@ -157,9 +158,6 @@ def test_round_figures_are_computed_and_compared_in_decimal(profile: dict[str, A
         if name in fact.exact:
             assert (fact.exact[name] > 12) == (value > 12), name
     assert_exact(in_process(_ENGINE, case), want)
-
-
-_ENGINE = Engine()
 
 
 # ---- thresholds a policy owner may add -----------------------------------------------------

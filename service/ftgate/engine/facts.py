@@ -1,6 +1,6 @@
 """Profile + thresholds → the flat fact the rules test, with the derived quantities and texts.
 
-The formulas are the SPEC's (§2, §4 FM6); every number they use comes from the thresholds of the
+The formulas are documented in docs/rules.md; every number they use comes from the thresholds of the
 rule files. Money and volume figures are computed in decimal (ftgate.domain.money): each fact holds
 the nearest double, as reported, and `Fact.exact` the decimal of every derived figure whose double
 is not exact, which the rule host uses to compare it as the decimal compares (docs/rules.md).
@@ -142,7 +142,7 @@ def _base_model(fact: Fact, t: dict[str, Any]) -> None:
 
 @functools.lru_cache(maxsize=8)
 def _checklist_items(prompt_variations: int) -> tuple[str, ...]:
-    """The prompt-engineering checklist (SPEC §3, step 1), in the order of the checks."""
+    """The prompt-engineering checklist (tree step 1), in the order of the checks."""
     return (f"test {prompt_variations}+ prompt variations",
             "try few-shot with your best examples", "try a more capable model")
 
@@ -160,7 +160,7 @@ def build_fact(profile: Profile, thresholds: dict[str, Any]) -> Fact:
 
 
 def roi_likely_positive(fact: Fact, t: dict[str, Any]) -> bool | None:
-    """Whether fine-tuning likely pays (SPEC §2): False when a test fails, True when all pass,
+    """Whether fine-tuning likely pays (docs/rules.md): False when a test fails, True when all pass,
     None when one cannot be decided. Inputs and thresholds are doubles, which compare as the
     decimals they were written as (ftgate.domain.money)."""
     rpd, saving = fact.get("requests_per_day"), fact.get("savings_per_request_usd")
@@ -171,7 +171,3 @@ def roi_likely_positive(fact: Fact, t: dict[str, Any]) -> bool | None:
     )
     return False if False in checks else (True if all(checks) else None)
 
-
-# The RoiAnalysis figures, each a fact of the same name when it can be computed.
-ROI_FIGURES = ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd",
-               "retraining_runs_per_year")

@@ -104,7 +104,7 @@ class AdvisorServer:
         wrappers: list[Wrapper] = [ServerMetrics()]
         if self.auth:
             wrappers.append(self.auth)
-        wrappers.append(DecodeInCall((f"/{SERVICE_NAME}/",)))
+        wrappers.append(DecodeInCall())  # every service: advisor, health, reflection
         wrappers.append(send_encoded)  # innermost: the others keep its serializer
         registrar = WrappingRegistrar(self.server, wrappers)
         pb_grpc.add_FineTuningAdvisorServiceServicer_to_server(

@@ -89,6 +89,9 @@ def _open_failure(path: Path, exc: sqlite3.Error) -> AuditFileError:
     """An sqlite3 error at open, told as what it means for the operator."""
     text = str(exc)
     if isinstance(exc, sqlite3.OperationalError) and "unable to open" in text:
+        if path.is_dir():
+            return AuditFileError(f"the audit log {path} is a directory: give --audit-db the "
+                                  f"path of a file (created if missing)")
         return AuditFileError(
             f"cannot open the audit log {path} ({text}): make its directory exist and be "
             f"writable by this user, or give --audit-db another path")

@@ -122,6 +122,7 @@ def _serve_options_errors(args: argparse.Namespace) -> list[str]:
 def _serve(args: argparse.Namespace) -> int:
     from ftgate.engine import Engine
     from ftgate.obs.logging import configure
+    from ftgate.server.preflight import check_start_files
     from ftgate.server.server import ServeOptions, serve
     from ftgate.server.workers import default_workers, serve_workers
 
@@ -138,7 +139,7 @@ def _serve(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     run = (serve if workers == 1 else
            lambda e, o: serve_workers(o, args.rules, args.log_level, workers))
-    return run(engine, ServeOptions(
+    options = ServeOptions(
         listen=args.listen, metrics_listen=args.metrics_listen or None,
         max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
         drain_delay_seconds=args.drain_delay,
@@ -146,7 +147,9 @@ def _serve(args: argparse.Namespace) -> int:
         default_deadline=args.default_deadline or None, reload_interval=args.reload_interval,
         tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
         auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
-        audit_retention_days=args.audit_retention_days, decision_cache=args.decision_cache))
+        audit_retention_days=args.audit_retention_days, decision_cache=args.decision_cache)
+    check_start_files(options)  # token, TLS and audit files: named here, before any worker
+    return run(engine, options)
 
 
 def _read_profile(source: str) -> dict[str, Any]:

@@ -151,21 +151,33 @@ def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
 
 
 def check_file(path: str | Path) -> None:
-    """At start: open (or create) the audit log and run SQLite's quick check on it, so that a
-    damaged file is reported before the first decision is lost to it. AuditFileError if not."""
+    """At start: check an existing audit log, read-only (one of ours? SQLite's quick check),
+    then open it as the writer does (creating it when missing), so that a damaged file is
+    reported, untouched, before the first decision is lost to it. AuditFileError if not."""
     path = Path(path)
-    conn = connect(path)
+    if path.is_file():
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+            try:
+                _check_schema(conn, path)
+                problems = _quick_check(conn)
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise _open_failure(path, exc) from None
+        if problems != ["ok"]:
+            raise AuditFileError(
+                f"the audit log {path} is damaged (SQLite quick_check: {'; '.join(problems)}): "
+                f"restore it from a backup, or recover what it holds with "
+                f"`sqlite3 {path} .recover | sqlite3 NEW.db`, and move the damaged file aside")
+    connect(path).close()
+
+
+def _quick_check(conn: sqlite3.Connection) -> list[str]:
     try:
-        problems = [r[0] for r in conn.execute("PRAGMA quick_check(5)")]
-    except sqlite3.Error as exc:
-        problems = [str(exc)]
-    finally:
-        conn.close()
-    if problems != ["ok"]:
-        raise AuditFileError(
-            f"the audit log {path} is damaged (SQLite quick_check: {'; '.join(problems)}): "
-            f"restore it from a backup, or recover what it holds with "
-            f"`sqlite3 {path} .recover | sqlite3 NEW.db` and move the damaged file aside")
+        return [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:  # a page too damaged to walk
+        return [str(exc)]
 
 
 def _page_key(conn: sqlite3.Connection) -> bytes:

@@ -188,3 +188,26 @@ def test_an_unreadable_rule_file_at_reload_is_named(tmp_path: Path) -> None:
         assert str(rules / "zz-extra.yaml") in json.dumps(failed[-1])
     finally:
         assert server.stop() == 0
+
+
+@pytest.mark.parametrize("command", [
+    ["health", "--address", "127.0.0.1:1"],
+    ["decisions", "list", "--server", "127.0.0.1:1"],
+    ["check", "-", "--server", "127.0.0.1:1"],
+])
+@pytest.mark.parametrize("flag", ["--token-file", "--ca-cert"])
+def test_client_files_that_cannot_be_read_are_named(tmp_path: Path, command: list[str],
+                                                    flag: str,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from ftgate.cli.main import main
+
+    if command[0] == "health" and flag == "--token-file":
+        pytest.skip("health checks send no token (they need none): the file is not read")
+    monkeypatch.setattr("sys.stdin", io.StringIO("name: x\n"))
+    missing = tmp_path / "no-such-file"
+    assert main([*command, flag, str(missing)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(missing) in err[0] and flag in err[0], err

@@ -233,6 +233,19 @@ class DecisionStore:
         moved and replaced): what is written from then on goes to a file nobody will find."""
         return _identity(self.path) != self._identity
 
+    def save_copy(self) -> Path:
+        """Copy the open database (WAL included) to a new file beside its path, named after
+        this process and the time: what is left of a file deleted while open."""
+        copy = self.path.with_name(
+            f"{self.path.name}.rescued-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+        target = sqlite3.connect(str(copy))
+        try:
+            with self._lock:
+                self._conn.backup(target)
+        finally:
+            target.close()
+        return copy
+
     def insert(self, rows: Iterable[StoredDecision]) -> int:
         """Write rows in one transaction; a decision id already stored is kept as it was."""
         values = [

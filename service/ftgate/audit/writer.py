@@ -120,7 +120,21 @@ class AuditLog:
         self._thread.join(timeout)
         if self._thread.is_alive():
             log.error("audit_flush_timeout", queued=self._queue.qsize())
+        self._rescue()
         self.store.close()
+
+    def _rescue(self) -> None:
+        """The file was deleted while open: before the last handle on it goes, copy what it
+        holds next to where it was, so that the decisions written into it are not lost."""
+        if not self.store.replaced():
+            return
+        try:
+            copy = self.store.save_copy()
+        except (OSError, sqlite3.Error) as exc:
+            log.error("audit_file_rescue_failed", path=str(self.store.path), error=str(exc))
+            return
+        log.error("audit_file_rescued", path=str(self.store.path), copy=str(copy),
+                  action="merge the copy into the audit log, or keep it with the old logs")
 
     def _dropped(self, entry: DecisionEntry) -> None:
         operations.AUDIT_DROPPED.inc()
@@ -171,7 +185,7 @@ class AuditLog:
         if missing and not self._file_missing:
             log.error("audit_file_missing", path=str(self.store.path),
                       action="restart ftgate to create a new audit log; decisions written "
-                             "until then go to the deleted file")
+                             "until then go to the deleted file, copied beside it at exit")
         elif self._file_missing and not missing:
             log.info("audit_file_back", path=str(self.store.path))
         self._file_missing = missing

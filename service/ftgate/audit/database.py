@@ -57,6 +57,9 @@ def _open_failure(path: Path, exc: sqlite3.Error) -> AuditFileError:
         return AuditFileError(
             f"the audit log {path} is not a usable SQLite database ({text}): move it aside "
             f"(keep it to inspect) so that a new one is created, or give --audit-db another path")
+    if "readonly" in text:
+        return AuditFileError(f"the audit log {path} is read-only ({text}): make it and its "
+                              f"directory writable by this user, or give --audit-db another path")
     return AuditFileError(f"cannot use the audit log {path}: {text}")
 
 

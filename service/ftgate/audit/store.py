@@ -7,8 +7,9 @@ again as JSON so that `sqlite3 decisions.db` alone can show what was asked.
 
 from __future__ import annotations
 
-import base64
 import json
+import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -16,29 +17,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (
-  decision_id     TEXT PRIMARY KEY,  -- Assessment.decision_id (a UUID)
-  decided_at_us   INTEGER NOT NULL,  -- when, in microseconds since the Unix epoch (UTC)
-  ruleset_version TEXT NOT NULL,
-  project_name    TEXT NOT NULL,
-  verdict         TEXT NOT NULL,     -- e.g. VERDICT_FINE_TUNE
-  outcome         TEXT,              -- e.g. OUTCOME_USE_RAG; NULL when information was missing
-  findings        TEXT NOT NULL,     -- JSON: [{"rule_id", "failure_mode", "severity"}, ...]
-  profile_json    TEXT NOT NULL,     -- the input ProjectProfile, proto3 JSON
-  project         BLOB NOT NULL,     -- the input, a serialized ftgate.v1.ProjectProfile
-  assessment      BLOB NOT NULL      -- the answer, a serialized ftgate.v1.Assessment
-);
-CREATE INDEX IF NOT EXISTS decisions_by_time ON decisions (decided_at_us, decision_id);
-CREATE INDEX IF NOT EXISTS decisions_by_verdict ON decisions (verdict, decided_at_us, decision_id);
-"""
-_COLUMNS = ("decision_id, decided_at_us, ruleset_version, project_name, verdict, outcome, "
-            "findings, profile_json, project, assessment")
+from ftgate.audit.database import COLUMN_NAMES, AuditFileError, check_file, connect
+from ftgate.audit.page_token import BadPageToken, filter_digest, make_token, read_token
 
+_COLUMNS = ", ".join(COLUMN_NAMES)
+# Rows are fetched by id in chunks of this many, so that a page never holds a whole result set.
+_FETCH_CHUNK = 50
 
-class BadPageToken(ValueError):
-    """A page token this store did not make (or made for other filters)."""
+__all__ = ["AuditFileError", "BadPageToken", "DecisionQuery", "DecisionStore", "StoredDecision",
+           "check_file", "connect"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,40 +52,43 @@ class DecisionQuery:
     until_us: int | None = None
     verdict: str | None = None
 
-    def token(self, last: StoredDecision) -> str:
-        raw = json.dumps([last.decided_at_us, last.decision_id, self._key()])
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
-
-    def after(self, token: str) -> tuple[int, str]:
-        try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            at, decision_id, key = json.loads(raw)
-        except (ValueError, TypeError) as exc:
-            raise BadPageToken("malformed page token") from exc
-        if not isinstance(at, int) or not isinstance(decision_id, str) or key != self._key():
-            raise BadPageToken("page token of another listing (filters changed?)")
-        return at, decision_id
-
-    def _key(self) -> list[object]:
-        return [self.since_us, self.until_us, self.verdict]
+    def digest(self) -> bytes:
+        """What a page token carries of these filters (a token works only with them)."""
+        return filter_digest(json.dumps([self.since_us, self.until_us, self.verdict]))
 
 
-def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
-    """A connection with the store's settings; the writer's creates the schema."""
-    if readonly:
-        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=5.0,
-                               check_same_thread=False)
-    else:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=5.0, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a commit survives the process being killed (kill -9), and only
-        # the last commits can be lost if the machine itself loses power.
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-    conn.execute("PRAGMA busy_timeout=5000")
-    return conn
+def _page_key(conn: sqlite3.Connection) -> bytes:
+    """The key that signs this file's page tokens (a read-only connection to a file made before
+    there was one signs with a key of its own: its tokens work for itself only)."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE name = 'page_token_key'").fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    return bytes(row[0]) if row else secrets.token_bytes(32)
+
+
+def _rows(conn: sqlite3.Connection, lock: threading.Lock,
+          ids: list[str]) -> list[StoredDecision]:
+    """The rows of these ids, in this order, read a chunk at a time."""
+    found: dict[str, StoredDecision] = {}
+    for i in range(0, len(ids), _FETCH_CHUNK):
+        chunk = ids[i:i + _FETCH_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        with lock:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM decisions WHERE decision_id IN ({marks})", chunk
+            ).fetchall()
+        found.update((r[0], StoredDecision(*r)) for r in rows)
+    # A row purged between the two reads is simply left out.
+    return [found[i] for i in ids if i in found]
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 class DecisionStore:
@@ -107,11 +97,31 @@ class DecisionStore:
     def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = Path(path)
         self._conn = connect(path, readonly)
+        self._identity = _identity(self.path)
+        self._page_key = _page_key(self._conn)
         self._lock = threading.Lock()
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def replaced(self) -> bool:
+        """True when the file this store has open is no longer the one at its path (deleted, or
+        moved and replaced): what is written from then on goes to a file nobody will find."""
+        return _identity(self.path) != self._identity
+
+    def save_copy(self) -> Path:
+        """Copy the open database (WAL included) to a new file beside its path, named after
+        this process and the time: what is left of a file deleted while open."""
+        copy = self.path.with_name(
+            f"{self.path.name}.rescued-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+        target = sqlite3.connect(str(copy))
+        try:
+            with self._lock:
+                self._conn.backup(target)
+        finally:
+            target.close()
+        return copy
 
     def insert(self, rows: Iterable[StoredDecision]) -> int:
         """Write rows in one transaction; a decision id already stored is kept as it was."""
@@ -131,9 +141,13 @@ class DecisionStore:
             ).fetchone()
         return StoredDecision(*row) if row else None
 
-    def list(self, query: DecisionQuery, limit: int,
-             page_token: str = "") -> tuple[list[StoredDecision], str]:
-        """Newest first; returns the page and the token of the next one ('' on the last)."""
+    def list(self, query: DecisionQuery, limit: int, page_token: str = "",
+             max_bytes: int | None = None) -> tuple[list[StoredDecision], str]:
+        """Newest first; returns the page and the token of the next one ('' on the last).
+
+        A page holds at most `limit` decisions and, past its first, only as many as fit in
+        `max_bytes` (the sizes of their stored input and answer): one page never holds a
+        whole large result set, and no row is read whole before it is known to fit."""
         where: list[str] = []
         args: list[object] = []
         if query.since_us is not None:
@@ -146,16 +160,27 @@ class DecisionStore:
             where.append("verdict = ?")
             args.append(query.verdict)
         if page_token:
-            at, decision_id = query.after(page_token)
+            at, decision_id = read_token(self._page_key, query.digest(), page_token)
             where.append("(decided_at_us < ? OR (decided_at_us = ? AND decision_id < ?))")
             args += [at, at, decision_id]
-        sql = (f"SELECT {_COLUMNS} FROM decisions"
+        # First the keys and sizes (length() of a BLOB does not read it), then the rows chosen.
+        sql = ("SELECT decided_at_us, decision_id, length(project) + length(assessment) "
+               "+ length(profile_json) FROM decisions"
                + (" WHERE " + " AND ".join(where) if where else "")
                + " ORDER BY decided_at_us DESC, decision_id DESC LIMIT ?")
         with self._lock:
-            rows = self._conn.execute(sql, [*args, limit + 1]).fetchall()
-        page = [StoredDecision(*r) for r in rows[:limit]]
-        return page, (query.token(page[-1]) if len(rows) > limit else "")
+            keys = self._conn.execute(sql, [*args, limit + 1]).fetchall()
+        chosen: list[str] = []
+        total = 0
+        for _at, decision_id, size in keys[:limit]:
+            if chosen and max_bytes is not None and total + size > max_bytes:
+                break
+            chosen.append(decision_id)
+            total += size
+        page = _rows(self._conn, self._lock, chosen)
+        more = len(chosen) < len(keys)
+        return page, (make_token(self._page_key, query.digest(), page[-1].decided_at_us,
+                                 page[-1].decision_id) if more and page else "")
 
     def purge(self, older_than_days: float) -> int:
         """Delete decisions older than the retention; returns how many."""

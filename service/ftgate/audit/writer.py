@@ -83,6 +83,7 @@ class AuditLog:
         self._last_drop_log = 0.0
         self._next_purge = 0.0
         self._closing = threading.Event()
+        self._file_missing = False
 
     def start(self) -> None:
         self._thread.start()
@@ -105,7 +106,21 @@ class AuditLog:
         self._thread.join(timeout)
         if self._thread.is_alive():
             log.error("audit_flush_timeout", queued=self._queue.qsize())
+        self._rescue()
         self.store.close()
+
+    def _rescue(self) -> None:
+        """The file was deleted while open: before the last handle on it goes, copy what it
+        holds next to where it was, so that the decisions written into it are not lost."""
+        if not self.store.replaced():
+            return
+        try:
+            copy = self.store.save_copy()
+        except (OSError, sqlite3.Error) as exc:
+            log.error("audit_file_rescue_failed", path=str(self.store.path), error=str(exc))
+            return
+        log.error("audit_file_rescued", path=str(self.store.path), copy=str(copy),
+                  action="merge the copy into the audit log, or keep it with the old logs")
 
     def _dropped(self, entry: DecisionEntry) -> None:
         operations.AUDIT_DROPPED.inc()
@@ -147,8 +162,24 @@ class AuditLog:
             operations.AUDIT_QUEUE_DEPTH.set(self._queue.qsize())
         log.info("audit_flushed")
 
+    def _check_file(self) -> None:
+        """Alert when the audit file was deleted (or replaced) under the open connection: the
+        rows still go to the open file, which nobody will find. Reopening is not safe while
+        other connections (readers, other workers) still share the old file's WAL, so this
+        says it, loudly, until a restart creates a new file."""
+        missing = self.store.replaced()
+        if missing and not self._file_missing:
+            log.error("audit_file_missing", path=str(self.store.path),
+                      action="restart ftgate to create a new audit log; decisions written "
+                             "until then go to the deleted file, copied beside it at exit")
+        elif self._file_missing and not missing:
+            log.info("audit_file_back", path=str(self.store.path))
+        self._file_missing = missing
+        operations.AUDIT_FILE_MISSING.set(int(missing))
+
     def _write(self, batch: list[DecisionEntry]) -> None:
         started = time.perf_counter()
+        self._check_file()
         try:
             rows = [to_row(e) for e in batch]
         except Exception:  # never lose the writer to one odd message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import NoReturn
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
@@ -16,3 +17,11 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
                 or not action.option_strings or isinstance(action, argparse._VersionAction)):
             return text
         return f"{text} (default: {'%(default)r' if default == '' else '%(default)s'})"
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: what is wrong, and where to read more (a
+    gate's log keeps one line per failure; the usage is one `--help` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see '{self.prog} --help')\n")

@@ -11,7 +11,7 @@ from typing import Any
 
 from ftgate.cli import check, decisions, health, init, rules, schema, serve
 from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INTERRUPTED
-from ftgate.cli.help import HelpFormatter
+from ftgate.cli.help import HelpFormatter, Parser
 from ftgate.errors import FtgateError
 
 EPILOG = """\
@@ -57,7 +57,7 @@ class _Version(argparse.Action):
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ftgate", description=__doc__, epilog=EPILOG,
+    p = Parser(prog="ftgate", description=__doc__, epilog=EPILOG,
                                 formatter_class=HelpFormatter)
     p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -250,7 +250,7 @@ class Server:
         if kind == "ftgate":
             cmd = [sys.executable, "-m", "ftgate.cli", "serve", "--listen", self.address,
                    "--metrics-listen", f"127.0.0.1:{free_port()}", "--workers", str(workers),
-                   "--max-concurrent", "0"]
+                   "--max-concurrent", "0", "--http-listen", ""]
         else:
             cmd = [sys.executable, str(HERE / "empty_server.py"), "--listen", self.address,
                    "--workers", str(workers), "--max-concurrent", "0"]

@@ -11,4 +11,8 @@ mkdir -p "$out/ftgate/v1"
 "$py" -m grpc_tools.protoc -I"$here/proto" \
   --python_out="$out" --grpc_python_out="$out" --mypy_out="$out" --mypy_grpc_out="$out" \
   "$here/proto/ftgate/v1/advisor.proto"
+# The descriptors with their comments (source info), for the HTTP edge: the OpenAPI document and
+# the console's help text are generated from them at run time (comments are not in advisor_pb2).
+"$py" -m grpc_tools.protoc -I"$here/proto" --include_source_info \
+  --descriptor_set_out="$out/ftgate/v1/advisor.binpb" "$here/proto/ftgate/v1/advisor.proto"
 touch "$out/ftgate/v1/__init__.py"

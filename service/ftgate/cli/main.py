@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="run the gRPC service")
     s.add_argument("--listen", default="127.0.0.1:50051", help="gRPC address HOST:PORT")
+    s.add_argument("--http-listen", default="127.0.0.1:8080",
+                   help="HTTP/JSON API and web console address HOST:PORT ('' to disable; "
+                        "docs/http.md)")
     s.add_argument("--metrics-listen", default="127.0.0.1:9464",
                    help="Prometheus /metrics address HOST:PORT ('' to disable)")
     s.add_argument("--rules", type=Path, default=None, help="rule directory (default: shipped)")
@@ -140,6 +143,7 @@ def _serve(args: argparse.Namespace) -> int:
            lambda e, o: serve_workers(o, args.rules, args.log_level, workers))
     return run(engine, ServeOptions(
         listen=args.listen, metrics_listen=args.metrics_listen or None,
+        http_listen=args.http_listen or None,
         max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
         drain_delay_seconds=args.drain_delay,
         max_request_bytes=args.max_request_bytes, max_concurrent=args.max_concurrent,

@@ -1,0 +1,17 @@
+"""The HTTP series, beside the gRPC ones: requests by route template and status, and latency."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Histogram
+
+REQUESTS = Counter("ftgate_http_requests_total",
+                   "HTTP requests answered, by method, route template and status code.",
+                   ["method", "route", "code"])
+SECONDS = Histogram("ftgate_http_request_duration_seconds",
+                    "Seconds from an HTTP request's arrival to its response, by route template.",
+                    ["method", "route"])
+
+
+def record(method: str, route: str, code: int, seconds: float) -> None:
+    REQUESTS.labels(method, route, str(code)).inc()
+    SECONDS.labels(method, route).observe(seconds)

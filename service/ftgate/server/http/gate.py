@@ -82,10 +82,12 @@ class Gate:
                                        "retry later", headers={"Retry-After": "1"})
         else:
             state.in_flight += 1
+            metrics.IN_FLIGHT.inc()
             try:
                 await self.app(scope, receive, send)
             finally:
                 state.in_flight -= 1
+                metrics.IN_FLIGHT.dec()
             return
         await response(scope, receive, send)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = Counter("ftgate_http_requests_total",
                    "HTTP requests answered, by method, route template and status code.",
@@ -10,6 +10,9 @@ REQUESTS = Counter("ftgate_http_requests_total",
 SECONDS = Histogram("ftgate_http_request_duration_seconds",
                     "Seconds from an HTTP request's arrival to its response, by route template.",
                     ["method", "route"])
+
+IN_FLIGHT = Gauge("ftgate_http_in_flight", "HTTP API calls in flight (running or waiting).",
+                  multiprocess_mode="livesum")
 
 
 def record(method: str, route: str, code: int, seconds: float) -> None:

@@ -219,7 +219,7 @@ function drawTree(a) {
     const st = n === blocked ? "blocked" : n === stopped ? "stopped" : step ? "passed" : "not-reached";
     const title = step ? `${n}. ${step.question}` : `${n}. ${st === "stopped" ? "stopped here: information missing" : "not reached"}`;
     const reason = step ? `${step.answer ? "Yes" : "No"}. ${step.reason}` : "";
-    const lines = wrap(reason, 68).slice(0, 4);
+    const lines = wrap(reason, 62).slice(0, 5);
     const h = 26 + lines.length * 16 + 6;
     const g = el("svg:g", { class: "step " + st, "data-step": n, "data-state": st });
     const colours = { passed: ["#e3f3e8", "#0a5c2a"], blocked: ["#fdeaea", "#9b1c1c"],
@@ -336,18 +336,18 @@ function drawRoiChart(e) {
   }
   svg.append(el("svg:path", { d, fill: "none", stroke: "#0b5cad", "stroke-width": 2.5 }));
   svg.append(el("svg:line", { x1: L, x2: W - R, y1: py(12), y2: py(12), stroke: "#9b1c1c", "stroke-dasharray": "6 4", "stroke-width": 1.5, class: "twelve-months" }));
-  svg.append(el("svg:text", { x: W - R - 4, y: py(12) - 5, "text-anchor": "end", "font-size": 11, fill: "#9b1c1c", text: "12 months" }));
+  svg.append(el("svg:text", { x: L + 4, y: py(12) - 5, "font-size": 11, fill: "#9b1c1c", text: "12 months" }));
   svg.append(el("svg:circle", { cx: px(r0), cy: py(months(r0)), r: 5, fill: "#12324f", class: "team-point" }));
   svg.append(el("svg:text", { x: px(r0) + 8, y: py(months(r0)) - 8, "font-size": 11, fill: "#12324f",
     text: `you: ${fmt(months(r0), 1)} months${months(r0) > yMax ? " (off the chart)" : ""}` }));
   if (r12 > 0) {
     svg.append(el("svg:line", { x1: px(r12), x2: px(r12), y1: py(12), y2: H - B, stroke: "#9b1c1c", "stroke-dasharray": "2 3" }));
-    svg.append(el("svg:text", { x: px(r12) + 4, y: H - B - 6, "font-size": 11, fill: "#9b1c1c",
+    svg.append(el("svg:text", { x: px(r12) - 4, y: py(12) - 18, "font-size": 11, fill: "#9b1c1c", "text-anchor": "end",
       text: `12 months at ${fmt(r12, 0)}/day` }));
   }
   for (const k of [lo, (lo + hi) / 2, hi]) {
     const r = 10 ** k;
-    svg.append(el("svg:text", { x: px(r), y: H - B + 16, "text-anchor": "middle", "font-size": 11, fill: "#4a5360", text: fmt(r, 0) }));
+    svg.append(el("svg:text", { x: px(r), y: H - B + 16, "text-anchor": k === lo ? "start" : k === hi ? "end" : "middle", "font-size": 11, fill: "#4a5360", text: fmt(r, 0) }));
   }
   for (const m of [0, yMax / 2, yMax]) {
     svg.append(el("svg:text", { x: L - 6, y: py(m) + 4, "text-anchor": "end", "font-size": 11, fill: "#4a5360", text: fmt(m, 0) }));

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 FTGATE := $(VENV)/bin/ftgate
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-service test-clients test-deploy lint typecheck proto bench soak docs clean help
+.PHONY: run test test-service test-clients test-deploy lint typecheck proto bench soak docs screenshots clean help
 
 help:
 	@echo "make run        set up .venv and run the service (127.0.0.1:50051, metrics 127.0.0.1:9464)"
@@ -15,6 +15,7 @@ help:
 	@echo "make test-service | test-clients | test-deploy   one part of make test"
 	@echo "make bench      benchmarks (never part of make test);  make soak  the 200,000-call soak"
 	@echo "make docs       regenerate README's rules table and examples/*.out.txt from rules/"
+	@echo "make screenshots  regenerate docs/console*.png (the web console in headless chromium)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +62,10 @@ proto: $(STAMP)
 
 docs: $(STAMP)
 	$(PY) scripts/docgen.py
+	$(PY) -m ftgate.server.http.examples examples service/ftgate/server/http/console/examples.json
+
+screenshots: $(STAMP)
+	$(PY) scripts/console_screenshots.py
 
 bench: $(STAMP)
 	$(PY) bench/run.py

@@ -69,6 +69,7 @@ screenshots: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/run.py
+	$(PY) bench/http_vs_grpc.py
 
 # Long run, never part of `make test`: 200,000 mixed calls at 32 in flight against a real
 # server with the audit log on; 0 unexpected results, RSS growth < 5 % (docs/operations.md).

@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: run test test-service test-clients test-deploy lint typecheck proto bench soak docs screenshots clean help
 
 help:
-	@echo "make run        set up .venv and run the service (127.0.0.1:50051, metrics 127.0.0.1:9464)"
+	@echo "make run        set up .venv and run the service (gRPC 127.0.0.1:50051, HTTP + console 127.0.0.1:8080, metrics 127.0.0.1:9464)"
 	@echo "make test       set up .venv and run the whole test suite"
 	@echo "make lint       ruff + buf lint;  make typecheck  mypy strict"
 	@echo "make proto      regenerate all code generated from proto/ (server, Python and TypeScript clients)"

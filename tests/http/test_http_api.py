@@ -140,6 +140,14 @@ def test_invalid_profile_is_400_with_the_grpc_field_violations(http_server: Serv
         "Content-Type": "application/json"}}, 400, "must be a JSON object"),
     ("POST", "/v1/evaluate", {"raw": b'\xff\xfe{}', "headers": {
         "Content-Type": "application/json"}}, 400, "UTF-8"),
+    ("POST", "/v1/evaluate", {"raw": b'[' * 100_000 + b']' * 100_000, "headers": {
+        "Content-Type": "application/json"}}, 400, "nested too deeply"),
+    ("POST", "/v1/evaluate", {"raw": b'{"project": {"qualityExamples": 1' + b'0' * 5000 + b'}}',
+                              "headers": {"Content-Type": "application/json"}}, 400, "JSON"),
+    ("POST", "/v1/evaluate", {"body": {"project": {"economics": {"requestsPerDay": [1]}}}}, 400,
+     "requests_per_day"),
+    ("POST", "/v1/evaluate", {"body": {"project": {"symptoms": "SYMPTOM_HIGH_LATENCY"}}}, 400,
+     "symptoms"),
     ("POST", "/v1/evaluate", {"raw": b'{}', "headers": {"Content-Type": "text/plain"}}, 415,
      "application/json"),
     ("POST", "/v1/evaluate", {"raw": b'{}'}, 415, "application/json"),

@@ -48,6 +48,10 @@ def message_from_json(raw: bytes, message: Message) -> Message:
     except json.JSONDecodeError as exc:
         raise BadBody(f"malformed JSON body: {exc.msg} at line {exc.lineno} column {exc.colno}"
                       ) from None
+    except RecursionError:
+        raise BadBody("malformed JSON body: nested too deeply") from None
+    except ValueError as exc:  # e.g. an integer of more digits than Python converts
+        raise BadBody(f"malformed JSON body: {exc}") from None
     if not isinstance(data, dict):
         raise BadBody(f"the body must be a JSON object ({message.DESCRIPTOR.name}), "
                       f"got {type(data).__name__}")
@@ -97,7 +101,9 @@ def _is_repeated(field: FieldDescriptor) -> bool:
 def _parse(data: dict[str, Any], message: Message) -> Message:
     try:
         json_format.ParseDict(data, message, ignore_unknown_fields=False)
-    except json_format.ParseError as exc:
+    except RecursionError:
+        raise BadBody(f"invalid {message.DESCRIPTOR.name}: nested too deeply") from None
+    except (json_format.ParseError, TypeError, ValueError) as exc:
         field, problem = _explain(str(exc), message.DESCRIPTOR.name)
         raise BadBody(f"invalid {message.DESCRIPTOR.name}: {field}: {problem}",
                       violations=[Violation(field, problem)]) from None

@@ -148,8 +148,8 @@ def _operation(b: Binding, schemas: _Schemas) -> dict[str, Any]:
     return op
 
 
-def _probe(text: str) -> dict[str, Any]:
-    return {"get": {"operationId": text.split()[0].lower(), "summary": text, "responses": {
+def _probe(operation_id: str, text: str) -> dict[str, Any]:
+    return {"get": {"operationId": operation_id, "summary": text, "responses": {
         "200": {"description": "Yes", "content": {"application/json": {"schema": {
             "type": "object"}}}},
         "503": {"description": "No", "content": {"application/json": {
@@ -163,8 +163,8 @@ def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for b in bindings():
         paths.setdefault(b.path, {})[b.verb.lower()] = _operation(b, schemas)
-    paths["/healthz"] = _probe("Healthz: the process is alive")
-    paths["/readyz"] = _probe("Readyz: rules are loaded and the server is not draining")
+    paths["/healthz"] = _probe("Healthz", "The process is alive")
+    paths["/readyz"] = _probe("Readyz", "Rules are loaded and the server is not draining")
     try:
         package_version = version("ftgate")
     except PackageNotFoundError:  # pragma: no cover - run from a source tree

@@ -21,12 +21,14 @@ VERDICT_EXIT = {"VERDICT_FINE_TUNE": EXIT_ALLOWED, "VERDICT_DO_NOT_FINE_TUNE": E
 
 
 def _parser() -> argparse.ArgumentParser:
+    from ftgate.server.http.address import listen_flag
+
     p = argparse.ArgumentParser(prog="ftgate", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
 
     s = sub.add_parser("serve", help="run the gRPC service")
     s.add_argument("--listen", default="127.0.0.1:50051", help="gRPC address HOST:PORT")
-    s.add_argument("--http-listen", default="127.0.0.1:8080",
+    s.add_argument("--http-listen", default="127.0.0.1:8080", type=listen_flag,
                    help="HTTP/JSON API and web console address HOST:PORT ('' to disable; "
                         "docs/http.md)")
     s.add_argument("--metrics-listen", default="127.0.0.1:9464",

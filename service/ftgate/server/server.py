@@ -26,7 +26,7 @@ from ftgate.server.auth import TokenAuth, server_credentials
 from ftgate.server.decode import DecodeInCall
 from ftgate.server.grpc_metrics import ServerMetrics
 from ftgate.server.handlers import Wrapper, WrappingRegistrar, send_encoded
-from ftgate.server.http import HttpEdge, start_http
+from ftgate.server.http.edge import HttpEdge, start_http
 from ftgate.server.reload import RulesWatcher
 from ftgate.server.signals import SignalFlags
 from ftgate.v1 import advisor_pb2 as pb
@@ -135,9 +135,9 @@ class AdvisorServer:
             self.metrics_port = http_server.server_port
         if self.audit:
             self.audit.start()
-        self.server.start()
         self.http = start_http(self.options, self.servicer, self.engine, self.auth,
                                draining=self._stopped.is_set)
+        self.server.start()
         self.watcher.start()
         rs = self.engine.ruleset
         metrics.record_ruleset(rs.version, len(rs.rules))

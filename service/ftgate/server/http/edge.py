@@ -15,21 +15,15 @@ import uvicorn
 
 from ftgate.engine import Engine
 from ftgate.server.auth import TokenAuth
+from ftgate.server.http.address import ListenError, split_address
 from ftgate.server.http.app import build_app
 from ftgate.server.http.gate import EdgeState
 
 log = structlog.get_logger("ftgate")
 
 
-def _split(address: str) -> tuple[str, int]:
-    host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit() or not host:
-        raise ValueError(f"--http-listen: expected HOST:PORT, got {address!r}")
-    return host.strip("[]"), int(port)
-
-
 def _bind(address: str, reuse_port: bool) -> socket.socket:
-    host, port = _split(address)
+    host, port = split_address(address)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -42,7 +36,7 @@ def _bind(address: str, reuse_port: bool) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise OSError(f"cannot listen on {address} (--http-listen): {exc.strerror}") from None
+        raise ListenError(f"cannot listen on {address} (--http-listen): {exc.strerror}") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

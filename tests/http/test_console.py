@@ -164,3 +164,37 @@ def test_the_decision_page_shows_a_recorded_decision(page: Any,
     wait_until(shown, what="the recorded decision on its page")
     assert page.input_value("[name=name]") == "hr-policies-assistant"
     assert page.get_attribute("#tree-svg", "data-blocking-step") == "4"
+
+
+def test_with_tokens_the_console_asks_for_one(page: Any, tmp_path: Any) -> None:
+    from opstools import single_process
+    from serverproc import start_server
+
+    tokens = tmp_path / "tokens"
+    tokens.write_text("console-token-0123456789\n")
+    server = start_server(tmp_path, "--auth-tokens", str(tokens), "--audit-db",
+                          str(tmp_path / "audit.db"), *single_process())
+    try:
+        open_console(page, server)
+        page.evaluate("sessionStorage.clear()")
+        open_console(page, server)
+        page.click("button[data-example='low-volume-roi.yaml']")
+        page.click("#submit")
+        page.wait_for_selector("#form-error:not(:empty)")
+        assert "bearer token" in page.text_content("#form-error")
+        page.click("#access summary")
+        page.fill("#token", "console-token-0123456789")
+        page.dispatch_event("#token", "change")
+        assert submit(page) == "VERDICT_DO_NOT_FINE_TUNE"
+        link = page.get_attribute("#verdict-id a", "href")
+
+        def shown() -> bool:  # the token went along to the decision page of the same tab
+            open_console(page, server, link)
+            return page.get_attribute("#verdict", "data-verdict") == "VERDICT_DO_NOT_FINE_TUNE"
+
+        from opstools import wait_until
+
+        wait_until(shown, what="the recorded decision on its page")
+    finally:
+        page.evaluate("sessionStorage.clear()")
+        assert server.stop() == 0

@@ -394,7 +394,15 @@ async function start() {
   fetch("/readyz").then((r) => r.json()).then((r) => {
     if (r.rulesetVersion) document.getElementById("ruleset").textContent = "rules " + r.rulesetVersion;
   }).catch(() => {});
+  // The token lives for the browser tab only (sessionStorage), so that a decision link opened
+  // from the console works without pasting it again.
+  const token = document.getElementById("token");
+  token.value = sessionStorage.getItem("ftgate-token") || "";
   const m = location.pathname.match(/^\/decisions\/([^/]+)$/);
+  token.addEventListener("change", () => {
+    sessionStorage.setItem("ftgate-token", token.value.trim());
+    if (m) showDecision(decodeURIComponent(m[1]));
+  });
   if (m) await showDecision(decodeURIComponent(m[1]));
   document.body.dataset.ready = "true";
 }
@@ -407,7 +415,10 @@ async function showDecision(decisionId) {
     fillForm(profile);
     render(record.assessment, readForm());
   } catch (e) {
-    document.getElementById("placeholder").textContent = `Decision ${decisionId}: ${(e.error || {}).message || e}`;
+    const error = e.error || {};
+    document.getElementById("placeholder").textContent = `Decision ${decisionId}: ${error.message || e}` +
+      (error.code === 401 ? " — paste a token under “Access token”." : "");
+    if (error.code === 401) document.getElementById("access").open = true;
   }
 }
 

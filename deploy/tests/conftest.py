@@ -111,6 +111,7 @@ class FtgateServer:
         self.workers = int(extra[extra.index("--workers") + 1])
         self.args = [ftgate_bin(), "serve", "--listen", f"127.0.0.1:{self.port}",
                      "--metrics-listen", f"127.0.0.1:{self.metrics_port}", "--grace", str(grace),
+                     "--http-listen", "",
                      *extra]
         self.proc: subprocess.Popen[bytes] | None = None
 

@@ -18,6 +18,7 @@ from ftgate.cli.flags import (
     readable_file,
 )
 from ftgate.cli.help import HelpFormatter
+from ftgate.server.http.address import listen_flag
 
 
 def add_parser(sub: Any) -> None:
@@ -25,6 +26,9 @@ def add_parser(sub: Any) -> None:
                        formatter_class=HelpFormatter)
     s.add_argument("--listen", type=listen_address, metavar="HOST:PORT",
                    default="127.0.0.1:50051", help="gRPC address HOST:PORT")
+    s.add_argument("--http-listen", default="127.0.0.1:8080", type=listen_flag, metavar="HOST:PORT",
+                   help="HTTP/JSON API and web console address HOST:PORT ('' to disable; "
+                        "docs/http.md)")
     s.add_argument("--metrics-listen", type=optional_listen_address, metavar="HOST:PORT",
                    default="127.0.0.1:9464", help="Prometheus /metrics address HOST:PORT ('' to disable)")
     s.add_argument("--rules", type=directory, default=None, metavar="DIR",
@@ -123,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return start(engine, ServeOptions(
             listen=args.listen, metrics_listen=args.metrics_listen or None,
+            http_listen=args.http_listen or None,
             max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
             drain_delay_seconds=args.drain_delay,
             max_request_bytes=args.max_request_bytes, max_concurrent=args.max_concurrent,

@@ -76,6 +76,24 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
                    help="decisions waiting for the audit writer; beyond: dropped and counted")
     s.add_argument("--audit-retention-days", type=float, default=30.0,
                    help="delete recorded decisions older than this; 0: keep forever")
+    s.add_argument("--admission-kinds", type=_admission_kinds, default=(), metavar="KINDS",
+                   help="the admission webhook (POST /k8s/validate on --http-listen) gates "
+                        "batch/v1 Job and these kinds, comma-separated 'GROUP/VERSION Kind', "
+                        "e.g. 'kubeflow.org/v1 PyTorchJob,jobset.x-k8s.io/v1alpha2 JobSet' "
+                        "(docs/gate.md)")
+    s.add_argument("--admission-mode", choices=("enforce", "warn"), default="enforce",
+                   help="enforce: the webhook refuses what the policy refuses; warn: it admits "
+                        "everything and says what it would refuse (a first rollout)")
+
+
+def _admission_kinds(text: str) -> tuple[Any, ...]:
+    """argparse type of --admission-kinds."""
+    from ftgate.admission import parse_kinds
+
+    try:
+        return parse_kinds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def options_errors(args: argparse.Namespace) -> list[str]:
@@ -136,7 +154,8 @@ def run(args: argparse.Namespace) -> int:
             tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
             auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
             audit_retention_days=args.audit_retention_days,
-            decision_cache=args.decision_cache))
+            decision_cache=args.decision_cache,
+            admission_kinds=args.admission_kinds, admission_mode=args.admission_mode))
     except OSError as exc:
         # Taken between the probe and the bind (a race), or refused by the system.
         if exc.errno == errno.EADDRINUSE:

@@ -16,6 +16,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 
+from ftgate.admission import AdmissionKind
 from ftgate.api.audit_queries import DecisionLookup
 from ftgate.api.cache import DecisionCache
 from ftgate.api.record import Recorder
@@ -76,6 +77,10 @@ class ServeOptions:
     reuse_port: bool = False
     # HTTP/JSON API and console (server/http/; None: off). Same TLS, tokens and limits as gRPC.
     http_listen: str | None = None
+    # The admission webhook on the HTTP listener (ftgate.admission, docs/gate.md): the kinds it
+    # gates besides batch/v1 Job, and whether it refuses ("enforce") or only warns ("warn").
+    admission_kinds: tuple[AdmissionKind, ...] = ()
+    admission_mode: str = "enforce"
 
 
 def split_host_port(address: str) -> tuple[str, int]:
@@ -144,7 +149,7 @@ class AdvisorServer:
         if self.audit:
             self.audit.start()
         self.http = start_http(self.options, self.servicer, self.engine, self.auth,
-                               draining=self._stopped.is_set)
+                               draining=self._stopped.is_set, service=self.service)
         self.server.start()
         self.watcher.start()
         rs = self.engine.ruleset

@@ -16,8 +16,11 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from ftgate.admission import Admission
+from ftgate.api.service import AdvisorService
 from ftgate.engine import Engine
 from ftgate.server.auth import TokenAuth
+from ftgate.server.http.admission import admission_route
 from ftgate.server.http.api import api_routes
 from ftgate.server.http.decide import Decider
 from ftgate.server.http.errors import http_error
@@ -44,7 +47,9 @@ async def _internal(request: Request, exc: Exception) -> Response:
 
 
 def build_app(servicer: Any, engine: Engine, state: EdgeState, auth: TokenAuth | None, *,
-              threads: int, max_request_bytes: int, default_deadline: float | None) -> ASGIApp:
+              threads: int, max_request_bytes: int, default_deadline: float | None,
+              service: AdvisorService | None = None,
+              admission: Admission | None = None) -> ASGIApp:
     limiter = anyio.CapacityLimiter(threads)
 
     async def healthz(_: Request) -> Response:
@@ -74,6 +79,9 @@ def build_app(servicer: Any, engine: Engine, state: EdgeState, auth: TokenAuth |
         Route("/console/form.json", form, methods=["GET"]),
         Mount("/console", StaticFiles(directory=CONSOLE), name="console"),
     ]
+    if service is not None and admission is not None:  # the webhook (ftgate.admission)
+        routes.append(admission_route(service, admission, max_request_bytes, default_deadline,
+                                      limiter))
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception,
                                                        Exception: _internal})
     return Gate(app, routes, state, auth)

@@ -13,6 +13,8 @@ from typing import Any
 import structlog
 import uvicorn
 
+from ftgate.admission import Admission
+from ftgate.api.service import AdvisorService
 from ftgate.engine import Engine
 from ftgate.server.auth import TokenAuth
 from ftgate.server.http.address import ListenError, split_address
@@ -47,11 +49,14 @@ class HttpEdge:
     grace, then closes; `wait` returns once it has."""
 
     def __init__(self, options: Any, servicer: Any, engine: Engine, auth: TokenAuth | None,
-                 draining: Callable[[], bool]) -> None:
+                 draining: Callable[[], bool], service: AdvisorService | None = None) -> None:
         self.state = EdgeState(options.max_concurrent, draining)
+        admission = Admission.of(getattr(options, "admission_kinds", ()),
+                                 getattr(options, "admission_mode", "enforce"))
         app = build_app(servicer, engine, self.state, auth, threads=options.threads,
                         max_request_bytes=options.max_request_bytes,
-                        default_deadline=options.default_deadline or None)
+                        default_deadline=options.default_deadline or None,
+                        service=service, admission=admission)
         self.socket = _bind(options.http_listen, options.reuse_port)
         self.port = int(self.socket.getsockname()[1])
         tls: dict[str, Any] = {}
@@ -102,8 +107,10 @@ class HttpEdge:
 
 
 def start_http(options: Any, servicer: Any, engine: Engine, auth: TokenAuth | None,
-               draining: Callable[[], bool]) -> HttpEdge | None:
-    """The HTTP front door on `options.http_listen`, started; None when that is empty."""
+               draining: Callable[[], bool],
+               service: AdvisorService | None = None) -> HttpEdge | None:
+    """The HTTP front door on `options.http_listen`, started; None when that is empty. With
+    `service`, the admission webhook too (POST /k8s/validate)."""
     if not getattr(options, "http_listen", None):
         return None
-    return HttpEdge(options, servicer, engine, auth, draining).start()
+    return HttpEdge(options, servicer, engine, auth, draining, service).start()

@@ -1,5 +1,6 @@
-"""What every HTTP request passes before its route: metrics, then for the API (/v1/...) draining
-(503), bearer tokens (401) and the concurrency limit (429) — the limits of the gRPC server."""
+"""What every HTTP request passes before its route: metrics, then for the API (/v1/...) and the
+admission webhook (/k8s/...) draining (503), bearer tokens (401) and the concurrency limit (429)
+— the limits of the gRPC server."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ftgate.server.http.errors import http_error
 
 log = structlog.get_logger("ftgate")
 API_PREFIX = "/v1/"
+GATED_PREFIXES = (API_PREFIX, "/k8s/")
 
 
 @dataclass
@@ -61,7 +63,7 @@ class Gate:
             await send(message)
 
         try:
-            if scope["path"].startswith(API_PREFIX):
+            if scope["path"].startswith(GATED_PREFIXES):
                 await self._api(scope, receive, sending)
             else:
                 await self.app(scope, receive, sending)

@@ -76,7 +76,12 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
                    help="decisions waiting for the audit writer; beyond: dropped and counted")
     s.add_argument("--audit-retention-days", type=float, default=30.0,
                    help="delete recorded decisions older than this; 0: keep forever")
-    s.add_argument("--admission-kinds", type=_admission_kinds, default=(), metavar="KINDS",
+    s.add_argument("--http-tls-cert", type=readable_file, metavar="FILE",
+                   help="PEM certificate chain of the HTTP listener alone (default: --tls-cert); "
+                        "the admission webhook needs HTTPS")
+    s.add_argument("--http-tls-key", type=readable_file, metavar="FILE",
+                   help="PEM private key of --http-tls-cert")
+    s.add_argument("--admission-kinds", type=_admission_kinds, default=None, metavar="KINDS",
                    help="the admission webhook (POST /k8s/validate on --http-listen) gates "
                         "batch/v1 Job and these kinds, comma-separated 'GROUP/VERSION Kind', "
                         "e.g. 'kubeflow.org/v1 PyTorchJob,jobset.x-k8s.io/v1alpha2 JobSet' "
@@ -101,6 +106,8 @@ def options_errors(args: argparse.Namespace) -> list[str]:
     errors = []
     if bool(args.tls_cert) != bool(args.tls_key):
         errors.append("--tls-cert and --tls-key go together")
+    if bool(args.http_tls_cert) != bool(args.http_tls_key):
+        errors.append("--http-tls-cert and --http-tls-key go together")
     if args.tls_client_ca and not args.tls_cert:
         errors.append("--tls-client-ca needs --tls-cert and --tls-key")
     for flag in ("max_request_bytes", "max_batch", "threads", "audit_queue"):
@@ -155,7 +162,8 @@ def run(args: argparse.Namespace) -> int:
             auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
             audit_retention_days=args.audit_retention_days,
             decision_cache=args.decision_cache,
-            admission_kinds=args.admission_kinds, admission_mode=args.admission_mode))
+            admission_kinds=args.admission_kinds or (), admission_mode=args.admission_mode,
+            http_tls_cert=args.http_tls_cert, http_tls_key=args.http_tls_key))
     except OSError as exc:
         # Taken between the probe and the bind (a race), or refused by the system.
         if exc.errno == errno.EADDRINUSE:

@@ -80,6 +80,9 @@ class ServeOptions:
     # The admission webhook on the HTTP listener (ftgate.admission, docs/gate.md): the kinds it
     # gates besides batch/v1 Job, and whether it refuses ("enforce") or only warns ("warn").
     admission_kinds: tuple[AdmissionKind, ...] = ()
+    # HTTPS on the HTTP listener only (default: tls_cert/tls_key, as gRPC).
+    http_tls_cert: Path | None = None
+    http_tls_key: Path | None = None
     admission_mode: str = "enforce"
 
 

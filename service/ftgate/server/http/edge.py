@@ -60,8 +60,12 @@ class HttpEdge:
         self.socket = _bind(options.http_listen, options.reuse_port)
         self.port = int(self.socket.getsockname()[1])
         tls: dict[str, Any] = {}
-        if options.tls_cert and options.tls_key:
-            tls = {"ssl_certfile": str(options.tls_cert), "ssl_keyfile": str(options.tls_key)}
+        # --http-tls-cert/--http-tls-key: HTTPS here with gRPC left as it is (the admission
+        # webhook must be HTTPS); otherwise the gRPC server's TLS files.
+        cert = getattr(options, "http_tls_cert", None) or options.tls_cert
+        key = getattr(options, "http_tls_key", None) or options.tls_key
+        if cert and key:
+            tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
             if options.tls_client_ca:
                 tls |= {"ssl_ca_certs": str(options.tls_client_ca),
                         "ssl_cert_reqs": ssl.CERT_REQUIRED}

@@ -28,6 +28,7 @@ OVERLAYS = {
     "base": KUBERNETES / "base",
     "production": KUBERNETES / "overlays" / "production",
     "production-tls": KUBERNETES / "overlays" / "production-tls",
+    "webhook-cert-manager": KUBERNETES / "overlays" / "webhook-cert-manager",
 }
 ALERTS = DEPLOY / "prometheus" / "alerts.yml"
 ALERTS_TEST = DEPLOY / "prometheus" / "alerts_test.yml"

@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 from conftest import Webhook
-from k8s import job, review
-
 from ftgate.server.http.admission import api_server_timeout
+from k8s import job, review
 
 
 def valid() -> dict[str, Any]:

@@ -66,7 +66,9 @@ class HttpEdge:
         key = getattr(options, "http_tls_key", None) or options.tls_key
         if cert and key:
             tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
-            if options.tls_client_ca:
+            # Client certificates as gRPC asks them, unless the HTTP port has a certificate of its
+            # own: the Kubernetes API server calls the webhook without one.
+            if options.tls_client_ca and not getattr(options, "http_tls_cert", None):
                 tls |= {"ssl_ca_certs": str(options.tls_client_ca),
                         "ssl_cert_reqs": ssl.CERT_REQUIRED}
         self.tls = bool(tls)

@@ -1,6 +1,6 @@
 """What every HTTP request passes before its route: metrics, then for the API (/v1/...) and the
-admission webhook (/k8s/...) draining (503), bearer tokens (401) and the concurrency limit (429)
-— the limits of the gRPC server."""
+admission webhook (/k8s/...) draining (503), bearer tokens (401, the API only: the Kubernetes API
+server sends none) and the concurrency limit (429) — the limits of the gRPC server."""
 
 from __future__ import annotations
 
@@ -76,7 +76,8 @@ class Gate:
         if state.refusing:
             response = http_error(503, "the server is shutting down; retry on another instance",
                                   headers={"Retry-After": "1"})
-        elif self.auth is not None and not self._authorized(scope):
+        elif (self.auth is not None and scope["path"].startswith(API_PREFIX)
+              and not self._authorized(scope)):
             response = http_error(401, "missing or invalid bearer token",
                                   headers={"WWW-Authenticate": "Bearer"})
         elif state.max_concurrent and state.in_flight >= state.max_concurrent:

@@ -182,3 +182,22 @@ def test_the_documented_examples_get_the_documented_answers(webhook: Webhook) ->
             job(obj["metadata"]["name"], obj["metadata"]["labels"],
                 obj["metadata"]["annotations"])  # the schema check of a Job like it
         assert webhook.admit(review(obj))["allowed"] is allowed, name
+
+
+def test_the_documented_refusal_is_what_the_server_answers(webhook: Webhook) -> None:
+    """docs/gate.md shows a captured refusal: it must still be the server's words."""
+    import re
+
+    text = (REPO / "docs" / "gate.md").read_text(encoding="utf-8")
+    section = text[text.index("### What `kubectl apply` prints when the job is refused"):]
+    block = section.split("```\n", 2)[1]
+    prefix = 'admission webhook "gate.ftgate.dev" denied the request: '
+    documented = block[block.index(prefix) + len(prefix):].rstrip("\n")
+    obj = yaml.safe_load((REPO / "docs/gate/admission/job-refused.yaml").read_text())
+    message = webhook.admit(review(obj))["status"]["message"]
+
+    def plain(s: str) -> str:
+        s = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "ID", s)
+        return re.sub(r"sha256:[0-9a-f]+", "VERSION", s)
+
+    assert plain(documented) == plain(message)

@@ -62,11 +62,11 @@ def from_assessment(a: pb.Assessment, dry_run: bool) -> Answer:
     """FINE_TUNE admits; DO_NOT_FINE_TUNE and NEEDS_INFORMATION refuse, saying why."""
     verdict = enums.VERDICT.short(a.verdict)
     recorded = "dry run, not recorded" if dry_run else "recorded"
-    decision = f"decision {a.decision_id} ({recorded}; ruleset {a.ruleset_version})"
+    decision = f"Decision {a.decision_id} ({recorded}; ruleset {a.ruleset_version})"
     audit = {DECISION_ID: a.decision_id, RULESET_VERSION: a.ruleset_version}
     project = f"project {a.project_name!r}" if a.project_name else "the project"
     if verdict == "FINE_TUNE":
-        return Answer(True, warnings=(f"ftgate: FINE_TUNE for {project}: {decision}",),
+        return Answer(True, warnings=(f"ftgate: FINE_TUNE for {project}. {decision}",),
                       audit=audit)
     if verdict == "NEEDS_INFORMATION":
         lines = [f"ftgate: NEEDS_INFORMATION for {project}: the profile in annotation "
@@ -81,9 +81,11 @@ def from_assessment(a: pb.Assessment, dry_run: bool) -> Answer:
         step = a.decision_path[-1]  # where the walk of the tree stopped
         lines.append(f"Blocked at step {step.step}: {step.question} "
                      f"{'yes' if step.answer else 'no'}: {step.reason}")
-    blockers = [f for f in a.findings if enums.SEVERITY.short(f.severity) == "BLOCKER"]
-    for f in blockers:
-        lines.append(f"Blocker {f.rule_id}: {f.message} Fix: {f.recommendation}")
+    for f in a.findings:
+        if enums.SEVERITY.short(f.severity) == "BLOCKER":
+            # The step above carries the figures; a finding past the tree brings its own.
+            said = f.title if a.decision_path else f.message
+            lines.append(f"Blocker {f.rule_id}: {said}. Fix: {f.recommendation}")
     if a.alternatives:
         alt = a.alternatives[0]
         kind = enums.ALTERNATIVE_KIND.short(alt.kind).replace("_", " ").lower()

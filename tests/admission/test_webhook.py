@@ -201,3 +201,22 @@ def test_the_documented_refusal_is_what_the_server_answers(webhook: Webhook) -> 
         return re.sub(r"sha256:[0-9a-f]+", "VERSION", s)
 
     assert plain(documented) == plain(message)
+
+
+def test_the_server_log_ties_the_job_to_its_decision(webhook: Webhook) -> None:
+    import json
+
+    document = review(gated_job())
+    decision_id = webhook.admit(document)["auditAnnotations"]["decision-id"]
+
+    def line() -> dict[str, Any] | None:
+        for text in webhook.server.log().splitlines():
+            if decision_id in text and '"admission"' in text:
+                return dict(json.loads(text))
+        return None
+
+    event = wait_until(line, 30, what="the admission log line")
+    assert event["uid"] == document["request"]["uid"]
+    assert (event["kind"], event["namespace"], event["name"]) == ("batch/v1 Job", "ml-team",
+                                                                  "fine-tune")
+    assert event["user"] == "alice@example.com" and event["allowed"] is True

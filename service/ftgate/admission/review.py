@@ -44,6 +44,7 @@ class AdmissionRequest:
     kind: AdmissionKind
     operation: str
     namespace: str
+    user: str  # userInfo.username: who applied it
     dry_run: bool
     object: ObjectMeta | None  # None: DELETE and CONNECT carry none
     old_object: ObjectMeta | None  # UPDATE's stored object
@@ -87,6 +88,8 @@ def parse_review(body: bytes) -> AdmissionRequest:
                            _text(kind, "version", "request.kind.", required=True),
                            _text(kind, "kind", "request.kind.", required=True)),
         operation=str(operation), namespace=_text(request, "namespace", "request."),
+        user=_text(_mapping(request, "userInfo", where="request."), "username",
+                   "request.userInfo."),
         dry_run=dry_run,
         object=_object(request, "object"), old_object=_object(request, "oldObject"))
 

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import anyio
+import structlog
 from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,6 +29,7 @@ from ftgate.server.http.decide import HttpCallContext
 from ftgate.server.http.errors import http_error
 from ftgate.v1 import advisor_pb2 as pb
 
+log = structlog.get_logger("ftgate")
 PATH = "/k8s/validate"
 # The API server sends its webhook timeout as ?timeout=10s (a Go duration); the answer must be
 # back before it, so the decision gets that much less this margin.
@@ -53,6 +55,13 @@ def admission_route(service: AdvisorService, admission: Admission, max_request_b
     def review(body: bytes, context: HttpCallContext) -> dict[str, Any]:
         request = parse_review(body)
         result = admission.answer(request, lambda p, audit: decide(context, p, audit))
+        obj = request.object or request.old_object
+        # The object ↔ decision link in ftgate's own log (the API server's audit log has it too).
+        log.info("admission", uid=request.uid, operation=request.operation,
+                 kind=str(request.kind), namespace=request.namespace,
+                 name=obj.name if obj else "", user=request.user, dry_run=request.dry_run,
+                 allowed=result.allowed, code=result.code,
+                 decision_id=result.audit.get(answers.DECISION_ID, ""))
         return answers.review(request.uid, result)
 
     async def validate(request: Request) -> Response:

@@ -167,13 +167,12 @@ def test_the_decision_page_shows_a_recorded_decision(page: Any,
 
 
 def test_with_tokens_the_console_asks_for_one(page: Any, tmp_path: Any) -> None:
-    from opstools import single_process
     from serverproc import start_server
 
     tokens = tmp_path / "tokens"
     tokens.write_text("console-token-0123456789\n")
     server = start_server(tmp_path, "--auth-tokens", str(tokens), "--audit-db",
-                          str(tmp_path / "audit.db"), *single_process())
+                          str(tmp_path / "audit.db"), "--workers", "1")
     try:
         open_console(page, server)
         page.evaluate("sessionStorage.clear()")

@@ -64,6 +64,11 @@ class HttpEdge:
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
                                 server_header=False, timeout_graceful_shutdown=options.grace_seconds,
                                 **tls)
+        try:  # now, not in the server's thread: a TLS file that does not load fails the start
+            config.load()
+        except (OSError, ssl.SSLError) as exc:
+            self.socket.close()
+            raise ListenError(f"cannot serve HTTPS on {options.http_listen}: {exc}") from None
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="ftgate-http", daemon=True)
         self._stopped = threading.Event()
@@ -71,6 +76,8 @@ class HttpEdge:
     def _run(self) -> None:
         try:
             self.server.run(sockets=[self.socket])
+        except Exception as exc:  # the gRPC port keeps serving; say why HTTP stopped
+            log.error("http_failed", exc_info=exc)
         finally:
             self._stopped.set()
 

@@ -159,3 +159,20 @@ def test_sigterm_refuses_new_calls_and_finishes_those_in_flight(tmp_path: Path) 
         assert server.proc.wait(30) == 0
     finally:
         server.stop(signal.SIGKILL)
+
+
+def test_worker_processes_share_the_http_port(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--workers", "2")
+    try:
+        wait_until(lambda: server.log().count("http_serving") == 2, what="both workers on HTTP")
+        statuses = [call(server.http_port, "POST", "/v1/evaluate", {"project": {}}).status
+                    for _ in range(10)]
+        assert statuses == [200] * 10
+
+        def counted() -> bool:  # counters of the workers are summed, each flushed every second
+            return metric(scrape(server), "ftgate_http_requests_total", code="200",
+                          method="POST", route="/v1/evaluate") == 10
+
+        wait_until(counted, what="the workers' HTTP counts summed")
+    finally:
+        assert server.stop() == 0

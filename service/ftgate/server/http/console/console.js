@@ -160,11 +160,17 @@ async function evaluate(event) {
   const profile = readForm();
   const button = document.getElementById("submit");
   button.disabled = true;
+  // No stale verdict while the answer is on its way: automation waits for data-verdict to be set
+  // again, or for body[data-state] to be "done" or "error".
+  document.getElementById("verdict").dataset.verdict = "";
+  document.body.dataset.state = "pending";
   try {
     const data = await api("/v1/evaluate", { project: profile });
     render(data.assessment, profile);
+    document.body.dataset.state = "done";
   } catch (e) {
     showErrors(e.error || { message: String(e) });
+    document.body.dataset.state = "error";
   } finally {
     button.disabled = false;
   }

@@ -3,6 +3,7 @@ process, with the gRPC server's TLS files, tokens and limits; drained on stop li
 
 from __future__ import annotations
 
+import logging
 import socket
 import ssl
 import threading
@@ -20,6 +21,22 @@ from ftgate.server.http.app import build_app
 from ftgate.server.http.gate import EdgeState
 
 log = structlog.get_logger("ftgate")
+
+
+class _UvicornToLog(logging.Handler):
+    """uvicorn's own warnings (a request it cannot parse, a connection lost...) as key/value log
+    lines like every other of ftgate's, not plain text on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log.warning("http_server", message=record.getMessage()[:300], source=record.name)
+
+
+def _route_uvicorn_logs() -> None:
+    logger = logging.getLogger("uvicorn")
+    if not any(isinstance(h, _UvicornToLog) for h in logger.handlers):
+        logger.addHandler(_UvicornToLog(logging.WARNING))
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
 
 
 def _bind(address: str, reuse_port: bool) -> socket.socket:
@@ -69,6 +86,7 @@ class HttpEdge:
         except (OSError, ssl.SSLError) as exc:
             self.socket.close()
             raise ListenError(f"cannot serve HTTPS on {options.http_listen}: {exc}") from None
+        _route_uvicorn_logs()
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="ftgate-http", daemon=True)
         self._stopped = threading.Event()

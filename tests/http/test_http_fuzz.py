@@ -77,3 +77,15 @@ def test_bytes_that_are_not_http_are_refused(http_server: ServerProcess) -> None
     with socket.create_connection(("127.0.0.1", http_server.http_port), timeout=30) as sock:
         sock.sendall(b"GARBAGE \x00\x01\r\n\r\n")
         assert sock.recv(100).startswith(b"HTTP/1.1 400")
+
+
+@SLOW_OK
+@given(st.lists(st.tuples(st.sampled_from(["since", "until", "verdict", "page_size", "pageSize",
+                                           "page_token", "pageToken", "other"]),
+                          st.text(max_size=30)), max_size=4))
+def test_random_query_parameters_are_answered_or_refused(http_server: ServerProcess,
+                                                        params: list[tuple[str, str]]) -> None:
+    from urllib.parse import urlencode
+
+    reply = call(http_server.http_port, "GET", "/v1/decisions?" + urlencode(params))
+    assert reply.status in (200, 400), (reply.status, params, reply.body)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -67,10 +68,16 @@ async def http_load(port: int, concurrency: int, duration: float, warmup: float,
     await asyncio.gather(*(worker(k) for k in range(concurrency)))
     elapsed = time.perf_counter() - measure_from
     latencies.sort()
-    return {"calls": len(latencies), "errors": errors,
+    return {"calls": len(latencies), "calls_total": issued, "errors": errors,
             "calls_per_s": round(len(latencies) / elapsed, 1),
             "p50_ms": round(percentile(latencies, 0.50), 3),
             "p99_ms": round(percentile(latencies, 0.99), 3)}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_client(args: list[str]) -> dict[str, Any]:
@@ -100,28 +107,38 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         server = start_server(Path(tmp), "--workers", "1", "--max-concurrent", "0")
         try:
+            clients = {
+                "grpc": [str(HERE / "loadgen.py"), "--target", server.address, "--distinct",
+                         "--concurrency", str(args.concurrency), "--duration",
+                         str(args.duration), "--warmup", "1"],
+                "http": [__file__, "--client", str(server.http_port), "--concurrency",
+                         str(args.concurrency), "--duration", str(args.duration)]}
             for _ in range(args.rounds):
-                runs["grpc"].append(run_client([
-                    str(HERE / "loadgen.py"), "--target", server.address, "--distinct",
-                    "--concurrency", str(args.concurrency), "--duration", str(args.duration),
-                    "--warmup", "1"]))
-                runs["http"].append(run_client([
-                    __file__, "--client", str(server.http_port), "--concurrency",
-                    str(args.concurrency), "--duration", str(args.duration)]))
+                for kind, client in clients.items():
+                    cpu = cpu_seconds(server.proc.pid)
+                    run = run_client(client)
+                    # The server's CPU per call (warm-up calls included in both counts).
+                    calls = run.get("calls_total", run["calls"])
+                    run["server_cpu_us_per_call"] = round(
+                        (cpu_seconds(server.proc.pid) - cpu) / max(1, calls) * 1e6)
+                    runs[kind].append(run)
         finally:
             server.stop()
     summary = {k: {"calls_per_s": statistics.median(r["calls_per_s"] for r in v),
                    "p99_ms": statistics.median(r["p99_ms"] for r in v),
+                   "server_cpu_us_per_call": statistics.median(
+                       r["server_cpu_us_per_call"] for r in v),
                    "errors": sum(r["errors"] for r in v)} for k, v in runs.items()}
     summary["http_over_grpc"] = {
         "calls_per_s": round(summary["http"]["calls_per_s"] / summary["grpc"]["calls_per_s"], 2),
         "p99": round(summary["http"]["p99_ms"] / summary["grpc"]["p99_ms"], 2)}
     args.out.write_text(json.dumps({"concurrency": args.concurrency, "summary": summary,
                                     "runs": runs}, indent=1) + "\n")
-    print(f"{'transport':<10}{'calls/s':>10}{'p99 ms':>10}{'errors':>8}")
+    print(f"{'transport':<10}{'calls/s':>10}{'p99 ms':>10}{'server µs/call':>16}{'errors':>8}")
     for k in ("grpc", "http"):
         s = summary[k]
-        print(f"{k:<10}{s['calls_per_s']:>10.0f}{s['p99_ms']:>10.2f}{s['errors']:>8}")
+        print(f"{k:<10}{s['calls_per_s']:>10.0f}{s['p99_ms']:>10.2f}"
+              f"{s['server_cpu_us_per_call']:>16.0f}{s['errors']:>8}")
     print(f"HTTP/gRPC: {summary['http_over_grpc']}")
     return 0
 

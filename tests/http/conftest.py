@@ -11,7 +11,6 @@ import pytest
 # The operability helpers (metrics scraping, polling, certificates) serve these tests too.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "operability"))
 
-from opstools import single_process
 from serverproc import ServerProcess, start_server
 
 
@@ -19,6 +18,6 @@ from serverproc import ServerProcess, start_server
 def http_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     """A server with the audit log on (GetDecision, ListDecisions and the decision page)."""
     tmp = tmp_path_factory.mktemp("http")
-    proc = start_server(tmp, "--audit-db", str(tmp / "audit.db"), *single_process())
+    proc = start_server(tmp, "--audit-db", str(tmp / "audit.db"), "--workers", "1")
     yield proc
     assert proc.stop() == 0

@@ -167,13 +167,12 @@ def test_the_decision_page_shows_a_recorded_decision(page: Any,
 
 
 def test_with_tokens_the_console_asks_for_one(page: Any, tmp_path: Any) -> None:
-    from opstools import single_process
     from serverproc import start_server
 
     tokens = tmp_path / "tokens"
     tokens.write_text("console-token-0123456789\n")
     server = start_server(tmp_path, "--auth-tokens", str(tokens), "--audit-db",
-                          str(tmp_path / "audit.db"), *single_process())
+                          str(tmp_path / "audit.db"), "--workers", "1")
     try:
         open_console(page, server)
         page.evaluate("sessionStorage.clear()")
@@ -198,3 +197,29 @@ def test_with_tokens_the_console_asks_for_one(page: Any, tmp_path: Any) -> None:
     finally:
         page.evaluate("sessionStorage.clear()")
         assert server.stop() == 0
+
+
+def test_a_profile_typed_into_the_form_by_its_names(page: Any, http_server: ServerProcess) -> None:
+    """Automation's view: fill inputs by proto path, submit, wait for body[data-state]."""
+    open_console(page, http_server)
+    page.click("#clear")
+    page.fill("[name=name]", "typed-by-a-robot")
+    page.select_option("[name=task_type]", "TASK_TYPE_CLASSIFICATION")
+    page.select_option("[name=goal]", "GOAL_FORMAT")
+    page.fill("[name=quality_examples]", "200")
+    page.fill("[name=base_model_score]", "0.5")
+    page.fill("[name=target_score]", "0.9")
+    page.fill("[name='prompt_engineering.prompt_variations_tested']", "9")
+    page.select_option("[name='prompt_engineering.few_shot_tried']", "true")
+    page.select_option("[name='prompt_engineering.more_capable_model_tried']", "true")
+    page.check("[name=symptoms][value=SYMPTOM_INCONSISTENT_FORMAT]")
+    page.click("#submit")
+    page.wait_for_selector("body[data-state=done]")
+    assert page.get_attribute("#verdict", "data-verdict") == "VERDICT_DO_NOT_FINE_TUNE"
+    assert page.get_attribute("#verdict", "data-outcome") == "OUTCOME_FEW_SHOT"
+    assert page.get_attribute("#tree-svg", "data-blocking-step") == "3"
+    page.fill("[name=quality_examples]", "-1")
+    page.click("#submit")
+    page.wait_for_selector("body[data-state=error]")
+    assert page.get_attribute("#verdict", "data-verdict") == ""
+    assert "between 0" in page.text_content("#e-quality_examples")

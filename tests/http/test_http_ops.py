@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from httpcall import call, finish_held, held_call
-from opstools import metric, scrape, single_process, wait_until
+from opstools import metric, scrape, wait_until
 from serverproc import ServerProcess, start_server
 from test_ops_access import Pki, make_ca, make_leaf
 
@@ -37,7 +37,7 @@ def mtls_server(pki: Pki, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                         "--tls-cert", pki.write("server.pem", pki.server.cert),
                         "--tls-key", pki.write("server.key", pki.server.key),
                         "--tls-client-ca", pki.write("ca.pem", pki.ca.cert),
-                        "--auth-tokens", tokens, *single_process(), credentials=credentials)
+                        "--auth-tokens", tokens, "--workers", "1", credentials=credentials)
     yield proc
     assert proc.stop() == 0
 
@@ -93,7 +93,7 @@ def test_plain_http_is_refused_on_a_tls_port(mtls_server: ServerProcess) -> None
 @pytest.fixture(scope="module")
 def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     proc = start_server(tmp_path_factory.mktemp("limits"), "--max-request-bytes", "65536",
-                        "--max-concurrent", "1", "--max-batch", "5000", *single_process())
+                        "--max-concurrent", "1", "--max-batch", "5000", "--workers", "1")
     yield proc
     assert proc.stop() == 0
 
@@ -140,7 +140,7 @@ def test_a_call_past_its_deadline_is_504(limited: ServerProcess) -> None:
 
 
 def test_sigterm_refuses_new_calls_and_finishes_those_in_flight(tmp_path: Path) -> None:
-    server = start_server(tmp_path, "--grace", "60", *single_process())
+    server = start_server(tmp_path, "--grace", "60", "--workers", "1")
     try:
         sock, rest = held_call(server.http_port)
         wait_until(lambda: in_flight(server) == 1, what="the held call in flight")
@@ -159,3 +159,20 @@ def test_sigterm_refuses_new_calls_and_finishes_those_in_flight(tmp_path: Path) 
         assert server.proc.wait(30) == 0
     finally:
         server.stop(signal.SIGKILL)
+
+
+def test_worker_processes_share_the_http_port(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--workers", "2")
+    try:
+        wait_until(lambda: server.log().count("http_serving") == 2, what="both workers on HTTP")
+        statuses = [call(server.http_port, "POST", "/v1/evaluate", {"project": {}}).status
+                    for _ in range(10)]
+        assert statuses == [200] * 10
+
+        def counted() -> bool:  # counters of the workers are summed, each flushed every second
+            return metric(scrape(server), "ftgate_http_requests_total", code="200",
+                          method="POST", route="/v1/evaluate") == 10
+
+        wait_until(counted, what="the workers' HTTP counts summed")
+    finally:
+        assert server.stop() == 0

@@ -3,6 +3,7 @@ process, with the gRPC server's TLS files, tokens and limits; drained on stop li
 
 from __future__ import annotations
 
+import logging
 import socket
 import ssl
 import threading
@@ -22,6 +23,22 @@ from ftgate.server.http.app import build_app
 from ftgate.server.http.gate import EdgeState
 
 log = structlog.get_logger("ftgate")
+
+
+class _UvicornToLog(logging.Handler):
+    """uvicorn's own warnings (a request it cannot parse, a connection lost...) as key/value log
+    lines like every other of ftgate's, not plain text on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log.warning("http_server", message=record.getMessage()[:300], source=record.name)
+
+
+def _route_uvicorn_logs() -> None:
+    logger = logging.getLogger("uvicorn")
+    if not any(isinstance(h, _UvicornToLog) for h in logger.handlers):
+        logger.addHandler(_UvicornToLog(logging.WARNING))
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
 
 
 def _bind(address: str, reuse_port: bool) -> socket.socket:
@@ -75,6 +92,12 @@ class HttpEdge:
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
                                 server_header=False, timeout_graceful_shutdown=options.grace_seconds,
                                 **tls)
+        try:  # now, not in the server's thread: a TLS file that does not load fails the start
+            config.load()
+        except (OSError, ssl.SSLError) as exc:
+            self.socket.close()
+            raise ListenError(f"cannot serve HTTPS on {options.http_listen}: {exc}") from None
+        _route_uvicorn_logs()
         self.server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._run, name="ftgate-http", daemon=True)
         self._stopped = threading.Event()
@@ -82,6 +105,8 @@ class HttpEdge:
     def _run(self) -> None:
         try:
             self.server.run(sockets=[self.socket])
+        except Exception as exc:  # the gRPC port keeps serving; say why HTTP stopped
+            log.error("http_failed", exc_info=exc)
         finally:
             self._stopped.set()
 

@@ -160,11 +160,17 @@ async function evaluate(event) {
   const profile = readForm();
   const button = document.getElementById("submit");
   button.disabled = true;
+  // No stale verdict while the answer is on its way: automation waits for data-verdict to be set
+  // again, or for body[data-state] to be "done" or "error".
+  document.getElementById("verdict").dataset.verdict = "";
+  document.body.dataset.state = "pending";
   try {
     const data = await api("/v1/evaluate", { project: profile });
     render(data.assessment, profile);
+    document.body.dataset.state = "done";
   } catch (e) {
     showErrors(e.error || { message: String(e) });
+    document.body.dataset.state = "error";
   } finally {
     button.disabled = false;
   }
@@ -223,7 +229,7 @@ function drawTree(a) {
     const h = 26 + lines.length * 16 + 6;
     const g = el("svg:g", { class: "step " + st, "data-step": n, "data-state": st });
     const colours = { passed: ["#e3f3e8", "#0a5c2a"], blocked: ["#fdeaea", "#9b1c1c"],
-                      stopped: ["#fff2dc", "#6b4400"], "not-reached": ["#f1f3f5", "#6a737d"] }[st];
+                      stopped: ["#fff2dc", "#6b4400"], "not-reached": ["#f1f3f5", "#545b63"] }[st];
     g.append(el("svg:rect", { x, y, width: boxW, height: h, rx: 6, fill: colours[0], stroke: colours[1],
                               "stroke-width": st === "not-reached" ? 1 : 2.5,
                               "stroke-dasharray": st === "not-reached" ? "4 3" : null }));

@@ -5,16 +5,17 @@ PY := $(VENV)/bin/python
 FTGATE := $(VENV)/bin/ftgate
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-service test-clients test-deploy lint typecheck proto bench soak docs clean help
+.PHONY: run test test-service test-clients test-deploy lint typecheck proto bench soak docs screenshots clean help
 
 help:
-	@echo "make run        set up .venv and run the service (127.0.0.1:50051, metrics 127.0.0.1:9464)"
+	@echo "make run        set up .venv and run the service (gRPC 127.0.0.1:50051, HTTP + console 127.0.0.1:8080, metrics 127.0.0.1:9464)"
 	@echo "make test       set up .venv and run the whole test suite: all three parts, then a summary"
 	@echo "make lint       ruff + buf lint;  make typecheck  mypy strict"
 	@echo "make proto      regenerate all code generated from proto/ (server, Python and TypeScript clients)"
 	@echo "make test-service | test-clients | test-deploy   one part of make test"
 	@echo "make bench      benchmarks (never part of make test);  make soak  the 200,000-call soak"
 	@echo "make docs       regenerate README's rules table and examples/*.out.txt from rules/"
+	@echo "make screenshots  regenerate docs/console*.png (the web console in headless chromium)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -80,10 +81,15 @@ proto: $(STAMP)
 
 docs: $(STAMP)
 	$(PY) scripts/docgen.py
+	$(PY) -m ftgate.server.http.examples examples service/ftgate/server/http/console/examples.json
+
+screenshots: $(STAMP)
+	$(PY) scripts/console_screenshots.py
 
 # BASELINE=REF also runs the server of git revision REF in every round: ratios in one run.
 bench: $(STAMP)
 	$(PY) bench/run.py $(if $(BASELINE),--baseline $(BASELINE))
+	$(PY) bench/http_vs_grpc.py
 
 # Long run, never part of `make test`: 200,000 mixed calls at 32 in flight against a real
 # server with the audit log on; 0 unexpected results, RSS growth < 5 % (docs/operations.md).

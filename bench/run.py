@@ -275,7 +275,7 @@ class Server:
         if kind in ("ftgate", "baseline"):
             cmd = [sys.executable, "-m", "ftgate.cli", "serve", "--listen", self.address,
                    "--metrics-listen", f"127.0.0.1:{free_port()}", "--workers", str(workers),
-                   "--max-concurrent", "0"]
+                   "--max-concurrent", "0", "--http-listen", ""]
             if kind == "baseline":
                 assert checkout is not None
                 env["PYTHONPATH"] = str(checkout / "service")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the Python code of the ftgate.v1 API from proto/ into service/ftgate/v1/, and
-# advisor.binpb: the descriptor with its comments (source info), which `ftgate init` and
-# `ftgate schema` read (the generated code keeps no comments).
+# advisor.binpb: the descriptor with its comments (source info), which `ftgate init`,
+# `ftgate schema` and the HTTP edge (OpenAPI, console help) read (the generated code keeps no comments).
 # Usage: scripts/gen_proto.sh [OUT_DIR]   (OUT_DIR defaults to service; tests use a temp dir)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)

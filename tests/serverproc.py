@@ -34,6 +34,11 @@ class ServerProcess:
     metrics_port: int
     log_path: Path
     extra: dict[str, str] = field(default_factory=dict)
+    http_port: int | None = None  # the HTTP/JSON API's port (None: --http-listen '')
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
 
     @property
     def address(self) -> str:
@@ -86,14 +91,17 @@ def start_server(tmp_path: Path, *args: str, wait: bool = True,
     FTGATE_TEST_DELAY_PER_PROFILE_SECONDS of api/limits.py)."""
     port, metrics_port = free_port(), free_port()
     log_path = tmp_path / f"ftgate-{port}.log"
+    # Never the default HTTP port: servers of concurrent tests would collide on it.
+    http_port = None if "--http-listen" in args else free_port()
+    http_args = ["--http-listen", f"127.0.0.1:{http_port}"] if http_port else []
     env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [*FTGATE, "serve", "--listen", f"127.0.0.1:{port}",
-             "--metrics-listen", f"127.0.0.1:{metrics_port}", *args],
+             "--metrics-listen", f"127.0.0.1:{metrics_port}", *http_args, *args],
             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
         )
-    server = ServerProcess(proc, port, metrics_port, log_path)
+    server = ServerProcess(proc, port, metrics_port, log_path, http_port=http_port)
     if wait:
         try:
             wait_serving(server.address, proc=proc, credentials=credentials)

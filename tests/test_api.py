@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -88,6 +89,7 @@ def test_client_built_from_proto_alone(server, tmp_path) -> None:
     src = tmp_path / "proto" / "probe" / "v1"
     src.mkdir(parents=True)
     (src / "advisor.proto").write_bytes((REPO / "proto/ftgate/v1/advisor.proto").read_bytes())
+    shutil.copytree(REPO / "proto/google", tmp_path / "proto/google")  # the HTTP annotations
     subprocess.run([sys.executable, "-m", "grpc_tools.protoc", f"-I{tmp_path / 'proto'}",
                     f"--python_out={tmp_path}", f"--grpc_python_out={tmp_path}",
                     str(src / "advisor.proto")], check=True, timeout=60)

@@ -28,6 +28,7 @@ OVERLAYS = {
     "base": KUBERNETES / "base",
     "production": KUBERNETES / "overlays" / "production",
     "production-tls": KUBERNETES / "overlays" / "production-tls",
+    "webhook-cert-manager": KUBERNETES / "overlays" / "webhook-cert-manager",
 }
 ALERTS = DEPLOY / "prometheus" / "alerts.yml"
 ALERTS_TEST = DEPLOY / "prometheus" / "alerts_test.yml"
@@ -111,6 +112,7 @@ class FtgateServer:
         self.workers = int(extra[extra.index("--workers") + 1])
         self.args = [ftgate_bin(), "serve", "--listen", f"127.0.0.1:{self.port}",
                      "--metrics-listen", f"127.0.0.1:{self.metrics_port}", "--grace", str(grace),
+                     "--http-listen", "",
                      *extra]
         self.proc: subprocess.Popen[bytes] | None = None
 

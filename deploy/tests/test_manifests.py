@@ -25,7 +25,8 @@ from conftest import ALERTS, KUBERNETES, OVERLAYS, REPO, find, ftgate_bin, load_
 SCHEMAS = KUBERNETES / "schemas"
 
 KUBERNETES_VERSIONS = ("1.29.0", "1.37.0")  # native gRPC probes GA since 1.27; we support >= 1.29
-CRD_KINDS = {"ServiceMonitor", "PrometheusRule"}
+PROMETHEUS_KINDS = {"ServiceMonitor", "PrometheusRule"}
+CRD_KINDS = PROMETHEUS_KINDS | {"Certificate", "Issuer"}  # cert-manager's: test_webhook_deploy.py
 
 
 def objects_of(overlay: str) -> list[tuple[str, dict[str, Any]]]:
@@ -62,7 +63,8 @@ def crd_errors(obj: dict[str, Any]) -> list[str]:
     return [f"{list(e.absolute_path)}: {e.message[:300]}" for e in validator.iter_errors(obj)]
 
 
-@pytest.mark.parametrize("overlay, obj", [p for p in ALL if p.values[1]["kind"] in CRD_KINDS])
+@pytest.mark.parametrize("overlay, obj",
+                         [p for p in ALL if p.values[1]["kind"] in PROMETHEUS_KINDS])
 def test_crd_objects_validate_against_prometheus_operator_schemas(overlay: str,
                                                                    obj: dict[str, Any]) -> None:
     assert obj["apiVersion"] == "monitoring.coreos.com/v1"
@@ -236,7 +238,8 @@ def test_prometheus_rule_carries_alerts_yml(objects: list[dict[str, Any]]) -> No
 
 def test_production_overlay() -> None:
     objects = rendered("production")
-    namespaced = [o for o in objects if o["kind"] != "Namespace"]
+    namespaced = [o for o in objects
+                  if o["kind"] not in ("Namespace", "ValidatingWebhookConfiguration")]
     assert {o["metadata"].get("namespace") for o in namespaced} == {"ftgate"}
     namespace = find(objects, "Namespace", "ftgate")
     assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
@@ -264,12 +267,13 @@ def test_workers_are_explicit_and_fit_the_cpu(objects: list[dict[str, Any]]) -> 
 
 
 def test_files_named_in_args_are_mounted(objects: list[dict[str, Any]]) -> None:
-    """--tls-*, --auth-tokens and --rules point into volumes the pod mounts."""
+    """--tls-*, --http-tls-*, --auth-tokens and --rules point into volumes the pod mounts."""
     c = container(objects)
     spec = pod_spec(objects)
     volumes = {v["name"]: v for v in spec["volumes"]}
     mounts = {m["mountPath"]: m for m in c["volumeMounts"]}
-    for flag in ("--rules", "--tls-cert", "--tls-key", "--tls-client-ca", "--auth-tokens"):
+    for flag in ("--rules", "--tls-cert", "--tls-key", "--tls-client-ca", "--auth-tokens",
+                 "--http-tls-cert", "--http-tls-key"):
         try:
             path = arg_value(c, flag)
         except AssertionError:

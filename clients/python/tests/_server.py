@@ -76,6 +76,8 @@ class FtgateServer:
                 self.address,
                 "--metrics-listen",
                 f"127.0.0.1:{self.metrics_port}",
+                "--http-listen",
+                "",  # not the default port: concurrent test servers would collide on it
                 *self.args,
             ],
             stdout=self._log,

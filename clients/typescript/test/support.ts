@@ -85,7 +85,8 @@ export async function startServer(start: StartOptions = {}): Promise<LiveServer>
   const port = await freePort();
   const metricsPort = await freePort();
   const address = `127.0.0.1:${port}`;
-  const args = ["serve", "--listen", address, "--metrics-listen", `127.0.0.1:${metricsPort}`, ...(start.args ?? [])];
+  const args = ["serve", "--listen", address, "--metrics-listen", `127.0.0.1:${metricsPort}`,
+    "--http-listen", "", ...(start.args ?? [])]; // no HTTP: concurrent servers would share its default port
   const child = spawn(bin, args, {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, PYTHONUNBUFFERED: "1" },

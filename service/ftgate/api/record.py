@@ -45,8 +45,9 @@ class Recorder:
         self.audit = audit
         self.cache = cache
 
-    def record(self, d: Decided) -> bytes:
-        """Record a decision; its whole Assessment, serialized."""
+    def record(self, d: Decided, audit: bool = True) -> bytes:
+        """Record a decision; its whole Assessment, serialized. `audit=False` leaves it out of
+        the audit log (a dry run: answered, logged and counted, but no decision of record)."""
         decision_id = new_decision_id()
         assessment = wire.assessment(decision_id, d.body)
         decision = d.decision
@@ -57,7 +58,7 @@ class Recorder:
                                 0.0 if cached else round(d.seconds * 1000, 3),  # type: ignore[operator]
                                 cached)
         metrics.count_decision(decision, d.seconds)
-        if self.audit is not None:
+        if audit and self.audit is not None:
             self.audit.record(DecisionEntry(time.time(), decision_id, d.project, d.profile,
                                             decision, assessment))
         if self.cache is not None and d.cache_key is not None:

@@ -39,9 +39,12 @@ class AdvisorService:
         self.cache = cache
         self.decisions = decisions or DecisionLookup(None)
 
-    def evaluate(self, request: pb.EvaluateRequest, budget: CallBudget) -> bytes:
-        """The EvaluateResponse, serialized."""
-        return wire.evaluate_response(self._decide((request.project,), ("project.",), budget)[0])
+    def evaluate(self, request: pb.EvaluateRequest, budget: CallBudget, *,
+                 audit: bool = True) -> bytes:
+        """The EvaluateResponse, serialized. `audit=False`: a dry run, kept out of the audit log
+        (the admission webhook's dryRun requests)."""
+        return wire.evaluate_response(
+            self._decide((request.project,), ("project.",), budget, audit)[0])
 
     def evaluate_batch(self, request: pb.EvaluateBatchRequest, budget: CallBudget) -> bytes:
         """The EvaluateBatchResponse, serialized: every profile decided, or none."""
@@ -55,7 +58,7 @@ class AdvisorService:
         return wire.batch_response(self._decide(projects, prefixes, budget))
 
     def _decide(self, projects: Sequence[pb.ProjectProfile], prefixes: Sequence[str],
-                budget: CallBudget) -> list[bytes]:
+                budget: CallBudget, audit: bool = True) -> list[bytes]:
         """Decide each profile on one policy (the one active when the call started): validated
         all first (InvalidInput naming every bad field of every profile: nothing is decided
         then), each decided as the call's budget allows (CallStopped when it runs out), then
@@ -96,7 +99,7 @@ class AdvisorService:
                                    seconds, key))
         # Recorded once all are decided: a call stopped part-way answers nothing, so it records
         # nothing either.
-        return [self.recorder.record(d) for d in decided]
+        return [self.recorder.record(d, audit) for d in decided]
 
     def check_regression(self, request: pb.CheckRegressionRequest,
                          ) -> pb.CheckRegressionResponse:

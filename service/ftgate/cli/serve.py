@@ -18,6 +18,7 @@ from ftgate.cli.flags import (
     readable_file,
 )
 from ftgate.cli.help import HelpFormatter
+from ftgate.server.http.address import listen_flag
 
 
 def add_parser(sub: Any) -> None:
@@ -25,6 +26,9 @@ def add_parser(sub: Any) -> None:
                        formatter_class=HelpFormatter)
     s.add_argument("--listen", type=listen_address, metavar="HOST:PORT",
                    default="127.0.0.1:50051", help="gRPC address HOST:PORT")
+    s.add_argument("--http-listen", default="127.0.0.1:8080", type=listen_flag, metavar="HOST:PORT",
+                   help="HTTP/JSON API and web console address HOST:PORT ('' to disable; "
+                        "docs/http.md)")
     s.add_argument("--metrics-listen", type=optional_listen_address, metavar="HOST:PORT",
                    default="127.0.0.1:9464", help="Prometheus /metrics address HOST:PORT ('' to disable)")
     s.add_argument("--rules", type=directory, default=None, metavar="DIR",
@@ -72,6 +76,29 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
                    help="decisions waiting for the audit writer; beyond: dropped and counted")
     s.add_argument("--audit-retention-days", type=float, default=30.0,
                    help="delete recorded decisions older than this; 0: keep forever")
+    s.add_argument("--http-tls-cert", type=readable_file, metavar="FILE",
+                   help="PEM certificate chain of the HTTP listener alone (default: --tls-cert); "
+                        "the admission webhook needs HTTPS")
+    s.add_argument("--http-tls-key", type=readable_file, metavar="FILE",
+                   help="PEM private key of --http-tls-cert")
+    s.add_argument("--admission-kinds", type=_admission_kinds, default=None, metavar="KINDS",
+                   help="the admission webhook (POST /k8s/validate on --http-listen) gates "
+                        "batch/v1 Job and these kinds, comma-separated 'GROUP/VERSION Kind', "
+                        "e.g. 'kubeflow.org/v1 PyTorchJob,jobset.x-k8s.io/v1alpha2 JobSet' "
+                        "(docs/gate.md)")
+    s.add_argument("--admission-mode", choices=("enforce", "warn"), default="enforce",
+                   help="enforce: the webhook refuses what the policy refuses; warn: it admits "
+                        "everything and says what it would refuse (a first rollout)")
+
+
+def _admission_kinds(text: str) -> tuple[Any, ...]:
+    """argparse type of --admission-kinds."""
+    from ftgate.admission import parse_kinds
+
+    try:
+        return parse_kinds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def options_errors(args: argparse.Namespace) -> list[str]:
@@ -79,6 +106,8 @@ def options_errors(args: argparse.Namespace) -> list[str]:
     errors = []
     if bool(args.tls_cert) != bool(args.tls_key):
         errors.append("--tls-cert and --tls-key go together")
+    if bool(args.http_tls_cert) != bool(args.http_tls_key):
+        errors.append("--http-tls-cert and --http-tls-key go together")
     if args.tls_client_ca and not args.tls_cert:
         errors.append("--tls-client-ca needs --tls-cert and --tls-key")
     for flag in ("max_request_bytes", "max_batch", "threads", "audit_queue"):
@@ -123,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
              lambda e, o: serve_workers(o, args.rules, args.log_level, workers))
     options = ServeOptions(
         listen=args.listen, metrics_listen=args.metrics_listen or None,
+        http_listen=args.http_listen or None,
         max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
         drain_delay_seconds=args.drain_delay,
         max_request_bytes=args.max_request_bytes, max_concurrent=args.max_concurrent,
@@ -131,7 +161,9 @@ def run(args: argparse.Namespace) -> int:
         tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
         auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
         audit_retention_days=args.audit_retention_days,
-        decision_cache=args.decision_cache)
+        decision_cache=args.decision_cache,
+        admission_kinds=args.admission_kinds or (), admission_mode=args.admission_mode,
+        http_tls_cert=args.http_tls_cert, http_tls_key=args.http_tls_key)
     check_start_files(options)  # token, TLS and audit files: named here, before any worker
     try:
         return start(engine, options)

@@ -16,6 +16,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
 
+from ftgate.admission import AdmissionKind
 from ftgate.api.audit_queries import DecisionLookup
 from ftgate.api.cache import DecisionCache
 from ftgate.api.record import Recorder
@@ -29,6 +30,7 @@ from ftgate.server.auth import TokenAuth, server_credentials
 from ftgate.server.decode import DecodeInCall
 from ftgate.server.grpc_metrics import ServerMetrics
 from ftgate.server.handlers import Wrapper, WrappingRegistrar, sends_bytes
+from ftgate.server.http.edge import HttpEdge, start_http
 from ftgate.server.reload import RulesWatcher
 from ftgate.server.signals import SignalFlags
 from ftgate.v1 import advisor_pb2 as pb
@@ -73,6 +75,15 @@ class ServeOptions:
     # Share the port with other processes (SO_REUSEPORT): set for `--workers` (server/workers.py)
     # only, so that a second server started by mistake fails instead of sharing.
     reuse_port: bool = False
+    # HTTP/JSON API and console (server/http/; None: off). Same TLS, tokens and limits as gRPC.
+    http_listen: str | None = None
+    # The admission webhook on the HTTP listener (ftgate.admission, docs/gate.md): the kinds it
+    # gates besides batch/v1 Job, and whether it refuses ("enforce") or only warns ("warn").
+    admission_kinds: tuple[AdmissionKind, ...] = ()
+    # HTTPS on the HTTP listener only (default: tls_cert/tls_key, as gRPC).
+    http_tls_cert: Path | None = None
+    http_tls_key: Path | None = None
+    admission_mode: str = "enforce"
 
 
 def split_host_port(address: str) -> tuple[str, int]:
@@ -117,8 +128,9 @@ class AdvisorServer:
                  if options.decision_cache > 0 else None)
         service = AdvisorService(engine, Recorder(logs.decisions, self.audit, cache),
                                  max_batch=options.max_batch, cache=cache, decisions=lookup)
-        pb_grpc.add_FineTuningAdvisorServiceServicer_to_server(
-            AdvisorServicer(service, options.default_deadline or None), registrar)
+        self.service = service
+        self.servicer = AdvisorServicer(service, options.default_deadline or None)
+        pb_grpc.add_FineTuningAdvisorServiceServicer_to_server(self.servicer, registrar)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, registrar)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), registrar)
@@ -130,6 +142,7 @@ class AdvisorServer:
         if self.port == 0:
             raise OSError(f"cannot listen on {options.listen}")
         self.metrics_port: int | None = None
+        self.http: HttpEdge | None = None
 
     def start(self) -> None:
         if self.options.metrics_listen:
@@ -138,6 +151,8 @@ class AdvisorServer:
             self.metrics_port = http_server.server_port
         if self.audit:
             self.audit.start()
+        self.http = start_http(self.options, self.service, self.engine, self.auth,
+                               draining=self._stopped.is_set)
         self.server.start()
         self.watcher.start()
         rs = self.engine.ruleset
@@ -173,7 +188,10 @@ class AdvisorServer:
         self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
         if self.options.drain_delay_seconds > 0:  # still answering while peers notice
             time.sleep(self.options.drain_delay_seconds)
+        http = self.http.stop(self.options.grace_seconds) if self.http else None
         self.server.stop(self.options.grace_seconds).wait()
+        if http:
+            http.wait(self.options.grace_seconds + 5)
         self.watcher.stop()
         logs.decisions.flush()  # every call has ended: its decision line is written first
         deferred.flush_all()

@@ -1,0 +1,102 @@
+"""The API routes, one per google.api.http binding of the proto: request from JSON body or
+parameters, the call through the decision path (decide.py), the answer in the proto3 JSON mapping.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Awaitable, Callable
+
+import anyio
+import grpc
+from anyio import to_thread
+from google.protobuf import json_format, message_factory
+from google.protobuf.message import Message
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ftgate.server.http.body import (
+    BadBody,
+    check_content_type,
+    message_from_json,
+    message_from_params,
+)
+from ftgate.server.http.decide import Decider, HttpCallContext, Refused
+from ftgate.server.http.errors import grpc_error, http_error
+from ftgate.server.http.protodoc import Binding, bindings
+
+# A client's own deadline, in seconds (capped by the server's --default-deadline).
+TIMEOUT_HEADER = "request-timeout"
+
+
+def answer(message: Message) -> JSONResponse:
+    """A response message in the proto3 JSON mapping, zero values included (readers of JSON
+    expect `"answer": false`, not an absent key)."""
+    return JSONResponse(json_format.MessageToDict(message,
+                                                  always_print_fields_with_no_presence=True))
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BadBody(f"the body is {int(declared):,} bytes; at most {limit:,} are accepted", 413)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BadBody(f"the body is over {limit:,} bytes, the most accepted", 413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def call_timeout(request: Request, default: float | None) -> float | None:
+    """Seconds this call may take: the Request-Timeout header, capped by the server default."""
+    text = request.headers.get(TIMEOUT_HEADER)
+    if text is None:
+        return default
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise BadBody(f"the Request-Timeout header must be a positive number of seconds, "
+                      f"got {text[:40]!r}")
+    return min(seconds, default) if default else seconds
+
+
+def api_routes(decider: Decider, max_request_bytes: int, default_deadline: float | None,
+               limiter: anyio.CapacityLimiter) -> list[Route]:
+    def endpoint(binding: Binding) -> Callable[[Request], Awaitable[Response]]:
+        make = message_factory.GetMessageClass(binding.method.input_type)
+        name = binding.method.name
+
+        async def handle(request: Request) -> Response:
+            try:
+                if binding.body:
+                    check_content_type(request.headers.get("content-type"))
+                    message = message_from_json(await read_body(request, max_request_bytes),
+                                                make())
+                else:
+                    message = message_from_params(request.path_params,
+                                                  request.query_params.multi_items(), make())
+                timeout = call_timeout(request, default_deadline)
+            except BadBody as exc:
+                return http_error(exc.http_status, exc.message, exc.violations)
+            context = HttpCallContext(timeout)
+            result = None
+            try:
+                with anyio.move_on_after(math.inf if timeout is None else timeout):
+                    result = await to_thread.run_sync(decider.call, name, message, context,
+                                                      limiter=limiter, abandon_on_cancel=True)
+            except Refused as exc:
+                return grpc_error(exc.code, exc.message, exc.violations)
+            if result is None:  # the deadline passed: whatever still runs stops at its next check
+                context.active = False
+                return grpc_error(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+            return answer(result)
+
+        return handle
+
+    return [Route(b.path, endpoint(b), methods=[b.verb], name=b.method.name)
+            for b in bindings()]

@@ -1,0 +1,85 @@
+"""The HTTP application: the API routes (api.py), the probes, the OpenAPI document and the
+console, behind the gate (gate.py); every error in the one JSON shape (errors.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import anyio
+import structlog
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp
+
+from ftgate.admission import Admission
+from ftgate.api.service import AdvisorService
+from ftgate.engine import Engine
+from ftgate.server.auth import TokenAuth
+from ftgate.server.http.admission import admission_route
+from ftgate.server.http.api import api_routes
+from ftgate.server.http.decide import Decider
+from ftgate.server.http.errors import http_error
+from ftgate.server.http.form import profile_form
+from ftgate.server.http.gate import EdgeState, Gate
+from ftgate.server.http.openapi import document
+
+log = structlog.get_logger("ftgate")
+CONSOLE = Path(__file__).resolve().parent / "console"
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    message = {404: f"no route {request.url.path}",
+               405: f"{request.method} is not allowed on {request.url.path}"}.get(
+        exc.status_code, str(exc.detail))
+    return http_error(exc.status_code, message, headers=dict(exc.headers or {}))
+
+
+async def _internal(request: Request, exc: Exception) -> Response:
+    log.error("internal_error", method=f"HTTP {request.method} {request.url.path[:100]}",
+              exc_info=exc)
+    return http_error(500, "internal error; see the server log")
+
+
+def build_app(service: AdvisorService, engine: Engine, state: EdgeState,
+              auth: TokenAuth | None, *, threads: int, max_request_bytes: int,
+              default_deadline: float | None, admission: Admission | None = None) -> ASGIApp:
+    limiter = anyio.CapacityLimiter(threads)
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "SERVING"})
+
+    async def readyz(_: Request) -> Response:
+        if state.draining() or state.refusing:
+            return http_error(503, "draining: the server is shutting down")
+        return JSONResponse({"status": "SERVING", "rulesetVersion": engine.ruleset.version})
+
+    async def openapi(_: Request) -> Response:
+        return JSONResponse(document())
+
+    async def form(_: Request) -> Response:
+        return JSONResponse(profile_form())
+
+    async def console(_: Request) -> Response:
+        return FileResponse(CONSOLE / "index.html", media_type="text/html; charset=utf-8")
+
+    routes: list[BaseRoute] = [
+        *api_routes(Decider(service), max_request_bytes, default_deadline, limiter),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/", console, methods=["GET"]),
+        Route("/decisions/{decision_id}", console, methods=["GET"]),
+        Route("/console/form.json", form, methods=["GET"]),
+        Mount("/console", StaticFiles(directory=CONSOLE), name="console"),
+    ]
+    if admission is not None:  # the webhook (ftgate.admission)
+        routes.append(admission_route(service, admission, max_request_bytes, default_deadline,
+                                      limiter))
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception,
+                                                       Exception: _internal})
+    return Gate(app, routes, state, auth)

@@ -1,0 +1,146 @@
+"""The HTTP front door: uvicorn serving the HTTP application in a thread of the gRPC server's
+process, with the gRPC server's TLS files, tokens and limits; drained on stop like gRPC."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+import uvicorn
+
+from ftgate.admission import Admission
+from ftgate.api.service import AdvisorService
+from ftgate.engine import Engine
+from ftgate.server.auth import TokenAuth
+from ftgate.server.http.address import ListenError, split_address
+from ftgate.server.http.app import build_app
+from ftgate.server.http.gate import EdgeState
+
+log = structlog.get_logger("ftgate")
+
+
+class _UvicornToLog(logging.Handler):
+    """uvicorn's own warnings (a request it cannot parse, a connection lost...) as key/value log
+    lines like every other of ftgate's, not plain text on stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        log.warning("http_server", message=record.getMessage()[:300], source=record.name)
+
+
+def _route_uvicorn_logs() -> None:
+    logger = logging.getLogger("uvicorn")
+    if not any(isinstance(h, _UvicornToLog) for h in logger.handlers):
+        logger.addHandler(_UvicornToLog(logging.WARNING))
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
+def _bind(address: str, reuse_port: bool) -> socket.socket:
+    host, port = split_address(address)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit it: without it, an answer written in two pieces (head, then
+    # body) waits for the client's delayed ACK, 40 ms a call (docs/http.md).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    if reuse_port:  # worker processes share the port, as they share the gRPC one
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ListenError(f"cannot listen on {address} (--http-listen): {exc.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class HttpEdge:
+    """A running HTTP server; `stop` refuses new calls, lets those in flight finish within the
+    grace, then closes; `wait` returns once it has."""
+
+    def __init__(self, options: Any, service: AdvisorService, engine: Engine,
+                 auth: TokenAuth | None, draining: Callable[[], bool]) -> None:
+        self.state = EdgeState(options.max_concurrent, draining)
+        admission = Admission.of(getattr(options, "admission_kinds", ()),
+                                 getattr(options, "admission_mode", "enforce"))
+        app = build_app(service, engine, self.state, auth, threads=options.threads,
+                        max_request_bytes=options.max_request_bytes,
+                        default_deadline=options.default_deadline or None,
+                        admission=admission)
+        self.socket = _bind(options.http_listen, options.reuse_port)
+        self.port = int(self.socket.getsockname()[1])
+        tls: dict[str, Any] = {}
+        # --http-tls-cert/--http-tls-key: HTTPS here with gRPC left as it is (the admission
+        # webhook must be HTTPS); otherwise the gRPC server's TLS files.
+        cert = getattr(options, "http_tls_cert", None) or options.tls_cert
+        key = getattr(options, "http_tls_key", None) or options.tls_key
+        if cert and key:
+            tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+            # Client certificates as gRPC asks them, unless the HTTP port has a certificate of its
+            # own: the Kubernetes API server calls the webhook without one.
+            if options.tls_client_ca and not getattr(options, "http_tls_cert", None):
+                tls |= {"ssl_ca_certs": str(options.tls_client_ca),
+                        "ssl_cert_reqs": ssl.CERT_REQUIRED}
+        self.tls = bool(tls)
+        config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
+                                server_header=False, timeout_graceful_shutdown=options.grace_seconds,
+                                **tls)
+        try:  # now, not in the server's thread: a TLS file that does not load fails the start
+            config.load()
+        except (OSError, ssl.SSLError) as exc:
+            self.socket.close()
+            raise ListenError(f"cannot serve HTTPS on {options.http_listen}: {exc}") from None
+        _route_uvicorn_logs()
+        self.server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._run, name="ftgate-http", daemon=True)
+        self._stopped = threading.Event()
+
+    def _run(self) -> None:
+        try:
+            self.server.run(sockets=[self.socket])
+        except Exception as exc:  # the gRPC port keeps serving; say why HTTP stopped
+            log.error("http_failed", exc_info=exc)
+        finally:
+            self._stopped.set()
+
+    def start(self) -> HttpEdge:
+        self._thread.start()
+        log.info("http_serving", address=self.socket_address(), tls=self.tls)
+        return self
+
+    def socket_address(self) -> str:
+        host = self.socket.getsockname()[0]
+        return f"[{host}]:{self.port}" if ":" in host else f"{host}:{self.port}"
+
+    def stop(self, grace: float) -> HttpEdge:
+        """Refuse new API calls (503) and, in the background, close once the calls in flight
+        have ended or `grace` seconds have passed."""
+        self.state.refusing = True
+
+        def close() -> None:
+            deadline = time.monotonic() + grace
+            while self.state.in_flight and time.monotonic() < deadline:
+                time.sleep(0.02)  # bounded by the grace; the count lives in the event loop
+            self.server.should_exit = True
+
+        threading.Thread(target=close, name="ftgate-http-stop", daemon=True).start()
+        return self
+
+    def wait(self, timeout: float | None = None) -> None:
+        self._stopped.wait(timeout)
+
+
+def start_http(options: Any, service: AdvisorService, engine: Engine, auth: TokenAuth | None,
+               draining: Callable[[], bool]) -> HttpEdge | None:
+    """The HTTP front door on `options.http_listen`, started (with the admission webhook, POST
+    /k8s/validate); None when that is empty."""
+    if not getattr(options, "http_listen", None):
+        return None
+    return HttpEdge(options, service, engine, auth, draining).start()

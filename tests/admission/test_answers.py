@@ -1,0 +1,70 @@
+"""ftgate.admission without a transport: the answers for what a live server cannot be made to do
+on demand (a decision stopped by its deadline), and the warn mode's transformation."""
+
+from __future__ import annotations
+
+import json
+
+import grpc
+from ftgate.admission import Admission, AdmissionRequest, parse_review
+from ftgate.admission import answer as answers
+from ftgate.api.limits import CallStopped
+from ftgate.errors import InvalidProfile, Violation
+from ftgate.v1 import advisor_pb2 as pb
+from k8s import job, review
+
+PROFILE = "name: x\nqualityExamples: 3000\n"
+GATED = {"ftgate.dev/gate": "enforce"}
+
+
+def request(annotations: dict[str, str] | None = None) -> AdmissionRequest:
+    document = review(job(labels=GATED, annotations=annotations or {"ftgate.dev/profile": PROFILE}))
+    return parse_review(json.dumps(document).encode())
+
+
+def stopped(profile: pb.ProjectProfile, audit: bool) -> pb.Assessment:
+    raise CallStopped(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+
+
+def test_a_decision_stopped_by_its_deadline_refuses_504() -> None:
+    result = Admission.of().answer(request(), stopped)
+    assert not result.allowed and result.code == 504
+    assert "could not decide" in result.message
+
+
+def test_the_contracts_violations_are_placed_on_the_annotations_lines() -> None:
+    def invalid(profile: pb.ProjectProfile, audit: bool) -> pb.Assessment:
+        raise InvalidProfile([Violation("project.quality_examples", "must be at most 10")])
+
+    result = Admission.of().answer(request(), invalid)
+    assert not result.allowed and result.code == 422
+    assert "ftgate.dev/profile:2: project.quality_examples: must be at most 10" in result.message
+
+
+def test_dry_run_asks_for_no_audit() -> None:
+    asked: list[bool] = []
+
+    def decide(profile: pb.ProjectProfile, audit: bool) -> pb.Assessment:
+        asked.append(audit)
+        return pb.Assessment(decision_id="d", verdict=pb.VERDICT_FINE_TUNE, ruleset_version="v")
+
+    document = review(job(labels=GATED, annotations={"ftgate.dev/profile": PROFILE}),
+                      dry_run=True)
+    assert Admission.of().answer(parse_review(json.dumps(document).encode()), decide).allowed
+    assert Admission.of().answer(request(), decide).allowed
+    assert asked == [False, True]
+
+
+def test_warn_mode_turns_every_refusal_into_warnings() -> None:
+    result = Admission.of(mode="warn").answer(request(), stopped)
+    assert result.allowed and result.code == 200 and not result.message
+    assert result.warnings[0].startswith("ftgate (--admission-mode warn) would refuse")
+    document = answers.review("u", result)
+    assert document["response"] == {"uid": "u", "allowed": True,
+                                     "warnings": list(result.warnings)}
+
+
+def test_long_warnings_are_cut_where_the_api_server_would() -> None:
+    document = answers.review("u", answers.allowed("x" * 1000))
+    (warning,) = document["response"]["warnings"]
+    assert len(warning) == answers.MAX_WARNING and warning.endswith("…")

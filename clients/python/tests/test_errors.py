@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from concurrent import futures
+
+import grpc
 import pytest
 
 from ftgate_client import (
@@ -11,9 +16,11 @@ from ftgate_client import (
     InvalidArgument,
     InvalidProfile,
     Unavailable,
+    v1,
 )
+from ftgate_client._gen.ftgate.v1 import advisor_pb2_grpc
 
-from _server import FtgateServer, free_port
+from _server import free_port
 
 
 def test_invalid_profile_names_the_field(client: Client) -> None:
@@ -83,11 +90,46 @@ def test_unreachable_server_is_unavailable() -> None:
     assert info.value.method == "ListRules"
 
 
-def test_every_call_has_a_deadline(server: FtgateServer) -> None:
-    with Client(server.address, timeout=0.000001) as client, pytest.raises(DeadlineExceeded):
+class Unanswering(advisor_pb2_grpc.FineTuningAdvisorServiceServicer):
+    """Slow on purpose: answers only once the call has ended (its deadline passed), so that
+    only the client's deadline can end a call, however fast or loaded the machine."""
+
+    @staticmethod
+    def _until_the_call_ends(context: grpc.ServicerContext) -> None:
+        ended = threading.Event()
+        if context.add_callback(ended.set):  # False: the call has ended already
+            ended.wait(60)
+
+    def ListRules(
+        self, request: v1.ListRulesRequest, context: grpc.ServicerContext
+    ) -> v1.ListRulesResponse:
+        self._until_the_call_ends(context)
+        return v1.ListRulesResponse()
+
+    def Evaluate(
+        self, request: v1.EvaluateRequest, context: grpc.ServicerContext
+    ) -> v1.EvaluateResponse:
+        self._until_the_call_ends(context)
+        return v1.EvaluateResponse()
+
+
+@pytest.fixture()
+def unanswering() -> Iterator[str]:
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    advisor_pb2_grpc.add_FineTuningAdvisorServiceServicer_to_server(Unanswering(), server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.stop(grace=None).wait(5)
+
+
+def test_every_call_has_a_deadline(unanswering: str) -> None:
+    with Client(unanswering, timeout=0.2) as client, pytest.raises(DeadlineExceeded):
         client.list_rules()
-    with Client(server.address) as client, pytest.raises(DeadlineExceeded):
-        client.evaluate({}, timeout=0.000001)
+    with Client(unanswering) as client, pytest.raises(DeadlineExceeded):
+        client.evaluate({}, timeout=0.2)
 
 
 @pytest.mark.parametrize("timeout", [0, -1, float("inf"), float("nan")])

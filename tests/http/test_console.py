@@ -124,8 +124,8 @@ def test_a_bad_value_is_shown_beside_its_field(page: Any, http_server: ServerPro
     page.fill("[name='economics.requests_per_day']", "-5")
     page.click("#submit")
     page.wait_for_selector("#e-target_score:not(:empty)")
-    assert "between 0 and 1" in page.text_content("#e-target_score")
-    assert "between 0" in page.text_content("#e-economics-requests_per_day")
+    assert "from 0 to 1" in page.text_content("#e-target_score")
+    assert "from 0" in page.text_content("#e-economics-requests_per_day")
     field = page.query_selector(".field:has([name=target_score])")
     assert "invalid" in field.get_attribute("class")
     assert field.query_selector("#e-target_score")  # in the field's own box
@@ -222,4 +222,4 @@ def test_a_profile_typed_into_the_form_by_its_names(page: Any, http_server: Serv
     page.click("#submit")
     page.wait_for_selector("body[data-state=error]")
     assert page.get_attribute("#verdict", "data-verdict") == ""
-    assert "between 0" in page.text_content("#e-quality_examples")
+    assert "from 0" in page.text_content("#e-quality_examples")

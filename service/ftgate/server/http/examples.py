@@ -20,6 +20,8 @@ OUT = HERE / "console" / "examples.json"
 def _title(text: str) -> str:
     """The first comment line of a YAML example (why it is an example), without `# `."""
     for line in text.splitlines():
+        if line.startswith("# yaml-language-server:"):
+            continue  # the editor's schema header is no title
         if line.startswith("#"):
             return line.lstrip("# ").strip()
         if line.strip():

@@ -34,6 +34,7 @@ def bundle(examples: Path) -> list[dict[str, Any]]:
     for path in sorted([*examples.glob("*.yaml"), *examples.glob("*.json")]):
         text = path.read_text(encoding="utf-8")
         profile = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        profile.pop("$schema", None)  # names the file's JSON Schema; not a profile field
         found.append({"file": path.name, "title": _title(text), "profile": profile})
     return found
 

@@ -348,7 +348,9 @@ function drawRoiChart(e) {
     text: `you: ${fmt(months(r0), 1)} months${months(r0) > yMax ? " (off the chart)" : ""}` }));
   if (r12 > 0) {
     svg.append(el("svg:line", { x1: px(r12), x2: px(r12), y1: py(12), y2: H - B, stroke: "#9b1c1c", "stroke-dasharray": "2 3" }));
-    svg.append(el("svg:text", { x: px(r12) + 4, y: H - B - 6, "font-size": 11, fill: "#9b1c1c",
+    const right = px(r12) > W * 0.6;  // the label goes on the side with room
+    svg.append(el("svg:text", { x: px(r12) + (right ? -4 : 4), y: H - B - 6, "font-size": 11, fill: "#9b1c1c",
+      "text-anchor": right ? "end" : "start",
       text: `12 months at ${fmt(r12, 0)}/day` }));
   }
   for (const k of [lo, (lo + hi) / 2, hi]) {

@@ -348,7 +348,9 @@ function drawRoiChart(e) {
     svg.append(el("svg:line", { x1: px(r12), x2: px(r12), y1: py(12), y2: H - B, stroke: "#9b1c1c", "stroke-dasharray": "2 3" }));
   }
   svg.append(el("svg:circle", { cx: px(r0), cy: py(months(r0)), r: 5, fill: "#12324f", class: "team-point" }));
-  svg.append(el("svg:text", { x: px(r0) + 8, y: py(months(r0)) - 8, "font-size": 11, fill: "#12324f",
+  const leftOf = px(r0) > W * 0.6;  // the label goes on the side with room
+  svg.append(el("svg:text", { x: px(r0) + (leftOf ? -8 : 8), y: py(months(r0)) - 8, "font-size": 11,
+    fill: "#12324f", "text-anchor": leftOf ? "end" : "start",
     text: `you: ${fmt(r0, 0)} requests/day, ${fmt(months(r0), 1)} months${months(r0) > yMax ? " (off the chart)" : ""}` }));
   for (const k of [lo, (lo + hi) / 2, hi]) {
     const r = 10 ** k;

@@ -5,7 +5,9 @@ Calls go through the gRPC servicer's methods (api/servicer.py), so that HTTP cal
 same decision path — validation, engine, decision cache, metrics, decision log, audit. The
 servicer speaks to a grpc.ServicerContext; `HttpCallContext` stands for one and turns its aborts
 into exceptions. The API's own errors (InvalidInput, StatusError) are turned into `Refused` too,
-so that a servicer that raises them instead of aborting needs no change here.
+so that a servicer that raises them instead of aborting needs no change here. (An API core that
+takes a request and a CallBudget: `CallBudget(context, default_deadline)` with the
+HttpCallContext of the call gives it the call's deadline.)
 """
 
 from __future__ import annotations

@@ -186,3 +186,21 @@ def test_a_server_with_the_scripts_certificate_answers_the_webhook(tmp_path: Pat
         assert answer["response"] == {"uid": review["request"]["uid"], "allowed": True}
     finally:
         assert server.stop() == 0
+
+
+def test_the_audit_annotations_reach_the_api_servers_audit_log() -> None:
+    """The API server writes each auditAnnotations key as `<webhook name>/<key>` and drops (with
+    a warning in its log) any that is then not a qualified name with exactly one '/': ftgate
+    answers bare keys, which the webhook's name turns into gate.ftgate.dev/decision-id."""
+    import re
+
+    from ftgate.admission.answer import DECISION_ID, RULESET_VERSION
+
+    name = webhook_of(rendered("base"))["name"]
+    dns_subdomain = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+    for key in (DECISION_ID, RULESET_VERSION):
+        prefix, slash, rest = f"{name}/{key}".partition("/")
+        assert slash and "/" not in rest
+        assert dns_subdomain.match(prefix) and len(prefix) <= 253
+        assert re.match(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$", rest) and len(rest) <= 63
+    assert f"{name}/{DECISION_ID}" == "gate.ftgate.dev/decision-id"  # as docs/gate.md says

@@ -65,6 +65,6 @@ def test_warn_mode_turns_every_refusal_into_warnings() -> None:
 
 
 def test_long_warnings_are_cut_where_the_api_server_would() -> None:
-    document = answers.review("u", answers.allowed("x" * 1000))
+    document = answers.review("u", answers.Answer(True, warnings=("x" * 1000,)))
     (warning,) = document["response"]["warnings"]
     assert len(warning) == answers.MAX_WARNING and warning.endswith("…")

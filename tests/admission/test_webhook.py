@@ -220,3 +220,19 @@ def test_the_server_log_ties_the_job_to_its_decision(webhook: Webhook) -> None:
     assert (event["kind"], event["namespace"], event["name"]) == ("batch/v1 Job", "ml-team",
                                                                   "fine-tune")
     assert event["user"] == "alice@example.com" and event["allowed"] is True
+
+
+def test_reviews_are_counted_by_answer(webhook: Webhook) -> None:
+    from opstools import metric, scrape
+
+    def count(answer: str) -> float:
+        return metric(scrape(webhook.server), "ftgate_admission_reviews_total", answer=answer)
+
+    before = {a: count(a) for a in ("admitted", "refused", "not_gated", "unchanged")}
+    webhook.admit(review(gated_job()))
+    webhook.admit(review(gated_job("low-volume-roi.yaml")))
+    webhook.admit(review(job()))
+    old = gated_job()
+    webhook.admit(review(copy.deepcopy(old), "UPDATE", old=old))
+    for answer in before:
+        assert count(answer) == before[answer] + 1, answer  # counted before the answer is sent

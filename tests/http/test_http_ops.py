@@ -176,3 +176,16 @@ def test_worker_processes_share_the_http_port(tmp_path: Path) -> None:
         wait_until(counted, what="the workers' HTTP counts summed")
     finally:
         assert server.stop() == 0
+
+
+def test_during_the_drain_delay_readyz_is_503_and_calls_are_answered(tmp_path: Path) -> None:
+    server = start_server(tmp_path, "--drain-delay", "120", "--workers", "1")
+    try:
+        assert call(server.http_port, "GET", "/readyz").status == 200
+        server.proc.send_signal(signal.SIGTERM)
+        wait_until(lambda: call(server.http_port, "GET", "/readyz").status == 503,
+                   what="readiness off after SIGTERM")
+        # Load balancers are still taking the instance out: its calls are still answered.
+        assert call(server.http_port, "POST", "/v1/evaluate", {"project": {}}).status == 200
+    finally:
+        server.stop(signal.SIGKILL)  # not worth waiting out the delay

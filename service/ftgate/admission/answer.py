@@ -27,6 +27,9 @@ class Answer:
     reason: str = ""  # status.reason of a refusal (Forbidden, Invalid...)
     warnings: tuple[str, ...] = ()
     audit: dict[str, str] = field(default_factory=dict)  # auditAnnotations
+    # Which answer, for the counter ftgate_admission_reviews_total: not_gated, unchanged,
+    # admitted (decided FINE_TUNE), refused, or warned (a refusal in warn mode).
+    kind: str = "not_gated"
 
     def as_warning(self, mode_note: str) -> Answer:
         """A refusal turned into an admission with warnings (--admission-mode warn)."""
@@ -34,15 +37,15 @@ class Answer:
             return self
         lines = [mode_note, *self.message.splitlines()]
         return replace(self, allowed=True, message="", code=200, reason="",
-                       warnings=self.warnings + tuple(lines))
+                       warnings=self.warnings + tuple(lines), kind="warned")
 
 
-def allowed(*warnings: str) -> Answer:
-    return Answer(True, warnings=warnings)
+def allowed(kind: str = "not_gated") -> Answer:
+    return Answer(True, kind=kind)
 
 
 def refused(message: str, code: int = 403, reason: str = "Forbidden") -> Answer:
-    return Answer(False, message, code, reason)
+    return Answer(False, message, code, reason, kind="refused")
 
 
 def review(uid: str, answer: Answer) -> dict[str, Any]:
@@ -67,7 +70,7 @@ def from_assessment(a: pb.Assessment, dry_run: bool) -> Answer:
     project = f"project {a.project_name!r}" if a.project_name else "the project"
     if verdict == "FINE_TUNE":
         return Answer(True, warnings=(f"ftgate: FINE_TUNE for {project}. {decision}",),
-                      audit=audit)
+                      audit=audit, kind="admitted")
     if verdict == "NEEDS_INFORMATION":
         lines = [f"ftgate: NEEDS_INFORMATION for {project}: the profile in annotation "
                  "ftgate.dev/profile lacks what the decision tree needs:",

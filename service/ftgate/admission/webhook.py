@@ -74,7 +74,7 @@ class Admission:
         if (request.operation == "UPDATE" and old is not None
                 and old.labels.get(GATE_LABEL) == GATE_ON
                 and old.annotations.get(PROFILE_ANNOTATION) == profile_text):
-            return answer.allowed()  # admitted before, on this very profile
+            return answer.allowed("unchanged")  # admitted before, on this very profile
         if profile_text is None:
             return answer.refused(
                 f"ftgate: this {request.kind.kind} is labelled {GATE_LABEL}={GATE_ON} but has no "

@@ -15,6 +15,7 @@ from typing import Any
 import anyio
 import structlog
 from anyio import to_thread
+from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -31,6 +32,10 @@ from ftgate.v1 import advisor_pb2 as pb
 
 log = structlog.get_logger("ftgate")
 PATH = "/k8s/validate"
+REVIEWS = Counter("ftgate_admission_reviews_total",
+                  "AdmissionReviews answered by the webhook: not_gated (not labelled, or not "
+                  "CREATE/UPDATE), unchanged (an UPDATE keeping its profile), admitted, refused, "
+                  "or warned (refused in --admission-mode warn).", ["answer"])
 # The API server sends its webhook timeout as ?timeout=10s (a Go duration); the answer must be
 # back before it, so the decision gets that much less this margin.
 _MARGIN_SECONDS = 0.5
@@ -62,6 +67,7 @@ def admission_route(service: AdvisorService, admission: Admission, max_request_b
                  name=obj.name if obj else "", user=request.user, dry_run=request.dry_run,
                  allowed=result.allowed, code=result.code,
                  decision_id=result.audit.get(answers.DECISION_ID, ""))
+        REVIEWS.labels(result.kind).inc()
         return answers.review(request.uid, result)
 
     async def validate(request: Request) -> Response:

@@ -342,15 +342,16 @@ function drawRoiChart(e) {
   }
   svg.append(el("svg:path", { d, fill: "none", stroke: "#0b5cad", "stroke-width": 2.5 }));
   svg.append(el("svg:line", { x1: L, x2: W - R, y1: py(12), y2: py(12), stroke: "#9b1c1c", "stroke-dasharray": "6 4", "stroke-width": 1.5, class: "twelve-months" }));
-  svg.append(el("svg:text", { x: L + 4, y: py(12) - 5, "font-size": 11, fill: "#9b1c1c", text: "12 months" }));
-  svg.append(el("svg:circle", { cx: px(r0), cy: py(months(r0)), r: 5, fill: "#12324f", class: "team-point" }));
-  svg.append(el("svg:text", { x: px(r0) + 8, y: py(months(r0)) - 8, "font-size": 11, fill: "#12324f",
-    text: `you: ${fmt(months(r0), 1)} months${months(r0) > yMax ? " (off the chart)" : ""}` }));
+  svg.append(el("svg:text", { x: L + 4, y: py(12) - 5, "font-size": 11, fill: "#9b1c1c",
+    text: r12 > 0 ? `12 months: break-even at ${fmt(r12, 0)} requests/day` : "12 months" }));
   if (r12 > 0) {
     svg.append(el("svg:line", { x1: px(r12), x2: px(r12), y1: py(12), y2: H - B, stroke: "#9b1c1c", "stroke-dasharray": "2 3" }));
-    svg.append(el("svg:text", { x: px(r12) + 4, y: H - B - 6, "font-size": 11, fill: "#9b1c1c",
-      text: `12 months at ${fmt(r12, 0)}/day` }));
   }
+  svg.append(el("svg:circle", { cx: px(r0), cy: py(months(r0)), r: 5, fill: "#12324f", class: "team-point" }));
+  const leftOf = px(r0) > W * 0.6;  // the label goes on the side with room
+  svg.append(el("svg:text", { x: px(r0) + (leftOf ? -8 : 8), y: py(months(r0)) - 8, "font-size": 11,
+    fill: "#12324f", "text-anchor": leftOf ? "end" : "start",
+    text: `you: ${fmt(r0, 0)} requests/day, ${fmt(months(r0), 1)} months${months(r0) > yMax ? " (off the chart)" : ""}` }));
   for (const k of [lo, (lo + hi) / 2, hi]) {
     const r = 10 ** k;
     svg.append(el("svg:text", { x: px(r), y: H - B + 16, "text-anchor": k === lo ? "start" : k === hi ? "end" : "middle", "font-size": 11, fill: "#4a5360", text: fmt(r, 0) }));

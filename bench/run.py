@@ -100,7 +100,7 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
     logs.configure("info", worker=1, pid=os.getpid())
     factory = FdLoggerFactory(sink)
     structlog.configure(logger_factory=factory)
-    logs.decisions = logs.DecisionLog(factory.logger, True, {"worker": 1, "pid": os.getpid()})
+    decision_lines = logs.DecisionLog(factory.logger, True, {"worker": 1, "pid": os.getpid()})
     n = len(mix)
     raw = [pb.EvaluateRequest(project=json_format.ParseDict(p, pb.ProjectProfile()))
            .SerializeToString() for p in MIX.values()]
@@ -110,7 +110,7 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
 
     def decision_log(i: int) -> None:
         a = answers[i]
-        logs.decisions.write(a.decision_id, *logs.decision_fields(a), 0.123, False)
+        decision_lines.write(a.decision_id, *logs.decision_fields(a), 0.123, False)
 
     from ftgate.api.servicer import AdvisorServicer
 
@@ -121,8 +121,10 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
         def is_active(self) -> bool:
             return True
 
-    servicer, context = AdvisorServicer(engine, 100, default_deadline=10.0), Context()
-    cached = AdvisorServicer(engine, 100, default_deadline=10.0, decision_cache=4096)
+    servicer = AdvisorServicer(engine, 100, default_deadline=10.0, decision_log=decision_lines)
+    cached = AdvisorServicer(engine, 100, default_deadline=10.0, decision_cache=4096,
+                             decision_log=decision_lines)
+    context = Context()
     stages = {
         # (Evaluate returns its response serialized: api/handlers.send_encoded)
         "whole_handler": timed(
@@ -138,7 +140,7 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
         "domain_metrics": timed(
             lambda i: metrics.record_decision(metrics.counters_of(answers[i]), 0.0001), count, n),
     }
-    logs.decisions.flush()  # before its descriptor closes
+    decision_lines.stop(10.0)  # before its descriptor closes
     sink.close()
     return stages
 

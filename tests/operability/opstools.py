@@ -16,11 +16,12 @@ T = TypeVar("T")
 def single_process() -> tuple[str, ...]:
     """Flags for one server process (`--workers 1` where `serve` has it), for the tests of one
     process's own behaviour: its limits, its reload, its death by kill -9."""
+    import importlib
     import inspect
 
-    import ftgate.cli.main
-
-    return ("--workers", "1") if '"--workers"' in inspect.getsource(ftgate.cli.main) else ()
+    # (By name: `ftgate.cli.main` as an attribute is the package's main function.)
+    source = inspect.getsource(importlib.import_module("ftgate.cli.main"))
+    return ("--workers", "1") if '"--workers"' in source else ()
 
 
 def fine_tune_profile(name: str = "ops", requests_per_day: float = 20_000) -> pb.ProjectProfile:

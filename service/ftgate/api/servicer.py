@@ -96,8 +96,10 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
 
     def __init__(self, engine: Engine, max_batch: int = 100, *, audit: AuditLog | None = None,
                  decisions: DecisionLookup | None = None,
-                 default_deadline: float | None = None, decision_cache: int = 0) -> None:
+                 default_deadline: float | None = None, decision_cache: int = 0,
+                 decision_log: logs.DecisionLog | None = None) -> None:
         self.engine = engine
+        self.decision_log = decision_log or logs.DecisionLog(None, True, {})
         self.cache = DecisionCache(decision_cache) if decision_cache > 0 else None
         self.max_batch = max_batch
         self.audit = audit
@@ -124,12 +126,11 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
         metrics.record_decision(counters, elapsed)
         return answer.body, counters, fields, elapsed
 
-    @staticmethod
-    def _answered(body: bytes, fields: logs.DecisionFields, elapsed: float,
+    def _answered(self, body: bytes, fields: logs.DecisionFields, elapsed: float,
                   cached: bool) -> bytes:
         """The Assessment of a decision, serialized, under a new decision id; its line logged."""
         decision_id = new_decision_id()
-        logs.decisions.write(decision_id, *fields, round(elapsed * 1000, 3), cached)
+        self.decision_log.write(decision_id, *fields, round(elapsed * 1000, 3), cached)
         return encode_decision_id(decision_id) + body
 
     def _answer(self, context: Any, projects: Sequence[pb.ProjectProfile],

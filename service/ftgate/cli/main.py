@@ -125,7 +125,7 @@ def _serve(args: argparse.Namespace) -> int:
     from ftgate.server.server import ServeOptions, serve
     from ftgate.server.workers import default_workers, serve_workers
 
-    configure(args.log_level)
+    decision_log = configure(args.log_level)
     errors = _serve_options_errors(args)
     for error in errors:
         print(f"ftgate serve: {error}", file=sys.stderr)
@@ -136,9 +136,7 @@ def _serve(args: argparse.Namespace) -> int:
     if workers < 1:
         print("ftgate serve: --workers must be at least 1", file=sys.stderr)
         return EXIT_BAD_INPUT
-    run = (serve if workers == 1 else
-           lambda e, o: serve_workers(o, args.rules, args.log_level, workers))
-    return run(engine, ServeOptions(
+    options = ServeOptions(
         listen=args.listen, metrics_listen=args.metrics_listen or None,
         max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
         drain_delay_seconds=args.drain_delay,
@@ -146,7 +144,10 @@ def _serve(args: argparse.Namespace) -> int:
         default_deadline=args.default_deadline or None, reload_interval=args.reload_interval,
         tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
         auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
-        audit_retention_days=args.audit_retention_days, decision_cache=args.decision_cache))
+        audit_retention_days=args.audit_retention_days, decision_cache=args.decision_cache)
+    if workers == 1:
+        return serve(engine, options, decision_log)
+    return serve_workers(options, args.rules, args.log_level, workers)
 
 
 def _read_profile(source: str) -> dict[str, Any]:

@@ -73,8 +73,8 @@ def _worker_main(index: int, options: ServeOptions, rules_dir: Path | None,
     from ftgate.obs.logging import configure
     from ftgate.server.server import serve
 
-    configure(log_level, worker=index, pid=os.getpid())
-    raise SystemExit(serve(Engine(rules_dir), options))
+    decision_log = configure(log_level, worker=index, pid=os.getpid())
+    raise SystemExit(serve(Engine(rules_dir), options, decision_log))
 
 
 def _reserve_port(host: str) -> socket.socket:

@@ -32,7 +32,7 @@ def exit_code(server: ServerProcess, timeout: float = EXIT_TIMEOUT) -> int:
     except subprocess.TimeoutExpired:
         server.proc.kill()
         server.proc.wait(10)
-        raise AssertionError(f"no exit {timeout} s after SIGTERM:\n{server.log()[-3000:]}")
+        raise AssertionError(f"no exit {timeout} s after SIGTERM:\n{server.log()[-3000:]}") from None
 
 
 def malformed_reflection_call(address: str) -> grpc.StatusCode:

@@ -8,6 +8,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
@@ -238,12 +239,17 @@ def _arm_watchdog(deadline: float) -> None:
     timer.start()
 
 
-def serve(engine: Engine, options: ServeOptions, decision_log: DecisionLog | None = None) -> int:
-    """Run until SIGTERM or SIGINT, then drain; 0, or EXIT_ABANDONED (see AdvisorServer.stop)."""
+def serve(engine: Engine, options: ServeOptions, decision_log: DecisionLog | None = None,
+          heartbeat: Callable[[], None] | None = None) -> int:
+    """Run until SIGTERM or SIGINT, then drain; 0, or EXIT_ABANDONED (see AdvisorServer.stop).
+    `heartbeat` is called every 0.2 s while serving (the `--workers` supervisor watches it)."""
     server = AdvisorServer(engine, options, decision_log)
     server.start()
     signals = SignalFlags()  # (server/signals.py: why the handlers take no lock)
+    beat = heartbeat or (lambda: None)
+    beat()
     while not signals.wait(0.2):
+        beat()
         if signals.hangup():
             log.info("signal", signal="SIGHUP")
             server.reload()

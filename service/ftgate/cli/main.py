@@ -86,6 +86,10 @@ def _serve_operations_flags(s: argparse.ArgumentParser) -> None:
     s.add_argument("--max-concurrent", type=int, default=64,
                    help="calls accepted at once (running or waiting for a thread); beyond: "
                         "RESOURCE_EXHAUSTED; 0: no limit")
+    s.add_argument("--max-streams-per-connection", type=int, default=32,
+                   help="HTTP/2 streams one connection may hold open; beyond: refused")
+    s.add_argument("--max-connections", type=int, default=1000,
+                   help="connections accepted at once (per process); beyond: closed")
     s.add_argument("--default-deadline", type=float, default=10.0,
                    help="deadline (seconds) of calls whose client set none or a longer one; "
                         "0: none")
@@ -109,7 +113,8 @@ def _serve_options_errors(args: argparse.Namespace) -> list[str]:
         errors.append("--tls-cert and --tls-key go together")
     if args.tls_client_ca and not args.tls_cert:
         errors.append("--tls-client-ca needs --tls-cert and --tls-key")
-    for flag in ("max_request_bytes", "max_batch", "threads", "audit_queue"):
+    for flag in ("max_request_bytes", "max_batch", "threads", "audit_queue",
+                 "max_streams_per_connection", "max_connections"):
         if getattr(args, flag) < 1:
             errors.append(f"--{flag.replace('_', '-')} must be at least 1")
     for flag in ("max_concurrent", "default_deadline", "decision_cache", "reload_interval",
@@ -141,6 +146,8 @@ def _serve(args: argparse.Namespace) -> int:
         max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
         drain_delay_seconds=args.drain_delay,
         max_request_bytes=args.max_request_bytes, max_concurrent=args.max_concurrent,
+        max_streams_per_connection=args.max_streams_per_connection,
+        max_connections=args.max_connections,
         default_deadline=args.default_deadline or None, reload_interval=args.reload_interval,
         tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
         auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,

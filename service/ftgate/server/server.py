@@ -68,11 +68,13 @@ class ServeOptions:
     # Limits (docs/operations.md): beyond max_concurrent calls at once, RESOURCE_EXHAUSTED.
     max_request_bytes: int = MAX_MESSAGE_BYTES
     max_concurrent: int = 64
-    # Per connection: open HTTP/2 streams (a stream stays open, its answer held in memory,
-    # while its client does not read), and the size of one answer. Their product bounds what
-    # one connection can make the server hold (docs/operations.md).
-    max_streams_per_connection: int = 100
+    # Clients that do not read (docs/operations.md): an HTTP/2 stream whose answer its client
+    # does not take stays open, the answer held in memory. At most this many streams per
+    # connection (more are refused), answers of at most max_response_bytes, and at most
+    # max_connections connections: together they bound what such clients can make a server hold.
+    max_streams_per_connection: int = 32
     max_response_bytes: int = MAX_MESSAGE_BYTES
+    max_connections: int = 1000
     default_deadline: float | None = 10.0
     # Rule reload: seconds between looks at the rule directory (0: only on SIGHUP).
     reload_interval: float = 2.0
@@ -129,6 +131,7 @@ class AdvisorServer:
             options=[("grpc.max_receive_message_length", options.max_request_bytes),
                      ("grpc.max_send_message_length", options.max_response_bytes),
                      ("grpc.max_concurrent_streams", options.max_streams_per_connection),
+                     ("grpc.max_allowed_incoming_connections", options.max_connections),
                      ("grpc.so_reuseport", int(options.reuse_port))],
             maximum_concurrent_rpcs=options.max_concurrent or None,
         )

@@ -86,9 +86,9 @@ def _serve_operations_flags(s: argparse.ArgumentParser) -> None:
     s.add_argument("--max-concurrent", type=int, default=64,
                    help="calls accepted at once (running or waiting for a thread); beyond: "
                         "RESOURCE_EXHAUSTED; 0: no limit")
-    s.add_argument("--max-streams-per-connection", type=int, default=32,
+    s.add_argument("--max-streams-per-connection", type=int, default=16,
                    help="HTTP/2 streams one connection may hold open; beyond: refused")
-    s.add_argument("--max-connections", type=int, default=1000,
+    s.add_argument("--max-connections", type=int, default=512,
                    help="connections accepted at once (per process); beyond: closed")
     s.add_argument("--default-deadline", type=float, default=10.0,
                    help="deadline (seconds) of calls whose client set none or a longer one; "

@@ -72,9 +72,9 @@ class ServeOptions:
     # does not take stays open, the answer held in memory. At most this many streams per
     # connection (more are refused), answers of at most max_response_bytes, and at most
     # max_connections connections: together they bound what such clients can make a server hold.
-    max_streams_per_connection: int = 32
+    max_streams_per_connection: int = 16
     max_response_bytes: int = MAX_MESSAGE_BYTES
-    max_connections: int = 1000
+    max_connections: int = 512
     default_deadline: float | None = 10.0
     # Rule reload: seconds between looks at the rule directory (0: only on SIGHUP).
     reload_interval: float = 2.0

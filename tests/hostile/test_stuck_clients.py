@@ -67,3 +67,23 @@ def test_stuck_clients_hold_bounded_memory(tmp_path: Path) -> None:
         for stuck in held:
             stuck.sock.close()
         server.stop(signal.SIGKILL)
+
+
+def test_a_client_that_respects_the_cap_is_never_refused(tmp_path: Path) -> None:
+    """200 calls at once on one channel, with the cap at 8: gRPC's client queues them below the
+    advertised limit, and none is refused while finished streams are being freed."""
+    import grpc
+    from ftgate.v1 import advisor_pb2 as pb
+    from ftgate.v1 import advisor_pb2_grpc as pb_grpc
+    from opstools import fine_tune_profile
+
+    server = start_server(tmp_path, "--workers", "1", "--max-concurrent", "256",
+                          "--max-streams-per-connection", str(STREAMS_PER_CONNECTION))
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
+            request = pb.EvaluateRequest(project=fine_tune_profile())
+            calls = [stub.Evaluate.future(request, timeout=60) for _ in range(200)]
+            assert all(call.result().assessment.decision_id for call in calls)
+    finally:
+        server.stop(signal.SIGKILL)

@@ -49,6 +49,7 @@ SHUTDOWN_MARGIN_SECONDS = 10.0
 _CALLS_MARGIN_SECONDS = 3.0
 # The exit code of a server that stopped but had to abandon calls (or writes) to do it in time.
 EXIT_ABANDONED = 3
+HEARTBEAT_SECONDS = 0.2
 
 
 @dataclass
@@ -131,6 +132,11 @@ class AdvisorServer:
             options=[("grpc.max_receive_message_length", options.max_request_bytes),
                      ("grpc.max_send_message_length", options.max_response_bytes),
                      ("grpc.max_concurrent_streams", options.max_streams_per_connection),
+                     # With gRPC's "overload protection" a stream is also refused while the
+                     # client's finished streams are still being freed: clients that respect the
+                     # limit then see UNAVAILABLE under a burst (200 calls on one channel).
+                     # Without it, only streams over the limit are refused.
+                     ("grpc.http.overload_protection", 0),
                      ("grpc.max_allowed_incoming_connections", options.max_connections),
                      ("grpc.so_reuseport", int(options.reuse_port))],
             maximum_concurrent_rpcs=options.max_concurrent or None,
@@ -242,22 +248,37 @@ def _arm_watchdog(deadline: float) -> None:
     timer.start()
 
 
+def _beat(tick: Callable[[], None], done: threading.Event) -> None:
+    while True:
+        tick()
+        if done.wait(HEARTBEAT_SECONDS):
+            return
+
+
 def serve(engine: Engine, options: ServeOptions, decision_log: DecisionLog | None = None,
           heartbeat: Callable[[], None] | None = None) -> int:
     """Run until SIGTERM or SIGINT, then drain; 0, or EXIT_ABANDONED (see AdvisorServer.stop).
-    `heartbeat` is called every 0.2 s while serving (the `--workers` supervisor watches it)."""
+
+    `heartbeat` is called every HEARTBEAT_SECONDS from when the server serves until it has
+    stopped (the `--workers` supervisor watches it). From a thread of its own: it goes on
+    while the main thread drains (a drain is bounded by itself), and stops with the whole
+    process (SIGSTOP) or when the interpreter cannot run Python code any more."""
     server = AdvisorServer(engine, options, decision_log)
     server.start()
+    beating = threading.Event()
+    if heartbeat is not None:
+        threading.Thread(target=_beat, args=(heartbeat, beating), name="ftgate-heartbeat",
+                         daemon=True).start()
     signals = SignalFlags()  # (server/signals.py: why the handlers take no lock)
-    beat = heartbeat or (lambda: None)
-    beat()
-    while not signals.wait(0.2):
-        beat()
-        if signals.hangup():
-            log.info("signal", signal="SIGHUP")
-            server.reload()
-    log.info("signal", signal=signals.stop_name)
-    code = server.stop()
+    try:
+        while not signals.wait(0.2):
+            if signals.hangup():
+                log.info("signal", signal="SIGHUP")
+                server.reload()
+        log.info("signal", signal=signals.stop_name)
+        code = server.stop()
+    finally:
+        beating.set()
     if code == EXIT_ABANDONED:
         # The threads of abandoned calls would keep the interpreter from exiting: everything
         # owed has been written, so the process ends here.

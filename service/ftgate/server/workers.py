@@ -13,7 +13,7 @@ module, the process started by `ftgate serve`) does not serve gRPC itself:
   when all of them did (3 when one had to abandon calls: server/server.py). SIGHUP (rule
   reload) is passed on too;
 - it keeps serving with the workers it has: one that dies, or stops ticking its heartbeat (a
-  value in shared memory the worker's main loop sets every 0.2 s: a SIGSTOPped or wedged worker
+  value in shared memory a thread of the worker sets every 0.2 s: a SIGSTOPped or wedged worker
   would otherwise hold half of the new connections), is replaced, after a back-off that grows
   while its replacements die before serving. It gives up (exit 1) only when no worker serves
   and every one of them failed to start again and again (the port taken, say). The count of

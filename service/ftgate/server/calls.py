@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ftgate.server.handlers import parts, with_behavior
@@ -24,7 +24,7 @@ class CallsInFlight:
 
     def __init__(self) -> None:
         self._count = 0
-        self._changed = threading.Condition()
+        self._changed = threading.Condition(threading.Lock())  # (a plain lock: cheaper)
 
     @property
     def count(self) -> int:
@@ -60,16 +60,38 @@ class CallsInFlight:
             if not streams:
                 leave()
                 return response
-            return _until_done(response, leave)
+            return _UntilDone(iter(response), leave)
 
         return with_behavior(handler, counted)
 
 
-def _until_done(messages: Iterator[Any], leave: Any) -> Iterator[Any]:
-    try:
-        yield from messages
-    finally:  # exhausted, failed, or closed (dropped by gRPC when the call was cancelled)
-        leave()
+class _UntilDone:
+    """The messages of a streaming answer; `leave` is called once, when they are exhausted or
+    fail, or when gRPC drops the stream (a cancelled call), taken from or not."""
+
+    __slots__ = ("_leave", "_messages")
+
+    def __init__(self, messages: Iterator[Any], leave: Callable[[], None]) -> None:
+        self._messages = messages
+        self._leave: Callable[[], None] | None = leave
+
+    def __iter__(self) -> _UntilDone:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            return next(self._messages)
+        except BaseException:
+            self._done()
+            raise
+
+    def _done(self) -> None:
+        leave, self._leave = self._leave, None
+        if leave is not None:
+            leave()
+
+    def __del__(self) -> None:
+        self._done()
 
 
 def stall_for_tests(method: str, handler: Any) -> Any:

@@ -263,13 +263,16 @@ def serve(engine: Engine, options: ServeOptions, decision_log: DecisionLog | Non
     stopped (the `--workers` supervisor watches it). From a thread of its own: it goes on
     while the main thread drains (a drain is bounded by itself), and stops with the whole
     process (SIGSTOP) or when the interpreter cannot run Python code any more."""
+    # The handlers first (server/signals.py: why they take no lock): a SIGTERM that comes while
+    # the server starts is then a stop like any other, once it serves. (Before, it could end
+    # the interpreter with the gRPC server started and never stopped: an exit that hung.)
+    signals = SignalFlags()
     server = AdvisorServer(engine, options, decision_log)
     server.start()
     beating = threading.Event()
     if heartbeat is not None:
         threading.Thread(target=_beat, args=(heartbeat, beating), name="ftgate-heartbeat",
                          daemon=True).start()
-    signals = SignalFlags()  # (server/signals.py: why the handlers take no lock)
     try:
         while not signals.wait(0.2):
             if signals.hangup():

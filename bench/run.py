@@ -108,7 +108,7 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
     logs.configure("info", worker=1, pid=os.getpid())
     factory = FdLoggerFactory(sink)
     structlog.configure(logger_factory=factory)
-    logs.decisions = logs.DecisionLog(factory.logger, True, {"worker": 1, "pid": os.getpid()})
+    decision_lines = logs.DecisionLog(factory.logger, True, {"worker": 1, "pid": os.getpid()})
     n = len(mix)
     raw = [pb.EvaluateRequest(project=json_format.ParseDict(p, pb.ProjectProfile()))
            .SerializeToString() for p in MIX.values()]
@@ -119,7 +119,7 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
 
     def decision_log(i: int) -> None:
         d = decisions[i]
-        logs.decisions.write("0f8fad5b-d9cb-469f-a165-70867728950e", d.project_name, d.verdict,
+        decision_lines.write("0f8fad5b-d9cb-469f-a165-70867728950e", d.project_name, d.verdict,
                              d.outcome, len(d.findings), d.ruleset_version, 0.123, False)
 
     from ftgate.api.cache import DecisionCache
@@ -135,9 +135,9 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
             return True
 
     context = Context()
-    service = AdvisorService(engine, Recorder(logs.decisions))
+    service = AdvisorService(engine, Recorder(decision_lines))
     cache = DecisionCache(4096)
-    cached = AdvisorService(engine, Recorder(logs.decisions, None, cache), cache=cache)
+    cached = AdvisorService(engine, Recorder(decision_lines, None, cache), cache=cache)
     stages = {
         # (Evaluate returns its response serialized: api/wire.py)
         "whole_handler": timed(
@@ -153,7 +153,7 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
         "decision_log": timed(decision_log, count, n),
         "domain_metrics": timed(lambda i: metrics.count_decision(decisions[i], 0.0001), count, n),
     }
-    logs.decisions.flush()  # before its descriptor closes
+    decision_lines.stop(10.0)  # before its descriptor closes
     sink.close()
     return stages
 

@@ -20,9 +20,22 @@ FTGATE = [sys.executable, "-m", "ftgate.cli"]
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports (all held open while they are chosen: the kernel may hand
+    a port just closed out again)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            sockets.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
 
 
 @dataclass
@@ -89,10 +102,10 @@ def start_server(tmp_path: Path, *args: str, wait: bool = True,
 
     `env`: variables added to this process's environment for the server (e.g. the test-only
     FTGATE_TEST_DELAY_PER_PROFILE_SECONDS of api/limits.py)."""
-    port, metrics_port = free_port(), free_port()
+    port, metrics_port, spare_port = free_ports(3)
     log_path = tmp_path / f"ftgate-{port}.log"
     # Never the default HTTP port: servers of concurrent tests would collide on it.
-    http_port = None if "--http-listen" in args else free_port()
+    http_port = None if "--http-listen" in args else spare_port
     http_args = ["--http-listen", f"127.0.0.1:{http_port}"] if http_port else []
     env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
     with open(log_path, "wb") as log:

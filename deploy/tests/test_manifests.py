@@ -164,7 +164,10 @@ def test_termination_grace_covers_prestop_and_drain(objects: list[dict[str, Any]
     pre_stop = float(c["lifecycle"]["preStop"]["exec"]["command"][1])
     drain_delay = float(arg_value(c, "--drain-delay")) if any(
         a.startswith("--drain-delay=") for a in c["args"]) else 0.0
-    assert pod_spec(objects)["terminationGracePeriodSeconds"] > pre_stop + drain_delay + grace
+    from ftgate.server.server import SHUTDOWN_MARGIN_SECONDS
+
+    assert pod_spec(objects)["terminationGracePeriodSeconds"] > (
+        pre_stop + drain_delay + grace + SHUTDOWN_MARGIN_SECONDS)
 
 
 def test_restricted_pod_security(objects: list[dict[str, Any]]) -> None:

@@ -1,11 +1,20 @@
-"""`make soak`: a long run of mixed calls against a real `ftgate serve` (audit log on).
+"""`make soak`: long runs against a real `ftgate serve`, each with a bound on resident memory.
 
-200,000 calls by default, 32 in flight, over 4 connections: Evaluate (every verdict), invalid
-Evaluate (expected INVALID_ARGUMENT), EvaluateBatch, CheckRegression, ListRules, GetDecision and
-health checks. Passes with 0 unexpected results and a resident memory growth under 5 % between
-the end of the warm-up (the first 10 % of the calls) and the end. Never part of `make test`.
+1. Calls: 200,000 by default, 32 in flight, over 4 connections (audit log on): Evaluate (every
+   verdict), invalid Evaluate (expected INVALID_ARGUMENT), EvaluateBatch, CheckRegression,
+   ListRules, GetDecision and health checks. Passes with 0 unexpected results and a resident
+   memory growth under 5 % between the end of the warm-up (the first 10 % of the calls) and
+   the end.
+2. Reloads: 300 content-changing rule reloads (SIGHUP), each followed by calls; RSS growth
+   under 16 MiB after a warm-up of 20 (a replaced ruleset not freed cost ~375 KB each).
+3. Stuck clients: 300 connections that open streams and never read (receive window 0); the
+   streams held stay within the caps (`--max-streams-per-connection` each, `--max-connections`),
+   and RSS growth within what those caps allow (docs/operations.md).
 
-    .venv/bin/python tests/operability/soak.py [--calls N] [--in-flight N] [-- serve flags...]
+Never part of `make test`.
+
+    .venv/bin/python tests/operability/soak.py [--calls N] [--in-flight N] [--reloads N]
+                                               [--stuck-connections N] [-- serve flags...]
 """
 
 from __future__ import annotations
@@ -26,10 +35,20 @@ import grpc  # noqa: E402
 from ftgate.v1 import advisor_pb2 as pb  # noqa: E402
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc  # noqa: E402
 from grpc_health.v1 import health_pb2, health_pb2_grpc  # noqa: E402
-from opstools import fine_tune_profile, small_profile  # noqa: E402
-from serverproc import start_server  # noqa: E402
+from opstools import fine_tune_profile, small_profile, wait_until  # noqa: E402
+from serverproc import REPO, start_server  # noqa: E402
+
+sys.path.insert(0, str(HERE.parent / "hostile"))
+from stuck_client import open_stuck  # noqa: E402
 
 MAX_RSS_GROWTH = 0.05
+RELOAD_WARMUP = 20
+MAX_RELOAD_GROWTH_BYTES = 16 * 2**20
+# The server's defaults (server/server.py), and what one held stream and one connection may
+# cost (tests/hostile/test_stuck_clients.py).
+STREAMS_PER_CONNECTION = 16
+STREAM_BUDGET_BYTES = 64 * 1024
+CONNECTION_BUDGET_BYTES = 1024 * 1024
 
 
 def rss_bytes(pid: int) -> int:
@@ -157,17 +176,107 @@ async def soak(address: str, calls: int, in_flight: int, pid: int) -> int:
     return 1 if failed else 0
 
 
+def reload_soak(reloads: int, serve_flags: list[str]) -> int:
+    """Content-changing reloads under calls, on one process; RSS growth after the warm-up."""
+    import shutil
+    import signal
+
+    with tempfile.TemporaryDirectory(prefix="ftgate-soak-reload-") as tmp:
+        rules = shutil.copytree(REPO / "rules", Path(tmp) / "rules",
+                                ignore=shutil.ignore_patterns("tests"))
+        thresholds = rules / "thresholds.yaml"
+        text = thresholds.read_text()
+        server = start_server(Path(tmp), "--rules", str(rules), "--reload-interval", "0",
+                              "--workers", "1", *serve_flags)
+        rss: dict[str, int] = {}
+        try:
+            with grpc.insecure_channel(server.address) as channel:
+                stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
+                started = time.perf_counter()
+                for i in range(reloads + RELOAD_WARMUP):
+                    if i == RELOAD_WARMUP:
+                        rss["warm"] = rss_bytes(server.proc.pid)
+                    thresholds.write_text(f"{text}\n# soak reload {i}\n")
+                    server.proc.send_signal(signal.SIGHUP)
+                    wait_until(lambda i=i: server.log().count('"rules_reloaded"') > i,
+                               timeout=60, what=f"reload {i}")
+                    for k in range(4):  # traffic on the new ruleset
+                        stub.Evaluate(pb.EvaluateRequest(project=small_profile(k)), timeout=30)
+                elapsed = time.perf_counter() - started
+            rss["end"] = rss_bytes(server.proc.pid)
+        finally:
+            exit_code = server.stop(timeout=60)
+    growth = rss["end"] - rss["warm"]
+    failed = growth >= MAX_RELOAD_GROWTH_BYTES or exit_code != 0
+    print(f"reloads        {reloads} after {RELOAD_WARMUP} to warm up, in {elapsed:.1f} s, "
+          f"4 calls each")
+    print(f"server RSS     {rss['warm'] / 2**20:.1f} MiB after warm-up, "
+          f"{rss['end'] / 2**20:.1f} MiB at the end: {growth / 2**20:+.1f} MiB "
+          f"({growth / reloads / 1024:.1f} KiB a reload; limit "
+          f"{MAX_RELOAD_GROWTH_BYTES / 2**20:.0f} MiB); exit {exit_code}")
+    print("reload soak:", "FAILED" if failed else "passed")
+    return 1 if failed else 0
+
+
+def stuck_soak(connections: int, serve_flags: list[str]) -> int:
+    """`connections` clients that open twice the stream cap each and never read."""
+    with tempfile.TemporaryDirectory(prefix="ftgate-soak-stuck-") as tmp:
+        server = start_server(Path(tmp), "--workers", "1", *serve_flags)
+        held = []
+        try:
+            before = rss_bytes(server.proc.pid)
+            held = [open_stuck(server.port, 2 * STREAMS_PER_CONNECTION)
+                    for _ in range(connections)]
+            for stuck in held:
+                stuck.pump(0.2)
+            after = rss_bytes(server.proc.pid)
+            streams = sum(len(s.accepted) for s in held)
+            refused = sum(len(s.refused) for s in held)
+            open_connections = sum(not s.closed for s in held)
+            alive = server.proc.poll() is None
+        finally:
+            for stuck in held:
+                stuck.sock.close()
+            exit_code = server.stop(timeout=60)
+    growth = after - before
+    bound = open_connections * (CONNECTION_BUDGET_BYTES
+                                + STREAMS_PER_CONNECTION * STREAM_BUDGET_BYTES)
+    failed = (not alive or growth >= bound or exit_code != 0
+              or streams > open_connections * STREAMS_PER_CONNECTION)
+    print(f"stuck clients  {connections} connections x {2 * STREAMS_PER_CONNECTION} streams, "
+          f"never read: {open_connections} connections and {streams} streams held, "
+          f"{refused} streams refused")
+    print(f"server RSS     {before / 2**20:.1f} MiB before, {after / 2**20:.1f} MiB held: "
+          f"{growth / 2**20:+.1f} MiB (limit {bound / 2**20:.0f} MiB from the caps); "
+          f"exit {exit_code}")
+    print("stuck soak:", "FAILED" if failed else "passed")
+    return 1 if failed else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=200_000)
     parser.add_argument("--in-flight", type=int, default=32)
+    parser.add_argument("--reloads", type=int, default=300)
+    parser.add_argument("--stuck-connections", type=int, default=300)
     parser.add_argument("serve_flags", nargs="*", help="extra flags for ftgate serve")
     args = parser.parse_args()
+    failed = 0
+    if args.reloads:
+        failed |= reload_soak(args.reloads, args.serve_flags)
+    if args.stuck_connections:
+        failed |= stuck_soak(args.stuck_connections, args.serve_flags)
+    if args.calls:
+        failed |= call_soak(args.calls, args.in_flight, args.serve_flags)
+    return failed
+
+
+def call_soak(calls: int, in_flight: int, serve_flags: list[str]) -> int:
     with tempfile.TemporaryDirectory(prefix="ftgate-soak-") as tmp:
         server = start_server(Path(tmp), "--audit-db", str(Path(tmp) / "audit.db"),
-                              "--max-concurrent", "256", *args.serve_flags)
+                              "--max-concurrent", "256", *serve_flags)
         try:
-            code = asyncio.run(soak(server.address, args.calls, args.in_flight, server.proc.pid))
+            code = asyncio.run(soak(server.address, calls, in_flight, server.proc.pid))
         finally:
             exit_code = server.stop(timeout=60)
         print(f"server exit    {exit_code} (SIGTERM)")

@@ -13,6 +13,7 @@ SIGTERM loses nothing that was answered.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import queue
 import sqlite3
@@ -84,6 +85,7 @@ class AuditLog:
         self._next_purge = 0.0
         self._closing = threading.Event()
         self._file_missing = False
+        self.name = "audit"
 
     def start(self) -> None:
         self._thread.start()
@@ -97,17 +99,30 @@ class AuditLog:
             self._dropped(entry)
             return False
 
-    def close(self, timeout: float = 60.0) -> None:
-        """Write every queued decision, then stop the writer."""
+    def flush(self) -> None:
+        """Nothing to force: a batch is committed within `flush_interval` of its first decision,
+        and `stop` writes the rest."""
+
+    def stop(self, timeout: float) -> bool:
+        """Write every queued decision, then stop the writer; False (logged, the store left
+        open to the writer) when that takes more than `timeout` seconds."""
         if not self._thread.is_alive():
-            return
+            return True
+        deadline = time.monotonic() + timeout
         self._closing.set()  # no more waiting for batches to fill
-        self._queue.put(_STOP)  # blocks while full: the writer is draining it
-        self._thread.join(timeout)
+        with contextlib.suppress(queue.Full):  # a writer that stays behind is reported below
+            self._queue.put(_STOP, timeout=timeout)  # waits while full: the writer drains it
+        self._thread.join(max(0.0, deadline - time.monotonic()))
         if self._thread.is_alive():
-            log.error("audit_flush_timeout", queued=self._queue.qsize())
+            log.error("audit_flush_timeout", queued=self._queue.qsize(), timeout_seconds=timeout)
+            return False
         self._rescue()
         self.store.close()
+        return True
+
+    def close(self, timeout: float = 60.0) -> None:
+        """stop(timeout), for callers that do not ask how it went."""
+        self.stop(timeout)
 
     def _rescue(self) -> None:
         """The file was deleted while open: before the last handle on it goes, copy what it

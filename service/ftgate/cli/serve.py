@@ -58,6 +58,11 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
                    help="seconds between looks at the rule directory; 0: reload on SIGHUP only")
     s.add_argument("--max-request-bytes", type=int, default=4 * 1024 * 1024,
                    help="largest request message accepted (bytes)")
+    s.add_argument("--max-streams-per-connection", type=int, default=16,
+                   help="HTTP/2 streams one connection may hold open; beyond: refused "
+                        "(docs/operations.md: clients that never read)")
+    s.add_argument("--max-connections", type=int, default=512,
+                   help="connections accepted at once (per process); beyond: closed")
     s.add_argument("--max-concurrent", type=int, default=64,
                    help="calls accepted at once (running or waiting for a thread); beyond: "
                         "RESOURCE_EXHAUSTED; 0: no limit")
@@ -110,7 +115,8 @@ def options_errors(args: argparse.Namespace) -> list[str]:
         errors.append("--http-tls-cert and --http-tls-key go together")
     if args.tls_client_ca and not args.tls_cert:
         errors.append("--tls-client-ca needs --tls-cert and --tls-key")
-    for flag in ("max_request_bytes", "max_batch", "threads", "audit_queue"):
+    for flag in ("max_request_bytes", "max_batch", "threads", "audit_queue",
+                 "max_streams_per_connection", "max_connections"):
         if getattr(args, flag) < 1:
             errors.append(f"--{flag.replace('_', '-')} must be at least 1")
     for flag in ("max_concurrent", "default_deadline", "decision_cache", "reload_interval",
@@ -140,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     from ftgate.server.server import ServeOptions, serve
     from ftgate.server.workers import default_workers, serve_workers
 
-    configure(args.log_level)
+    decision_log = configure(args.log_level)
     errors = options_errors(args) or _listen_errors(args)
     for error in errors:
         print(f"ftgate serve: {error}", file=sys.stderr)
@@ -148,14 +154,18 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     engine = Engine(args.rules)  # validates the rules before any worker starts
     workers = default_workers() if args.workers is None else args.workers
-    start = (serve if workers == 1 else
-             lambda e, o: serve_workers(o, args.rules, args.log_level, workers))
+    def start(engine: Engine, options: ServeOptions) -> int:
+        if workers == 1:
+            return serve(engine, options, decision_log)
+        return serve_workers(options, args.rules, args.log_level, workers)
     options = ServeOptions(
         listen=args.listen, metrics_listen=args.metrics_listen or None,
         http_listen=args.http_listen or None,
         max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
         drain_delay_seconds=args.drain_delay,
         max_request_bytes=args.max_request_bytes, max_concurrent=args.max_concurrent,
+        max_streams_per_connection=args.max_streams_per_connection,
+        max_connections=args.max_connections,
         default_deadline=args.default_deadline or None,
         reload_interval=args.reload_interval,
         tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,

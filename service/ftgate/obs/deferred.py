@@ -5,24 +5,19 @@ lock and writes a memory-mapped file, 1.5 µs, and an Evaluate moves six or seve
 a third of what the server spends on an answer from the decision cache (docs/performance.md). In
 that mode the request path's counter children are wrapped by `deferred()`: an increment is an
 addition under a lock of its own, and a flusher thread adds what was counted to the real child
-every `INTERVAL` seconds, and at `flush_all()` (the server calls it when it stops; so does the
-interpreter at exit). A scrape may then lag the calls by up to a second; a worker killed with
-SIGKILL loses at most its last second of counts. In a single process increments are cheap
+every `INTERVAL` seconds, and when the server stops (`COUNTERS` is one of its pieces of
+background work, obs/background.py). A scrape may then lag the calls by up to a second; a worker
+killed with SIGKILL loses at most its last second of counts. In a single process increments are cheap
 (0.5 µs) and `deferred()` returns the child itself.
 """
 
 from __future__ import annotations
 
-import atexit
 import os
 import threading
-import time
 from typing import Any
 
 INTERVAL = 1.0
-_all: list[DeferredCounter] = []
-_started = threading.Lock()
-_flusher: list[threading.Thread] = []
 
 
 class DeferredCounter:
@@ -46,30 +41,62 @@ class DeferredCounter:
             self.child.inc(amount)
 
 
+class DeferredCounters:
+    """Every DeferredCounter of the process, and the thread that writes them (a Background)."""
+
+    name = "counters"
+
+    def __init__(self) -> None:
+        self._all: list[DeferredCounter] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, child: Any) -> DeferredCounter:
+        counter = DeferredCounter(child)
+        with self._lock:
+            self._all.append(counter)
+        return counter
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="ftgate-metrics-flush",
+                                            daemon=True)
+            self._thread.start()
+
+    def flush(self) -> None:
+        """Write every pending increment now."""
+        with self._lock:
+            counters = list(self._all)
+        for counter in counters:
+            counter.flush()
+
+    def stop(self, timeout: float) -> bool:
+        thread, self._thread = self._thread, None
+        self._stopping.set()
+        if thread is not None:
+            thread.join(timeout)
+        self.flush()  # an addition under a lock per counter: never stuck
+        return thread is None or not thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stopping.wait(INTERVAL):
+            self.flush()
+
+
+# The registry the request path's counters join when they are made (module import time, or
+# when a method is registered); it is never replaced. The server starts and stops it.
+COUNTERS = DeferredCounters()
+
+
 def deferred(child: Any) -> Any:
     """`child` itself in a single process; with `--workers`, a DeferredCounter over it."""
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         return child
-    counter = DeferredCounter(child)
-    with _started:
-        _all.append(counter)
-        if not _flusher:
-            thread = threading.Thread(target=_run, name="ftgate-metrics-flush", daemon=True)
-            _flusher.append(thread)
-            thread.start()
-            atexit.register(flush_all)
-    return counter
+    return COUNTERS.add(child)
 
 
 def flush_all() -> None:
     """Write every pending increment now."""
-    with _started:
-        counters = list(_all)
-    for counter in counters:
-        counter.flush()
-
-
-def _run() -> None:
-    while True:
-        time.sleep(INTERVAL)
-        flush_all()
+    COUNTERS.flush()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
 import json
 import logging
 import select
@@ -58,8 +57,8 @@ class DecisionLog:
     - A write per line is a system call per Evaluate, during which another thread takes the
       GIL: the calling thread then waits to take it back. That cost the server 15 % of its
       throughput (docs/performance.md). Lines are appended to a queue, and a writer thread
-      writes what is queued every `interval` seconds in one write, and at `flush()` (the server
-      calls it when it stops; so does the interpreter at exit). At most `max_queued` lines wait:
+      writes what is queued every `interval` seconds in one write, and at `flush()` and `stop()`
+      (the server stops it after its last call: obs/background.py). At most `max_queued` lines wait:
       beyond that, when stderr cannot keep up, lines are dropped and counted
       (ftgate_log_lines_dropped_total) rather than held in memory.
     - Where stderr has no descriptor (e.g. captured by a test), it goes through structlog.
@@ -76,6 +75,8 @@ class DecisionLog:
         self._queue: deque[str] = deque()
         self._writer: threading.Thread | None = None
         self._write_lock = threading.Lock()  # one flush at a time keeps the lines in order
+        self._stopping = threading.Event()
+        self.name = "decision_log"
 
     def write(self, decision_id: str, project: str, verdict: str, outcome: str | None,
               findings: int, ruleset_version: str, duration_ms: float, cached: bool) -> None:
@@ -101,18 +102,32 @@ class DecisionLog:
         if self._writer is None:
             self._start()
 
+    def start(self) -> None:
+        """Start the writer thread (a Background: obs/background.py)."""
+        self._start()
+
     def _start(self) -> None:
         with self._write_lock:
             if self._writer is None:
                 self._writer = threading.Thread(target=self._run, name="ftgate-decision-log",
                                                 daemon=True)
                 self._writer.start()
-                atexit.register(self.flush)
 
     def _run(self) -> None:
-        while True:
-            time.sleep(self.interval)
+        while not self._stopping.wait(self.interval):
             self.flush()
+        self.flush()
+
+    def stop(self, timeout: float) -> bool:
+        """Write every queued line and end the writer; False when it is still writing after
+        `timeout` seconds (stderr not read: its pipe full)."""
+        self._stopping.set()
+        writer = self._writer
+        if writer is None:
+            self.flush()
+            return True
+        writer.join(timeout)
+        return not writer.is_alive()
 
     def flush(self) -> None:
         """Write every queued line now."""
@@ -142,8 +157,6 @@ class DecisionLog:
                     return
 
 
-decisions = DecisionLog(None, True, {})  # replaced by configure()
-
 # What a decision line says of an answer besides its id, duration and `cached`, in the order of
 def add_timestamp(_logger: Any, _name: str, event: MutableMapping[str, Any],
                   ) -> MutableMapping[str, Any]:
@@ -154,13 +167,14 @@ def add_timestamp(_logger: Any, _name: str, event: MutableMapping[str, Any],
     return event
 
 
-def configure(level: str = "info", **static: Any) -> None:
-    """`static` key/values go into every event (e.g. worker=1 in `serve --workers`)."""
-    global decisions
+def configure(level: str = "info", **static: Any) -> DecisionLog:
+    """Set up structlog; the DecisionLog that writes decision lines the same way (the server
+    owns it: it is handed to the servicer and stopped with the server). `static` key/values go
+    into every event (e.g. worker=1 in `serve --workers`)."""
     numeric = logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
     factory = _stderr_logger_factory()
-    decisions = DecisionLog(factory.logger if isinstance(factory, FdLoggerFactory) else None,
-                            numeric <= logging.INFO, static)
+    decision_log = DecisionLog(factory.logger if isinstance(factory, FdLoggerFactory) else None,
+                               numeric <= logging.INFO, static)
 
     def add_static(_logger: Any, _name: str, event: MutableMapping[str, Any],
                    ) -> MutableMapping[str, Any]:
@@ -183,3 +197,4 @@ def configure(level: str = "info", **static: Any) -> None:
         logger_factory=factory,
         cache_logger_on_first_use=True,
     )
+    return decision_log

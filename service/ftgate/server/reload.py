@@ -61,10 +61,13 @@ def reload_rules(engine: Engine, trigger: str) -> bool | None:
 
 
 class RulesWatcher:
-    """A daemon thread that reloads the engine's rules when their directory changes.
+    """A daemon thread that reloads the engine's rules when their directory changes (a piece
+    of the server's background work, obs/background.py).
 
     `interval` seconds between looks (0 disables polling; `request()` still works).
     """
+
+    name = "rules_watcher"
 
     def __init__(self, engine: Engine, interval: float = 2.0) -> None:
         self.engine = engine
@@ -77,13 +80,21 @@ class RulesWatcher:
         self._thread.start()
 
     def request(self) -> None:
-        """Reload as soon as possible (safe to call from a signal handler)."""
+        """Reload as soon as possible. (Not from a signal handler: Event.set takes a lock,
+        server/signals.py.)"""
         self._requested.set()
 
-    def stop(self) -> None:
+    def flush(self) -> None:
+        """Nothing is pending between two looks."""
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """End the thread; a reload under way finishes first (False: still compiling after
+        `timeout` seconds)."""
         self._stopping.set()
         self._requested.set()
-        self._thread.join(timeout=10)
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def _run(self) -> None:
         directory = self.engine.rules_dir

@@ -1,11 +1,14 @@
 """Assemble the gRPC server: advisor service, health, reflection, metrics; limits, TLS and tokens,
-the decision audit log, rule reload; graceful shutdown."""
+the decision audit log, rule reload; graceful shutdown, bounded whatever a call does."""
 
 from __future__ import annotations
 
 import gc
+import os
+import sys
 import threading
 import time
+from collections.abc import Callable
 from concurrent import futures
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +17,6 @@ import grpc
 import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from prometheus_client import start_http_server
 
 from ftgate.admission import AdmissionKind
 from ftgate.api.audit_queries import DecisionLookup
@@ -24,9 +26,13 @@ from ftgate.api.service import AdvisorService
 from ftgate.api.servicer import SENDS_BYTES, AdvisorServicer
 from ftgate.audit import AuditLog, DecisionStore
 from ftgate.engine import Engine
-from ftgate.obs import deferred, metrics
-from ftgate.obs import logging as logs
+from ftgate.obs import metrics
+from ftgate.obs.background import Background, Lifecycle
+from ftgate.obs.deferred import COUNTERS
+from ftgate.obs.logging import DecisionLog
+from ftgate.obs.metrics_http import MetricsEndpoint
 from ftgate.server.auth import TokenAuth, server_credentials
+from ftgate.server.calls import CallsInFlight, stall_for_tests
 from ftgate.server.decode import DecodeInCall
 from ftgate.server.grpc_metrics import ServerMetrics
 from ftgate.server.handlers import Wrapper, WrappingRegistrar, sends_bytes
@@ -39,6 +45,15 @@ from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 log = structlog.get_logger("ftgate")
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["FineTuningAdvisorService"].full_name
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+# A stopping server has exited at the latest this many seconds after its drain delay and grace
+# period, whatever its calls do (docs/operations.md): up to _CALLS_MARGIN_SECONDS for gRPC to
+# cancel the calls left and their handlers to return, the rest to write out the decision log,
+# counters and audit queue; then a watchdog ends the process.
+SHUTDOWN_MARGIN_SECONDS = 10.0
+_CALLS_MARGIN_SECONDS = 3.0
+# The exit code of a server that stopped but had to abandon calls (or writes) to do it in time.
+EXIT_ABANDONED = 3
+HEARTBEAT_SECONDS = 0.2
 
 
 @dataclass
@@ -60,6 +75,13 @@ class ServeOptions:
     # Limits (docs/operations.md): beyond max_concurrent calls at once, RESOURCE_EXHAUSTED.
     max_request_bytes: int = MAX_MESSAGE_BYTES
     max_concurrent: int = 64
+    # Clients that do not read (docs/operations.md): an HTTP/2 stream whose answer its client
+    # does not take stays open, the answer held in memory. At most this many streams per
+    # connection (more are refused), answers of at most max_response_bytes, and at most
+    # max_connections connections: together they bound what such clients can make a server hold.
+    max_streams_per_connection: int = 16
+    max_response_bytes: int = MAX_MESSAGE_BYTES
+    max_connections: int = 512
     default_deadline: float | None = 10.0
     # Rule reload: seconds between looks at the rule directory (0: only on SIGHUP).
     reload_interval: float = 2.0
@@ -96,9 +118,11 @@ def split_host_port(address: str) -> tuple[str, int]:
 class AdvisorServer:
     """A running ftgate server; `stop` drains in-flight calls within the grace period."""
 
-    def __init__(self, engine: Engine, options: ServeOptions) -> None:
+    def __init__(self, engine: Engine, options: ServeOptions,
+                 decision_log: DecisionLog | None = None) -> None:
         self.engine = engine
         self.options = options
+        self.decision_log = decision_log or DecisionLog(None, True, {})
         self.health = health.HealthServicer()
         self._stopped = threading.Event()
         self.auth = TokenAuth.from_file(options.auth_tokens) if options.auth_tokens else None
@@ -109,28 +133,50 @@ class AdvisorServer:
                                   options.audit_retention_days)
             lookup = DecisionLookup(DecisionStore(options.audit_db))  # its own connection
         self.watcher = RulesWatcher(engine, options.reload_interval)
+        self.metrics_endpoint: MetricsEndpoint | None = None
+        if options.metrics_listen:
+            self.metrics_endpoint = MetricsEndpoint(*split_host_port(options.metrics_listen))
+        # The shutdown order, written once (obs/background.py): after the calls, the watcher,
+        # the decision log, the counters, the audit queue, the metrics endpoint.
+        pieces: list[Background] = [self.watcher, self.decision_log, COUNTERS]
+        pieces += [self.audit] if self.audit else []
+        pieces += [self.metrics_endpoint] if self.metrics_endpoint else []
+        self.background = Lifecycle(pieces)
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=options.threads, thread_name_prefix="ftgate"),
             options=[("grpc.max_receive_message_length", options.max_request_bytes),
+                     ("grpc.max_send_message_length", options.max_response_bytes),
+                     ("grpc.max_concurrent_streams", options.max_streams_per_connection),
+                     # With gRPC's "overload protection" a stream is also refused while the
+                     # client's finished streams are still being freed: clients that respect the
+                     # limit then see UNAVAILABLE under a burst (200 calls on one channel).
+                     # Without it, only streams over the limit are refused.
+                     ("grpc.http.overload_protection", 0),
+                     ("grpc.max_allowed_incoming_connections", options.max_connections),
                      ("grpc.so_reuseport", int(options.reuse_port))],
             maximum_concurrent_rpcs=options.max_concurrent or None,
         )
-        # No interceptor: metrics, tokens and in-call decoding wrap each method once, when it
-        # is registered (server/handlers.py); the first wrapper is the outermost.
-        wrappers: list[Wrapper] = [ServerMetrics()]
+        # No interceptor: counting, metrics, tokens and in-call decoding wrap each method once,
+        # when it is registered (server/handlers.py); the first wrapper is the outermost.
+        self.calls = CallsInFlight()
+        wrappers: list[Wrapper] = [self.calls, ServerMetrics()]
         if self.auth:
             wrappers.append(self.auth)
-        wrappers.append(DecodeInCall())  # every service: advisor, health, reflection
+        # Every service's requests decoded in the call, streams too: bad bytes are
+        # INVALID_ARGUMENT (gRPC Python's own failure path for a bad stream message left the
+        # call unfinished, and `stop()` waiting for it forever: server/decode.py).
+        wrappers.append(DecodeInCall())
+        wrappers.append(stall_for_tests)
         # Innermost: the others keep its (absent) serializer.
         wrappers.append(sends_bytes(f"/{SERVICE_NAME}/{m}" for m in SENDS_BYTES))
         registrar = WrappingRegistrar(self.server, wrappers)
         cache = (DecisionCache(options.decision_cache, options.decision_cache_bytes)
                  if options.decision_cache > 0 else None)
-        service = AdvisorService(engine, Recorder(logs.decisions, self.audit, cache),
-                                 max_batch=options.max_batch, cache=cache, decisions=lookup)
-        self.service = service
-        self.servicer = AdvisorServicer(service, options.default_deadline or None)
-        pb_grpc.add_FineTuningAdvisorServiceServicer_to_server(self.servicer, registrar)
+        self.service = AdvisorService(engine, Recorder(self.decision_log, self.audit, cache),
+                                      max_batch=options.max_batch, cache=cache,
+                                      decisions=lookup)
+        pb_grpc.add_FineTuningAdvisorServiceServicer_to_server(
+            AdvisorServicer(self.service, options.default_deadline or None), registrar)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, registrar)
         reflection.enable_server_reflection(
             (SERVICE_NAME, health.SERVICE_NAME, reflection.SERVICE_NAME), registrar)
@@ -141,20 +187,18 @@ class AdvisorServer:
             self.port = self.server.add_insecure_port(options.listen)
         if self.port == 0:
             raise OSError(f"cannot listen on {options.listen}")
-        self.metrics_port: int | None = None
         self.http: HttpEdge | None = None
 
+    @property
+    def metrics_port(self) -> int | None:
+        return self.metrics_endpoint.port if self.metrics_endpoint else None
+
     def start(self) -> None:
-        if self.options.metrics_listen:
-            host, port = split_host_port(self.options.metrics_listen)
-            http_server, _ = start_http_server(port, addr=host)
-            self.metrics_port = http_server.server_port
-        if self.audit:
-            self.audit.start()
+        self.background.start()
+        # Before gRPC: an HTTP port that cannot be had fails the start cleanly.
         self.http = start_http(self.options, self.service, self.engine, self.auth,
                                draining=self._stopped.is_set)
         self.server.start()
-        self.watcher.start()
         rs = self.engine.ruleset
         metrics.record_ruleset(rs.version, len(rs.rules))
         self._set_health(health_pb2.HealthCheckResponse.SERVING)
@@ -178,40 +222,96 @@ class AdvisorServer:
         for name in ("", SERVICE_NAME):
             self.health.set(name, status)
 
-    def stop(self) -> None:
-        """Health NOT_SERVING, refuse new calls, let calls in flight finish within the grace."""
+    def stop(self) -> int:
+        """Health NOT_SERVING, refuse new calls, let calls in flight finish within the grace,
+        then write out what is owed; 0, or EXIT_ABANDONED when a call or a write had to be
+        left behind to end in time (docs/operations.md)."""
         if self._stopped.is_set():
-            return
+            return 0
         self._stopped.set()
-        log.info("draining", grace_seconds=self.options.grace_seconds,
-                 drain_delay_seconds=self.options.drain_delay_seconds)
+        drain, grace = max(self.options.drain_delay_seconds, 0.0), self.options.grace_seconds
+        deadline = time.monotonic() + drain + grace + SHUTDOWN_MARGIN_SECONDS
+        _arm_watchdog(deadline)
+        log.info("draining", grace_seconds=grace, drain_delay_seconds=drain)
         self._set_health(health_pb2.HealthCheckResponse.NOT_SERVING)
-        if self.options.drain_delay_seconds > 0:  # still answering while peers notice
-            time.sleep(self.options.drain_delay_seconds)
-        http = self.http.stop(self.options.grace_seconds) if self.http else None
-        self.server.stop(self.options.grace_seconds).wait()
-        if http:
-            http.wait(self.options.grace_seconds + 5)
-        self.watcher.stop()
-        logs.decisions.flush()  # every call has ended: its decision line is written first
-        deferred.flush_all()
-        if self.audit:  # what was answered is queued, write it all
-            self.audit.close()
-        log.info("stopped")
+        if drain > 0:  # still answering while peers notice
+            time.sleep(drain)
+        code = 0
+        if not self._end_calls(grace):
+            code = EXIT_ABANDONED
+        # The shutdown order (obs/background.py); the writes get what is left of the margin,
+        # less a little for the last log line.
+        if self.background.stop(deadline - 0.5):
+            code = EXIT_ABANDONED
+        log.info("stopped", exit_code=code)
+        return code
+
+    def _end_calls(self, grace: float) -> bool:
+        """Refuse new calls and wait for those in flight: `grace` seconds, then gRPC cancels
+        them and their handlers get _CALLS_MARGIN_SECONDS to return. False (logged) when gRPC
+        did not finish stopping or a handler still runs: those calls are abandoned."""
+        calls_deadline = time.monotonic() + grace + _CALLS_MARGIN_SECONDS
+        http = self.http.stop(grace) if self.http else None  # drains beside gRPC
+        grpc_stopped = self.server.stop(grace).wait(grace + _CALLS_MARGIN_SECONDS)
+        idle = self.calls.wait_idle(max(calls_deadline - time.monotonic(), 0.0))
+        http_stopped = http is None or http.wait(max(calls_deadline - time.monotonic(), 0.0))
+        if grpc_stopped and idle and http_stopped:
+            return True
+        log.error("calls_abandoned", calls=self.calls.count, grpc_stopped=grpc_stopped,
+                  http_stopped=http_stopped, grace_seconds=grace,
+                  margin_seconds=_CALLS_MARGIN_SECONDS)
+        return False
 
     def wait(self) -> None:
         self.server.wait_for_termination()
 
 
-def serve(engine: Engine, options: ServeOptions) -> int:
-    """Run until SIGTERM or SIGINT, then drain and return 0."""
-    server = AdvisorServer(engine, options)
+def _arm_watchdog(deadline: float) -> None:
+    """End the process with EXIT_ABANDONED at `deadline`, if the orderly stop has not: the last
+    guard of the bound on shutdown (a write blocked for good, a thread that keeps the
+    interpreter from exiting)."""
+    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), os._exit, (EXIT_ABANDONED,))
+    timer.daemon = True
+    timer.start()
+
+
+def _beat(tick: Callable[[], None], done: threading.Event) -> None:
+    while True:
+        tick()
+        if done.wait(HEARTBEAT_SECONDS):
+            return
+
+
+def serve(engine: Engine, options: ServeOptions, decision_log: DecisionLog | None = None,
+          heartbeat: Callable[[], None] | None = None) -> int:
+    """Run until SIGTERM or SIGINT, then drain; 0, or EXIT_ABANDONED (see AdvisorServer.stop).
+
+    `heartbeat` is called every HEARTBEAT_SECONDS from when the server serves until it has
+    stopped (the `--workers` supervisor watches it). From a thread of its own: it goes on
+    while the main thread drains (a drain is bounded by itself), and stops with the whole
+    process (SIGSTOP) or when the interpreter cannot run Python code any more."""
+    # The handlers first (server/signals.py: why they take no lock): a SIGTERM that comes while
+    # the server starts is then a stop like any other, once it serves. (Before, it could end
+    # the interpreter with the gRPC server started and never stopped: an exit that hung.)
+    signals = SignalFlags()
+    server = AdvisorServer(engine, options, decision_log)
     server.start()
-    signals = SignalFlags()  # (server/signals.py: why the handlers take no lock)
-    while not signals.wait(0.2):
-        if signals.hangup():
-            log.info("signal", signal="SIGHUP")
-            server.reload()
-    log.info("signal", signal=signals.stop_name)
-    server.stop()
-    return 0
+    beating = threading.Event()
+    if heartbeat is not None:
+        threading.Thread(target=_beat, args=(heartbeat, beating), name="ftgate-heartbeat",
+                         daemon=True).start()
+    try:
+        while not signals.wait(0.2):
+            if signals.hangup():
+                log.info("signal", signal="SIGHUP")
+                server.reload()
+        log.info("signal", signal=signals.stop_name)
+        code = server.stop()
+    finally:
+        beating.set()
+    if code == EXIT_ABANDONED:
+        # The threads of abandoned calls would keep the interpreter from exiting: everything
+        # owed has been written, so the process ends here.
+        sys.stderr.flush()
+        os._exit(code)
+    return code

@@ -10,8 +10,14 @@ module, the process started by `ftgate serve`) does not serve gRPC itself:
   (PROMETHEUS_MULTIPROC_DIR, a private temporary directory) and the supervisor aggregates their
   files, so counters and histograms are the sums over the workers (docs/performance.md);
 - SIGTERM/SIGINT is passed on to every worker, which drains its calls; the supervisor exits 0
-  when all of them did. SIGHUP (rule reload) is passed on too;
-- a worker that dies is replaced; one that cannot start (port taken, bad rules) stops everything.
+  when all of them did (3 when one had to abandon calls: server/server.py). SIGHUP (rule
+  reload) is passed on too;
+- it keeps serving with the workers it has: one that dies, or stops ticking its heartbeat (a
+  value in shared memory a thread of the worker sets every 0.2 s: a SIGSTOPped or wedged worker
+  would otherwise hold half of the new connections), is replaced, after a back-off that grows
+  while its replacements die before serving. It gives up (exit 1) only when no worker serves
+  and every one of them failed to start again and again (the port taken, say). The count of
+  serving workers and of restarts is on /metrics (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -20,12 +26,10 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
-import shutil
 import signal
 import socket
-import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from types import FrameType
@@ -33,14 +37,27 @@ from typing import Any
 
 import structlog
 
-from ftgate.server.server import ServeOptions, split_host_port
+from ftgate.server.metrics_dir import remove_stale, worker_metrics_dir
+from ftgate.server.server import (
+    EXIT_ABANDONED,
+    SHUTDOWN_MARGIN_SECONDS,
+    ServeOptions,
+    split_host_port,
+)
 from ftgate.server.signals import SignalFlags
 
 log = structlog.get_logger("ftgate")
 
-# A worker that exits within this many seconds of its start did not manage to serve.
-_STARTUP_SECONDS = 5.0
 _PR_SET_PDEATHSIG = 1
+# A serving worker whose heartbeat is older than this is unresponsive: killed and replaced.
+UNRESPONSIVE_SECONDS = 5.0
+# A worker that has not served this long after its start is killed (and counted as failed).
+_START_TIMEOUT_SECONDS = 120.0
+# Back-off before a restart: doubled for every start in a row that ended before serving.
+_BACKOFF_SECONDS = 0.5
+_BACKOFF_MAX_SECONDS = 15.0
+# The supervisor gives up when no worker serves and each has failed this many starts in a row.
+GIVE_UP_FAILURES = 4
 
 
 def default_workers() -> int:
@@ -64,8 +81,10 @@ def _exit_before_serving(_signum: int, _frame: FrameType | None) -> None:
 
 
 def _worker_main(index: int, options: ServeOptions, rules_dir: Path | None,
-                 log_level: str, parent: int) -> None:
-    """One worker: its own engine and gRPC server on the shared port; exit code of `serve`."""
+                 log_level: str, parent: int, heartbeat: Any) -> None:
+    """One worker: its own engine and gRPC server on the shared port; exit code of `serve`.
+    `heartbeat` (a shared double) is set to time.monotonic() while it serves: the clock is the
+    same in every process of the machine."""
     # Until serve() installs its own handler, nothing is being served: SIGTERM means exit 0.
     signal.signal(signal.SIGTERM, _exit_before_serving)
     _die_with(parent)
@@ -73,8 +92,11 @@ def _worker_main(index: int, options: ServeOptions, rules_dir: Path | None,
     from ftgate.obs.logging import configure
     from ftgate.server.server import serve
 
-    configure(log_level, worker=index, pid=os.getpid())
-    raise SystemExit(serve(Engine(rules_dir), options))
+    def tick() -> None:
+        heartbeat.value = time.monotonic()
+
+    decision_log = configure(log_level, worker=index, pid=os.getpid())
+    raise SystemExit(serve(Engine(rules_dir), options, decision_log, heartbeat=tick))
 
 
 def _reserve_port(host: str) -> socket.socket:
@@ -100,8 +122,44 @@ class _ServedVersions:
             yield family
 
 
+@dataclass
+class _Slot:
+    """One worker's place: the process in it now, and how its starts have gone."""
+
+    index: int
+    proc: BaseProcess | None = None
+    heartbeat: Any = None  # a shared double: the worker's last tick (0: not serving yet)
+    started: float = 0.0
+    serving: bool = False
+    failures: int = 0  # starts in a row that ended before serving
+    restart_at: float = 0.0
+
+
+class _SupervisorMetrics:
+    """ftgate_workers{state} and ftgate_worker_restarts_total{reason}, read from the
+    supervisor's own state at each scrape."""
+
+    def __init__(self, supervisor: Supervisor) -> None:
+        self.supervisor = supervisor
+
+    def collect(self) -> Any:
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        states = GaugeMetricFamily("ftgate_workers", "Worker processes by state.",
+                                   labels=["state"])
+        counts = self.supervisor.worker_states()
+        for state in ("serving", "starting", "down"):
+            states.add_metric([state], counts.get(state, 0))
+        yield states
+        restarts = CounterMetricFamily("ftgate_worker_restarts", "Workers replaced, by reason.",
+                                       labels=["reason"])
+        for reason, count in sorted(self.supervisor.restarts.items()):
+            restarts.add_metric([reason], count)
+        yield restarts
+
+
 class Supervisor:
-    """Starts, watches and stops the worker processes."""
+    """Starts, watches, replaces and stops the worker processes."""
 
     def __init__(self, options: ServeOptions, rules_dir: Path | None, log_level: str,
                  workers: int) -> None:
@@ -110,10 +168,18 @@ class Supervisor:
         self.log_level = log_level
         self.count = workers
         self._ctx = multiprocessing.get_context("spawn")
-        self._procs: dict[int, tuple[BaseProcess, float]] = {}
+        self._slots = [_Slot(i) for i in range(workers)]
         self._reserved: socket.socket | None = None
-        self._metrics_dir: str | None = None
-        self._http: Any = None
+        self._metrics_dir: Path | None = None
+        self._endpoint: Any = None
+        self.restarts: dict[str, int] = {"exited": 0, "unresponsive": 0, "start_timeout": 0}
+
+    def worker_states(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for slot in self._slots:
+            state = ("down" if slot.proc is None else "serving" if slot.serving else "starting")
+            counts[state] = counts.get(state, 0) + 1
+        return counts
 
     def _worker_options(self) -> ServeOptions:
         host, port = split_host_port(self.options.listen)
@@ -126,84 +192,140 @@ class Supervisor:
     def _start_metrics(self) -> int | None:
         if not self.options.metrics_listen:
             return None
-        from prometheus_client import CollectorRegistry, start_http_server
+        from prometheus_client import CollectorRegistry
         from prometheus_client.multiprocess import MultiProcessCollector
+
+        from ftgate.obs.metrics_http import MetricsEndpoint
 
         registry = CollectorRegistry()
         registry.register(_ServedVersions(
-            MultiProcessCollector(None, path=self._metrics_dir)))  # type: ignore[no-untyped-call]
-        host, port = split_host_port(self.options.metrics_listen)
-        self._http, _ = start_http_server(port, addr=host, registry=registry)
-        return int(self._http.server_port)
+            MultiProcessCollector(None, path=str(self._metrics_dir))))  # type: ignore[no-untyped-call]
+        registry.register(_SupervisorMetrics(self))
+        self._endpoint = MetricsEndpoint(*split_host_port(self.options.metrics_listen), registry)
+        self._endpoint.start()
+        return int(self._endpoint.port)
 
-    def _spawn(self, index: int, options: ServeOptions) -> None:
-        proc = self._ctx.Process(target=_worker_main, name=f"ftgate-worker-{index}",
-                                 args=(index, options, self.rules_dir, self.log_level,
-                                       os.getpid()))
+    def _spawn(self, slot: _Slot, options: ServeOptions) -> None:
+        slot.heartbeat = self._ctx.RawValue("d", 0.0)
+        proc = self._ctx.Process(target=_worker_main, name=f"ftgate-worker-{slot.index}",
+                                 args=(slot.index, options, self.rules_dir, self.log_level,
+                                       os.getpid(), slot.heartbeat))
         proc.start()
-        self._procs[index] = (proc, time.monotonic())
+        slot.proc, slot.started, slot.serving = proc, time.monotonic(), False
+        log.info("worker_started", worker=slot.index, pid=proc.pid)
 
     def run(self) -> int:
         options = self._worker_options()
         if self.options.metrics_listen:
+            remove_stale()  # left by supervisors killed with SIGKILL
             # Set before any worker starts: their prometheus_client reads it on import.
-            self._metrics_dir = tempfile.mkdtemp(prefix="ftgate-metrics-")
-            os.environ["PROMETHEUS_MULTIPROC_DIR"] = self._metrics_dir
+            self._metrics_dir = worker_metrics_dir()
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(self._metrics_dir)
         try:
             metrics_port = self._start_metrics()
-            for index in range(self.count):
-                self._spawn(index, options)
+            for slot in self._slots:
+                self._spawn(slot, options)
             log.info("supervising", workers=self.count, address=options.listen,
-                     metrics_port=metrics_port,
-                     pids=[p.pid for p, _ in self._procs.values()])
+                     metrics_port=metrics_port, metrics_dir=str(self._metrics_dir or ""),
+                     pids=[slot.proc.pid for slot in self._slots if slot.proc])
             code = self._watch(options)
             return self._shutdown(code)
         finally:
             self._cleanup()
 
     def _watch(self, options: ServeOptions) -> int:
-        """Until asked to stop: pass SIGHUP on, replace dead workers. 0, or 1 on a failed start."""
+        """Until asked to stop: pass SIGHUP on, replace dead and unresponsive workers. 0, or 1
+        when no worker can serve."""
         signals = SignalFlags()  # (server/signals.py: why the handlers take no lock)
         while not signals.wait(0.2):
             if signals.hangup():
-                log.info("signal", signal="SIGHUP", forwarded_to=len(self._procs))
+                log.info("signal", signal="SIGHUP", forwarded_to=self.count)
                 self._signal_all(signal.SIGHUP)
-            for index, (proc, started) in list(self._procs.items()):
-                if proc.is_alive():
-                    continue
-                proc.join()
-                self._mark_dead(proc.pid)
-                log.error("worker_exited", worker=index, pid=proc.pid, exit_code=proc.exitcode)
-                if time.monotonic() - started < _STARTUP_SECONDS:
-                    log.error("worker_cannot_start", worker=index)
-                    return 1
-                self._spawn(index, options)
+            now = time.monotonic()
+            for slot in self._slots:
+                self._check(slot, now, options)
+            if all(not slot.serving and slot.failures >= GIVE_UP_FAILURES
+                   for slot in self._slots):
+                log.error("workers_cannot_serve", workers=self.count,
+                          failures=[slot.failures for slot in self._slots])
+                return 1
         return 0
 
+    def _check(self, slot: _Slot, now: float, options: ServeOptions) -> None:
+        """Look at one worker: note that it serves, kill it when it stopped answering or never
+        started, and start its replacement when its back-off has passed."""
+        proc = slot.proc
+        if proc is None:
+            if now >= slot.restart_at:
+                self._spawn(slot, options)
+            return
+        if proc.is_alive():
+            beat = slot.heartbeat.value
+            if beat and not slot.serving:
+                slot.serving, slot.failures = True, 0
+                log.info("worker_serving", worker=slot.index, pid=proc.pid)
+            if slot.serving and now - beat > UNRESPONSIVE_SECONDS:
+                self._replace(slot, "unresponsive", seconds_since_heartbeat=round(now - beat, 1))
+            elif not slot.serving and now - slot.started > _START_TIMEOUT_SECONDS:
+                self._replace(slot, "start_timeout")
+            return
+        proc.join()
+        self._mark_dead(proc.pid)
+        log.error("worker_exited", worker=slot.index, pid=proc.pid, exit_code=proc.exitcode,
+                  served=slot.serving)
+        self._down(slot, "exited")
+
+    def _replace(self, slot: _Slot, reason: str, **fields: Any) -> None:
+        """Kill a worker that cannot be waited for (SIGKILL: a stopped process ignores SIGTERM
+        until it runs again)."""
+        proc = slot.proc
+        assert proc is not None
+        log.error(f"worker_{reason}", worker=slot.index, pid=proc.pid, **fields)
+        proc.kill()
+        proc.join(10)
+        self._mark_dead(proc.pid)
+        self._down(slot, reason)
+
+    def _down(self, slot: _Slot, reason: str) -> None:
+        if not slot.serving:
+            slot.failures += 1
+        delay = min(_BACKOFF_SECONDS * 2 ** slot.failures, _BACKOFF_MAX_SECONDS)
+        slot.proc, slot.serving = None, False
+        slot.restart_at = time.monotonic() + delay
+        self.restarts[reason] += 1
+        log.info("worker_restart_scheduled", worker=slot.index, in_seconds=delay,
+                 failures=slot.failures, reason=reason)
+
     def _signal_all(self, signum: int) -> None:
-        for proc, _ in self._procs.values():
-            if proc.pid is not None and proc.is_alive():
+        for slot in self._slots:
+            proc = slot.proc
+            if proc is not None and proc.pid is not None and proc.is_alive():
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(proc.pid, signum)
 
     def _shutdown(self, code: int) -> int:
         """SIGTERM every worker, wait for their drain; exit 0 only when all of them exited 0."""
-        log.info("draining", workers=len(self._procs), grace_seconds=self.options.grace_seconds)
+        procs = [(slot.index, slot.proc) for slot in self._slots if slot.proc is not None]
+        log.info("draining", workers=len(procs), grace_seconds=self.options.grace_seconds)
         self._signal_all(signal.SIGTERM)
-        # A worker drains for its drain delay (when serve has one), then its grace period.
-        drain = float(getattr(self.options, "drain_delay_seconds", 0.0) or 0.0)
-        deadline = time.monotonic() + drain + self.options.grace_seconds + 10
-        for index, (proc, _) in self._procs.items():
+        # A worker has exited by its drain delay, grace and shutdown margin (server/server.py).
+        drain = max(self.options.drain_delay_seconds, 0.0)
+        deadline = (time.monotonic() + drain + self.options.grace_seconds
+                    + SHUTDOWN_MARGIN_SECONDS + 5)
+        for index, proc in procs:
             proc.join(max(0.0, deadline - time.monotonic()))
             if proc.is_alive():
                 log.error("worker_killed", worker=index, pid=proc.pid)
                 proc.kill()
                 proc.join(5)
-                code = 1
+                code = code or EXIT_ABANDONED
             elif proc.exitcode == -signal.SIGTERM:
                 # Our SIGTERM reached the worker before Python set a handler: it had served
                 # nothing, so there was nothing to drain.
                 log.info("worker_stopped_before_serving", worker=index, pid=proc.pid)
+            elif proc.exitcode == EXIT_ABANDONED:
+                log.error("worker_abandoned_calls", worker=index, pid=proc.pid)
+                code = code or EXIT_ABANDONED
             elif proc.exitcode != 0:
                 log.error("worker_failed", worker=index, pid=proc.pid, exit_code=proc.exitcode)
                 code = code or 1
@@ -214,14 +336,16 @@ class Supervisor:
         if self._metrics_dir and pid is not None:
             from prometheus_client import multiprocess
 
-            multiprocess.mark_process_dead(pid, self._metrics_dir)  # type: ignore[no-untyped-call]
+            multiprocess.mark_process_dead(pid, str(self._metrics_dir))  # type: ignore[no-untyped-call]
 
     def _cleanup(self) -> None:
-        if self._http is not None:
-            self._http.shutdown()
+        if self._endpoint is not None:
+            self._endpoint.stop(5.0)
         if self._reserved is not None:
             self._reserved.close()
         if self._metrics_dir:
+            import shutil
+
             shutil.rmtree(self._metrics_dir, ignore_errors=True)
             os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 

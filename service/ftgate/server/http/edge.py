@@ -133,8 +133,9 @@ class HttpEdge:
         threading.Thread(target=close, name="ftgate-http-stop", daemon=True).start()
         return self
 
-    def wait(self, timeout: float | None = None) -> None:
-        self._stopped.wait(timeout)
+    def wait(self, timeout: float | None = None) -> bool:
+        """Whether the server has closed (within `timeout` seconds)."""
+        return self._stopped.wait(timeout)
 
 
 def start_http(options: Any, service: AdvisorService, engine: Engine, auth: TokenAuth | None,

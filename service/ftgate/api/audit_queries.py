@@ -5,14 +5,21 @@ from __future__ import annotations
 import uuid
 
 import grpc
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from ftgate.api.status import StatusError
 from ftgate.audit import BadPageToken, DecisionQuery, DecisionStore, StoredDecision
+from ftgate.audit.page_token import MAX_TOKEN_CHARS
 from ftgate.errors import InvalidInput, Violation
 from ftgate.v1 import advisor_pb2 as pb
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
+# What one ListDecisions page may hold (stored input and answer of its decisions, past the
+# first): well under the 4 MiB a default gRPC client accepts. The rest comes on the next page.
+MAX_PAGE_BYTES = 1024 * 1024
+# google.protobuf.Timestamp's range: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999999Z.
+_MIN_SECONDS, _MAX_SECONDS = -62_135_596_800, 253_402_300_799
 
 
 def parse_decision_id(text: str, field: str = "decision_id") -> str:
@@ -28,18 +35,34 @@ def parse_decision_id(text: str, field: str = "decision_id") -> str:
 
 
 def record_to_proto(row: StoredDecision) -> pb.DecisionRecord:
+    """A stored decision as sent to a client: fields this service does not know (kept by
+    servers that stored the input as received) are left out, so that a record stays the size
+    of what ftgate understood, not of what a client padded it with."""
     record = pb.DecisionRecord(decision_id=row.decision_id, ruleset_version=row.ruleset_version)
     record.decided_at.FromMicroseconds(row.decided_at_us)
     record.project.ParseFromString(row.project)
     record.assessment.ParseFromString(row.assessment)
+    record.DiscardUnknownFields()
     return record
+
+
+def _micros(stamp: Timestamp, field: str, violations: list[Violation]) -> int | None:
+    """A Timestamp in microseconds; a violation naming `field` when out of its range."""
+    if not _MIN_SECONDS <= stamp.seconds <= _MAX_SECONDS:
+        violations.append(Violation(f"{field}.seconds", "outside the Timestamp range "
+                                    "(0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z)"))
+        return None
+    if not 0 <= stamp.nanos < 1_000_000_000:
+        violations.append(Violation(f"{field}.nanos", "must be in [0, 999999999]"))
+        return None
+    return int(stamp.ToMicroseconds())
 
 
 def query_from_proto(request: pb.ListDecisionsRequest) -> tuple[DecisionQuery, int]:
     """The filters and the page size of a ListDecisions request; InvalidInput when bad."""
-    violations = []
-    since = request.since.ToMicroseconds() if request.HasField("since") else None
-    until = request.until.ToMicroseconds() if request.HasField("until") else None
+    violations: list[Violation] = []
+    since = _micros(request.since, "since", violations) if request.HasField("since") else None
+    until = _micros(request.until, "until", violations) if request.HasField("until") else None
     if since is not None and until is not None and since > until:
         violations.append(Violation("until", "must not be before since"))
     verdict = None
@@ -50,6 +73,9 @@ def query_from_proto(request: pb.ListDecisionsRequest) -> tuple[DecisionQuery, i
             violations.append(Violation("verdict", f"unknown Verdict value {request.verdict}"))
     if request.page_size < 0:
         violations.append(Violation("page_size", "must not be negative"))
+    if len(request.page_token) > MAX_TOKEN_CHARS:
+        violations.append(Violation("page_token", f"longer than {MAX_TOKEN_CHARS} characters: "
+                                    "not a page token of this service"))
     if violations:
         raise InvalidInput(violations)
     size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
@@ -78,7 +104,7 @@ class DecisionLookup:
     def list(self, request: pb.ListDecisionsRequest) -> pb.ListDecisionsResponse:
         query, size = query_from_proto(request)
         try:
-            rows, token = self._store().list(query, size, request.page_token)
+            rows, token = self._store().list(query, size, request.page_token, MAX_PAGE_BYTES)
         except BadPageToken as exc:
             raise InvalidInput([Violation("page_token", str(exc))]) from None
         return pb.ListDecisionsResponse(decisions=[record_to_proto(r) for r in rows],

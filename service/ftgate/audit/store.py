@@ -7,14 +7,18 @@ again as JSON so that `sqlite3 decisions.db` alone can show what was asked.
 
 from __future__ import annotations
 
-import base64
 import json
+import os
+import secrets
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from ftgate.audit.page_token import BadPageToken, filter_digest, make_token, read_token
+from ftgate.errors import FtgateError
 
 SCHEMA_VERSION = 1
 _SCHEMA = """
@@ -32,13 +36,24 @@ CREATE TABLE IF NOT EXISTS decisions (
 );
 CREATE INDEX IF NOT EXISTS decisions_by_time ON decisions (decided_at_us, decision_id);
 CREATE INDEX IF NOT EXISTS decisions_by_verdict ON decisions (verdict, decided_at_us, decision_id);
+-- Settings of this file: the key that signs ListDecisions page tokens (audit/page_token.py).
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
+INSERT OR IGNORE INTO meta (name, value) VALUES ('page_token_key', randomblob(32));
 """
-_COLUMNS = ("decision_id, decided_at_us, ruleset_version, project_name, verdict, outcome, "
-            "findings, profile_json, project, assessment")
+_COLUMN_NAMES = ("decision_id", "decided_at_us", "ruleset_version", "project_name", "verdict",
+                 "outcome", "findings", "profile_json", "project", "assessment")
+_COLUMNS = ", ".join(_COLUMN_NAMES)
+_OUR_TABLES = {"decisions", "meta"}
+# Rows are fetched by id in chunks of this many, so that a page never holds a whole result set.
+_FETCH_CHUNK = 50
+
+__all__ = ["AuditFileError", "BadPageToken", "DecisionQuery", "DecisionStore", "StoredDecision",
+           "check_file", "connect"]
 
 
-class BadPageToken(ValueError):
-    """A page token this store did not make (or made for other filters)."""
+class AuditFileError(FtgateError):
+    """The audit database cannot be opened or is not one of ours; the message names the file
+    and what to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,40 +80,138 @@ class DecisionQuery:
     until_us: int | None = None
     verdict: str | None = None
 
-    def token(self, last: StoredDecision) -> str:
-        raw = json.dumps([last.decided_at_us, last.decision_id, self._key()])
-        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    def digest(self) -> bytes:
+        """What a page token carries of these filters (a token works only with them)."""
+        return filter_digest(json.dumps([self.since_us, self.until_us, self.verdict]))
 
-    def after(self, token: str) -> tuple[int, str]:
-        try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            at, decision_id, key = json.loads(raw)
-        except (ValueError, TypeError) as exc:
-            raise BadPageToken("malformed page token") from exc
-        if not isinstance(at, int) or not isinstance(decision_id, str) or key != self._key():
-            raise BadPageToken("page token of another listing (filters changed?)")
-        return at, decision_id
 
-    def _key(self) -> list[object]:
-        return [self.since_us, self.until_us, self.verdict]
+def _open_failure(path: Path, exc: sqlite3.Error) -> AuditFileError:
+    """An sqlite3 error at open, told as what it means for the operator."""
+    text = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and "unable to open" in text:
+        if path.is_dir():
+            return AuditFileError(f"the audit log {path} is a directory: give --audit-db the "
+                                  f"path of a file (created if missing)")
+        return AuditFileError(
+            f"cannot open the audit log {path} ({text}): make its directory exist and be "
+            f"writable by this user, or give --audit-db another path")
+    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+        return AuditFileError(
+            f"the audit log {path} is not a usable SQLite database ({text}): move it aside "
+            f"(keep it to inspect) so that a new one is created, or give --audit-db another path")
+    return AuditFileError(f"cannot use the audit log {path}: {text}")
+
+
+def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a database that holds something else than decisions: never write into it."""
+    tables = {r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+    if not tables and version == 0:
+        return  # a new, empty file
+    columns = tuple(r[1] for r in conn.execute("PRAGMA table_info(decisions)"))
+    if tables - _OUR_TABLES or version not in (0, SCHEMA_VERSION) or columns != _COLUMN_NAMES:
+        raise AuditFileError(
+            f"the audit log {path} is an SQLite database of something else (tables "
+            f"{', '.join(sorted(tables)) or 'none'}, user_version {version}): give --audit-db "
+            f"the path of a new file or of an ftgate audit log")
 
 
 def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
-    """A connection with the store's settings; the writer's creates the schema."""
-    if readonly:
-        conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, timeout=5.0,
-                               check_same_thread=False)
-    else:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=5.0, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode: a commit survives the process being killed (kill -9), and only
-        # the last commits can be lost if the machine itself loses power.
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
-        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-    conn.execute("PRAGMA busy_timeout=5000")
+    """A connection with the store's settings; the writer's creates the schema. AuditFileError
+    when the file cannot be opened or is not an audit log."""
+    path = Path(path)
+    try:
+        if readonly:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0,
+                                   check_same_thread=False)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=5.0, check_same_thread=False)
+        try:
+            _check_schema(conn, path)
+            if not readonly:
+                conn.execute("PRAGMA journal_mode=WAL")
+                # NORMAL in WAL mode: a commit survives the process being killed (kill -9), and
+                # only the last commits can be lost if the machine itself loses power.
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.executescript(_SCHEMA)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            conn.execute("PRAGMA busy_timeout=5000")
+        except BaseException:
+            conn.close()
+            raise
+    except sqlite3.Error as exc:
+        raise _open_failure(path, exc) from None
+    except OSError as exc:  # the directory cannot be made
+        raise AuditFileError(
+            f"cannot create the directory of the audit log {path} ({exc.strerror}): create it "
+            f"writable by this user, or give --audit-db another path") from None
     return conn
+
+
+def check_file(path: str | Path) -> None:
+    """At start: check an existing audit log, read-only (one of ours? SQLite's quick check),
+    then open it as the writer does (creating it when missing), so that a damaged file is
+    reported, untouched, before the first decision is lost to it. AuditFileError if not."""
+    path = Path(path)
+    if path.is_file():
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+            try:
+                _check_schema(conn, path)
+                problems = _quick_check(conn)
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise _open_failure(path, exc) from None
+        if problems != ["ok"]:
+            raise AuditFileError(
+                f"the audit log {path} is damaged (SQLite quick_check: {'; '.join(problems)}): "
+                f"restore it from a backup, or recover what it holds with "
+                f"`sqlite3 {path} .recover | sqlite3 NEW.db`, and move the damaged file aside")
+    connect(path).close()
+
+
+def _quick_check(conn: sqlite3.Connection) -> list[str]:
+    try:
+        return [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)")]
+    except sqlite3.DatabaseError as exc:  # a page too damaged to walk
+        return [str(exc)]
+
+
+def _page_key(conn: sqlite3.Connection) -> bytes:
+    """The key that signs this file's page tokens (a read-only connection to a file made before
+    there was one signs with a key of its own: its tokens work for itself only)."""
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE name = 'page_token_key'").fetchone()
+    except sqlite3.OperationalError:
+        row = None
+    return bytes(row[0]) if row else secrets.token_bytes(32)
+
+
+def _rows(conn: sqlite3.Connection, lock: threading.Lock,
+          ids: list[str]) -> list[StoredDecision]:
+    """The rows of these ids, in this order, read a chunk at a time."""
+    found: dict[str, StoredDecision] = {}
+    for i in range(0, len(ids), _FETCH_CHUNK):
+        chunk = ids[i:i + _FETCH_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        with lock:
+            rows = conn.execute(
+                f"SELECT {_COLUMNS} FROM decisions WHERE decision_id IN ({marks})", chunk
+            ).fetchall()
+        found.update((r[0], StoredDecision(*r)) for r in rows)
+    # A row purged between the two reads is simply left out.
+    return [found[i] for i in ids if i in found]
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
 
 
 class DecisionStore:
@@ -107,11 +220,18 @@ class DecisionStore:
     def __init__(self, path: str | Path, readonly: bool = False) -> None:
         self.path = Path(path)
         self._conn = connect(path, readonly)
+        self._identity = _identity(self.path)
+        self._page_key = _page_key(self._conn)
         self._lock = threading.Lock()
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+    def replaced(self) -> bool:
+        """True when the file this store has open is no longer the one at its path (deleted, or
+        moved and replaced): what is written from then on goes to a file nobody will find."""
+        return _identity(self.path) != self._identity
 
     def insert(self, rows: Iterable[StoredDecision]) -> int:
         """Write rows in one transaction; a decision id already stored is kept as it was."""
@@ -131,9 +251,13 @@ class DecisionStore:
             ).fetchone()
         return StoredDecision(*row) if row else None
 
-    def list(self, query: DecisionQuery, limit: int,
-             page_token: str = "") -> tuple[list[StoredDecision], str]:
-        """Newest first; returns the page and the token of the next one ('' on the last)."""
+    def list(self, query: DecisionQuery, limit: int, page_token: str = "",
+             max_bytes: int | None = None) -> tuple[list[StoredDecision], str]:
+        """Newest first; returns the page and the token of the next one ('' on the last).
+
+        A page holds at most `limit` decisions and, past its first, only as many as fit in
+        `max_bytes` (the sizes of their stored input and answer): one page never holds a
+        whole large result set, and no row is read whole before it is known to fit."""
         where: list[str] = []
         args: list[object] = []
         if query.since_us is not None:
@@ -146,16 +270,27 @@ class DecisionStore:
             where.append("verdict = ?")
             args.append(query.verdict)
         if page_token:
-            at, decision_id = query.after(page_token)
+            at, decision_id = read_token(self._page_key, query.digest(), page_token)
             where.append("(decided_at_us < ? OR (decided_at_us = ? AND decision_id < ?))")
             args += [at, at, decision_id]
-        sql = (f"SELECT {_COLUMNS} FROM decisions"
+        # First the keys and sizes (length() of a BLOB does not read it), then the rows chosen.
+        sql = ("SELECT decided_at_us, decision_id, length(project) + length(assessment) "
+               "+ length(profile_json) FROM decisions"
                + (" WHERE " + " AND ".join(where) if where else "")
                + " ORDER BY decided_at_us DESC, decision_id DESC LIMIT ?")
         with self._lock:
-            rows = self._conn.execute(sql, [*args, limit + 1]).fetchall()
-        page = [StoredDecision(*r) for r in rows[:limit]]
-        return page, (query.token(page[-1]) if len(rows) > limit else "")
+            keys = self._conn.execute(sql, [*args, limit + 1]).fetchall()
+        chosen: list[str] = []
+        total = 0
+        for _at, decision_id, size in keys[:limit]:
+            if chosen and max_bytes is not None and total + size > max_bytes:
+                break
+            chosen.append(decision_id)
+            total += size
+        page = _rows(self._conn, self._lock, chosen)
+        more = len(chosen) < len(keys)
+        return page, (make_token(self._page_key, query.digest(), page[-1].decided_at_us,
+                                 page[-1].decision_id) if more and page else "")
 
     def purge(self, older_than_days: float) -> int:
         """Delete decisions older than the retention; returns how many."""

@@ -83,6 +83,7 @@ class AuditLog:
         self._last_drop_log = 0.0
         self._next_purge = 0.0
         self._closing = threading.Event()
+        self._file_missing = False
 
     def start(self) -> None:
         self._thread.start()
@@ -147,8 +148,24 @@ class AuditLog:
             operations.AUDIT_QUEUE_DEPTH.set(self._queue.qsize())
         log.info("audit_flushed")
 
+    def _check_file(self) -> None:
+        """Alert when the audit file was deleted (or replaced) under the open connection: the
+        rows still go to the open file, which nobody will find. Reopening is not safe while
+        other connections (readers, other workers) still share the old file's WAL, so this
+        says it, loudly, until a restart creates a new file."""
+        missing = self.store.replaced()
+        if missing and not self._file_missing:
+            log.error("audit_file_missing", path=str(self.store.path),
+                      action="restart ftgate to create a new audit log; decisions written "
+                             "until then go to the deleted file")
+        elif self._file_missing and not missing:
+            log.info("audit_file_back", path=str(self.store.path))
+        self._file_missing = missing
+        operations.AUDIT_FILE_MISSING.set(int(missing))
+
     def _write(self, batch: list[DecisionEntry]) -> None:
         started = time.perf_counter()
+        self._check_file()
         try:
             rows = [to_row(e) for e in batch]
         except Exception:  # never lose the writer to one odd message

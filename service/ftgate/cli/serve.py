@@ -107,6 +107,7 @@ def _listen_errors(args: argparse.Namespace) -> list[str]:
 def run(args: argparse.Namespace) -> int:
     from ftgate.engine import Engine
     from ftgate.obs.logging import configure
+    from ftgate.server.preflight import check_start_files
     from ftgate.server.server import ServeOptions, serve
     from ftgate.server.workers import default_workers, serve_workers
 
@@ -120,18 +121,20 @@ def run(args: argparse.Namespace) -> int:
     workers = default_workers() if args.workers is None else args.workers
     start = (serve if workers == 1 else
              lambda e, o: serve_workers(o, args.rules, args.log_level, workers))
+    options = ServeOptions(
+        listen=args.listen, metrics_listen=args.metrics_listen or None,
+        max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
+        drain_delay_seconds=args.drain_delay,
+        max_request_bytes=args.max_request_bytes, max_concurrent=args.max_concurrent,
+        default_deadline=args.default_deadline or None,
+        reload_interval=args.reload_interval,
+        tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
+        auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
+        audit_retention_days=args.audit_retention_days,
+        decision_cache=args.decision_cache)
+    check_start_files(options)  # token, TLS and audit files: named here, before any worker
     try:
-        return start(engine, ServeOptions(
-            listen=args.listen, metrics_listen=args.metrics_listen or None,
-            max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
-            drain_delay_seconds=args.drain_delay,
-            max_request_bytes=args.max_request_bytes, max_concurrent=args.max_concurrent,
-            default_deadline=args.default_deadline or None,
-            reload_interval=args.reload_interval,
-            tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
-            auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
-            audit_retention_days=args.audit_retention_days,
-            decision_cache=args.decision_cache))
+        return start(engine, options)
     except OSError as exc:
         # Taken between the probe and the bind (a race), or refused by the system.
         if exc.errno == errno.EADDRINUSE:

@@ -35,3 +35,14 @@ DECISION_CACHE_MISSES = deferred(DECISION_CACHE.labels("miss"))
 LOG_LINES_DROPPED = Counter(
     "ftgate_log_lines_dropped",
     "Decision log lines dropped because stderr could not keep up (obs/logging.py).")
+# 1 while the file the audit writer has open is no longer at its --audit-db path (deleted or
+# replaced under it): decisions are then written where nobody will find them (audit/writer.py).
+AUDIT_FILE_MISSING = Gauge(
+    "ftgate_audit_file_missing",
+    "1 when the audit log file was deleted or replaced while open (decisions go unseen).",
+    multiprocess_mode="livemax")
+# 0 after a reload of the --auth-tokens file failed (the last good tokens kept), else 1.
+AUTH_TOKENS_FILE_OK = Gauge(
+    "ftgate_auth_tokens_file_ok",
+    "0 when the last reload of the token file failed and the previous tokens are still in use.",
+    multiprocess_mode="livemin")

@@ -101,7 +101,10 @@ def _read(directory: Path) -> tuple[list[_File], str]:
     digest = hashlib.sha256()
     files = []
     for path in paths:
-        raw = path.read_bytes()
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:  # named, so that the log and the exit say which file
+            raise RuleFileError(str(path), f"cannot be read: {exc.strerror}") from None
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         try:
             data = yaml.safe_load(raw)

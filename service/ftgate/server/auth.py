@@ -4,12 +4,21 @@ Tokens travel as `authorization: Bearer <token>` metadata and are checked in con
 come from a file, one a line (blank lines and `#` comments ignored). Only their SHA-256 digests
 are kept in memory, and neither a token, a digest nor a key is ever logged. Health checks stay
 open so that probes need no secret.
+
+The scheme is matched without regard to case and may be followed by several spaces (RFC 7235
+§2.1 and RFC 6750 §2.1: `Bearer`, `bearer` and `BEARER` are the same scheme).
+
+The token file on SIGHUP (docs/operations.md): a file that holds no token means that no caller
+is allowed any more, and is applied; a file that cannot be read (deleted, unreadable) keeps the
+last good tokens, is logged at error and shows as ftgate_auth_tokens_file_ok 0 until a reload
+succeeds. At start, both are errors (exit 2): a server nobody may call is a mistake.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ssl
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +27,7 @@ import grpc
 import structlog
 
 from ftgate.errors import FtgateError
-from ftgate.obs.operations import AUTH_REFUSED
+from ftgate.obs.operations import AUTH_REFUSED, AUTH_TOKENS_FILE_OK
 from ftgate.server.handlers import parts, with_behavior
 
 log = structlog.get_logger("ftgate")
@@ -29,15 +38,19 @@ class AccessFileError(FtgateError):
     """A token, certificate or key file cannot be read (or the token file holds no token)."""
 
 
-def read_tokens(path: str | Path) -> list[str]:
+def read_tokens(path: str | Path, allow_empty: bool = False) -> list[str]:
+    """The tokens of a token file; AccessFileError when it cannot be read, or (unless
+    `allow_empty`) holds none."""
     try:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
-        raise AccessFileError(f"cannot read the token file {path}: {type(exc).__name__}") from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise AccessFileError(f"cannot read the token file {path}: {reason}") from None
     tokens = [line.strip() for line in lines]
     tokens = [t for t in tokens if t and not t.startswith("#")]
-    if not tokens:
-        raise AccessFileError(f"the token file {path} holds no token")
+    if not tokens and not allow_empty:
+        raise AccessFileError(f"the token file {path} holds no token: no caller could be "
+                              f"allowed; put one token a line in it")
     return tokens
 
 
@@ -63,18 +76,29 @@ class TokenAuth:
 
     @classmethod
     def from_file(cls, path: str | Path) -> TokenAuth:
-        return cls(read_tokens(path), path)
+        auth = cls(read_tokens(path), path)
+        AUTH_TOKENS_FILE_OK.set(1)
+        return auth
 
     def reload(self) -> None:
-        """Re-read the token file (SIGHUP); keep the current tokens when it is unreadable."""
+        """Re-read the token file (SIGHUP). No token in it: no caller allowed from now on. The
+        file unreadable or gone: the current tokens are kept, and that is alerted (log at
+        error, ftgate_auth_tokens_file_ok 0) until a reload succeeds."""
         if self.path is None:
             return
         try:
-            self._digests = _digests(read_tokens(self.path))
+            tokens = read_tokens(self.path, allow_empty=True)
         except AccessFileError as exc:
-            log.error("auth_tokens_reload_failed", error=str(exc))
+            AUTH_TOKENS_FILE_OK.set(0)
+            log.error("auth_tokens_reload_failed", error=str(exc),
+                      kept="the previous tokens, until the file can be read")
             return
-        log.info("auth_tokens_reloaded", tokens=len(self._digests))
+        self._digests = _digests(tokens)
+        AUTH_TOKENS_FILE_OK.set(1)
+        if tokens:
+            log.info("auth_tokens_reloaded", tokens=len(tokens))
+        else:
+            log.warning("auth_tokens_reloaded", tokens=0, effect="every call is refused")
 
     def allows(self, token: str | None) -> bool:
         if token is None:
@@ -112,6 +136,7 @@ def server_credentials(cert: str | Path, key: str | Path,
                        client_ca: str | Path | None = None) -> grpc.ServerCredentials:
     """TLS with this certificate chain and key; with `client_ca`, mutual TLS: every client must
     present a certificate signed by it."""
+    check_tls_files(cert, key, client_ca)
     try:
         chain, private_key = Path(cert).read_bytes(), Path(key).read_bytes()
         ca = Path(client_ca).read_bytes() if client_ca else None
@@ -119,3 +144,44 @@ def server_credentials(cert: str | Path, key: str | Path,
         raise AccessFileError(f"cannot read a TLS file: {exc.filename}: {exc.strerror}") from None
     return grpc.ssl_server_credentials([(private_key, chain)], root_certificates=ca,
                                        require_client_auth=ca is not None)
+
+
+def check_tls_files(cert: str | Path, key: str | Path, client_ca: str | Path | None = None) -> None:
+    """AccessFileError naming the file when the certificate, its key or the client CA cannot
+    be used (unreadable, not PEM, or a key of another certificate). gRPC itself only says that
+    it failed to bind the address."""
+    for name, path in (("certificate", cert), ("key", key), ("client CA", client_ca)):
+        if path is None:
+            continue
+        try:
+            Path(path).read_bytes()
+        except OSError as exc:  # the message names the file, never its content
+            raise AccessFileError(f"cannot read the TLS {name} file {path}: {exc.strerror}") from None
+    _load(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations, cert,
+          f"the TLS certificate file {cert} holds no PEM certificate")
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, key, password=_no_password)
+    except (ssl.SSLError, ValueError) as exc:
+        if "KEY_VALUES_MISMATCH" in str(exc) or "key values mismatch" in str(exc):
+            raise AccessFileError(f"the TLS key file {key} is not the key of the certificate "
+                                  f"{cert}: give the key the certificate was made for") from None
+        raise AccessFileError(f"the TLS key file {key} holds no usable private key (expected "
+                              f"an unencrypted PEM key)") from None
+    if client_ca is not None:
+        _load(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations, client_ca,
+              f"the client CA file {client_ca} holds no PEM certificate")
+
+
+def _no_password() -> str:
+    return ""  # an encrypted key fails here instead of asking on the terminal
+
+
+def _load(load: Any, path: str | Path, message: str) -> None:
+    try:
+        load(str(path))
+    except (ssl.SSLError, ValueError) as exc:
+        raise AccessFileError(f"{message} ({_reason(exc)})") from None
+
+
+def _reason(exc: Exception) -> str:
+    return exc.reason if isinstance(exc, ssl.SSLError) and exc.reason else type(exc).__name__

@@ -109,7 +109,7 @@ class AdvisorServer:
         wrappers: list[Wrapper] = [ServerMetrics()]
         if self.auth:
             wrappers.append(self.auth)
-        wrappers.append(DecodeInCall((f"/{SERVICE_NAME}/",)))
+        wrappers.append(DecodeInCall())  # every service: advisor, health, reflection
         # Innermost: the others keep its (absent) serializer.
         wrappers.append(sends_bytes(f"/{SERVICE_NAME}/{m}" for m in SENDS_BYTES))
         registrar = WrappingRegistrar(self.server, wrappers)

@@ -11,8 +11,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pgcluster import PgCluster, server_bindir  # noqa: E402
-from serverproc import free_port  # noqa: E402
+from pgcluster import PgCluster, server_bindir
+from serverproc import free_port
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -85,8 +86,7 @@ class PgCluster:
         return self.url(name)
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(RuntimeError):
             self.stop()
-        except RuntimeError:
-            pass
-        shutil.rmtree(self.root, ignore_errors=True)
+        if not os.environ.get("FTGATE_KEEP_PG"):
+            shutil.rmtree(self.root, ignore_errors=True)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from ftgate.audit import BadPageToken, DecisionQuery, DecisionStore
 from ftgate.audit.backend import check_store, open_store
 from ftgate.audit.pg_schema import LATEST, SchemaError

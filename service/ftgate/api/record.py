@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+import grpc
 
 from ftgate.api import wire
 from ftgate.api.cache import DecisionCache
+from ftgate.api.status import StatusError
 from ftgate.audit import AuditLog, DecisionEntry
+from ftgate.audit.errors import AuditUnavailable
+from ftgate.audit.writer import Pending
 from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
 from ftgate.engine import CompiledPolicy
@@ -45,8 +51,24 @@ class Recorder:
         self.audit = audit
         self.cache = cache
 
-    def record(self, d: Decided) -> bytes:
-        """Record a decision; its whole Assessment, serialized."""
+    def record_all(self, decided: Sequence[Decided]) -> list[bytes]:
+        """Record the decisions of a call; their Assessments, serialized. With
+        --audit-durability sync, only once every one of their records is committed:
+        StatusError UNAVAILABLE when one cannot be (nothing is answered unrecorded)."""
+        pending: list[Pending] = []
+        try:
+            answers = [self.record(d, pending) for d in decided]
+            for p in pending:
+                p.wait()
+        except AuditUnavailable as exc:
+            raise StatusError(grpc.StatusCode.UNAVAILABLE,
+                              f"not answered: the decision could not be recorded in the audit "
+                              f"store ({exc}); try again") from None
+        return answers
+
+    def record(self, d: Decided, pending: list[Pending] | None = None) -> bytes:
+        """Record a decision; its whole Assessment, serialized. Sync durability: what to wait
+        on is appended to `pending` (AuditUnavailable when the store is known down)."""
         decision_id = new_decision_id()
         assessment = wire.assessment(decision_id, d.body)
         decision = d.decision
@@ -58,8 +80,12 @@ class Recorder:
                                 cached)
         metrics.count_decision(decision, d.seconds)
         if self.audit is not None:
-            self.audit.record(DecisionEntry(time.time(), decision_id, d.project, d.profile,
-                                            decision, assessment))
+            entry = DecisionEntry(time.time(), decision_id, d.project, d.profile, decision,
+                                  assessment)
+            if self.audit.sync and pending is not None:
+                pending.append(self.audit.record_durably(entry))
+            else:
+                self.audit.record(entry)
         if self.cache is not None and d.cache_key is not None:
             self.cache.put(d.policy, d.cache_key, d.profile, decision, d.body)
         return assessment

@@ -96,7 +96,7 @@ class AdvisorService:
                                    seconds, key))
         # Recorded once all are decided: a call stopped part-way answers nothing, so it records
         # nothing either.
-        return [self.recorder.record(d) for d in decided]
+        return self.recorder.record_all(decided)
 
     def check_regression(self, request: pb.CheckRegressionRequest,
                          ) -> pb.CheckRegressionResponse:

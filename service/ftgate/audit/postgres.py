@@ -14,8 +14,9 @@ variables (libpq reads them); only `target` (the URL without its password) is ev
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 from psycopg import conninfo
@@ -25,6 +26,7 @@ from ftgate.audit.errors import StoreError, StoreUnavailable
 from ftgate.audit.page_token import make_token
 from ftgate.audit.store import AuditFileError, DecisionQuery, StoredDecision
 
+Conn = psycopg.Connection[Any]
 URL_PREFIXES = ("postgresql://", "postgres://")
 _COLUMNS = ("decision_id, decided_at_us, ruleset_version, project_name, verdict, outcome, "
             "findings, profile_json, project, assessment")
@@ -51,10 +53,10 @@ def redact(url: str) -> str:
     return f"postgresql://{user}{host}{port}/{parts.get('dbname') or ''}"
 
 
-def _row(r: Sequence[object]) -> StoredDecision:
-    return StoredDecision(str(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]),  # type: ignore[call-overload]
+def _row(r: Sequence[Any]) -> StoredDecision:
+    return StoredDecision(str(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]),
                           None if r[5] is None else str(r[5]), str(r[6]), str(r[7]),
-                          bytes(r[8]), bytes(r[9]))  # type: ignore[arg-type]
+                          bytes(r[8]), bytes(r[9]))
 
 
 class PostgresStore:
@@ -65,15 +67,15 @@ class PostgresStore:
             raise AuditFileError(f"not a PostgreSQL URL: {redact(url)}")
         self.url = url
         self.target = redact(url)
-        self._writer: psycopg.Connection[tuple[object, ...]] | None = None
+        self._writer: Conn | None = None
         self._write_lock = threading.Lock()
-        self._readers: list[psycopg.Connection[tuple[object, ...]]] = []
+        self._readers: list[Conn] = []
         self._readers_lock = threading.Lock()
         self._page_key: bytes | None = None
 
     # -- connections
 
-    def connect(self) -> psycopg.Connection[tuple[object, ...]]:
+    def connect(self) -> Conn:
         """A new connection; StoreUnavailable when PostgreSQL cannot be reached."""
         try:
             conn = psycopg.connect(
@@ -86,7 +88,7 @@ class PostgresStore:
         return conn
 
     @contextmanager
-    def _reader(self) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    def _reader(self) -> Iterator[Conn]:
         with self._readers_lock:
             conn = self._readers.pop() if self._readers else None
         conn = conn or self.connect()
@@ -151,13 +153,13 @@ class PostgresStore:
             self._write(lambda conn: conn.cursor().executemany(_INSERT, values))
         return len(values)
 
-    def _write(self, work: object) -> None:
+    def _write(self, work: Callable[[Conn], object]) -> None:
         if self._writer is None or self._writer.closed:
             self._writer = self.connect()
         conn = self._writer
         try:
             with conn.transaction():
-                work(conn)  # type: ignore[operator]
+                work(conn)
         except psycopg.OperationalError as exc:
             conn.close()
             self._writer = None
@@ -169,25 +171,29 @@ class PostgresStore:
         """Delete decisions made before `cutoff_us`, `batch` rows per transaction."""
         removed = 0
         while True:
-            counted: list[int] = []
-            with self._write_lock:
-                self._write(lambda conn: counted.append(conn.execute(
-                    "DELETE FROM decisions WHERE decision_id IN (SELECT decision_id FROM "
-                    "decisions WHERE decided_at_us < %s LIMIT %s)", (cutoff_us, batch)).rowcount))
-            removed += counted[0]
-            if counted[0] < batch:
+            deleted = self._purge_batch(cutoff_us, batch)
+            removed += deleted
+            if deleted < batch:
                 return removed
+
+    def _purge_batch(self, cutoff_us: int, batch: int) -> int:
+        counted: list[int] = []
+        with self._write_lock:
+            self._write(lambda conn: counted.append(conn.execute(
+                "DELETE FROM decisions WHERE decision_id IN (SELECT decision_id FROM "
+                "decisions WHERE decided_at_us < %s LIMIT %s)", (cutoff_us, batch)).rowcount))
+        return counted[0]
 
     # -- reads
 
-    def _key(self, conn: psycopg.Connection[tuple[object, ...]]) -> bytes:
+    def _key(self, conn: Conn) -> bytes:
         if self._page_key is None:
             row = conn.execute(
                 "SELECT value FROM ftgate_meta WHERE name = 'page_token_key'").fetchone()
             if row is None:
                 raise StoreError(f"audit store {self.target} has no page token key: run "
                                  f"`ftgate audit migrate`")
-            self._page_key = bytes(row[0])  # type: ignore[arg-type]
+            self._page_key = bytes(row[0])
         return self._page_key
 
     def get(self, decision_id: str) -> StoredDecision | None:
@@ -210,7 +216,7 @@ class PostgresStore:
                 + " ORDER BY decided_at_us DESC, decision_id DESC LIMIT %s",
                 (*w.args, limit + 1)).fetchall()
             chosen, more = listing.choose(
-                [(int(k[0]), str(k[1]), int(k[2])) for k in keys],  # type: ignore[call-overload]
+                [(int(k[0]), str(k[1]), int(k[2])) for k in keys],
                 limit, max_bytes)
             found = {}
             for i in range(0, len(chosen), 50):
@@ -239,7 +245,7 @@ class PostgresStore:
     def count(self) -> int:
         with self._reader() as conn:
             row = conn.execute("SELECT count(*) FROM decisions").fetchone()
-        return int(row[0]) if row else 0  # type: ignore[call-overload]
+        return int(row[0]) if row else 0
 
 
 def _first_line(exc: BaseException) -> str:

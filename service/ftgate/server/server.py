@@ -21,7 +21,8 @@ from ftgate.api.cache import DecisionCache
 from ftgate.api.record import Recorder
 from ftgate.api.service import AdvisorService
 from ftgate.api.servicer import SENDS_BYTES, AdvisorServicer
-from ftgate.audit import AuditLog, DecisionStore
+from ftgate.audit import AuditLog
+from ftgate.audit.backend import describe, open_store
 from ftgate.engine import Engine
 from ftgate.obs import deferred, metrics
 from ftgate.obs import logging as logs
@@ -66,10 +67,13 @@ class ServeOptions:
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
     auth_tokens: Path | None = None
-    # Decision audit log (None: off).
-    audit_db: Path | None = None
+    # Decision audit log (None: off): an SQLite path or a postgresql:// URL (audit/backend.py);
+    # sync: a call is answered only once its record is committed (audit/writer.py).
+    audit_db: Path | str | None = None
     audit_queue: int = 10_000
     audit_retention_days: float = 30.0
+    audit_durability: str = "async"
+    audit_migrate: bool = False  # apply the store's schema migrations at start
     # Share the port with other processes (SO_REUSEPORT): set for `--workers` (server/workers.py)
     # only, so that a second server started by mistake fails instead of sharing.
     reuse_port: bool = False
@@ -94,9 +98,10 @@ class AdvisorServer:
         self.audit: AuditLog | None = None
         lookup = DecisionLookup(None)
         if options.audit_db:
-            self.audit = AuditLog(DecisionStore(options.audit_db), options.audit_queue,
-                                  options.audit_retention_days)
-            lookup = DecisionLookup(DecisionStore(options.audit_db))  # its own connection
+            self.audit = AuditLog(open_store(options.audit_db), options.audit_queue,
+                                  options.audit_retention_days,
+                                  sync=options.audit_durability == "sync")
+            lookup = DecisionLookup(open_store(options.audit_db))  # its own connections
         self.watcher = RulesWatcher(engine, options.reload_interval)
         self.server = grpc.server(
             futures.ThreadPoolExecutor(max_workers=options.threads, thread_name_prefix="ftgate"),
@@ -151,7 +156,8 @@ class AdvisorServer:
         log.info("serving", address=f"{host}:{self.port}", metrics_port=self.metrics_port,
                  ruleset_version=rs.version, rules=len(rs.rules),
                  tls="mutual" if self.options.tls_client_ca else bool(self.options.tls_cert),
-                 auth_tokens=self.auth is not None, audit_db=str(self.options.audit_db or ""))
+                 auth_tokens=self.auth is not None, audit_db=describe(self.options.audit_db or ""),
+                 audit_durability=self.options.audit_durability)
 
     def reload(self) -> None:
         """SIGHUP: reload the rules (in the watcher's thread) and the token file."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import grpc
 
+from ftgate import enums
 from ftgate.api import wire
 from ftgate.api.cache import DecisionCache
 from ftgate.api.status import StatusError
@@ -24,7 +25,7 @@ from ftgate.audit.writer import Pending
 from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
 from ftgate.engine import CompiledPolicy
-from ftgate.obs import metrics
+from ftgate.obs import metrics, tracing
 from ftgate.obs.logging import DecisionLog
 from ftgate.v1 import advisor_pb2 as pb
 
@@ -56,20 +57,31 @@ class Recorder:
         --audit-durability sync, only once every one of their records is committed:
         StatusError UNAVAILABLE when one cannot be (nothing is answered unrecorded)."""
         pending: list[Pending] = []
+        ids: list[str] = []
         try:
-            answers = [self.record(d, pending) for d in decided]
-            for p in pending:
-                p.wait()
+            # The span holds the decision log line and the audit queueing; in sync mode, the
+            # wait for the commit too.
+            with tracing.span("ftgate.audit_write"):
+                answers = [self.record(d, pending, ids) for d in decided]
+                for p in pending:
+                    p.wait()
         except AuditUnavailable as exc:
             raise StatusError(grpc.StatusCode.UNAVAILABLE,
                               f"not answered: the decision could not be recorded in the audit "
                               f"store ({exc}); try again") from None
+        if tracing.tracer() is not None:
+            tracing.decisions(ids, [enums.VERDICT.full(d.decision.verdict) for d in decided],
+                              [d.decision.ruleset_version for d in decided])
         return answers
 
-    def record(self, d: Decided, pending: list[Pending] | None = None) -> bytes:
+    def record(self, d: Decided, pending: list[Pending] | None = None,
+               ids: list[str] | None = None) -> bytes:
         """Record a decision; its whole Assessment, serialized. Sync durability: what to wait
-        on is appended to `pending` (AuditUnavailable when the store is known down)."""
+        on is appended to `pending` (AuditUnavailable when the store is known down); its
+        decision id to `ids` when given."""
         decision_id = new_decision_id()
+        if ids is not None:
+            ids.append(decision_id)
         assessment = wire.assessment(decision_id, d.body)
         decision = d.decision
         cached = d.seconds is None

@@ -24,7 +24,7 @@ from ftgate.api.servicer import SENDS_BYTES, AdvisorServicer
 from ftgate.audit import AuditLog
 from ftgate.audit.backend import describe, open_store
 from ftgate.engine import Engine
-from ftgate.obs import deferred, metrics
+from ftgate.obs import deferred, metrics, tracing
 from ftgate.obs import logging as logs
 from ftgate.server.auth import TokenAuth, server_credentials
 from ftgate.server.decode import DecodeInCall
@@ -32,6 +32,7 @@ from ftgate.server.grpc_metrics import ServerMetrics
 from ftgate.server.handlers import Wrapper, WrappingRegistrar, sends_bytes
 from ftgate.server.reload import RulesWatcher
 from ftgate.server.signals import SignalFlags
+from ftgate.server.tracing import TracedCalls
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 
@@ -112,6 +113,8 @@ class AdvisorServer:
         # No interceptor: metrics, tokens and in-call decoding wrap each method once, when it
         # is registered (server/handlers.py); the first wrapper is the outermost.
         wrappers: list[Wrapper] = [ServerMetrics()]
+        if tracing.configure():  # OTEL_* (obs/tracing.py); off: no wrapper at all
+            wrappers.append(TracedCalls(tracing.tracer()))
         if self.auth:
             wrappers.append(self.auth)
         wrappers.append(DecodeInCall())  # every service: advisor, health, reflection
@@ -185,6 +188,7 @@ class AdvisorServer:
         deferred.flush_all()
         if self.audit:  # what was answered is queued, write it all
             self.audit.close()
+        tracing.shutdown()
         log.info("stopped")
 
     def wait(self) -> None:

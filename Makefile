@@ -65,6 +65,7 @@ docs: $(STAMP)
 # BASELINE=REF also runs the server of git revision REF in every round: ratios in one run.
 bench: $(STAMP)
 	$(PY) bench/run.py $(if $(BASELINE),--baseline $(BASELINE))
+	$(PY) bench/fleet_cost.py
 
 # Long run, never part of `make test`: 200,000 mixed calls at 32 in flight against a real
 # server with the audit log on; 0 unexpected results, RSS growth < 5 % (docs/operations.md).

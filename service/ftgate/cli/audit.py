@@ -8,10 +8,11 @@ file needs no migration: the server creates and checks it.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
-from ftgate.cli.audit_flags import audit_target
+from ftgate.cli.audit_flags import AUDIT_DB_ENV, audit_target
 from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR
 from ftgate.cli.help import HelpFormatter
 
@@ -22,9 +23,9 @@ def add_parser(sub: Any) -> None:
     asub = a.add_subparsers(dest="audit_command", required=True)
     m = asub.add_parser("migrate", help="apply the schema migrations of the audit store",
                         description=__doc__, formatter_class=HelpFormatter)
-    m.add_argument("--audit-db", type=audit_target, required=True, metavar="URL",
+    m.add_argument("--audit-db", type=audit_target, metavar="URL",
                    help="the store: a postgresql:// URL (credentials from the URL, "
-                        "PGPASSFILE or PG* variables)")
+                        "PGPASSFILE or PG* variables; default: $FTGATE_AUDIT_DB)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -32,6 +33,17 @@ def run(args: argparse.Namespace) -> int:
     from ftgate.audit.pg_schema import LATEST, SchemaError
     from ftgate.audit.postgres import PostgresStore, is_url
 
+    if args.audit_db is None:
+        value = os.environ.get(AUDIT_DB_ENV, "").strip()
+        if not value:
+            print(f"ftgate audit migrate: give --audit-db URL (or set {AUDIT_DB_ENV})",
+                  file=sys.stderr)
+            return EXIT_BAD_INPUT
+        try:
+            args.audit_db = audit_target(value)
+        except argparse.ArgumentTypeError as exc:
+            print(f"ftgate audit migrate: {AUDIT_DB_ENV}: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     if not is_url(args.audit_db):
         print(f"ftgate audit migrate: {args.audit_db} is an SQLite file: nothing to migrate "
               f"(the server creates its schema)")

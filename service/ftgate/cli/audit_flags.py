@@ -8,6 +8,8 @@ import math
 import re
 from pathlib import Path
 
+# Where serve and `audit migrate` find the store when --audit-db is not given (a Secret's URL).
+AUDIT_DB_ENV = "FTGATE_AUDIT_DB"
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd]?)$")
 _UNIT_SECONDS = {"": 86400, "s": 1, "m": 60, "h": 3600, "d": 86400}
 

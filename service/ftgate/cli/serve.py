@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import sys
 from typing import Any
 
-from ftgate.cli.audit_flags import audit_target, retention
+from ftgate.cli.audit_flags import AUDIT_DB_ENV, audit_target, retention
 from ftgate.cli.exits import EXIT_BAD_INPUT
 from ftgate.cli.flags import (
     directory,
@@ -68,7 +69,7 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
                    help="file of bearer tokens, one a line: calls need 'authorization: Bearer T'")
     s.add_argument("--audit-db", type=audit_target, metavar="PATH|URL",
                    help="decision audit log: an SQLite file, or a postgresql:// URL shared by "
-                        "every replica (default: no audit log)")
+                        "every replica (default: $FTGATE_AUDIT_DB, else no audit log)")
     s.add_argument("--audit-durability", choices=("async", "sync"), default="async",
                    help="async: answer at once, record a batch later (dropped and counted when "
                         "the store is down past --audit-queue); sync: answer only once the "
@@ -118,6 +119,19 @@ def _listen_errors(args: argparse.Namespace) -> list[str]:
     return errors
 
 
+def _audit_db_from_env(args: argparse.Namespace) -> list[str]:
+    """--audit-db from FTGATE_AUDIT_DB when the flag is not given: a Kubernetes Secret can hold
+    the URL (and its password) without it appearing in the command line."""
+    value = os.environ.get(AUDIT_DB_ENV, "").strip()
+    if args.audit_db is not None or not value:
+        return []
+    try:
+        args.audit_db = audit_target(value)
+    except argparse.ArgumentTypeError as exc:
+        return [f"{AUDIT_DB_ENV}: {exc}"]
+    return []
+
+
 def _retention_days(args: argparse.Namespace) -> float:
     if args.audit_retention is not None:
         return float(args.audit_retention) / 86400
@@ -132,7 +146,7 @@ def run(args: argparse.Namespace) -> int:
     from ftgate.server.workers import default_workers, serve_workers
 
     configure(args.log_level)
-    errors = options_errors(args) or _listen_errors(args)
+    errors = _audit_db_from_env(args) or options_errors(args) or _listen_errors(args)
     for error in errors:
         print(f"ftgate serve: {error}", file=sys.stderr)
     if errors:

@@ -17,9 +17,11 @@ AUDIT_DROPPED = Counter(
     "batch), shutdown (the store still down when the server stopped).", ["reason"])
 for _reason in ("queue_full", "write_failed", "shutdown"):
     AUDIT_DROPPED.labels(_reason)
-# 1 while the audit writer can write to its store, 0 while it waits for it to come back.
+# 1 while the audit writer can write to its store, 0 while it waits for it to come back (and 1
+# with no audit log: nothing is down, FtgateAuditStoreDown stays quiet).
 AUDIT_STORE_UP = Gauge("ftgate_audit_store_up", "1 when the audit writer reaches its store.",
                        multiprocess_mode="livemin")
+AUDIT_STORE_UP.set(1)
 AUDIT_QUEUE_CAPACITY = Gauge("ftgate_audit_queue_capacity",
                              "Decisions the audit queue holds at most (--audit-queue).",
                              multiprocess_mode="livesum")

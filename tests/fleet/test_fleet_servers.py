@@ -60,9 +60,12 @@ def _get(s: object, decision_id: str) -> pb.DecisionRecord | None:
         raise
 
 
-def test_kill_9_in_sync_mode_loses_no_answered_decision(tmp_path: Path, pg_url: str) -> None:
-    server = start_server(tmp_path, "--audit-db", pg_url, "--audit-migrate",
-                          "--audit-durability", "sync", *ONE)
+@pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
+def test_kill_9_in_sync_mode_loses_no_answered_decision(tmp_path: Path, pg_url: str,
+                                                        backend: str) -> None:
+    db = pg_url if backend == "postgresql" else str(tmp_path / "audit.db")
+    server = start_server(tmp_path, "--audit-db", db, "--audit-durability", "sync",
+                          *(("--audit-migrate",) if backend == "postgresql" else ()), *ONE)
     burst = Burst(server.address, threads=8).start()
     try:
         wait_until(lambda: burst.answered() >= 150, timeout=120, what="150 calls answered")
@@ -72,7 +75,7 @@ def test_kill_9_in_sync_mode_loses_no_answered_decision(tmp_path: Path, pg_url: 
         burst.stop()
         server.stop()
     answered = set(burst.ok)
-    missing = answered - stored_ids(pg_url)
+    missing = answered - _stored(db)
     assert len(answered) >= 150
     assert not missing, f"{len(missing)} decisions answered OK but not in the store"
 
@@ -141,6 +144,14 @@ def test_postgresql_down_in_sync_mode_is_unavailable_never_unrecorded(
         assert set(burst.failed) <= {"UNAVAILABLE"}
     finally:
         server.stop()
+
+
+def _stored(db: str) -> set[str]:
+    if db.startswith("postgresql://"):
+        return stored_ids(db)
+    from ftgate.audit import DecisionStore
+
+    return {r.decision_id for r in DecisionStore(db, readonly=True).scan()}
 
 
 def _when_dropped(text: str) -> str | None:

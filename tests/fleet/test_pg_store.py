@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from ftgate.audit.backend import check_store, open_store
 from ftgate.audit.pg_schema import LATEST, SchemaError
 from ftgate.audit.postgres import PostgresStore, redact
 from rows import row
+from serverproc import FTGATE, REPO
 
 
 def test_migrations_from_an_empty_database_then_nothing_to_do(pg_url: str) -> None:
@@ -109,3 +112,48 @@ def test_scan_and_purge_alike_on_both_backends(tmp_path: Path, pg_url: str) -> N
         assert {r.decision_id for r in store.scan()} == {
             r.decision_id for r in rows if r.decided_at_us >= now - 5 * day - 1}
         store.close()
+
+
+def _ftgate(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*FTGATE, *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, **(env or {})})
+
+
+def test_audit_migrate_command_and_serve_refusals(pg_url: str, tmp_path: Path) -> None:
+    # Not migrated yet: serve refuses at start, naming what to run (exit 2, nothing served).
+    out = _ftgate("serve", "--audit-db", pg_url, "--listen", "127.0.0.1:0",
+                  "--metrics-listen", "")
+    assert out.returncode == 2 and "ftgate audit migrate" in out.stderr
+    assert "password" not in out.stderr
+    out = _ftgate("audit", "migrate", env={"FTGATE_AUDIT_DB": pg_url})
+    assert out.returncode == 0 and f"schema version {LATEST}" in out.stdout
+    out = _ftgate("audit", "migrate", "--audit-db", pg_url)
+    assert out.returncode == 0 and "already up to date" in out.stdout
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("INSERT INTO ftgate_schema (version, name) VALUES (%s, 'future')",
+                     (LATEST + 1,))
+    out = _ftgate("audit", "migrate", "--audit-db", pg_url)
+    assert out.returncode == 2 and "newer than this ftgate knows" in out.stderr
+    out = _ftgate("serve", "--audit-db", pg_url, "--audit-migrate", "--listen", "127.0.0.1:0",
+                  "--metrics-listen", "")
+    assert out.returncode == 2 and "newer than this ftgate knows" in out.stderr
+
+
+def test_bad_audit_flags_are_named(tmp_path: Path) -> None:
+    for args, expected in (
+            (("--audit-db", "mysql://db/x"), "postgresql:// URL"),
+            (("--audit-retention", "ninety days"), "--audit-retention"),
+            (("--audit-durability", "sync"), "--audit-durability sync needs --audit-db"),
+            (("--audit-db", str(tmp_path / "a.db"), "--audit-retention", "9d",
+              "--audit-retention-days", "9"), "give one of them"),
+            (("--audit-durability", "sometimes"), "--audit-durability")):
+        out = _ftgate("serve", *args, "--listen", "127.0.0.1:0", "--metrics-listen", "")
+        assert out.returncode == 2 and expected in out.stderr, (args, out.stderr)
+    out = _ftgate("serve", "--listen", "127.0.0.1:0", "--metrics-listen", "",
+                  env={"FTGATE_AUDIT_DB": "ftp://x"})
+    assert out.returncode == 2 and "FTGATE_AUDIT_DB" in out.stderr
+    unreachable = "postgresql://ftgate:s3cret@127.0.0.1:1/ftgate"
+    out = _ftgate("serve", "--audit-db", unreachable, "--listen", "127.0.0.1:0",
+                  "--metrics-listen", "")
+    assert out.returncode == 2 and "cannot reach the audit store" in out.stderr
+    assert "s3cret" not in out.stderr

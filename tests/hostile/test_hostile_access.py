@@ -76,16 +76,24 @@ def test_an_emptied_token_file_allows_no_caller_after_sighup(server: ServerProce
     assert _code(server.address, f"Bearer {TOKEN_A}") == grpc.StatusCode.UNAUTHENTICATED
 
 
-def test_a_deleted_token_file_keeps_the_last_tokens_and_alerts(server: ServerProcess,
-                                                               tokens: Path) -> None:
+@pytest.mark.parametrize("breakage", ["deleted", "a directory", "not UTF-8"])
+def test_an_unreadable_token_file_keeps_the_last_tokens_and_alerts(server: ServerProcess,
+                                                                   tokens: Path,
+                                                                   breakage: str) -> None:
     assert _file_ok(server) == 1
     tokens.unlink()
+    if breakage == "a directory":
+        tokens.mkdir()
+    elif breakage == "not UTF-8":
+        tokens.write_bytes(b"\xff\xfe" + TOKEN_B.encode())
     server.proc.send_signal(signal.SIGHUP)
     wait_until(lambda: _file_ok(server) == 0, what="ftgate_auth_tokens_file_ok 0")
     failed = _log_events(server, "auth_tokens_reload_failed")
     assert failed and failed[-1]["level"] == "error" and str(tokens) in str(failed[-1]["error"])
     assert TOKEN_A not in server.log()
     assert _code(server.address, f"Bearer {TOKEN_A}") == grpc.StatusCode.OK  # last good set
+    if tokens.is_dir():
+        tokens.rmdir()
     tokens.write_text(f"{TOKEN_B}\n")
     server.proc.send_signal(signal.SIGHUP)
     wait_until(lambda: _file_ok(server) == 1, what="ftgate_auth_tokens_file_ok back to 1")
@@ -129,7 +137,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     contents = {"ca.pem": ca.cert, "a.crt": a.cert, "a.key": a.key, "b.key": b.key,
                 "garbage.pem": b"-----BEGIN CERTIFICATE-----\nnot base64 at all\n"
                                b"-----END CERTIFICATE-----\n",
-                "noise": b"\x00\x01 hello", "empty-tokens": b"# nobody\n\n"}
+                "noise": b"\x00\x01 hello", "empty-tokens": b"# nobody\n\n", "empty": b""}
     out = {}
     for name, data in contents.items():
         out[name] = base / name
@@ -152,6 +160,8 @@ CASES = {  # flags (@name: a file of the fixture) -> the file the message must n
                             "garbage.pem"),
     "key as certificate": (["--tls-cert", "@a.key", "--tls-key", "@a.key"], "a.key"),
     "certificate as key": (["--tls-cert", "@a.crt", "--tls-key", "@a.crt"], "a.crt"),
+    "empty key": (["--tls-cert", "@a.crt", "--tls-key", "@empty"], "empty"),
+    "empty certificate": (["--tls-cert", "@empty", "--tls-key", "@a.key"], "empty"),
     "missing key": (["--tls-cert", "@a.crt", "--tls-key", "@missing"], "missing"),
     "missing client CA": (["--tls-cert", "@a.crt", "--tls-key", "@a.key", "--tls-client-ca",
                            "@missing"], "missing"),
@@ -188,3 +198,26 @@ def test_an_unreadable_rule_file_at_reload_is_named(tmp_path: Path) -> None:
         assert str(rules / "zz-extra.yaml") in json.dumps(failed[-1])
     finally:
         assert server.stop() == 0
+
+
+@pytest.mark.parametrize("command", [
+    ["health", "--address", "127.0.0.1:1"],
+    ["decisions", "list", "--server", "127.0.0.1:1"],
+    ["check", "-", "--server", "127.0.0.1:1"],
+])
+@pytest.mark.parametrize("flag", ["--token-file", "--ca-cert"])
+def test_client_files_that_cannot_be_read_are_named(tmp_path: Path, command: list[str],
+                                                    flag: str,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from ftgate.cli.main import main
+
+    if command[0] == "health" and flag == "--token-file":
+        pytest.skip("health checks send no token (they need none): the file is not read")
+    monkeypatch.setattr("sys.stdin", io.StringIO("name: x\n"))
+    missing = tmp_path / "no-such-file"
+    assert main([*command, flag, str(missing)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(missing) in err[0] and flag in err[0], err

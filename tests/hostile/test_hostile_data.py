@@ -17,7 +17,7 @@ from pathlib import Path
 
 import grpc
 import pytest
-from ftgate.audit import DecisionStore, StoredDecision
+from ftgate.audit import DecisionQuery, DecisionStore, StoredDecision
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -359,3 +359,9 @@ def test_deleting_the_audit_log_while_serving_is_alerted(tmp_path: Path) -> None
         assert line["level"] == "error" and line["path"] == str(db)
     finally:
         assert server.stop() == 0
+    # At exit, what went into the deleted file is copied beside it: no decision is lost.
+    rescued = list(db.parent.glob("decisions.db.rescued-*"))
+    assert len(rescued) == 1, server.log()
+    names = {r.project_name for r in DecisionStore(rescued[0], readonly=True).list(
+        DecisionQuery(), 10)[0]}
+    assert names == {"before", "after"}

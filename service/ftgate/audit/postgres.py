@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -126,6 +127,9 @@ class PostgresStore:
 
     def replaced(self) -> bool:
         return False  # (a file's concern: a database is not deleted under an open connection)
+
+    def save_copy(self) -> Path:
+        raise StoreError("a PostgreSQL store is never replaced under its connections")
 
     # -- schema
 

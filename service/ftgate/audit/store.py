@@ -12,49 +12,22 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from ftgate.audit import listing
+from ftgate.audit.database import COLUMN_NAMES, AuditFileError, check_file, connect
 from ftgate.audit.errors import StoreError, StoreUnavailable
 from ftgate.audit.page_token import BadPageToken, filter_digest, make_token
-from ftgate.errors import FtgateError
 
-SCHEMA_VERSION = 1
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS decisions (
-  decision_id     TEXT PRIMARY KEY,  -- Assessment.decision_id (a UUID)
-  decided_at_us   INTEGER NOT NULL,  -- when, in microseconds since the Unix epoch (UTC)
-  ruleset_version TEXT NOT NULL,
-  project_name    TEXT NOT NULL,
-  verdict         TEXT NOT NULL,     -- e.g. VERDICT_FINE_TUNE
-  outcome         TEXT,              -- e.g. OUTCOME_USE_RAG; NULL when information was missing
-  findings        TEXT NOT NULL,     -- JSON: [{"rule_id", "failure_mode", "severity"}, ...]
-  profile_json    TEXT NOT NULL,     -- the input ProjectProfile, proto3 JSON
-  project         BLOB NOT NULL,     -- the input, a serialized ftgate.v1.ProjectProfile
-  assessment      BLOB NOT NULL      -- the answer, a serialized ftgate.v1.Assessment
-);
-CREATE INDEX IF NOT EXISTS decisions_by_time ON decisions (decided_at_us, decision_id);
-CREATE INDEX IF NOT EXISTS decisions_by_verdict ON decisions (verdict, decided_at_us, decision_id);
--- Settings of this file: the key that signs ListDecisions page tokens (audit/page_token.py).
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
-INSERT OR IGNORE INTO meta (name, value) VALUES ('page_token_key', randomblob(32));
-"""
-_COLUMN_NAMES = ("decision_id", "decided_at_us", "ruleset_version", "project_name", "verdict",
-                 "outcome", "findings", "profile_json", "project", "assessment")
-_COLUMNS = ", ".join(_COLUMN_NAMES)
-_OUR_TABLES = {"decisions", "meta"}
+_COLUMNS = ", ".join(COLUMN_NAMES)
 # Rows are fetched by id in chunks of this many, so that a page never holds a whole result set.
 _FETCH_CHUNK = 50
 
 __all__ = ["AuditFileError", "BadPageToken", "DecisionQuery", "DecisionStore", "StoredDecision",
            "check_file", "connect"]
-
-
-class AuditFileError(FtgateError):
-    """The audit database cannot be opened or is not one of ours; the message names the file
-    and what to do."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,101 +57,6 @@ class DecisionQuery:
     def digest(self) -> bytes:
         """What a page token carries of these filters (a token works only with them)."""
         return filter_digest(json.dumps([self.since_us, self.until_us, self.verdict]))
-
-
-def _open_failure(path: Path, exc: sqlite3.Error) -> AuditFileError:
-    """An sqlite3 error at open, told as what it means for the operator."""
-    text = str(exc)
-    if isinstance(exc, sqlite3.OperationalError) and "unable to open" in text:
-        if path.is_dir():
-            return AuditFileError(f"the audit log {path} is a directory: give --audit-db the "
-                                  f"path of a file (created if missing)")
-        return AuditFileError(
-            f"cannot open the audit log {path} ({text}): make its directory exist and be "
-            f"writable by this user, or give --audit-db another path")
-    if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
-        return AuditFileError(
-            f"the audit log {path} is not a usable SQLite database ({text}): move it aside "
-            f"(keep it to inspect) so that a new one is created, or give --audit-db another path")
-    return AuditFileError(f"cannot use the audit log {path}: {text}")
-
-
-def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse a database that holds something else than decisions: never write into it."""
-    tables = {r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
-    version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-    if not tables and version == 0:
-        return  # a new, empty file
-    columns = tuple(r[1] for r in conn.execute("PRAGMA table_info(decisions)"))
-    if tables - _OUR_TABLES or version not in (0, SCHEMA_VERSION) or columns != _COLUMN_NAMES:
-        raise AuditFileError(
-            f"the audit log {path} is an SQLite database of something else (tables "
-            f"{', '.join(sorted(tables)) or 'none'}, user_version {version}): give --audit-db "
-            f"the path of a new file or of an ftgate audit log")
-
-
-def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
-    """A connection with the store's settings; the writer's creates the schema. AuditFileError
-    when the file cannot be opened or is not an audit log."""
-    path = Path(path)
-    try:
-        if readonly:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0,
-                                   check_same_thread=False)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), timeout=5.0, check_same_thread=False)
-        try:
-            _check_schema(conn, path)
-            if not readonly:
-                conn.execute("PRAGMA journal_mode=WAL")
-                # NORMAL in WAL mode: a commit survives the process being killed (kill -9), and
-                # only the last commits can be lost if the machine itself loses power.
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.executescript(_SCHEMA)
-                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-            conn.execute("PRAGMA busy_timeout=5000")
-        except BaseException:
-            conn.close()
-            raise
-    except sqlite3.Error as exc:
-        raise _open_failure(path, exc) from None
-    except OSError as exc:  # the directory cannot be made
-        raise AuditFileError(
-            f"cannot create the directory of the audit log {path} ({exc.strerror}): create it "
-            f"writable by this user, or give --audit-db another path") from None
-    return conn
-
-
-def check_file(path: str | Path) -> None:
-    """At start: check an existing audit log, read-only (one of ours? SQLite's quick check),
-    then open it as the writer does (creating it when missing), so that a damaged file is
-    reported, untouched, before the first decision is lost to it. AuditFileError if not."""
-    path = Path(path)
-    if path.is_file():
-        try:
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
-            try:
-                _check_schema(conn, path)
-                problems = _quick_check(conn)
-            finally:
-                conn.close()
-        except sqlite3.Error as exc:
-            raise _open_failure(path, exc) from None
-        if problems != ["ok"]:
-            raise AuditFileError(
-                f"the audit log {path} is damaged (SQLite quick_check: {'; '.join(problems)}): "
-                f"restore it from a backup, or recover what it holds with "
-                f"`sqlite3 {path} .recover | sqlite3 NEW.db`, and move the damaged file aside")
-    connect(path).close()
-
-
-def _quick_check(conn: sqlite3.Connection) -> list[str]:
-    try:
-        return [str(r[0]) for r in conn.execute("PRAGMA quick_check(5)")]
-    except sqlite3.DatabaseError as exc:  # a page too damaged to walk
-        return [str(exc)]
 
 
 def _page_key(conn: sqlite3.Connection) -> bytes:
@@ -241,6 +119,19 @@ class DecisionStore:
         """True when the file this store has open is no longer the one at its path (deleted, or
         moved and replaced): what is written from then on goes to a file nobody will find."""
         return _identity(self.path) != self._identity
+
+    def save_copy(self) -> Path:
+        """Copy the open database (WAL included) to a new file beside its path, named after
+        this process and the time: what is left of a file deleted while open."""
+        copy = self.path.with_name(
+            f"{self.path.name}.rescued-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+        target = sqlite3.connect(str(copy))
+        try:
+            with self._lock:
+                self._conn.backup(target)
+        finally:
+            target.close()
+        return copy
 
     def insert(self, rows: Iterable[StoredDecision]) -> int:
         """Write rows in one transaction; a decision id already stored is kept as it was."""

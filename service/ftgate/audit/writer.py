@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import queue
+import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -164,7 +165,21 @@ class AuditLog:
         self._thread.join(timeout + 5)
         if self._thread.is_alive():
             log.error("audit_flush_timeout", queued=self._queue.qsize())
+        self._rescue()
         self.store.close()
+
+    def _rescue(self) -> None:
+        """The file was deleted while open: before the last handle on it goes, copy what it
+        holds next to where it was, so that the decisions written into it are not lost."""
+        if not self.store.replaced():
+            return
+        try:
+            copy = self.store.save_copy()
+        except (OSError, sqlite3.Error, StoreError) as exc:
+            log.error("audit_file_rescue_failed", path=self.store.target, error=str(exc))
+            return
+        log.error("audit_file_rescued", path=self.store.target, copy=str(copy),
+                  action="merge the copy into the audit log, or keep it with the old logs")
 
     def _dropped(self, entry: DecisionEntry, reason: str, count: int = 1) -> None:
         operations.AUDIT_DROPPED.labels(reason).inc(count)
@@ -216,7 +231,7 @@ class AuditLog:
         if missing and not self._file_missing:
             log.error("audit_file_missing", path=self.store.target,
                       action="restart ftgate to create a new audit log; decisions written "
-                             "until then go to the deleted file")
+                             "until then go to the deleted file, copied beside it at exit")
         elif self._file_missing and not missing:
             log.info("audit_file_back", path=self.store.target)
         self._file_missing = missing

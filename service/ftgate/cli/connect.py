@@ -8,6 +8,18 @@ from pathlib import Path
 import grpc
 
 from ftgate.cli.flags import readable_file
+from ftgate.errors import FtgateError
+
+
+class ConnectionFileError(FtgateError):
+    """A --token-file, --ca-cert, --client-cert or --client-key file cannot be read."""
+
+
+def _read(path: Path, flag: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:  # named, never its content
+        raise ConnectionFileError(f"cannot read the {flag} file {path}: {exc.strerror}") from None
 
 
 def add_connection_flags(parser: argparse.ArgumentParser) -> None:
@@ -24,10 +36,10 @@ def add_connection_flags(parser: argparse.ArgumentParser) -> None:
 def open_channel(address: str, args: argparse.Namespace) -> grpc.Channel:
     """A channel to `address`, secure when --ca-cert is given."""
     if getattr(args, "ca_cert", None):
-        key = args.client_key.read_bytes() if args.client_key else None
-        cert = args.client_cert.read_bytes() if args.client_cert else None
+        key = _read(args.client_key, "--client-key") if args.client_key else None
+        cert = _read(args.client_cert, "--client-cert") if args.client_cert else None
         return grpc.secure_channel(address, grpc.ssl_channel_credentials(
-            args.ca_cert.read_bytes(), key, cert))
+            _read(args.ca_cert, "--ca-cert"), key, cert))
     return grpc.insecure_channel(address)
 
 
@@ -36,4 +48,8 @@ def call_metadata(args: argparse.Namespace) -> list[tuple[str, str]]:
     token_file: Path | None = getattr(args, "token_file", None)
     if not token_file:
         return []
-    return [("authorization", f"Bearer {token_file.read_text(encoding='utf-8').strip()}")]
+    try:
+        token = _read(token_file, "--token-file").decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise ConnectionFileError(f"the --token-file file {token_file} is not UTF-8 text") from None
+    return [("authorization", f"Bearer {token}")]

@@ -58,3 +58,4 @@ AUTH_TOKENS_FILE_OK = Gauge(
     "ftgate_auth_tokens_file_ok",
     "0 when the last reload of the token file failed and the previous tokens are still in use.",
     multiprocess_mode="livemin")
+AUTH_TOKENS_FILE_OK.set(1)  # nothing failed yet (and no token file at all is not a failure)

@@ -48,3 +48,11 @@ def retention(text: str) -> float:
     if not math.isfinite(seconds):
         raise argparse.ArgumentTypeError(f"expected a finite duration, got {text!r}")
     return seconds
+
+
+def audit_source(text: str) -> Path | str:
+    """A store to read: a postgresql:// URL, or an SQLite file that exists and can be read."""
+    from ftgate.cli.flags import readable_file
+
+    target = audit_target(text)
+    return target if isinstance(target, str) else readable_file(text)

@@ -19,7 +19,7 @@ from google.protobuf import json_format
 
 from ftgate import enums
 from ftgate.cli import export
-from ftgate.cli.audit_flags import audit_target
+from ftgate.cli.audit_flags import audit_source
 from ftgate.cli.connect import add_connection_flags, call_metadata, open_channel
 from ftgate.cli.flags import positive_int, positive_seconds, server_address
 from ftgate.cli.help import HelpFormatter
@@ -51,7 +51,7 @@ def add_parser(sub: Any) -> None:
         where = p.add_mutually_exclusive_group(required=True)
         where.add_argument("--server", type=server_address, metavar="HOST:PORT",
                            help="a running server HOST:PORT")
-        where.add_argument("--db", type=audit_target, metavar="PATH|URL",
+        where.add_argument("--db", type=audit_source, metavar="PATH|URL",
                            help="the audit store: its SQLite file or postgresql:// URL "
                                 "(--audit-db of serve)")
         p.add_argument("--output", choices=("text", "json"), default="text",

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ftgate.audit.store import StoredDecision
-from ftgate.cli.audit_flags import audit_target
+from ftgate.cli.audit_flags import audit_source
 from ftgate.cli.help import HelpFormatter
 
 COLUMNS = ("decision_id", "decided_at", "ruleset_version", "project_name", "verdict", "outcome",
@@ -27,7 +27,7 @@ COLUMNS = ("decision_id", "decided_at", "ruleset_version", "project_name", "verd
 def add_parser(dsub: Any) -> None:
     e = dsub.add_parser("export", help="stream decisions out of the audit store",
                         description=__doc__, formatter_class=HelpFormatter)
-    e.add_argument("--db", type=audit_target, required=True, metavar="PATH|URL",
+    e.add_argument("--db", type=audit_source, required=True, metavar="PATH|URL",
                    help="the audit store (--audit-db of serve)")
     e.add_argument("--since", required=True,
                    help="ISO 8601 time (UTC when no offset) or an age: 30m, 2h, 7d")

@@ -17,7 +17,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from ftgate.cli.audit_flags import audit_target
+from ftgate.cli.audit_flags import audit_source
 from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
 from ftgate.cli.flags import directory, positive_int
 from ftgate.cli.help import HelpFormatter
@@ -30,7 +30,7 @@ def add_parser(rsub: Any) -> None:
                         description=__doc__, formatter_class=HelpFormatter)
     x.add_argument("--rules", type=directory, required=True, metavar="DIR",
                    help="the candidate rule directory")
-    x.add_argument("--audit-db", type=audit_target, required=True, metavar="PATH|URL",
+    x.add_argument("--audit-db", type=audit_source, required=True, metavar="PATH|URL",
                    help="the audit store: an SQLite file or a postgresql:// URL")
     x.add_argument("--since", default="30d",
                    help="ISO 8601 time (UTC when no offset) or an age: 12h, 30d")

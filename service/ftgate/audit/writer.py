@@ -302,7 +302,7 @@ class AuditLog:
         backoff = _BACKOFF_FIRST
         while self._down is not None:
             self._fail_queued(self._down)
-            if self._closing.is_set() and time.monotonic() >= self._close_deadline:
+            if self._closing.is_set():  # every waiting call has failed: nothing to keep
                 return
             self._pause(backoff)
             backoff = min(backoff * 2, _BACKOFF_MAX)

@@ -8,6 +8,7 @@ machine does weighs on all alike:
     pg-async      --audit-db postgresql://… (async)
     pg-sync       --audit-db postgresql://… --audit-durability sync
     tracing       no audit log, OTLP traces of every call to a collector in this process
+    tracing-1%    the same, 1 call in 100 sampled (parentbased_traceidratio)
 
 Evaluate calls from 1 client thread (latency) and from 16 (throughput); medians of the wall
 time per call, and each mode's ratio to `none`. Tracing off is `none` itself: with no OTEL_*
@@ -67,6 +68,9 @@ def _servers(tmp: Path, pg_url: str | None, collector_port: int) -> dict[str, Se
                        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{collector_port}"})
     try:
         servers["tracing"] = start_server(tmp, *flags)
+        os.environ.update({"OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+                           "OTEL_TRACES_SAMPLER_ARG": "0.01"})
+        servers["tracing-1%"] = start_server(tmp, *flags)
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -132,14 +136,14 @@ def main() -> int:
             collector.stop(None)
     report: dict[str, Any] = {"calls_per_chunk": args.calls, "rounds": args.rounds,
                               "spans_received": sink.spans, "modes": {}}
-    print(f"{'mode':10} {'in flight':>9} {'µs/call':>9} {'ratio to none':>14}")
+    print(f"{'mode':11} {'in flight':>9} {'µs/call':>9} {'ratio to none':>14}")
     for threads in (1, 16):
         base = statistics.median(results[("none", threads)])
         for name in [n for n, t in results if t == threads]:
             value = statistics.median(results[(name, threads)])
             report["modes"].setdefault(name, {})[str(threads)] = {
                 "us_per_call": round(value, 1), "ratio_to_none": round(value / base, 3)}
-            print(f"{name:10} {threads:9d} {value:9.0f} {value / base:14.2f}")
+            print(f"{name:11} {threads:9d} {value:9.0f} {value / base:14.2f}")
     print(f"(tracing: {sink.spans} spans received by the collector)")
     off_ns = disabled_hooks_ns()
     base_us = report["modes"]["none"]["1"]["us_per_call"]

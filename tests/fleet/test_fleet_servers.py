@@ -4,6 +4,7 @@ across replicas, kill -9 in sync mode, PostgreSQL stopped under load in both mod
 from __future__ import annotations
 
 import signal
+import subprocess
 from pathlib import Path
 
 import grpc
@@ -11,7 +12,7 @@ import pytest
 from fleettools import Burst, metric, profile, scrape, stored_ids, stub, wait_until
 from ftgate.v1 import advisor_pb2 as pb
 from pgcluster import PgCluster
-from serverproc import start_server
+from serverproc import FTGATE, REPO, start_server
 
 pytestmark = pytest.mark.slow
 ONE = ("--workers", "1")
@@ -45,9 +46,22 @@ def test_two_replicas_read_each_others_decisions(tmp_path: Path, pg_url: str) ->
                 break
             request.page_token = page.next_page_token
         assert sorted(seen) == sorted(want) and len(want) == 10
+        # The CLI, through either replica or straight from the store.
+        some = next(iter(want))
+        shown = _ftgate("decisions", "show", some, "--server", a.address, "--output", "json")
+        assert shown.returncode == 0 and some in shown.stdout
+        listed = _ftgate("decisions", "list", "--db", pg_url, "--verdict", "fine-tune",
+                         "--limit", "50")
+        assert listed.returncode == 0
+        assert {line.split()[1] for line in listed.stdout.splitlines()} == want
     finally:
         a.stop()
         b.stop()
+
+
+def _ftgate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*FTGATE, *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
 
 
 def _get(s: object, decision_id: str) -> pb.DecisionRecord | None:

@@ -101,13 +101,17 @@ class PostgresStore:
         except psycopg.Error as exc:
             conn.close()
             raise StoreError(f"audit store {self.target}: {_first_line(exc)}") from None
-        if conn.closed or conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            conn.close()
-            return
-        with self._readers_lock:
-            if len(self._readers) < _KEEP_READERS:
-                self._readers.append(conn)
-                return
+        except BaseException:  # ours (a bad page token): the connection is still good
+            self._put_back(conn)
+            raise
+        self._put_back(conn)
+
+    def _put_back(self, conn: Conn) -> None:
+        if not conn.closed and conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+            with self._readers_lock:
+                if len(self._readers) < _KEEP_READERS:
+                    self._readers.append(conn)
+                    return
         conn.close()
 
     def ping(self) -> None:

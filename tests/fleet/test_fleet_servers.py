@@ -111,6 +111,9 @@ def test_postgresql_down_in_async_mode_answers_counts_drops_and_resumes(
                           what="drops counted")
         assert metric(text, "ftgate_audit_store_up") == 0
         wait_until(lambda: "audit_store_unavailable" in server.log(), what="outage logged")
+        with pytest.raises(grpc.RpcError) as unreadable:  # reads fail clearly meanwhile
+            s.GetDecision(pb.GetDecisionRequest(decision_id=first[0]), timeout=30)
+        assert unreadable.value.code() == grpc.StatusCode.UNAVAILABLE
         own_pg.start()
         wait_until(lambda: "audit_reconnected" in server.log(), timeout=60,
                    what="the writer back on PostgreSQL")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -79,8 +80,12 @@ def run(args: argparse.Namespace, since_us: int, until_us: int | None) -> int:
             with open(args.output, "w", encoding="utf-8", newline="") as out:
                 count = write(rows, args.format, out)
         else:
-            count = write(rows, args.format, sys.stdout)
-            sys.stdout.flush()
+            try:
+                count = write(rows, args.format, sys.stdout)
+                sys.stdout.flush()
+            except BrokenPipeError:  # the reader went away (`| head`): that is all it wanted
+                sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at exit
+                return 0
     finally:
         store.close()
     print(f"ftgate decisions export: {count} decisions from {describe(args.db)}",

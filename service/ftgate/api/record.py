@@ -21,7 +21,7 @@ from ftgate.api.cache import DecisionCache
 from ftgate.api.status import StatusError
 from ftgate.audit import AuditLog, DecisionEntry
 from ftgate.audit.errors import AuditUnavailable
-from ftgate.audit.writer import Pending
+from ftgate.audit.writer import SYNC_WAIT_SECONDS, Pending
 from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
 from ftgate.engine import CompiledPolicy
@@ -52,10 +52,13 @@ class Recorder:
         self.audit = audit
         self.cache = cache
 
-    def record_all(self, decided: Sequence[Decided]) -> list[bytes]:
+    def record_all(self, decided: Sequence[Decided],
+                   expires: float | None = None) -> list[bytes]:
         """Record the decisions of a call; their Assessments, serialized. With
         --audit-durability sync, only once every one of their records is committed:
-        StatusError UNAVAILABLE when one cannot be (nothing is answered unrecorded)."""
+        StatusError UNAVAILABLE when one cannot be (nothing is answered unrecorded), at the
+        latest when the call's deadline (`expires`, time.monotonic()) or SYNC_WAIT_SECONDS
+        runs out."""
         pending: list[Pending] = []
         ids: list[str] = []
         try:
@@ -64,7 +67,7 @@ class Recorder:
             with tracing.span("ftgate.audit_write"):
                 answers = [self.record(d, pending, ids) for d in decided]
                 for p in pending:
-                    p.wait()
+                    p.wait(_wait_seconds(expires))
         except AuditUnavailable as exc:
             raise StatusError(grpc.StatusCode.UNAVAILABLE,
                               f"not answered: the decision could not be recorded in the audit "
@@ -101,6 +104,12 @@ class Recorder:
         if self.cache is not None and d.cache_key is not None:
             self.cache.put(d.policy, d.cache_key, d.profile, decision, d.body)
         return assessment
+
+
+def _wait_seconds(expires: float | None) -> float:
+    if expires is None:
+        return SYNC_WAIT_SECONDS
+    return max(0.0, min(SYNC_WAIT_SECONDS, expires - time.monotonic()))
 
 
 _random_ids: list[bytes] = []

@@ -76,7 +76,7 @@ class AdvisorService:
             decided = self._evaluate(looked_up, policy, budget)
         # Recorded once all are decided: a call stopped part-way answers nothing, so it records
         # nothing either.
-        return self.recorder.record_all(decided)
+        return self.recorder.record_all(decided, budget.expires)
 
     def _validate(self, projects: Sequence[pb.ProjectProfile], prefixes: Sequence[str],
                   policy: CompiledPolicy, looked_up: list[_LookedUp],

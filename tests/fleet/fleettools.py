@@ -1,4 +1,4 @@
-"""Helpers of the fleet tests: calls in bursts, the rows of a store, waiting."""
+"""What the fleet tests share: calls in bursts, the rows of a store, waiting."""
 
 from __future__ import annotations
 

@@ -65,9 +65,7 @@ class Burst:
                 with self._lock:
                     name = exc.code().name
                     self.failed[name] = self.failed.get(name, 0) + 1
-                if exc.code() == grpc.StatusCode.UNAVAILABLE and "recorded" not in str(
-                        exc.details()):
-                    self._stop.wait(0.01)  # the server is gone: do not spin
+                self._stop.wait(0.01)  # refused or gone: do not spin on a loaded machine
                 continue
             with self._lock:
                 self.ok.append(reply.assessment.decision_id)

@@ -46,6 +46,11 @@ KNOWN_METRICS = {
     "ftgate_rules_reload_total",
     "ftgate_ruleset_info",
     "ftgate_evaluation_seconds_bucket",
+    "ftgate_audit_dropped_total",
+    "ftgate_audit_queue_depth",
+    "ftgate_audit_queue_capacity",
+    "ftgate_audit_store_up",
+    "ftgate_audit_written_total",
     "up",
 }
 LABELS = {"grpc_service", "grpc_method", "grpc_code", "grpc_type"}

@@ -235,10 +235,10 @@ def test_full_queue_drops_and_counts_never_blocks(tmp_path: Path) -> None:
     from ftgate.obs.operations import AUDIT_DROPPED
 
     log = AuditLog(DecisionStore(tmp_path / "d.db"), queue_size=2)
-    dropped = AUDIT_DROPPED._value.get()
+    dropped = AUDIT_DROPPED.labels("queue_full")._value.get()
     kept = [log.record(entry(f"n{i}", time.time())) for i in range(5)]  # writer not started
     assert kept == [True, True, False, False, False]
-    assert AUDIT_DROPPED._value.get() == dropped + 3
+    assert AUDIT_DROPPED.labels("queue_full")._value.get() == dropped + 3
     log.start()
     log.close()
     assert DecisionStore(tmp_path / "d.db").count() == 2

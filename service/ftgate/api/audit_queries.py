@@ -8,7 +8,9 @@ import grpc
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from ftgate.api.status import StatusError
-from ftgate.audit import BadPageToken, DecisionQuery, DecisionStore, StoredDecision
+from ftgate.audit import BadPageToken, DecisionQuery, StoredDecision
+from ftgate.audit.backend import AuditStore
+from ftgate.audit.errors import StoreError
 from ftgate.audit.page_token import MAX_TOKEN_CHARS
 from ftgate.errors import InvalidInput, Violation
 from ftgate.v1 import advisor_pb2 as pb
@@ -85,10 +87,10 @@ def query_from_proto(request: pb.ListDecisionsRequest) -> tuple[DecisionQuery, i
 class DecisionLookup:
     """Answers GetDecision and ListDecisions from a store (None: the audit log is off)."""
 
-    def __init__(self, store: DecisionStore | None) -> None:
+    def __init__(self, store: AuditStore | None) -> None:
         self.store = store
 
-    def _store(self) -> DecisionStore:
+    def _store(self) -> AuditStore:
         if self.store is None:
             raise StatusError(grpc.StatusCode.FAILED_PRECONDITION,
                               "the audit log is off: start the server with --audit-db PATH")
@@ -96,7 +98,10 @@ class DecisionLookup:
 
     def get(self, request: pb.GetDecisionRequest) -> pb.GetDecisionResponse:
         decision_id = parse_decision_id(request.decision_id)
-        row = self._store().get(decision_id)
+        try:
+            row = self._store().get(decision_id)
+        except StoreError as exc:
+            raise _unavailable(exc) from None
         if row is None:
             raise StatusError(grpc.StatusCode.NOT_FOUND, f"no decision {decision_id}")
         return pb.GetDecisionResponse(decision=record_to_proto(row))
@@ -107,5 +112,11 @@ class DecisionLookup:
             rows, token = self._store().list(query, size, request.page_token, MAX_PAGE_BYTES)
         except BadPageToken as exc:
             raise InvalidInput([Violation("page_token", str(exc))]) from None
+        except StoreError as exc:
+            raise _unavailable(exc) from None
         return pb.ListDecisionsResponse(decisions=[record_to_proto(r) for r in rows],
                                         next_page_token=token)
+
+
+def _unavailable(exc: StoreError) -> StatusError:
+    return StatusError(grpc.StatusCode.UNAVAILABLE, f"the audit store cannot answer now: {exc}")

@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import grpc
+
+from ftgate import enums
 from ftgate.api import wire
 from ftgate.api.cache import DecisionCache
+from ftgate.api.status import StatusError
 from ftgate.audit import AuditLog, DecisionEntry
+from ftgate.audit.errors import AuditUnavailable
+from ftgate.audit.writer import SYNC_WAIT_SECONDS, Pending
 from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
 from ftgate.engine import CompiledPolicy
-from ftgate.obs import metrics
+from ftgate.obs import metrics, tracing
 from ftgate.obs.logging import DecisionLog
 from ftgate.v1 import advisor_pb2 as pb
 
@@ -45,10 +52,40 @@ class Recorder:
         self.audit = audit
         self.cache = cache
 
-    def record(self, d: Decided, audit: bool = True) -> bytes:
-        """Record a decision; its whole Assessment, serialized. `audit=False` leaves it out of
-        the audit log (a dry run: answered, logged and counted, but no decision of record)."""
+    def record_all(self, decided: Sequence[Decided], expires: float | None = None,
+                   audit: bool = True) -> list[bytes]:
+        """Record the decisions of a call; their Assessments, serialized. With
+        --audit-durability sync, only once every one of their records is committed:
+        StatusError UNAVAILABLE when one cannot be (nothing is answered unrecorded), at the
+        latest when the call's deadline (`expires`, time.monotonic()) or SYNC_WAIT_SECONDS
+        runs out. `audit=False` leaves them out of the audit log (a dry run: answered, logged
+        and counted, but no decision of record)."""
+        pending: list[Pending] = []
+        ids: list[str] = []
+        try:
+            # The span holds the decision log line and the audit queueing; in sync mode, the
+            # wait for the commit too.
+            with tracing.span("ftgate.audit_write"):
+                answers = [self.record(d, pending, ids, audit) for d in decided]
+                for p in pending:
+                    p.wait(_wait_seconds(expires))
+        except AuditUnavailable as exc:
+            raise StatusError(grpc.StatusCode.UNAVAILABLE,
+                              f"not answered: the decision could not be recorded in the audit "
+                              f"store ({exc}); try again") from None
+        if tracing.tracer() is not None:
+            tracing.decisions(ids, [enums.VERDICT.full(d.decision.verdict) for d in decided],
+                              [d.decision.ruleset_version for d in decided])
+        return answers
+
+    def record(self, d: Decided, pending: list[Pending] | None = None,
+               ids: list[str] | None = None, audit: bool = True) -> bytes:
+        """Record a decision; its whole Assessment, serialized. Sync durability: what to wait
+        on is appended to `pending` (AuditUnavailable when the store is known down); its
+        decision id to `ids` when given. `audit=False`: not in the audit log (a dry run)."""
         decision_id = new_decision_id()
+        if ids is not None:
+            ids.append(decision_id)
         assessment = wire.assessment(decision_id, d.body)
         decision = d.decision
         cached = d.seconds is None
@@ -59,11 +96,21 @@ class Recorder:
                                 cached)
         metrics.count_decision(decision, d.seconds)
         if audit and self.audit is not None:
-            self.audit.record(DecisionEntry(time.time(), decision_id, d.project, d.profile,
-                                            decision, assessment))
+            entry = DecisionEntry(time.time(), decision_id, d.project, d.profile, decision,
+                                  assessment)
+            if self.audit.sync and pending is not None:
+                pending.append(self.audit.record_durably(entry))
+            else:
+                self.audit.record(entry)
         if self.cache is not None and d.cache_key is not None:
             self.cache.put(d.policy, d.cache_key, d.profile, decision, d.body)
         return assessment
+
+
+def _wait_seconds(expires: float | None) -> float:
+    if expires is None:
+        return SYNC_WAIT_SECONDS
+    return max(0.0, min(SYNC_WAIT_SECONDS, expires - time.monotonic()))
 
 
 _random_ids: list[bytes] = []

@@ -22,9 +22,14 @@ from ftgate.api.cache import CachedAnswer, DecisionCache
 from ftgate.api.limits import CallBudget
 from ftgate.api.record import Decided, Recorder
 from ftgate.domain.profile import Profile
-from ftgate.engine import Engine
+from ftgate.engine import CompiledPolicy, Engine
 from ftgate.errors import InvalidProfile, Violation
+from ftgate.obs import tracing
 from ftgate.v1 import advisor_pb2 as pb
+
+# A profile of a call, validated or found in the cache: (as received, as validated, the cached
+# answer or None, its cache key or None).
+_LookedUp = tuple[pb.ProjectProfile, Profile, CachedAnswer | None, bytes | None]
 
 
 class AdvisorService:
@@ -64,9 +69,22 @@ class AdvisorService:
         then), each decided as the call's budget allows (CallStopped when it runs out), then
         each recorded; their Assessments."""
         policy = self.engine.policy
-        cache = self.cache
-        looked_up: list[tuple[pb.ProjectProfile, Profile, CachedAnswer | None, bytes | None]] = []
+        looked_up: list[_LookedUp] = []
         violations: list[Violation] = []
+        with tracing.span("ftgate.validate"):
+            self._validate(projects, prefixes, policy, looked_up, violations)
+        if violations:
+            raise InvalidProfile(violations)
+        with tracing.span("ftgate.evaluate"):
+            decided = self._evaluate(looked_up, policy, budget)
+        # Recorded once all are decided: a call stopped part-way answers nothing, so it records
+        # nothing either.
+        return self.recorder.record_all(decided, budget.expires, audit)
+
+    def _validate(self, projects: Sequence[pb.ProjectProfile], prefixes: Sequence[str],
+                  policy: CompiledPolicy, looked_up: list[_LookedUp],
+                  violations: list[Violation]) -> None:
+        cache = self.cache
         for project, prefix in zip(projects, prefixes, strict=True):
             # Unknown fields are nobody's business: never cached, stored or echoed.
             project.DiscardUnknownFields()
@@ -81,8 +99,9 @@ class AdvisorService:
                 looked_up.append((project, convert.profile_from_proto(project, prefix), None, key))
             except InvalidProfile as exc:
                 violations += exc.violations
-        if violations:
-            raise InvalidProfile(violations)
+
+    def _evaluate(self, looked_up: list[_LookedUp], policy: CompiledPolicy,
+                  budget: CallBudget) -> list[Decided]:
         writer: wire.AssessmentWriter | None = None  # (only needed for a miss)
         decided: list[Decided] = []
         for project, profile, hit, key in looked_up:
@@ -97,9 +116,7 @@ class AdvisorService:
             writer = writer or wire.writer_for(policy)
             decided.append(Decided(project, profile, decision, writer.body(decision), policy,
                                    seconds, key))
-        # Recorded once all are decided: a call stopped part-way answers nothing, so it records
-        # nothing either.
-        return [self.recorder.record(d, audit) for d in decided]
+        return decided
 
     def check_regression(self, request: pb.CheckRegressionRequest,
                          ) -> pb.CheckRegressionResponse:

@@ -13,12 +13,14 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ftgate.audit import listing
 from ftgate.audit.database import COLUMN_NAMES, AuditFileError, check_file, connect
-from ftgate.audit.page_token import BadPageToken, filter_digest, make_token, read_token
+from ftgate.audit.errors import StoreError, StoreUnavailable
+from ftgate.audit.page_token import BadPageToken, filter_digest, make_token
 
 _COLUMNS = ", ".join(COLUMN_NAMES)
 # Rows are fetched by id in chunks of this many, so that a page never holds a whole result set.
@@ -101,6 +103,14 @@ class DecisionStore:
         self._page_key = _page_key(self._conn)
         self._lock = threading.Lock()
 
+    @property
+    def target(self) -> str:
+        """What the store is, for logs."""
+        return str(self.path)
+
+    def ping(self) -> None:
+        """Nothing to reach: an open SQLite file is there."""
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -128,10 +138,15 @@ class DecisionStore:
         values = [
             (r.decision_id, r.decided_at_us, r.ruleset_version, r.project_name, r.verdict,
              r.outcome, r.findings, r.profile_json, r.project, r.assessment) for r in rows]
-        with self._lock, self._conn:
-            self._conn.executemany(
-                f"INSERT OR IGNORE INTO decisions ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                values)
+        try:
+            with self._lock, self._conn:
+                self._conn.executemany(
+                    f"INSERT OR IGNORE INTO decisions ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    values)
+        except sqlite3.OperationalError as exc:  # locked, disk full, I/O: may pass
+            raise StoreUnavailable(f"audit log {self.path}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise StoreError(f"audit log {self.path}: {exc}") from None
         return len(values)
 
     def get(self, decision_id: str) -> StoredDecision | None:
@@ -148,46 +163,47 @@ class DecisionStore:
         A page holds at most `limit` decisions and, past its first, only as many as fit in
         `max_bytes` (the sizes of their stored input and answer): one page never holds a
         whole large result set, and no row is read whole before it is known to fit."""
-        where: list[str] = []
-        args: list[object] = []
-        if query.since_us is not None:
-            where.append("decided_at_us >= ?")
-            args.append(query.since_us)
-        if query.until_us is not None:
-            where.append("decided_at_us < ?")
-            args.append(query.until_us)
-        if query.verdict:
-            where.append("verdict = ?")
-            args.append(query.verdict)
-        if page_token:
-            at, decision_id = read_token(self._page_key, query.digest(), page_token)
-            where.append("(decided_at_us < ? OR (decided_at_us = ? AND decision_id < ?))")
-            args += [at, at, decision_id]
+        after = listing.token_position(self._page_key, query.digest(), page_token)
+        w = listing.where(query.since_us, query.until_us, query.verdict, after, "?")
         # First the keys and sizes (length() of a BLOB does not read it), then the rows chosen.
         sql = ("SELECT decided_at_us, decision_id, length(project) + length(assessment) "
-               "+ length(profile_json) FROM decisions"
-               + (" WHERE " + " AND ".join(where) if where else "")
+               "+ length(profile_json) FROM decisions" + w.sql
                + " ORDER BY decided_at_us DESC, decision_id DESC LIMIT ?")
         with self._lock:
-            keys = self._conn.execute(sql, [*args, limit + 1]).fetchall()
-        chosen: list[str] = []
-        total = 0
-        for _at, decision_id, size in keys[:limit]:
-            if chosen and max_bytes is not None and total + size > max_bytes:
-                break
-            chosen.append(decision_id)
-            total += size
+            keys = self._conn.execute(sql, [*w.args, limit + 1]).fetchall()
+        chosen, more = listing.choose(keys, limit, max_bytes)
         page = _rows(self._conn, self._lock, chosen)
-        more = len(chosen) < len(keys)
         return page, (make_token(self._page_key, query.digest(), page[-1].decided_at_us,
                                  page[-1].decision_id) if more and page else "")
 
-    def purge(self, older_than_days: float) -> int:
-        """Delete decisions older than the retention; returns how many."""
-        cutoff = int((time.time() - older_than_days * 86400) * 1_000_000)
-        with self._lock, self._conn:
-            cur = self._conn.execute("DELETE FROM decisions WHERE decided_at_us < ?", (cutoff,))
-        return cur.rowcount
+    def scan(self, since_us: int | None = None, until_us: int | None = None,
+             chunk: int = 500) -> Iterator[StoredDecision]:
+        """Every decision in [since, until), oldest first, read `chunk` rows at a time: an
+        export or a replay holds one chunk, never the whole store."""
+        after: tuple[int, str] | None = None
+        while True:
+            w = listing.where(since_us, until_us, None, after, "?", ascending=True)
+            with self._lock:
+                rows = [StoredDecision(*r) for r in self._conn.execute(
+                    f"SELECT {_COLUMNS} FROM decisions{w.sql} "
+                    "ORDER BY decided_at_us, decision_id LIMIT ?", [*w.args, chunk])]
+            yield from rows
+            if len(rows) < chunk:
+                return
+            after = rows[-1].decided_at_us, rows[-1].decision_id
+
+    def purge(self, cutoff_us: int, batch: int = 1000) -> int:
+        """Delete decisions made before `cutoff_us`, `batch` rows per transaction (a writer
+        never waits long behind a purge); returns how many."""
+        removed = 0
+        while True:
+            with self._lock, self._conn:
+                cur = self._conn.execute(
+                    "DELETE FROM decisions WHERE rowid IN (SELECT rowid FROM decisions "
+                    "WHERE decided_at_us < ? LIMIT ?)", (cutoff_us, batch))
+            removed += cur.rowcount
+            if cur.rowcount < batch:
+                return removed
 
     def count(self) -> int:
         with self._lock:

@@ -1,14 +1,23 @@
-"""The audit writer: decisions go into a bounded queue on the call's path and reach SQLite from one
-background thread, in batches.
+"""The audit writer: decisions go into a bounded queue on the call's path and reach the store
+(SQLite or PostgreSQL, audit/backend.py) from one background thread, in batches.
 
-Policy when the queue is full: the decision is answered anyway and *not* recorded; it is counted
-(`ftgate_audit_dropped_total`) and logged (at most once every 10 s). A policy service that stops
-answering because its log is slow would turn a logging problem into an outage.
+Two durabilities (--audit-durability, docs/operations.md):
 
-The writer commits once per batch: the decisions that arrive within `flush_interval` (50 ms) of
-the first one, up to `batch_size`. A decision is on disk (committed, safe from kill -9) about
-that long after it was answered. `close()` writes every queued decision before it returns:
-SIGTERM loses nothing that was answered.
+- async (the default): the call is answered at once; its record is committed a batch later.
+  When the store is down or slow, records wait in the queue; beyond its bound they are dropped
+  and counted (`ftgate_audit_dropped_total{reason="queue_full"}`, logged at most once every
+  10 s): a policy service that stops answering because its log is slow would turn a logging
+  problem into an outage. The writer retries with backoff (up to 5 s) and resumes by itself.
+- sync: `record_durably()` hands back a Pending that the call waits on; the answer is sent
+  only once its record is committed. Records that arrive while a batch is being committed go
+  in the next one: one commit for every call that waited meanwhile (group commit). While the
+  store is unavailable, Pending.wait raises AuditUnavailable at once: the call fails, nothing
+  is answered unrecorded.
+
+The writer commits once per batch (async: the decisions that arrive within `flush_interval` of
+the first one, up to `batch_size`). `close()` writes every queued decision before it returns:
+SIGTERM loses nothing that was answered, unless the store stays down past the close timeout
+(counted, reason="shutdown").
 """
 
 from __future__ import annotations
@@ -24,8 +33,10 @@ from dataclasses import dataclass
 import structlog
 
 from ftgate import enums
+from ftgate.audit.backend import AuditStore
+from ftgate.audit.errors import AuditUnavailable, StoreError, StoreUnavailable
 from ftgate.audit.profile_json import profile_json
-from ftgate.audit.store import DecisionStore, StoredDecision
+from ftgate.audit.store import StoredDecision
 from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
 from ftgate.obs import operations
@@ -35,6 +46,9 @@ log = structlog.get_logger("ftgate")
 _STOP = object()
 _PURGE_EVERY_SECONDS = 3600.0
 _DROP_LOG_EVERY_SECONDS = 10.0
+_BACKOFF_FIRST, _BACKOFF_MAX = 0.1, 5.0
+# How long a sync call waits for its record's commit before it gives up (UNAVAILABLE).
+SYNC_WAIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,36 +82,80 @@ def to_row(entry: DecisionEntry) -> StoredDecision:
     )
 
 
-class AuditLog:
-    """Bounded queue + one writer thread over a DecisionStore."""
+class Pending:
+    """A record on its way to the store (sync durability): `wait()` returns once it is
+    committed, or raises AuditUnavailable."""
 
-    def __init__(self, store: DecisionStore, queue_size: int = 10_000,
+    __slots__ = ("_done", "_error")
+
+    def __init__(self) -> None:
+        self._done = threading.Event()
+        self._error: str | None = None
+
+    def settle(self, error: str | None = None) -> None:
+        self._error = error
+        self._done.set()
+
+    def wait(self, timeout: float = SYNC_WAIT_SECONDS) -> None:
+        if not self._done.wait(timeout):
+            raise AuditUnavailable(f"the audit store did not commit the decision within "
+                                   f"{timeout:g}s")
+        if self._error is not None:
+            raise AuditUnavailable(self._error)
+
+
+class AuditLog:
+    """Bounded queue + one writer thread over an AuditStore."""
+
+    def __init__(self, store: AuditStore, queue_size: int = 10_000,
                  retention_days: float = 0.0, batch_size: int = 500,
-                 flush_interval: float = 0.05) -> None:
+                 flush_interval: float = 0.05, sync: bool = False) -> None:
         self.store = store
         self.retention_days = retention_days
         self.batch_size = batch_size
-        self.flush_interval = flush_interval
+        self.sync = sync
+        # Sync: no waiting for a batch to fill (each waiting call pays it); the calls that
+        # arrive during a commit form the next batch.
+        self.flush_interval = 0.0 if sync else flush_interval
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, queue_size))
         self._thread = threading.Thread(target=self._run, name="ftgate-audit", daemon=True)
         self._dropped_since_log = 0
         self._last_drop_log = 0.0
         self._next_purge = 0.0
         self._closing = threading.Event()
+        self._close_deadline = float("inf")
         self._file_missing = False
         self.name = "audit"
+        self._down: str | None = None  # why the store is unavailable; None: it is up
+        operations.AUDIT_QUEUE_CAPACITY.set(self._queue.maxsize)
+        operations.AUDIT_STORE_UP.set(1)
 
     def start(self) -> None:
         self._thread.start()
 
     def record(self, entry: DecisionEntry) -> bool:
-        """Queue a decision; False (counted, logged) when the queue is full and it is dropped."""
+        """Queue a decision (async); False (counted, logged) when the queue is full and it is
+        dropped."""
         try:
-            self._queue.put_nowait(entry)
+            self._queue.put_nowait((entry, None))
             return True
         except queue.Full:
-            self._dropped(entry)
+            self._dropped(entry, "queue_full")
             return False
+
+    def record_durably(self, entry: DecisionEntry) -> Pending:
+        """Queue a decision (sync) and return what to wait on before answering; AuditUnavailable
+        at once when the store is known to be unavailable or the queue is full."""
+        down = self._down
+        if down is not None:
+            raise AuditUnavailable(down)
+        pending = Pending()
+        try:
+            self._queue.put_nowait((entry, pending))
+        except queue.Full:
+            raise AuditUnavailable("the audit queue is full (the store is slower than the "
+                                   "calls)") from None
+        return pending
 
     def flush(self) -> None:
         """Nothing to force: a batch is committed within `flush_interval` of its first decision,
@@ -105,11 +163,12 @@ class AuditLog:
 
     def stop(self, timeout: float) -> bool:
         """Write every queued decision, then stop the writer; False (logged, the store left
-        open to the writer) when that takes more than `timeout` seconds."""
+        open to the writer) when that takes more than `timeout` seconds (no backoff is waited
+        beyond it either)."""
         if not self._thread.is_alive():
             return True
-        deadline = time.monotonic() + timeout
-        self._closing.set()  # no more waiting for batches to fill
+        deadline = self._close_deadline = time.monotonic() + timeout
+        self._closing.set()  # no more waiting for batches to fill, nor backoff
         with contextlib.suppress(queue.Full):  # a writer that stays behind is reported below
             self._queue.put(_STOP, timeout=timeout)  # waits while full: the writer drains it
         self._thread.join(max(0.0, deadline - time.monotonic()))
@@ -131,27 +190,27 @@ class AuditLog:
             return
         try:
             copy = self.store.save_copy()
-        except (OSError, sqlite3.Error) as exc:
-            log.error("audit_file_rescue_failed", path=str(self.store.path), error=str(exc))
+        except (OSError, sqlite3.Error, StoreError) as exc:
+            log.error("audit_file_rescue_failed", path=self.store.target, error=str(exc))
             return
-        log.error("audit_file_rescued", path=str(self.store.path), copy=str(copy),
+        log.error("audit_file_rescued", path=self.store.target, copy=str(copy),
                   action="merge the copy into the audit log, or keep it with the old logs")
 
-    def _dropped(self, entry: DecisionEntry) -> None:
-        operations.AUDIT_DROPPED.inc()
-        self._dropped_since_log += 1
+    def _dropped(self, entry: DecisionEntry, reason: str, count: int = 1) -> None:
+        operations.AUDIT_DROPPED.labels(reason).inc(count)
+        self._dropped_since_log += count
         now = time.monotonic()
         if now - self._last_drop_log >= _DROP_LOG_EVERY_SECONDS:
-            log.warning("audit_queue_full", dropped=self._dropped_since_log,
-                        decision_id=entry.decision_id,
-                        queue_size=self._queue.maxsize)
+            log.warning("audit_dropped", reason=reason, dropped=self._dropped_since_log,
+                        decision_id=entry.decision_id, queue_size=self._queue.maxsize,
+                        store=self.store.target)
             self._last_drop_log, self._dropped_since_log = now, 0
 
     def _run(self) -> None:
         stopping = False
         while not stopping:
             self._purge_when_due()
-            batch: list[DecisionEntry] = []
+            batch: list[tuple[DecisionEntry, Pending | None]] = []
             try:
                 item = self._queue.get(timeout=60)
             except queue.Empty:
@@ -159,12 +218,13 @@ class AuditLog:
             # Let the decisions of the next flush_interval gather in the queue, then take them
             # all: one wake-up of this thread and one commit for many calls, not one per call.
             # (No waiting when a full batch is already there: the writer is behind.)
-            if item is not _STOP and self._queue.qsize() < self.batch_size:
+            if (item is not _STOP and self.flush_interval > 0
+                    and self._queue.qsize() < self.batch_size):
                 self._closing.wait(self.flush_interval)
             while True:
                 if item is _STOP:
                     stopping = True
-                elif isinstance(item, DecisionEntry):
+                elif isinstance(item, tuple):
                     batch.append(item)
                 if stopping or len(batch) >= self.batch_size:
                     break
@@ -184,44 +244,125 @@ class AuditLog:
         says it, loudly, until a restart creates a new file."""
         missing = self.store.replaced()
         if missing and not self._file_missing:
-            log.error("audit_file_missing", path=str(self.store.path),
+            log.error("audit_file_missing", path=self.store.target,
                       action="restart ftgate to create a new audit log; decisions written "
                              "until then go to the deleted file, copied beside it at exit")
         elif self._file_missing and not missing:
-            log.info("audit_file_back", path=str(self.store.path))
+            log.info("audit_file_back", path=self.store.target)
         self._file_missing = missing
         operations.AUDIT_FILE_MISSING.set(int(missing))
 
-    def _write(self, batch: list[DecisionEntry]) -> None:
+    def _write(self, batch: list[tuple[DecisionEntry, Pending | None]]) -> None:
         started = time.perf_counter()
         self._check_file()
         try:
-            rows = [to_row(e) for e in batch]
+            rows = [to_row(e) for e, _ in batch]
         except Exception:  # never lose the writer to one odd message
             log.exception("audit_convert_failed", decisions=len(batch))
-            operations.AUDIT_WRITE_ERRORS.inc()
+            self._give_up(batch, "write_failed", "the decision could not be stored")
             return
-        for attempt in (1, 2):
+        backoff = _BACKOFF_FIRST
+        while True:
+            if self._down is not None and self._closing.is_set() \
+                    and time.monotonic() >= self._close_deadline:
+                self._give_up(batch, "shutdown", self._down)
+                return
             try:
                 self.store.insert(rows)
                 break
-            except sqlite3.Error as exc:
-                if attempt == 2:
-                    log.error("audit_write_failed", decisions=len(rows), error=str(exc))
-                    operations.AUDIT_WRITE_ERRORS.inc()
+            except StoreUnavailable as exc:
+                self._went_down(str(exc))
+                if self.sync:
+                    # Every waiting call fails now (UNAVAILABLE); the writer waits for the
+                    # store before it takes the next batch.
+                    self._give_up(batch, None, str(exc))
+                    self._wait_for_store()
                     return
-                time.sleep(0.1)
+                operations.AUDIT_QUEUE_DEPTH.set(self._queue.qsize())  # the backlog, meanwhile
+                self._pause(backoff)
+                backoff = min(backoff * 2, _BACKOFF_MAX)
+            except StoreError as exc:
+                log.error("audit_write_failed", decisions=len(rows), error=str(exc))
+                operations.AUDIT_WRITE_ERRORS.inc()
+                self._give_up(batch, "write_failed", str(exc))
+                return
+        self._came_up()
+        for _, pending in batch:
+            if pending is not None:
+                pending.settle()
         operations.AUDIT_WRITTEN.inc(len(rows))
         operations.AUDIT_BATCH_SECONDS.observe(time.perf_counter() - started)
+
+    def _give_up(self, batch: list[tuple[DecisionEntry, Pending | None]], reason: str | None,
+                 why: str) -> None:
+        """The batch is not stored: its waiting calls fail; answered ones are counted."""
+        answered = 0
+        for _, pending in batch:
+            if pending is None:
+                answered += 1
+            else:
+                pending.settle(why)
+        if answered and reason is not None:
+            self._dropped(batch[0][0], reason, answered)
+
+    def _pause(self, seconds: float) -> None:
+        """Backoff before the next try; shortened by close()."""
+        if not self._closing.is_set():
+            self._closing.wait(seconds)
+        else:
+            time.sleep(min(seconds, max(0.0, self._close_deadline - time.monotonic())))
+
+    def _wait_for_store(self) -> None:
+        """Sync: until the store answers again, every call queued meanwhile fails at once."""
+        backoff = _BACKOFF_FIRST
+        while self._down is not None:
+            self._fail_queued(self._down)
+            if self._closing.is_set():  # every waiting call has failed: nothing to keep
+                return
+            self._pause(backoff)
+            backoff = min(backoff * 2, _BACKOFF_MAX)
+            try:
+                self.store.ping()
+            except StoreUnavailable:
+                continue
+            self._came_up()
+
+    def _fail_queued(self, why: str) -> None:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is _STOP:
+                self._queue.put(_STOP)  # (just emptied: room for it) stop once back in _run
+                return
+            if isinstance(item, tuple):
+                self._give_up([item], "shutdown", why)
+
+    def _went_down(self, why: str) -> None:
+        if self._down is None:
+            log.error("audit_store_unavailable", store=self.store.target, error=why,
+                      durability="sync" if self.sync else "async",
+                      queued=self._queue.qsize())
+            operations.AUDIT_STORE_UP.set(0)
+        self._down = why
+
+    def _came_up(self) -> None:
+        if self._down is not None:
+            self._down = None
+            operations.AUDIT_STORE_UP.set(1)
+            log.info("audit_reconnected", store=self.store.target, queued=self._queue.qsize())
 
     def _purge_when_due(self) -> None:
         if self.retention_days <= 0 or time.monotonic() < self._next_purge:
             return
         self._next_purge = time.monotonic() + _PURGE_EVERY_SECONDS
+        cutoff_us = int((time.time() - self.retention_days * 86400) * 1_000_000)
         try:
-            removed = self.store.purge(self.retention_days)
-        except sqlite3.Error as exc:
-            log.error("audit_purge_failed", error=str(exc))
+            removed = self.store.purge(cutoff_us)
+        except StoreError as exc:
+            log.error("audit_purge_failed", store=self.store.target, error=str(exc))
+            self._next_purge = time.monotonic() + 60  # try again sooner than an hour
             return
         if removed:
             log.info("audit_purged", decisions=removed, retention_days=self.retention_days)

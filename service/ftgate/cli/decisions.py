@@ -1,4 +1,5 @@
-"""`ftgate decisions show|list`: read the audit log through a server or straight from its file.
+"""`ftgate decisions show|list|export`: read the audit log through a server or straight from its
+store (an SQLite file or a postgresql:// URL).
 
 Both ways go through the same requests (GetDecision, ListDecisions): against `--server` over
 gRPC, against `--db` through the server's own lookup code on a read-only connection.
@@ -17,8 +18,10 @@ from typing import Any
 from google.protobuf import json_format
 
 from ftgate import enums
+from ftgate.cli import export
+from ftgate.cli.audit_flags import audit_source
 from ftgate.cli.connect import add_connection_flags, call_metadata, open_channel
-from ftgate.cli.flags import positive_int, positive_seconds, readable_file, server_address
+from ftgate.cli.flags import positive_int, positive_seconds, server_address
 from ftgate.cli.help import HelpFormatter
 from ftgate.v1 import advisor_pb2 as pb
 
@@ -48,13 +51,15 @@ def add_parser(sub: Any) -> None:
         where = p.add_mutually_exclusive_group(required=True)
         where.add_argument("--server", type=server_address, metavar="HOST:PORT",
                            help="a running server HOST:PORT")
-        where.add_argument("--db", type=readable_file, metavar="FILE",
-                           help="the audit log file (--audit-db of serve)")
+        where.add_argument("--db", type=audit_source, metavar="PATH|URL",
+                           help="the audit store: its SQLite file or postgresql:// URL "
+                                "(--audit-db of serve)")
         p.add_argument("--output", choices=("text", "json"), default="text",
                        help="report format")
         p.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", default=10.0,
                        help="deadline of each call to --server (seconds)")
         add_connection_flags(p)
+    export.add_parser(dsub)
 
 
 def parse_time(text: str, now: datetime | None = None) -> datetime:
@@ -92,6 +97,8 @@ def list_request(args: argparse.Namespace) -> pb.ListDecisionsRequest:
 def run(args: argparse.Namespace) -> int:
     """The `decisions` command; returns the exit code."""
     try:
+        if args.decisions_command == "export":
+            return _export(args)
         get, list_ = _remote(args) if args.server else _local(args)
         if args.decisions_command == "show":
             record = get(pb.GetDecisionRequest(decision_id=args.decision_id)).decision
@@ -115,6 +122,31 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
 
 
+def _export(args: argparse.Namespace) -> int:
+    from ftgate.errors import FtgateError
+
+    since = _micros(parse_time(args.since))
+    until = _micros(parse_time(args.until)) if args.until else None
+    if until is not None and until < since:
+        raise BadFlag("--until is before --since")
+    _require_store(args.db)
+    try:
+        return export.run(args, since, until)
+    except FtgateError as exc:  # the store unreachable or not ours
+        raise _Failed(EXIT_ERROR, str(exc)) from None
+
+
+def _micros(when: datetime) -> int:
+    return int(when.timestamp() * 1_000_000)
+
+
+def _require_store(db: Path | str) -> None:
+    from ftgate.audit.postgres import is_url
+
+    if not is_url(db) and not Path(db).is_file():
+        raise _Failed(EXIT_BAD_INPUT, f"--db: no audit log at {db}")
+
+
 class _Failed(Exception):
     def __init__(self, exit_code: int, message: str) -> None:
         self.exit_code, self.message = exit_code, message
@@ -126,12 +158,11 @@ Call = Callable[[Any], Any]
 def _local(args: argparse.Namespace) -> tuple[Call, Call]:
     from ftgate.api.audit_queries import DecisionLookup
     from ftgate.api.status import StatusError
-    from ftgate.audit.store import DecisionStore
+    from ftgate.audit.backend import open_store
     from ftgate.errors import InvalidInput
 
-    if not Path(args.db).is_file():
-        raise _Failed(EXIT_ERROR, f"no audit log at {args.db}")
-    lookup = DecisionLookup(DecisionStore(args.db, readonly=True))
+    _require_store(args.db)
+    lookup = DecisionLookup(open_store(args.db, readonly=True))
 
     def guarded(method: Call) -> Call:
         def call(request: Any) -> Any:

@@ -1,4 +1,4 @@
-"""`ftgate rules list|lint|test`: show, validate or test rule files."""
+"""`ftgate rules list|lint|test|replay`: show, validate, test or replay rule files."""
 
 from __future__ import annotations
 
@@ -29,6 +29,9 @@ def add_parser(sub: Any) -> None:
         if name == "test":
             x.add_argument("--tests", type=directory, default=None, metavar="DIR",
                            help="test table directory (default: RULES/tests)")
+    from ftgate.cli import replay
+
+    replay.add_parser(rsub)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
     from ftgate.errors import RuleFileError
     from ftgate.ruleset import load_ruleset
 
+    if args.rules_command == "replay":
+        from ftgate.cli import replay
+
+        return replay.run(args)
     directory = args.rules or default_rules_dir()
     try:
         rs = load_ruleset(directory)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import sys
-from pathlib import Path
 from typing import Any
 
+from ftgate.cli.audit_flags import AUDIT_DB_ENV, audit_target, retention
 from ftgate.cli.exits import EXIT_BAD_INPUT
 from ftgate.cli.flags import (
     directory,
@@ -75,12 +76,22 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
                    help="PEM CA bundle: require client certificates signed by it (mutual TLS)")
     s.add_argument("--auth-tokens", type=readable_file, metavar="FILE",
                    help="file of bearer tokens, one a line: calls need 'authorization: Bearer T'")
-    s.add_argument("--audit-db", type=Path,
-                   help="SQLite file of the decision audit log (default: no audit log)")
+    s.add_argument("--audit-db", type=audit_target, metavar="PATH|URL",
+                   help="decision audit log: an SQLite file, or a postgresql:// URL shared by "
+                        "every replica (default: $FTGATE_AUDIT_DB, else no audit log)")
+    s.add_argument("--audit-durability", choices=("async", "sync"), default="async",
+                   help="async: answer at once, record a batch later (dropped and counted when "
+                        "the store is down past --audit-queue); sync: answer only once the "
+                        "record is committed, UNAVAILABLE when it cannot be")
     s.add_argument("--audit-queue", type=int, default=10_000,
                    help="decisions waiting for the audit writer; beyond: dropped and counted")
-    s.add_argument("--audit-retention-days", type=float, default=30.0,
-                   help="delete recorded decisions older than this; 0: keep forever")
+    s.add_argument("--audit-retention", type=retention, metavar="AGE",
+                   help="delete recorded decisions older than this, e.g. 90d, 12h (0: keep "
+                        "forever; default 30d)")
+    s.add_argument("--audit-retention-days", type=float, default=None,
+                   help="the same in days (kept for existing set-ups)")
+    s.add_argument("--audit-migrate", action="store_true",
+                   help="apply the PostgreSQL audit store's schema migrations at start")
     s.add_argument("--http-tls-cert", type=readable_file, metavar="FILE",
                    help="PEM certificate chain of the HTTP listener alone (default: --tls-cert); "
                         "the admission webhook needs HTTPS")
@@ -121,8 +132,12 @@ def options_errors(args: argparse.Namespace) -> list[str]:
             errors.append(f"--{flag.replace('_', '-')} must be at least 1")
     for flag in ("max_concurrent", "default_deadline", "decision_cache", "reload_interval",
                  "grace", "drain_delay", "audit_retention_days"):
-        if getattr(args, flag) < 0:
+        if (getattr(args, flag) or 0) < 0:
             errors.append(f"--{flag.replace('_', '-')} must not be negative")
+    if args.audit_retention is not None and args.audit_retention_days is not None:
+        errors.append("--audit-retention and --audit-retention-days: give one of them")
+    if args.audit_durability == "sync" and not args.audit_db:
+        errors.append("--audit-durability sync needs --audit-db")
     if args.workers is not None and args.workers < 1:
         errors.append("--workers must be at least 1")
     if args.metrics_listen == args.listen and not args.listen.endswith(":0"):
@@ -139,6 +154,25 @@ def _listen_errors(args: argparse.Namespace) -> list[str]:
     return errors
 
 
+def _audit_db_from_env(args: argparse.Namespace) -> list[str]:
+    """--audit-db from FTGATE_AUDIT_DB when the flag is not given: a Kubernetes Secret can hold
+    the URL (and its password) without it appearing in the command line."""
+    value = os.environ.get(AUDIT_DB_ENV, "").strip()
+    if args.audit_db is not None or not value:
+        return []
+    try:
+        args.audit_db = audit_target(value)
+    except argparse.ArgumentTypeError as exc:
+        return [f"{AUDIT_DB_ENV}: {exc}"]
+    return []
+
+
+def _retention_days(args: argparse.Namespace) -> float:
+    if args.audit_retention is not None:
+        return float(args.audit_retention) / 86400
+    return 30.0 if args.audit_retention_days is None else float(args.audit_retention_days)
+
+
 def run(args: argparse.Namespace) -> int:
     from ftgate.engine import Engine
     from ftgate.obs.logging import configure
@@ -147,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
     from ftgate.server.workers import default_workers, serve_workers
 
     decision_log = configure(args.log_level)
-    errors = options_errors(args) or _listen_errors(args)
+    errors = _audit_db_from_env(args) or options_errors(args) or _listen_errors(args)
     for error in errors:
         print(f"ftgate serve: {error}", file=sys.stderr)
     if errors:
@@ -170,8 +204,8 @@ def run(args: argparse.Namespace) -> int:
         reload_interval=args.reload_interval,
         tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
         auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
-        audit_retention_days=args.audit_retention_days,
-        decision_cache=args.decision_cache,
+        audit_retention_days=_retention_days(args), audit_durability=args.audit_durability,
+        audit_migrate=args.audit_migrate, decision_cache=args.decision_cache,
         admission_kinds=args.admission_kinds or (), admission_mode=args.admission_mode,
         http_tls_cert=args.http_tls_cert, http_tls_key=args.http_tls_key)
     check_start_files(options)  # token, TLS and audit files: named here, before any worker

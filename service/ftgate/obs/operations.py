@@ -12,7 +12,19 @@ from ftgate.obs.deferred import deferred
 AUDIT_WRITTEN = Counter("ftgate_audit_written", "Decisions written to the audit log.")
 AUDIT_DROPPED = Counter(
     "ftgate_audit_dropped",
-    "Decisions answered but not written to the audit log because its queue was full.")
+    "Decisions answered but not written to the audit log, by reason: queue_full (the store "
+    "down or slow for longer than the queue holds), write_failed (the store refused the "
+    "batch), shutdown (the store still down when the server stopped).", ["reason"])
+for _reason in ("queue_full", "write_failed", "shutdown"):
+    AUDIT_DROPPED.labels(_reason)
+# 1 while the audit writer can write to its store, 0 while it waits for it to come back (and 1
+# with no audit log: nothing is down, FtgateAuditStoreDown stays quiet).
+AUDIT_STORE_UP = Gauge("ftgate_audit_store_up", "1 when the audit writer reaches its store.",
+                       multiprocess_mode="livemin")
+AUDIT_STORE_UP.set(1)
+AUDIT_QUEUE_CAPACITY = Gauge("ftgate_audit_queue_capacity",
+                             "Decisions the audit queue holds at most (--audit-queue).",
+                             multiprocess_mode="livesum")
 AUDIT_WRITE_ERRORS = Counter(
     "ftgate_audit_write_errors", "Audit log batches that failed to write (their decisions lost).")
 # Set by the writer (not a callback) so that it also works in `serve --workers` (multiprocess).

@@ -7,17 +7,18 @@ gRPC's "Failed to bind to address" or an sqlite3 error in every worker.
 
 from __future__ import annotations
 
-from ftgate.audit import check_file
+from ftgate.audit.backend import check_store
 from ftgate.server.auth import check_tls_files, read_tokens
 from ftgate.server.server import ServeOptions
 
 
 def check_start_files(options: ServeOptions) -> None:
     """AccessFileError or AuditFileError (both FtgateError) for the first file that cannot be
-    used; the audit database is created when missing and given SQLite's quick check."""
+    used; an SQLite audit database is created when missing and given SQLite's quick check, a
+    PostgreSQL one reached and its schema checked (migrated first with --audit-migrate)."""
     if options.auth_tokens:
         read_tokens(options.auth_tokens)
     if options.tls_cert and options.tls_key:
         check_tls_files(options.tls_cert, options.tls_key, options.tls_client_ca)
     if options.audit_db:
-        check_file(options.audit_db)
+        check_store(options.audit_db, migrate=options.audit_migrate)

@@ -24,9 +24,10 @@ from ftgate.api.cache import DecisionCache
 from ftgate.api.record import Recorder
 from ftgate.api.service import AdvisorService
 from ftgate.api.servicer import SENDS_BYTES, AdvisorServicer
-from ftgate.audit import AuditLog, DecisionStore
+from ftgate.audit import AuditLog
+from ftgate.audit.backend import describe, open_store
 from ftgate.engine import Engine
-from ftgate.obs import metrics
+from ftgate.obs import metrics, tracing
 from ftgate.obs.background import Background, Lifecycle
 from ftgate.obs.deferred import COUNTERS
 from ftgate.obs.logging import DecisionLog
@@ -39,6 +40,7 @@ from ftgate.server.handlers import Wrapper, WrappingRegistrar, sends_bytes
 from ftgate.server.http.edge import HttpEdge, start_http
 from ftgate.server.reload import RulesWatcher
 from ftgate.server.signals import SignalFlags
+from ftgate.server.tracing import TracedCalls
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 
@@ -90,10 +92,13 @@ class ServeOptions:
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
     auth_tokens: Path | None = None
-    # Decision audit log (None: off).
-    audit_db: Path | None = None
+    # Decision audit log (None: off): an SQLite path or a postgresql:// URL (audit/backend.py);
+    # sync: a call is answered only once its record is committed (audit/writer.py).
+    audit_db: Path | str | None = None
     audit_queue: int = 10_000
     audit_retention_days: float = 30.0
+    audit_durability: str = "async"
+    audit_migrate: bool = False  # apply the store's schema migrations at start
     # Share the port with other processes (SO_REUSEPORT): set for `--workers` (server/workers.py)
     # only, so that a second server started by mistake fails instead of sharing.
     reuse_port: bool = False
@@ -129,9 +134,10 @@ class AdvisorServer:
         self.audit: AuditLog | None = None
         lookup = DecisionLookup(None)
         if options.audit_db:
-            self.audit = AuditLog(DecisionStore(options.audit_db), options.audit_queue,
-                                  options.audit_retention_days)
-            lookup = DecisionLookup(DecisionStore(options.audit_db))  # its own connection
+            self.audit = AuditLog(open_store(options.audit_db), options.audit_queue,
+                                  options.audit_retention_days,
+                                  sync=options.audit_durability == "sync")
+            lookup = DecisionLookup(open_store(options.audit_db))  # its own connections
         self.watcher = RulesWatcher(engine, options.reload_interval)
         self.metrics_endpoint: MetricsEndpoint | None = None
         if options.metrics_listen:
@@ -160,6 +166,8 @@ class AdvisorServer:
         # when it is registered (server/handlers.py); the first wrapper is the outermost.
         self.calls = CallsInFlight()
         wrappers: list[Wrapper] = [self.calls, ServerMetrics()]
+        if tracing.configure():  # OTEL_* (obs/tracing.py); off: no wrapper at all
+            wrappers.append(TracedCalls(tracing.tracer()))
         if self.auth:
             wrappers.append(self.auth)
         # Every service's requests decoded in the call, streams too: bad bytes are
@@ -210,7 +218,8 @@ class AdvisorServer:
         log.info("serving", address=f"{host}:{self.port}", metrics_port=self.metrics_port,
                  ruleset_version=rs.version, rules=len(rs.rules),
                  tls="mutual" if self.options.tls_client_ca else bool(self.options.tls_cert),
-                 auth_tokens=self.auth is not None, audit_db=str(self.options.audit_db or ""))
+                 auth_tokens=self.auth is not None, audit_db=describe(self.options.audit_db or ""),
+                 audit_durability=self.options.audit_durability)
 
     def reload(self) -> None:
         """SIGHUP: reload the rules (in the watcher's thread) and the token file."""
@@ -243,6 +252,7 @@ class AdvisorServer:
         # less a little for the last log line.
         if self.background.stop(deadline - 0.5):
             code = EXIT_ABANDONED
+        tracing.shutdown()  # the spans still buffered (OTEL_*; nothing when tracing is off)
         log.info("stopped", exit_code=code)
         return code
 

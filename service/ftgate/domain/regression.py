@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ftgate.domain.money import exact, product
 from ftgate.errors import InvalidInput, Violation
 
 
@@ -67,7 +68,8 @@ def check_regression(
             baseline=b,
             candidate=cand[task],
             ratio=cand[task] / b if b else 0.0,
-            degraded=cand[task] < tol * b,
+            # In decimal: 0.063 is exactly 0.9 × 0.07 (in binary, 0.9 × 0.07 > 0.063).
+            degraded=exact(cand[task]) < product(tol, b),
         )
         for task, b in base.items()
     )

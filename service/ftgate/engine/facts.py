@@ -1,18 +1,41 @@
 """Profile + thresholds → the flat fact the rules test, with the derived quantities and texts.
 
 The formulas are the SPEC's (§2, §4 FM6); every number they use comes from the thresholds of the
-rule files.
+rule files. Money and volume figures are computed in decimal (ftgate.domain.money): each fact holds
+the nearest double, as reported, and `Fact.exact` the decimal of every derived figure whose double
+is not exact, which the rule host uses to compare it as the decimal compares (docs/rules.md).
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
+from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
+from ftgate.domain import money
 from ftgate.domain.profile import Profile
 from ftgate.domain.text import label, usd
 
-Fact = dict[str, Any]
+_NO_FIGURES: Mapping[str, Decimal] = MappingProxyType({})
+
+
+class Fact(dict[str, Any]):
+    """Fact name → value (numbers as doubles); `exact`: derived figure → its decimal value, for
+    each figure whose double is rounded (none, most often: a plain dict costs less to build)."""
+
+    exact: Mapping[str, Decimal] = _NO_FIGURES
+
+
+def _figure(fact: Fact, name: str, value: Decimal) -> float:
+    """Set the derived figure `name` to the double nearest `value`; keep `value` when that
+    double is not exact. Returns the double."""
+    double = float(value)  # the nearest double: Decimal → float rounds correctly
+    fact[name] = double
+    if value != double:  # (Decimal == float compares exact values)
+        fact.exact = {**fact.exact, name: value}
+    return double
 
 
 def _inputs(p: Profile) -> Fact:
@@ -39,7 +62,7 @@ def _inputs(p: Profile) -> Fact:
         "prompt_is_repeated": pr.prompt_is_repeated,
         "needs_external_actions": p.needs_external_actions,
     }
-    fact: Fact = {k: v for k, v in raw.items() if v is not None}
+    fact = Fact({k: v for k, v in raw.items() if v is not None})
     fact["symptoms"] = list(p.symptoms)
     return fact
 
@@ -71,8 +94,8 @@ def _change(fact: Fact, t: dict[str, Any]) -> None:
     fact["retraining_runs_per_year"] = runs
     text = f"{runs} retraining run{'s' if runs != 1 else ''} a year"
     if cost is not None:
-        fact["annual_retraining_cost_usd"] = cost * runs
-        text += f" × {usd(cost)} = {usd(cost * runs)} a year"
+        annual = _figure(fact, "annual_retraining_cost_usd", money.annual_cost(cost, runs))
+        text += f" × {usd(cost)} = {usd(annual)} a year"
     if runs >= t["impossible_retraining_runs_per_year"]:
         text += " — retraining this often is impossible in practice"
     fact["retraining_text"] = text
@@ -83,22 +106,22 @@ def _roi(fact: Fact, t: dict[str, Any]) -> None:
     investment = fact.get("investment_usd")
     parts = []
     if rpd is not None and saving is not None:
-        monthly = saving * rpd * t["days_per_month"]
-        fact["monthly_savings_usd"] = monthly
+        monthly = money.monthly_savings(saving, rpd, t["days_per_month"])
+        reported = _figure(fact, "monthly_savings_usd", monthly)
         fact["savings_text"] = (f"{usd(saving)} × {rpd:,.0f} requests/day × "
-                                f"{t['days_per_month']} days = {usd(monthly)}/month")
+                                f"{t['days_per_month']} days = {usd(reported)}/month")
         parts.append(fact["savings_text"])
         if investment is not None and monthly > 0:
-            fact["break_even_months"] = investment / monthly
-            parts.append(f"{usd(investment)} invested breaks even after"
-                         f" {investment / monthly:,.1f} months")
+            months = _figure(fact, "break_even_months",
+                             money.break_even_months(investment, monthly))
+            parts.append(f"{usd(investment)} invested breaks even after {months:,.1f} months")
     fact["roi_text"] = "; ".join(parts) if parts else "the savings are not known"
 
 
 def _base_model(fact: Fact, t: dict[str, Any]) -> None:
     score, target = fact.get("base_model_score"), fact.get("target_score")
     if score is not None and target is not None:
-        fact["target_met"] = score >= target
+        fact["target_met"] = score >= target  # doubles compare as their decimals (money.py)
         fact["base_vs_target"] = f"scores {score:g} against a target of {target:g}"
     elif "base_model_meets_target" in fact:
         fact["target_met"] = fact["base_model_meets_target"]
@@ -138,7 +161,8 @@ def build_fact(profile: Profile, thresholds: dict[str, Any]) -> Fact:
 
 def roi_likely_positive(fact: Fact, t: dict[str, Any]) -> bool | None:
     """Whether fine-tuning likely pays (SPEC §2): False when a test fails, True when all pass,
-    None when one cannot be decided."""
+    None when one cannot be decided. Inputs and thresholds are doubles, which compare as the
+    decimals they were written as (ftgate.domain.money)."""
     rpd, saving = fact.get("requests_per_day"), fact.get("savings_per_request_usd")
     checks = (
         None if rpd is None else rpd > t["roi_positive_requests_per_day"],

@@ -1,0 +1,130 @@
+"""Doubles that compare as exact decimals do, for a rule engine that compares doubles.
+
+durable-rules' core reads the fact's numbers as doubles. A derived figure is a decimal
+(ftgate.domain.money) whose nearest double may sit on a number it is above or below (a break-even
+of 12 + 10**-20 months rounds to 12.0). Such a figure is sent as a double that compares, with the
+numbers its conditions name and with the facts it is compared with, as the decimal does: equal to
+12 → 12; above 12 but rounding to it → math.nextafter(12, inf); likewise below.
+
+The conditions are read in the form durable_host.compile_condition writes: `{"$gt": {field: 12}}`,
+`{field: 12}` (equality), `{"$lt": {field: {"$m": other}}}` (another field), `$and`/`$or`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Collection, Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from ftgate.domain.money import exact as exact_decimal
+
+Group = tuple[tuple[str, ...], tuple[float, ...]]
+
+
+def ordering_doubles(free: Mapping[str, Decimal], pinned: Iterable[float | int]) -> dict[str, float]:
+    """A double for each decimal of `free` such that the doubles compare with one another, and
+    with each `pinned` number (read as its shortest decimal), as the decimals do.
+
+    Each is the nearest double unless that one would compare otherwise; then it is the next
+    double past the number it must not meet (a decimal just above 12 that rounds to 12.0
+    becomes math.nextafter(12, inf)). Only between two pinned numbers that are adjacent
+    doubles can the order not be kept: a decimal strictly between them gets the lower one.
+    """
+    points = sorted((exact_decimal(p), float(p)) for p in pinned if not isinstance(p, bool))
+    keys = [d for d, _ in points]
+    out: dict[str, float] = {}
+    previous: tuple[Decimal, float] | None = None
+    for name, value in sorted(free.items(), key=lambda item: item[1]):
+        at = bisect.bisect_left(keys, value)
+        if at < len(points) and keys[at] == value:
+            out[name] = points[at][1]
+        elif previous is not None and previous[0] == value:
+            out[name] = previous[1]
+        else:
+            x = float(value)
+            floors = [points[at - 1][1]] if at else []
+            if previous is not None:
+                floors.append(previous[1])
+            if floors and x <= max(floors):
+                x = math.nextafter(max(floors), math.inf)
+            if at < len(points) and x >= points[at][1]:
+                x = math.nextafter(points[at][1], -math.inf)
+            out[name] = x
+        previous = (value, out[name])
+    return out
+
+
+_ORDERED_OPS = ("$lt", "$lte", "$gt", "$gte", "$neq")
+
+
+def _compared(cond: Any, numbers: dict[str, set[float]], links: dict[str, set[str]]) -> None:
+    """Collect from a compiled condition the numbers each field is compared with, and the
+    fields it is compared with ({"$m": field})."""
+    if not isinstance(cond, dict):
+        return
+    for op, inner in cond.items():
+        if op in ("$and", "$or"):
+            for item in inner:
+                _compared(item, numbers, links)
+            continue
+        if op in _ORDERED_OPS:
+            (field, value), = inner.items()
+        elif not op.startswith("$"):
+            field, value = op, inner
+        else:  # $ex, $iany
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            numbers.setdefault(field, set()).add(value)
+        elif isinstance(value, dict) and "$m" in value:
+            links.setdefault(field, set()).add(value["$m"])
+            links.setdefault(value["$m"], set()).add(field)
+
+
+def comparison_groups(conditions: Collection[dict[str, Any]],
+                      names: Mapping[str, str] | None = None) -> dict[str, Group]:
+    """Fact → the facts it is compared with, directly or through others (itself included), and
+    the numbers any of them is compared with. `names` maps the conditions' keys to fact names."""
+    numbers: dict[str, set[float]] = {}
+    links: dict[str, set[str]] = {}
+    for cond in conditions:
+        _compared(cond, numbers, links)
+    if names:
+        rename = names.get
+        numbers = {rename(k, k): v for k, v in numbers.items()}
+        links = {rename(k, k): {rename(o, o) for o in v} for k, v in links.items()}
+    groups: dict[str, Group] = {}
+    for start in [*numbers, *links]:
+        if start in groups:
+            continue
+        seen, todo = {start}, [start]
+        while todo:
+            for other in links.get(todo.pop(), ()):
+                if other not in seen:
+                    seen.add(other)
+                    todo.append(other)
+        group = (tuple(sorted(seen)),
+                 tuple(sorted({n for f in seen for n in numbers.get(f, ())})))
+        groups.update(dict.fromkeys(seen, group))
+    return groups
+
+
+def ordered_numbers(fact: Mapping[str, Any], exact: Mapping[str, Decimal],
+                    groups: Mapping[str, Group]) -> dict[str, float]:
+    """The doubles to send for the figures of `exact` (see ordering_doubles): each compares
+    with its group's numbers and facts as its decimal does."""
+    out: dict[str, float] = {}
+    for name in exact:
+        group = groups.get(name)
+        if group is None or name in out:
+            continue
+        names, numbers = group
+        free = {n: exact[n] for n in names if n in exact}
+        pinned: list[float] = [*numbers]
+        for n in names:
+            value = fact.get(n)
+            if n not in exact and isinstance(value, int | float) and not isinstance(value, bool):
+                pinned.append(value)  # (another fact compared with it)
+        out.update(ordering_doubles(free, pinned))
+    return out

@@ -15,11 +15,12 @@ from typing import Any, NamedTuple
 
 import pytest
 from boundary_cases import BASE, Boundary, boundary_cases, with_overrides
+from conftest_helpers import assess
 from exact_reference import Expected, exact_fact, expected, q
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
 from ftgate.engine.facts import build_fact
-from ftgate.enums import short_name
+from ftgate import enums
 from ftgate.ruleset import RuleSet, load_ruleset
 from ftgate.ruletest import profile_message
 from ftgate.v1 import advisor_pb2 as pb
@@ -46,12 +47,12 @@ def observed(a: pb.Assessment) -> Observed:
     fired = {f.rule_id for f in a.findings} | {r for alt in a.alternatives for r in alt.rule_ids}
     likely = a.roi.likely_positive if a.roi.HasField("likely_positive") else None
     figures = {n: getattr(a.roi, n) for n in FIGURES if a.roi.HasField(n)}
-    return Observed(frozenset(fired), short_name(pb.Verdict, a.verdict), likely, figures,
+    return Observed(frozenset(fired), enums.VERDICT.short(a.verdict), likely, figures,
                     tuple(s.answer for s in a.decision_path))
 
 
 def in_process(engine: Engine, case: Boundary) -> Observed:
-    return observed(engine.evaluate(case.domain()))
+    return observed(assess(engine, case.domain()))
 
 
 def over_grpc(stub: Any, case: Boundary) -> Observed:

@@ -83,6 +83,14 @@ _ROI_DOUBLES = tuple((name, _key(pb.RoiAnalysis, name, 1)) for name in (
     "monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd"))
 _ROI_LIKELY = _key(pb.RoiAnalysis, "likely_positive", 0)
 _ROI_RUNS = _key(pb.RoiAnalysis, "retraining_runs_per_year", 0)
+_ROI_NET_DOUBLES = tuple((name, _key(pb.RoiAnalysis, name, 1)) for name in (
+    "net_monthly_savings_usd", "net_break_even_months", "net_value_one_year_usd",
+    "net_value_three_years_usd"))
+_ROI_NEVER = _key(pb.RoiAnalysis, "never_breaks_even", 0)
+_ROI_FIELDS = ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd",
+               "likely_positive", "retraining_runs_per_year", "net_monthly_savings_usd",
+               "net_break_even_months", "net_value_one_year_usd", "net_value_three_years_usd",
+               "never_breaks_even")
 _TRUE_FALSE = (b"\x00", b"\x01")
 
 
@@ -107,8 +115,7 @@ def alternative_message(a: Alternative) -> pb.Alternative:
 
 def roi_message(r: Roi) -> pb.RoiAnalysis:
     out = pb.RoiAnalysis()
-    for name in ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd",
-                 "likely_positive", "retraining_runs_per_year"):
+    for name in _ROI_FIELDS:
         value = getattr(r, name)
         if value is not None:
             setattr(out, name, value)
@@ -268,6 +275,10 @@ class AssessmentWriter:
             data += _ROI_LIKELY + _TRUE_FALSE[r.likely_positive]
         if r.retraining_runs_per_year is not None:
             data += _ROI_RUNS + _varint(r.retraining_runs_per_year & 0xFFFFFFFFFFFFFFFF)
+        if r.never_breaks_even is not None:  # (set with the net figure: the net fields first)
+            data += b"".join([key + _DOUBLE(value) for name, key in _ROI_NET_DOUBLES
+                              if (value := getattr(r, name)) is not None])
+            data += _ROI_NEVER + _TRUE_FALSE[r.never_breaks_even]
         return _field(_ROI, data)
 
 

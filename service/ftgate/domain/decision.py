@@ -62,6 +62,12 @@ class Roi:
     annual_retraining_cost_usd: float | None = None
     likely_positive: bool | None = None
     retraining_runs_per_year: int | None = None
+    # Net of retraining (the yearly retraining cost spread over twelve months).
+    net_monthly_savings_usd: float | None = None
+    net_break_even_months: float | None = None  # only when the net is positive
+    net_value_one_year_usd: float | None = None
+    net_value_three_years_usd: float | None = None
+    never_breaks_even: bool | None = None  # with the net figure: net ≤ 0
 
 
 @dataclass(frozen=True, slots=True)

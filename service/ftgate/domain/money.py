@@ -53,3 +53,13 @@ def annual_cost(cost_per_run: float, runs_per_year: int) -> Decimal:
     """cost × runs a year, exactly."""
     return _multiply(exact(cost_per_run), exact(runs_per_year))
 
+
+
+def net_monthly(monthly: Decimal, annual_retraining: Decimal) -> Decimal:
+    """monthly savings − the yearly retraining cost spread over twelve months."""
+    return _CONTEXT.subtract(monthly, _CONTEXT.divide(annual_retraining, 12))
+
+
+def value_after(months: int, net: Decimal, investment: float) -> Decimal:
+    """months × net monthly savings − investment: what the project is worth after `months`."""
+    return _CONTEXT.subtract(_multiply(Decimal(months), net), exact(investment))

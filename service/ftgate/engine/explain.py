@@ -370,12 +370,18 @@ class Explainer:
         monthly, break_even = fact.get("monthly_savings_usd"), fact.get("break_even_months")
         retraining = fact.get("annual_retraining_cost_usd")
         runs = fact.get("retraining_runs_per_year")
+        get = fact.get
         return Roi(
             monthly_savings_usd=None if monthly is None else float(monthly),
             break_even_months=None if break_even is None else float(break_even),
             annual_retraining_cost_usd=None if retraining is None else float(retraining),
             likely_positive=roi_likely_positive(fact, self.ruleset.thresholds),
-            retraining_runs_per_year=None if runs is None else int(runs))
+            retraining_runs_per_year=None if runs is None else int(runs),
+            net_monthly_savings_usd=get("net_monthly_savings_usd"),
+            net_break_even_months=get("net_break_even_months"),
+            net_value_one_year_usd=get("net_value_one_year_usd"),
+            net_value_three_years_usd=get("net_value_three_years_usd"),
+            never_breaks_even=get("never_breaks_even"))
 
 
 def _plan(rs: RuleSet) -> Plan:

@@ -115,7 +115,38 @@ def _roi(fact: Fact, t: dict[str, Any]) -> None:
             months = _figure(fact, "break_even_months",
                              money.break_even_months(investment, monthly))
             parts.append(f"{usd(investment)} invested breaks even after {months:,.1f} months")
+        net = _net(fact, monthly, investment)
+        if net is not None:
+            parts.append(net)
     fact["roi_text"] = "; ".join(parts) if parts else "the savings are not known"
+
+
+def _net(fact: Fact, monthly: Decimal, investment: float | None) -> str | None:
+    """The figures net of retraining, when the yearly retraining cost is known (0 for data that
+    never changes); the text that says them when retraining costs something."""
+    runs = fact.get("retraining_runs_per_year")
+    annual = (money.annual_cost(0, 0) if runs == 0
+              else fact.exact.get("annual_retraining_cost_usd",
+                                  fact.get("annual_retraining_cost_usd")))
+    if annual is None:
+        return None
+    annual = Decimal(annual) if type(annual) is float else annual
+    net = money.net_monthly(monthly, annual)
+    net_double = _figure(fact, "net_monthly_savings_usd", net)
+    fact["never_breaks_even"] = net <= 0
+    if investment is not None:
+        _figure(fact, "net_value_one_year_usd", money.value_after(12, net, investment))
+        _figure(fact, "net_value_three_years_usd", money.value_after(36, net, investment))
+        if net > 0:
+            _figure(fact, "net_break_even_months", money.break_even_months(investment, net))
+    if not annual:
+        return None
+    if net <= 0:
+        return (f"net of {usd(float(annual))} a year of retraining, {usd(-net_double)}/month "
+                "short: it never breaks even")
+    text = f"net of {usd(float(annual))} a year of retraining, {usd(net_double)}/month"
+    months = fact.get("net_break_even_months")
+    return text if months is None else text + f", breaking even after {months:,.1f} months"
 
 
 def _base_model(fact: Fact, t: dict[str, Any]) -> None:
@@ -174,4 +205,5 @@ def roi_likely_positive(fact: Fact, t: dict[str, Any]) -> bool | None:
 
 # The RoiAnalysis figures, each a fact of the same name when it can be computed.
 ROI_FIGURES = ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd",
-               "retraining_runs_per_year")
+               "retraining_runs_per_year", "net_monthly_savings_usd", "net_break_even_months",
+               "net_value_one_year_usd", "net_value_three_years_usd", "never_breaks_even")

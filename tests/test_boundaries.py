@@ -17,10 +17,10 @@ import pytest
 from boundary_cases import BASE, Boundary, boundary_cases, with_overrides
 from conftest_helpers import assess
 from exact_reference import Expected, exact_fact, expected, q
+from ftgate import enums
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
 from ftgate.engine.facts import build_fact
-from ftgate import enums
 from ftgate.ruleset import RuleSet, load_ruleset
 from ftgate.ruletest import profile_message
 from ftgate.v1 import advisor_pb2 as pb

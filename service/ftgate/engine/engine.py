@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,9 +10,11 @@ from pathlib import Path
 from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
 from ftgate.domain.regression import RegressionReport, check_regression
+from ftgate.engine.counterfactuals import Probed, Search
 from ftgate.engine.durable_host import RuleHost, compile_condition
 from ftgate.engine.explain import Explainer
 from ftgate.engine.facts import build_fact
+from ftgate.engine.phrases import DEFAULT_LANGUAGE, Phrases
 from ftgate.ruleset import RuleSet, load_ruleset
 from ftgate.ruleset.conditions import facts_of
 
@@ -25,10 +28,23 @@ class CompiledPolicy:
     host: RuleHost
     explainer: Explainer
 
-    def decide(self, profile: Profile) -> Decision:
-        """The Decision for `profile`: its fact, the rules that fire on it, explained."""
+    def decide(self, profile: Profile, *, explain: bool = False) -> Decision:
+        """The Decision for `profile`: its fact, the rules that fire on it, explained; with
+        `explain`, also what would change the verdict (engine/counterfactuals.py)."""
         fact = build_fact(profile, self.ruleset.thresholds)
-        return self.explainer.explain(fact, self.host.fire(fact), profile.name)
+        decision = self.explainer.explain(fact, self.host.fire(fact), profile.name)
+        if explain:
+            search = Search(self.ruleset, self.explainer, self.probe, self.decide,
+                            Phrases(DEFAULT_LANGUAGE))
+            decision = dataclasses.replace(
+                decision, explanations=search.explanations(profile, decision))
+        return decision
+
+    def probe(self, profile: Profile) -> Probed:
+        """Where the walk stops for `profile`, without rendering an answer."""
+        fact = build_fact(profile, self.ruleset.thresholds)
+        fired = self.host.fire(fact)
+        return Probed(profile, fact, frozenset(fired), self.explainer.stop(fact, fired))
 
 
 def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
@@ -64,9 +80,9 @@ class Engine:
     def ruleset(self) -> RuleSet:
         return self._policy.ruleset
 
-    def decide(self, profile: Profile) -> Decision:
+    def decide(self, profile: Profile, *, explain: bool = False) -> Decision:
         """The Decision for `profile` under the active policy."""
-        return self._policy.decide(profile)
+        return self._policy.decide(profile, explain=explain)
 
     def reload(self) -> bool:
         """Load, validate and compile the rule files off to the side, then swap them in.

@@ -96,3 +96,8 @@ FACTS: dict[str, FactSpec] = {
     "roi_text": _derived("text", "the ROI arithmetic, readable"),
     "savings_text": _derived("text", "the monthly savings arithmetic, readable"),
 }
+
+# Inputs whose change redefines the problem rather than being something a team does: a
+# counterfactual that changes one is not actionable.
+REDEFINES_PROBLEM = frozenset({"task_type", "goal", "domain", "data_change_frequency",
+                               "base_model_score", "target_score", "base_model_meets_target"})

@@ -141,3 +141,35 @@ def test_summary_and_values(engine: Engine) -> None:
     (ch,) = c.changes
     assert value_of(getattr(ch, "from")) is False and value_of(ch.to) is True
     assert enums.OUTCOME.short(c.resulting_outcome) == "FINE_TUNE"
+
+
+def test_over_grpc_every_counterfactual_holds(stub) -> None:  # type: ignore[no-untyped-def]
+    checked = 0
+    for project in random_profiles(150, seed=7):
+        try:
+            convert.profile_from_proto(project)
+        except InvalidInput:
+            continue
+        a = stub.Evaluate(pb.EvaluateRequest(project=project, explain=True),
+                          timeout=60).assessment
+        for c in a.counterfactuals:
+            again = stub.Evaluate(pb.EvaluateRequest(project=apply(project, changes_of(c))),
+                                  timeout=60).assessment
+            assert (again.verdict, again.outcome) == (c.resulting_verdict, c.resulting_outcome)
+            checked += 1
+    assert checked > 50
+
+
+def test_the_option_is_part_of_the_cached_answer(stub) -> None:  # type: ignore[no-untyped-def]
+    # The same profile, asked for with and without explanations, in turn: the decision cache
+    # keeps the two answers apart.
+    project = profile_message({"dedicatedModel": False, "goal": "GOAL_FORMAT"})
+    for _ in range(2):
+        plain = stub.Evaluate(pb.EvaluateRequest(project=project), timeout=30).assessment
+        explained = stub.Evaluate(pb.EvaluateRequest(project=project, explain=True),
+                                  timeout=30).assessment
+        assert not plain.counterfactuals and not plain.missing_field_outcomes
+        assert explained.counterfactuals and explained.missing_field_outcomes
+    batch = stub.EvaluateBatch(pb.EvaluateBatchRequest(projects=[project], explain=True),
+                               timeout=30).assessments
+    assert batch[0].counterfactuals == explained.counterfactuals

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ftgate.api import convert, wire
 from ftgate.api.audit_queries import DecisionLookup
@@ -23,8 +24,25 @@ from ftgate.api.limits import CallBudget
 from ftgate.api.record import Decided, Recorder
 from ftgate.domain.profile import Profile
 from ftgate.engine import Engine
+from ftgate.engine.phrases import DEFAULT_LANGUAGE
 from ftgate.errors import InvalidProfile, Violation
 from ftgate.v1 import advisor_pb2 as pb
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What a call asks for beyond the verdict: explanations, and the language of the texts."""
+
+    explain: bool = False
+    lang: str = DEFAULT_LANGUAGE
+
+    @property
+    def key_prefix(self) -> bytes:
+        """What sets the cache key of such an answer apart: nothing for the default; else a
+        0 byte (a serialized profile never starts with one: field 0 does not exist)."""
+        if not self.explain and self.lang == DEFAULT_LANGUAGE:
+            return b""
+        return b"\x00" + f"{self.lang}:{int(self.explain)}".encode() + b"\x00"
 
 
 class AdvisorService:
@@ -39,11 +57,14 @@ class AdvisorService:
         self.cache = cache
         self.decisions = decisions or DecisionLookup(None)
 
-    def evaluate(self, request: pb.EvaluateRequest, budget: CallBudget) -> bytes:
-        """The EvaluateResponse, serialized."""
-        return wire.evaluate_response(self._decide((request.project,), ("project.",), budget)[0])
+    def evaluate(self, request: pb.EvaluateRequest, budget: CallBudget,
+                 lang: str = DEFAULT_LANGUAGE) -> bytes:
+        """The EvaluateResponse, serialized; its texts in `lang` (api/language.py)."""
+        return wire.evaluate_response(self._decide((request.project,), ("project.",), budget,
+                                                   Asked(request.explain, lang))[0])
 
-    def evaluate_batch(self, request: pb.EvaluateBatchRequest, budget: CallBudget) -> bytes:
+    def evaluate_batch(self, request: pb.EvaluateBatchRequest, budget: CallBudget,
+                       lang: str = DEFAULT_LANGUAGE) -> bytes:
         """The EvaluateBatchResponse, serialized: every profile decided, or none."""
         projects = request.projects
         if len(projects) > self.max_batch:
@@ -52,10 +73,11 @@ class AdvisorService:
         if not projects:
             raise InvalidProfile([Violation("projects", "must hold at least one project")])
         prefixes = [f"projects[{i}]." for i in range(len(projects))]
-        return wire.batch_response(self._decide(projects, prefixes, budget))
+        return wire.batch_response(self._decide(projects, prefixes, budget,
+                                                Asked(request.explain, lang)))
 
     def _decide(self, projects: Sequence[pb.ProjectProfile], prefixes: Sequence[str],
-                budget: CallBudget) -> list[bytes]:
+                budget: CallBudget, asked: Asked) -> list[bytes]:
         """Decide each profile on one policy (the one active when the call started): validated
         all first (InvalidInput naming every bad field of every profile: nothing is decided
         then), each decided as the call's budget allows (CallStopped when it runs out), then
@@ -69,7 +91,7 @@ class AdvisorService:
             project.DiscardUnknownFields()
             key = hit = None
             if cache is not None:
-                key = project.SerializeToString(deterministic=True)
+                key = asked.key_prefix + project.SerializeToString(deterministic=True)
                 hit = cache.get(policy, key)
             if hit is not None:
                 looked_up.append((project, hit.profile, hit, key))
@@ -89,7 +111,7 @@ class AdvisorService:
                                        None))
                 continue
             started = time.perf_counter()
-            decision = policy.decide(profile)
+            decision = policy.decide(profile, explain=asked.explain, lang=asked.lang)
             seconds = time.perf_counter() - started
             decided.append(Decided(project, profile, decision, writer.body(decision), policy,
                                    seconds, key))

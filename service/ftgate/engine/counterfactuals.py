@@ -39,7 +39,7 @@ from ftgate.engine.phrases import Phrases
 from ftgate.ruleset.model import RuleSet
 from ftgate.ruleset.vocabulary import FACTS, REDEFINES_PROBLEM
 
-_MAX_FIELDS = 5  # fields a counterfactual may change
+_MAX_FIELDS = 12  # fields a counterfactual may change (a sparse profile needs many)
 _BUDGET = 300  # profiles tried per search
 _KEPT = 5  # counterfactuals returned
 _BY_PATH = {spec.path: name for name, spec in FACTS.items() if spec.path is not None}

@@ -28,14 +28,15 @@ class CompiledPolicy:
     host: RuleHost
     explainer: Explainer
 
-    def decide(self, profile: Profile, *, explain: bool = False) -> Decision:
-        """The Decision for `profile`: its fact, the rules that fire on it, explained; with
-        `explain`, also what would change the verdict (engine/counterfactuals.py)."""
+    def decide(self, profile: Profile, *, explain: bool = False,
+               lang: str = DEFAULT_LANGUAGE) -> Decision:
+        """The Decision for `profile`: its fact, the rules that fire on it, explained in `lang`;
+        with `explain`, also what would change the verdict (engine/counterfactuals.py)."""
         fact = build_fact(profile, self.ruleset.thresholds)
         decision = self.explainer.explain(fact, self.host.fire(fact), profile.name)
         if explain:
             search = Search(self.ruleset, self.explainer, self.probe, self.decide,
-                            Phrases(DEFAULT_LANGUAGE))
+                            Phrases(lang))
             decision = dataclasses.replace(
                 decision, explanations=search.explanations(profile, decision))
         return decision
@@ -80,9 +81,10 @@ class Engine:
     def ruleset(self) -> RuleSet:
         return self._policy.ruleset
 
-    def decide(self, profile: Profile, *, explain: bool = False) -> Decision:
+    def decide(self, profile: Profile, *, explain: bool = False,
+               lang: str = DEFAULT_LANGUAGE) -> Decision:
         """The Decision for `profile` under the active policy."""
-        return self._policy.decide(profile, explain=explain)
+        return self._policy.decide(profile, explain=explain, lang=lang)
 
     def reload(self) -> bool:
         """Load, validate and compile the rule files off to the side, then swap them in.

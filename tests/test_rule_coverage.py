@@ -48,3 +48,23 @@ def test_what_one_case_covers(engine: Engine) -> None:
     assert ("rule", "FM3.knowledge-goal") in names
     assert ("alternative", "RAG") in names
     assert not any(kind == "branch" for kind, _ in names)
+
+
+def test_lint_warns_about_a_condition_that_cannot_be_inverted(tmp_path: Path) -> None:
+    import shutil
+
+    from serverproc import REPO
+
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    path = rules / "failure_modes.yaml"
+    text = path.read_text()
+    old = "when: { fact: break_even_months, gt: { threshold: maximum_break_even_months } }"
+    assert old in text
+    path.write_text(text.replace(old, old.replace("break_even_months,",
+                                                  "net_break_even_months,")))
+    run = ftgate("rules", "lint", "--rules", str(rules))
+    assert run.returncode == 0, run.stderr
+    assert ("ftgate: warning: failure_modes.yaml: rule FM6.slow-break-even: its condition on "
+            "net_break_even_months cannot be inverted") in run.stderr
+    assert "warning" not in ftgate("rules", "lint").stderr

@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"ftgate: invalid rules: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.rules_command == "lint":
+        for warning in inversion_warnings(rs):
+            print(f"ftgate: warning: {warning}", file=sys.stderr)
         print(f"ok: {len(rs.files)} files, {len(rs.rules)} rules, {len(rs.steps)} tree steps, "
               f"version {rs.version}")
         return EXIT_OK
@@ -60,6 +62,22 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     return _test(Engine(directory), args.tests or Path(directory) / "tests",
                  args.coverage or args.min_coverage is not None, args.min_coverage)
+
+
+def inversion_warnings(rs: RuleSet) -> list[str]:
+    """A rule that blocks a tree step on a figure that cannot be solved back to the inputs:
+    no counterfactual goes through it (engine/inversion.py)."""
+    from ftgate.engine.inversion import not_invertible
+
+    rules = {r.id: r for r in rs.rules}
+    out = []
+    for step in rs.steps:
+        for rule_id in step.blocked_by:
+            rule = rules[rule_id]
+            for name in not_invertible(rule.when):
+                out.append(f"{rule.source_file}: rule {rule_id}: its condition on {name} cannot "
+                           "be inverted: counterfactuals will not go through it")
+    return out
 
 
 def render_list(rs: RuleSet) -> str:

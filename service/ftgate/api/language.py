@@ -4,7 +4,7 @@ is (a caller is never refused for its language preferences, as HTTP servers do).
 
 from __future__ import annotations
 
-from ftgate.engine.phrases import DEFAULT_LANGUAGE, LANGUAGES
+from ftgate.languages import DEFAULT_LANGUAGE, LANGUAGES
 
 HEADER = "accept-language"
 

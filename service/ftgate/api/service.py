@@ -24,8 +24,8 @@ from ftgate.api.limits import CallBudget
 from ftgate.api.record import Decided, Recorder
 from ftgate.domain.profile import Profile
 from ftgate.engine import Engine
-from ftgate.engine.phrases import DEFAULT_LANGUAGE
 from ftgate.errors import InvalidProfile, Violation
+from ftgate.languages import DEFAULT_LANGUAGE
 from ftgate.v1 import advisor_pb2 as pb
 
 

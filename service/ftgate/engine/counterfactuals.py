@@ -192,7 +192,9 @@ class Search:
             out.append(Counterfactual(
                 fields, result.verdict, result.outcome,
                 self._phrases.counterfactual(fields, result.verdict),
-                not any(n in REDEFINES_PROBLEM for n in changes)))
+                # (giving a missing input redefines nothing)
+                not any(n in REDEFINES_PROBLEM and input_value(profile, n) is not None
+                        for n in changes)))
         return out
 
     # ---- missing fields ------------------------------------------------------------------

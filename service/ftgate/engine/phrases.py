@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from ftgate.domain.decision import FieldChange
+from ftgate.languages import DEFAULT_LANGUAGE, LANGUAGES
 
-LANGUAGES = ("en", "fr")
-DEFAULT_LANGUAGE = "en"
+__all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "Phrases"]
 
 _WORDS: dict[str, dict[str, str]] = {
     "en": {

@@ -102,7 +102,7 @@ class AdvisorService:
                 violations += exc.violations
         if violations:
             raise InvalidProfile(violations)
-        writer = wire.writer_for(policy)
+        writer = wire.writer_for(policy, asked.lang)
         decided: list[Decided] = []
         for project, profile, hit, key in looked_up:
             budget.check()

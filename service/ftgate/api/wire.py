@@ -36,6 +36,7 @@ from ftgate.domain.decision import (
     Roi,
     StepTaken,
 )
+from ftgate.languages import DEFAULT_LANGUAGE
 from ftgate.v1 import advisor_pb2 as pb
 
 _ONE_BYTE = [bytes((n,)) for n in range(128)]  # the varint of each n < 128
@@ -381,13 +382,19 @@ def batch_response(assessments: Iterable[bytes]) -> bytes:
     return b"".join([_field(_BATCH_ASSESSMENTS, a) for a in assessments])
 
 
-_writers: weakref.WeakKeyDictionary[Any, AssessmentWriter] = weakref.WeakKeyDictionary()
+_writers: weakref.WeakKeyDictionary[Any, dict[str, AssessmentWriter]] = \
+    weakref.WeakKeyDictionary()
 
 
-def writer_for(policy: Any) -> AssessmentWriter:
-    """The writer of a compiled policy's decisions, made on first use and dropped with the
-    policy (its caches belong to that policy's texts)."""
-    writer = _writers.get(policy)
+def writer_for(policy: Any, lang: str = DEFAULT_LANGUAGE) -> AssessmentWriter:
+    """The writer of a compiled policy's decisions in `lang`, made on first use and dropped
+    with the policy (its caches belong to that policy's texts in that language: the heads it
+    keeps by rule id and step hold titles and questions)."""
+    by_language = _writers.get(policy)
+    if by_language is None:
+        by_language = _writers.setdefault(policy, {})
+    writer = by_language.get(lang)
     if writer is None:
-        writer = _writers.setdefault(policy, AssessmentWriter(policy.explainer.shared()))
+        writer = by_language.setdefault(
+            lang, AssessmentWriter(policy.explainers[lang].shared()))
     return writer

@@ -50,6 +50,16 @@ _LABELS = {
 }
 
 
+# Alternatives as the article names them (English: the enum's words).
+_KIND_NAMES: dict[str, dict[str, str]] = {
+    "en": {},
+    "fr": {"PROMPT_ENGINEERING": "prompt engineering avancé", "FEW_SHOT": "few-shot prompting",
+           "RAG": "RAG", "AGENT_TOOLS": "agents et outils",
+           "SPECIALIZED_MODEL": "modèles spécialisés existants",
+           "PROMPT_CACHING": "prompt caching"},
+}
+
+
 def render_report(a: pb.Assessment, lang: str = "en") -> str:
     w = _LABELS[lang]
     verdict = enums.VERDICT.short(a.verdict).replace("_", " ")
@@ -87,8 +97,9 @@ def render_report(a: pb.Assessment, lang: str = "en") -> str:
     if a.alternatives:
         lines += ["", w["alternatives"]]
         for i, alt in enumerate(a.alternatives, 1):
-            kind = enums.ALTERNATIVE_KIND.short(alt.kind).replace("_", " ")
-            lines.append(f"  {i}. {kind.lower()}: {alt.rationale}")
+            short = enums.ALTERNATIVE_KIND.short(alt.kind)
+            kind = _KIND_NAMES[lang].get(short) or short.replace("_", " ").lower()
+            lines.append(f"  {i}. {kind}: {alt.rationale}")
             if alt.details:
                 lines.append(f"      {', '.join(alt.details)}")
     figures = _roi(a.roi, w)

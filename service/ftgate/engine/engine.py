@@ -14,7 +14,7 @@ from ftgate.engine.counterfactuals import Probed, Search
 from ftgate.engine.durable_host import RuleHost, compile_condition
 from ftgate.engine.explain import Explainer
 from ftgate.engine.facts import build_fact
-from ftgate.engine.phrases import DEFAULT_LANGUAGE, Phrases
+from ftgate.engine.phrases import DEFAULT_LANGUAGE, LANGUAGES, Phrases
 from ftgate.ruleset import RuleSet, load_ruleset
 from ftgate.ruleset.conditions import facts_of
 
@@ -26,14 +26,16 @@ class CompiledPolicy:
 
     ruleset: RuleSet
     host: RuleHost
-    explainer: Explainer
+    explainer: Explainer  # in the default language
+    # One explainer per language (ftgate.languages): each keeps the texts it rendered.
+    explainers: dict[str, Explainer]
 
     def decide(self, profile: Profile, *, explain: bool = False,
                lang: str = DEFAULT_LANGUAGE) -> Decision:
         """The Decision for `profile`: its fact, the rules that fire on it, explained in `lang`;
         with `explain`, also what would change the verdict (engine/counterfactuals.py)."""
-        fact = build_fact(profile, self.ruleset.thresholds)
-        decision = self.explainer.explain(fact, self.host.fire(fact), profile.name)
+        fact = build_fact(profile, self.ruleset.thresholds, lang)
+        decision = self.explainers[lang].explain(fact, self.host.fire(fact), profile.name)
         if explain:
             search = Search(self.ruleset, self.explainer, self.probe, self.decide,
                             Phrases(lang))
@@ -53,7 +55,9 @@ def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
     fields = sorted({name for r in ruleset.rules for name in facts_of(r.when)})
     keys = {name: f"f{i}" for i, name in enumerate(fields)}  # short keys: less JSON to parse
     rules = [(r.id, compile_condition(r.when, ruleset.thresholds, keys)) for r in ruleset.rules]
-    return CompiledPolicy(ruleset, RuleHost(rules, keys), Explainer(ruleset))
+    explainers = {lang: Explainer(ruleset.in_language(lang)) for lang in LANGUAGES}
+    return CompiledPolicy(ruleset, RuleHost(rules, keys), explainers[DEFAULT_LANGUAGE],
+                          explainers)
 
 
 def default_rules_dir() -> Path:

@@ -125,27 +125,44 @@ def _net(fact: Fact, monthly: Decimal, investment: float | None,
     """The figures net of retraining, when the yearly retraining cost is known (0 for data that
     never changes); the text that says them when retraining costs something."""
     runs = fact.get("retraining_runs_per_year")
-    annual = (money.annual_cost(0, 0) if runs == 0
-              else fact.exact.get("annual_retraining_cost_usd",
-                                  fact.get("annual_retraining_cost_usd")))
-    if annual is None:
+    if runs is None or (runs and "annual_retraining_cost_usd" not in fact):
         return None
-    annual = Decimal(annual) if type(annual) is float else annual
-    net = money.net_monthly(monthly, annual)
-    net_double = _figure(fact, "net_monthly_savings_usd", net)
-    fact["never_breaks_even"] = net <= 0
-    if investment is not None:
-        _figure(fact, "net_value_one_year_usd", money.value_after(12, net, investment))
-        _figure(fact, "net_value_three_years_usd", money.value_after(36, net, investment))
-        if net > 0:
-            _figure(fact, "net_break_even_months", money.break_even_months(investment, net))
-    if not annual:
+    annual = (fact.exact.get("annual_retraining_cost_usd")
+              or Decimal(repr(fact.get("annual_retraining_cost_usd", 0))))
+    if not annual:  # no retraining: the net figures are the gross ones
+        fact["net_monthly_savings_usd"] = fact["monthly_savings_usd"]
+        if "monthly_savings_usd" in fact.exact:
+            fact.exact = {**fact.exact, "net_monthly_savings_usd": fact.exact[
+                "monthly_savings_usd"]}
+        yearly = money.net_yearly(monthly, annual)
+        _net_figures(fact, yearly, investment, "break_even_months")
         return None
-    if net <= 0:
+    yearly = money.net_yearly(monthly, annual)
+    net_double = _figure(fact, "net_monthly_savings_usd", money.per_month(yearly))
+    _net_figures(fact, yearly, investment, None)
+    if yearly <= 0:
         return str(w["net_never"].format(annual=usd(float(annual)), short=usd(-net_double)))
     text = str(w["net"].format(annual=usd(float(annual)), net=usd(net_double)))
     months = fact.get("net_break_even_months")
     return text if months is None else text + w["net_break_even"].format(months=months)
+
+
+def _net_figures(fact: Fact, yearly: Decimal, investment: float | None,
+                 same_break_even: str | None) -> None:
+    fact["never_breaks_even"] = yearly <= 0
+    if investment is None:
+        return
+    _figure(fact, "net_value_one_year_usd", money.value_after(1, yearly, investment))
+    _figure(fact, "net_value_three_years_usd", money.value_after(3, yearly, investment))
+    if yearly > 0:
+        if same_break_even is not None:  # (the gross break-even, already computed)
+            fact["net_break_even_months"] = fact[same_break_even]
+            if same_break_even in fact.exact:
+                fact.exact = {**fact.exact,
+                              "net_break_even_months": fact.exact[same_break_even]}
+        else:
+            _figure(fact, "net_break_even_months",
+                    money.net_break_even_months(investment, yearly))
 
 
 def _base_model(fact: Fact, t: dict[str, Any], w: dict[str, Any], lang: str) -> None:

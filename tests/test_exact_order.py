@@ -75,9 +75,12 @@ def test_comparison_groups_follow_fact_to_fact_links() -> None:
              compile_condition({"fact": "annual_retraining_cost_usd", "gte": 100}, {}),
              compile_condition({"fact": "goal", "eq": "KNOWLEDGE"}, {})]
     groups = comparison_groups(conds)
-    assert groups["break_even_months"] == (("break_even_months",), (12,))
-    assert groups["monthly_savings_usd"] == (
-        ("annual_retraining_cost_usd", "monthly_savings_usd"), (100,))
+    assert groups["break_even_months"].names == ("break_even_months",)
+    assert groups["break_even_months"].points == ((Decimal(12), 12.0),)
+    assert groups["monthly_savings_usd"] is groups["annual_retraining_cost_usd"]
+    assert groups["monthly_savings_usd"].names == (
+        "annual_retraining_cost_usd", "monthly_savings_usd")
+    assert groups["monthly_savings_usd"].points == ((Decimal(100), 100.0),)
     assert "goal" not in groups
 
 

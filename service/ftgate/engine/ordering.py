@@ -15,12 +15,51 @@ from __future__ import annotations
 import bisect
 import math
 from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from ftgate.domain.money import exact as exact_decimal
 
-Group = tuple[tuple[str, ...], tuple[float, ...]]
+Point = tuple[Decimal, float]  # a number: the decimal it was written as, its double
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Facts compared with one another (directly or through others), and the numbers, sorted,
+    that any of them is compared with."""
+
+    names: tuple[str, ...]
+    points: tuple[Point, ...]
+    keys: tuple[Decimal, ...]  # the decimals of `points`, for bisect
+
+
+def _points(numbers: Iterable[float | int]) -> tuple[Point, ...]:
+    return tuple(sorted((exact_decimal(n), float(n)) for n in numbers if not isinstance(n, bool)))
+
+
+def _order(free: list[tuple[str, Decimal, float]], points: tuple[Point, ...],
+           keys: tuple[Decimal, ...] | list[Decimal]) -> dict[str, float]:
+    """The doubles of ordering_doubles for `free` (name, decimal, its nearest double)."""
+    out: dict[str, float] = {}
+    previous: Point | None = None
+    for name, value, x in sorted(free, key=lambda item: item[1]):
+        at = bisect.bisect_left(keys, value)
+        if at < len(points) and keys[at] == value:
+            x = points[at][1]
+        elif previous is not None and previous[0] == value:
+            x = previous[1]
+        else:
+            floor = points[at - 1][1] if at else -math.inf
+            if previous is not None and previous[1] > floor:
+                floor = previous[1]
+            if x <= floor:
+                x = math.nextafter(floor, math.inf)
+            if at < len(points) and x >= points[at][1]:
+                x = math.nextafter(points[at][1], -math.inf)
+        out[name] = x
+        previous = (value, x)
+    return out
 
 
 def ordering_doubles(free: Mapping[str, Decimal], pinned: Iterable[float | int]) -> dict[str, float]:
@@ -32,28 +71,8 @@ def ordering_doubles(free: Mapping[str, Decimal], pinned: Iterable[float | int])
     becomes math.nextafter(12, inf)). Only between two pinned numbers that are adjacent
     doubles can the order not be kept: a decimal strictly between them gets the lower one.
     """
-    points = sorted((exact_decimal(p), float(p)) for p in pinned if not isinstance(p, bool))
-    keys = [d for d, _ in points]
-    out: dict[str, float] = {}
-    previous: tuple[Decimal, float] | None = None
-    for name, value in sorted(free.items(), key=lambda item: item[1]):
-        at = bisect.bisect_left(keys, value)
-        if at < len(points) and keys[at] == value:
-            out[name] = points[at][1]
-        elif previous is not None and previous[0] == value:
-            out[name] = previous[1]
-        else:
-            x = float(value)
-            floors = [points[at - 1][1]] if at else []
-            if previous is not None:
-                floors.append(previous[1])
-            if floors and x <= max(floors):
-                x = math.nextafter(max(floors), math.inf)
-            if at < len(points) and x >= points[at][1]:
-                x = math.nextafter(points[at][1], -math.inf)
-            out[name] = x
-        previous = (value, out[name])
-    return out
+    points = _points(pinned)
+    return _order([(n, d, float(d)) for n, d in free.items()], points, [d for d, _ in points])
 
 
 _ORDERED_OPS = ("$lt", "$lte", "$gt", "$gte", "$neq")
@@ -104,27 +123,51 @@ def comparison_groups(conditions: Collection[dict[str, Any]],
                 if other not in seen:
                     seen.add(other)
                     todo.append(other)
-        group = (tuple(sorted(seen)),
-                 tuple(sorted({n for f in seen for n in numbers.get(f, ())})))
+        points = _points({n for f in seen for n in numbers.get(f, ())})
+        group = Group(tuple(sorted(seen)), points, tuple(d for d, _ in points))
         groups.update(dict.fromkeys(seen, group))
     return groups
 
 
+def _place(value: Decimal, x: float, points: tuple[Point, ...],
+           keys: tuple[Decimal, ...] | list[Decimal]) -> float:
+    """The double for one figure (decimal `value`, nearest double `x`) among `points`."""
+    at = bisect.bisect_left(keys, value)
+    if at < len(keys) and keys[at] == value:
+        return points[at][1]
+    if at and x <= points[at - 1][1]:
+        return math.nextafter(points[at - 1][1], math.inf)
+    if at < len(keys) and x >= points[at][1]:
+        return math.nextafter(points[at][1], -math.inf)
+    return x
+
+
 def ordered_numbers(fact: Mapping[str, Any], exact: Mapping[str, Decimal],
                     groups: Mapping[str, Group]) -> dict[str, float]:
-    """The doubles to send for the figures of `exact` (see ordering_doubles): each compares
-    with its group's numbers and facts as its decimal does."""
+    """The doubles to send in place of the fact's for the figures of `exact` (see
+    ordering_doubles), only where they differ: each compares with its group's numbers and facts
+    as its decimal does."""
     out: dict[str, float] = {}
+    done: set[str] = set()
     for name in exact:
         group = groups.get(name)
-        if group is None or name in out:
+        if group is None or name in done:
             continue
-        names, numbers = group
-        free = {n: exact[n] for n in names if n in exact}
-        pinned: list[float] = [*numbers]
-        for n in names:
-            value = fact.get(n)
-            if n not in exact and isinstance(value, int | float) and not isinstance(value, bool):
-                pinned.append(value)  # (another fact compared with it)
-        out.update(ordering_doubles(free, pinned))
+        if len(group.names) == 1:  # compared with numbers only: the usual case
+            x = fact[name]
+            placed = _place(exact[name], x, group.points, group.keys)
+            if placed != x:
+                out[name] = placed
+            continue
+        done.update(group.names)
+        free = [(n, exact[n], fact[n]) for n in group.names if n in exact]
+        points, keys = group.points, group.keys
+        others = [v for n in group.names if n not in exact and isinstance(v := fact.get(n), int | float)
+                  and not isinstance(v, bool)]
+        if others:  # other facts compared with these: placed among the numbers
+            points = tuple(sorted((*points, *_points(others))))
+            keys = tuple(d for d, _ in points)
+        for n, x in _order(free, points, keys).items():
+            if x != fact[n]:
+                out[n] = x
     return out

@@ -173,3 +173,23 @@ def test_the_option_is_part_of_the_cached_answer(stub) -> None:  # type: ignore[
     batch = stub.EvaluateBatch(pb.EvaluateBatchRequest(projects=[project], explain=True),
                                timeout=30).assessments
     assert batch[0].counterfactuals == explained.counterfactuals
+
+
+def test_nothing_within_the_valid_ranges_passes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # A policy whose step 3 blocks any number of examples: no valid profile reaches FINE_TUNE,
+    # and the answer says so instead of returning nothing.
+    import shutil
+
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules, ignore=shutil.ignore_patterns("tests"))
+    path = rules / "failure_modes.yaml"
+    old = "when: { fact: quality_examples, lt: { fact: tree_minimum_examples } }"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        old, "when: { fact: quality_examples, gte: 0 }"), encoding="utf-8")
+    strict = Engine(rules)
+    a = wire.to_message(strict.decide(_base(), explain=True), "")
+    assert enums.OUTCOME.short(a.outcome) == "FEW_SHOT"
+    assert not a.counterfactuals and a.fine_tune_unreachable
+    from ftgate.cli.report import render_report
+
+    assert "Nothing within the valid ranges of the inputs gives FINE_TUNE." in render_report(a)

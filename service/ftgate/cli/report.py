@@ -14,7 +14,8 @@ _LABELS = {
         "title": "ftgate assessment of {name}", "unnamed": "an unnamed project",
         "id": "decision id     ", "version": "ruleset version ", "outcome": "outcome",
         "needed": "Information needed to finish the decision tree:",
-        "leads": "if it is", "path": "Decision path:", "yes": "yes", "no": "no",
+        "leads": "what its values lead to:", "in_file": "in the file", "colon": ": ",
+        "sep": "; ", "path": "Decision path:", "yes": "yes", "no": "no",
         "findings": "Findings:", "alternatives": "Alternatives, most relevant first:",
         "change": "What would change the verdict (fewest changes first):",
         "redefines": "(redefines the problem)",
@@ -32,7 +33,8 @@ _LABELS = {
         "title": "Évaluation ftgate de {name}", "unnamed": "un projet sans nom",
         "id": "id de décision  ", "version": "version des règles", "outcome": "issue",
         "needed": "Informations nécessaires pour terminer l'arbre de décision :",
-        "leads": "si la valeur est", "path": "Chemin de décision :", "yes": "oui", "no": "non",
+        "leads": "ce que ses valeurs donnent :", "in_file": "dans le fichier", "colon": " : ",
+        "sep": " ; ", "path": "Chemin de décision :", "yes": "oui", "no": "non",
         "findings": "Constats :", "alternatives": "Alternatives, la plus pertinente d'abord :",
         "change": "Ce qui changerait le verdict (le moins de changements d'abord) :",
         "redefines": "(redéfinit le problème)",
@@ -73,9 +75,10 @@ def render_report(a: pb.Assessment, lang: str = "en") -> str:
         lines += ["", w["needed"]]
         outcomes = {m.field: m for m in a.missing_field_outcomes}
         for path in a.missing_fields:
-            lines += _missing(path, lang)
+            lines += _missing(path) if lang == "en" else _missing_briefly(path, w)
             if path in outcomes:
-                lines += [f"      {w['leads']} {o.description}" for o in outcomes[path].outcomes]
+                lines.append(f"      {w['leads']}")
+                lines += [f"        {o.description}" for o in outcomes[path].outcomes]
     if a.decision_path:
         lines += ["", w["path"]]
         for s in a.decision_path:
@@ -99,23 +102,23 @@ def render_report(a: pb.Assessment, lang: str = "en") -> str:
         for i, alt in enumerate(a.alternatives, 1):
             short = enums.ALTERNATIVE_KIND.short(alt.kind)
             kind = _KIND_NAMES[lang].get(short) or short.replace("_", " ").lower()
-            lines.append(f"  {i}. {kind}: {alt.rationale}")
+            lines.append(f"  {i}. {kind}{w['colon']}{alt.rationale}")
             if alt.details:
                 lines.append(f"      {', '.join(alt.details)}")
     figures = _roi(a.roi, w)
     if figures:
-        lines += ["", "ROI: " + "; ".join(figures)]
+        lines += ["", "ROI" + w["colon"] + w["sep"].join(figures)]
     if a.HasField("plan"):
         p = a.plan
         lines += ["", w["plan"],
                   f"  LoRA r={p.lora.r} lora_alpha={p.lora.lora_alpha} "
                   f"target_modules={list(p.lora.target_modules)} lora_dropout={p.lora.lora_dropout}",
-                  f"  {w['validation']}: {', '.join(p.validation_tasks)}; "
+                  f"  {w['validation']}{w['colon']}{', '.join(p.validation_tasks)}{w['sep']}"
                   + w["degraded"].format(v=p.degradation_tolerance),
-                  f"  {w['watch']}: {', '.join(p.metrics)}",
+                  f"  {w['watch']}{w['colon']}{', '.join(p.metrics)}",
                   f"  {w['year_one']} {usd(p.year_one_cost_low_usd)}–"
-                  f"{usd(p.year_one_cost_high_usd)}: "
-                  + "; ".join(f"{c.item} {usd(c.low_usd)}–{usd(c.high_usd)}"
+                  f"{usd(p.year_one_cost_high_usd)}{w['colon']}"
+                  + w["sep"].join(f"{c.item} {usd(c.low_usd)}–{usd(c.high_usd)}"
                               for c in p.year_one_costs)]
         lines += [f"  - {r}" for r in p.recommendations]
     return "\n".join(lines) + "\n"
@@ -149,7 +152,19 @@ def _signed_usd(x: float) -> str:
     return f"-{usd(-x)}" if x < 0 else usd(x)
 
 
-def _missing(path: str, lang: str = "en") -> list[str]:
+def _missing_briefly(path: str, w: dict[str, str]) -> list[str]:
+    """A missing field and how to write it (its meaning comes from the API's comments, which
+    are in English: left out of the other languages' reports)."""
+    from ftgate.profile_input.fields import by_path
+
+    if path not in by_path():
+        return [f"  - {path}"]
+    written = ".".join(by_path()[".".join(path.split(".")[:i + 1])].json_name
+                       for i in range(path.count(".") + 1))
+    return [f"  - {path} ({w['in_file']}{w['colon']}{written})"]
+
+
+def _missing(path: str) -> list[str]:
     """A missing field: its path, what it means, how to write it and what it may hold."""
     import textwrap
 

@@ -25,7 +25,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "net_break_even": ", breaking even after {months:,.1f} months",
         "net_never": "net of {annual} a year of retraining, {short}/month short: it never "
                      "breaks even",
-        "no_savings": "the savings are not known",
+        "no_savings": "the savings are not known", "sep": "; ",
         "scores": "scores {score:g} against a target of {target:g}",
         "meets": "meets the target", "misses": "does not meet the target",
         "checklist": ("test {n}+ prompt variations", "try few-shot with your best examples",
@@ -59,7 +59,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "net_break_even": ", seuil de rentabilité après {months:,.1f} mois",
         "net_never": "net de {annual} par an de réentraînement, il manque {short}/mois : le "
                      "seuil de rentabilité n'est jamais atteint",
-        "no_savings": "l'économie par requête n'est pas connue",
+        "no_savings": "l'économie par requête n'est pas connue", "sep": " ; ",
         "scores": "obtient {score:g} pour un objectif de {target:g}",
         "meets": "atteint l'objectif", "misses": "n'atteint pas l'objectif",
         "checklist": ("tester {n}+ variations de prompts",

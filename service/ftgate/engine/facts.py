@@ -117,7 +117,7 @@ def _roi(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
         net = _net(fact, monthly, investment, w)
         if net is not None:
             parts.append(net)
-    fact["roi_text"] = "; ".join(parts) if parts else w["no_savings"]
+    fact["roi_text"] = w["sep"].join(parts) if parts else w["no_savings"]
 
 
 def _net(fact: Fact, monthly: Decimal, investment: float | None,
@@ -179,7 +179,7 @@ def _base_model(fact: Fact, t: dict[str, Any], w: dict[str, Any], lang: str) -> 
               fact.get("few_shot_tried"), fact.get("more_capable_model_tried"))
     if False in checks:  # (each is True, False or None)
         fact["checklist_complete"] = False
-        fact["checklist_unchecked"] = "; ".join(
+        fact["checklist_unchecked"] = w["sep"].join(
             name for name, ok in zip(_checklist_items(needed, lang), checks, strict=True)
             if ok is False)
     elif checks == (True, True, True):

@@ -113,7 +113,7 @@ def test_an_enum_moves_to_the_nearest_passing_value(engine: Engine) -> None:
 def test_the_goal_is_not_actionable(engine: Engine) -> None:
     a = wire.to_message(engine.decide(_base(goal="KNOWLEDGE"), explain=True), "")
     assert a.counterfactuals and not any(c.actionable for c in a.counterfactuals)
-    assert a.counterfactuals[0].summary.startswith("With goal = ")
+    assert a.counterfactuals[0].summary.startswith("With goal: ")
 
 
 def test_the_checklist_items_together(engine: Engine) -> None:
@@ -137,7 +137,8 @@ def test_without_the_option_nothing_is_searched(engine: Engine) -> None:
 def test_summary_and_values(engine: Engine) -> None:
     a = wire.to_message(engine.decide(_base(dedicated_model=False), explain=True), "")
     (c,) = a.counterfactuals
-    assert c.summary == "With dedicated_model = true (now false), the verdict would be FINE_TUNE."
+    assert c.summary == ("With model dedicated to the task: yes (now no), the verdict would be "
+                         "FINE_TUNE.")
     (ch,) = c.changes
     assert value_of(getattr(ch, "from")) is False and value_of(ch.to) is True
     assert enums.OUTCOME.short(c.resulting_outcome) == "FINE_TUNE"

@@ -51,9 +51,9 @@ TABLE = [
          ((41_667.0, None), "FINE_TUNE", "FINE_TUNE", "41,667 or more → FINE_TUNE")]}),
     ("a bool", dataclasses.replace(BASE, dedicated_model=None),
      {"dedicated_model": [
-         ([True], "FINE_TUNE", "FINE_TUNE", "true → FINE_TUNE"),
+         ([True], "FINE_TUNE", "FINE_TUNE", "yes → FINE_TUNE"),
          ([False], "DO_NOT_FINE_TUNE", "FORGETTING_RISK",
-          "false → DO_NOT_FINE_TUNE (FORGETTING_RISK)")]}),
+          "no → DO_NOT_FINE_TUNE (FORGETTING_RISK)")]}),
     ("an enum", dataclasses.replace(BASE, goal=None),
      {"goal": [
          (["KNOWLEDGE"], "DO_NOT_FINE_TUNE", "USE_RAG", "KNOWLEDGE → DO_NOT_FINE_TUNE (USE_RAG)"),
@@ -72,7 +72,7 @@ TABLE = [
          (["STYLE", "FORMAT", "BEHAVIOR"], "NEEDS_INFORMATION", None,
           "STYLE, FORMAT, BEHAVIOR → NEEDS_INFORMATION")],
       "dedicated_model": [
-          ([True, False], "NEEDS_INFORMATION", None, "true, false → NEEDS_INFORMATION")]}),
+          ([True, False], "NEEDS_INFORMATION", None, "yes, no → NEEDS_INFORMATION")]}),
 ]
 
 

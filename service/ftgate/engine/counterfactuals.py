@@ -123,9 +123,9 @@ class Search:
                 continue
             for option in reversed(self._options(probed)):
                 merged = {**changes, **option}
-                if all(input_value(profile, n) == v for n, v in option.items()
-                       if n not in changes):
-                    continue  # (no change at all)
+                if all(changes.get(n, input_value(profile, n)) == v
+                       for n, v in option.items()):
+                    continue  # (it changes nothing)
                 if len(merged) > _MAX_FIELDS:
                     continue
                 key = frozenset((n, _hashable(v)) for n, v in merged.items())

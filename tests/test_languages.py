@@ -141,3 +141,14 @@ def test_lint_refuses_a_text_missing_in_one_language(tmp_path: Path) -> None:
     assert run.returncode == 2
     assert ("failure_modes.yaml: rule FM6.low-volume: field title: the text in 'fr' is missing"
             in run.stderr), run.stderr
+
+
+def test_check_on_a_server_in_french(server) -> None:  # type: ignore[no-untyped-def]
+    run = ftgate("check", str(EXAMPLES / "low-volume-roi.yaml"), "--server", server.address,
+                 "--lang", "fr")
+    assert run.returncode == 3, run.stderr
+    assert "Le volume ne justifie pas l'investissement" in run.stdout
+    assert "Ce qui changerait le verdict" in run.stdout  # explanations asked for by default
+    plain = ftgate("check", str(EXAMPLES / "low-volume-roi.yaml"), "--server", server.address,
+                   "--no-explain")
+    assert "What would change the verdict" not in plain.stdout

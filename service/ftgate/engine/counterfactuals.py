@@ -179,9 +179,11 @@ class Search:
         return out
 
     def _verified(self, profile: Profile, found: list[Changes]) -> list[Counterfactual]:
+        """Each change set decided again from the profile: those that give FINE_TUNE, fewest
+        changed fields first, then the actionable ones, then in field order; at most _KEPT."""
         out: list[Counterfactual] = []
         for changes in sorted(found, key=lambda c: (len(c), sorted(_FIELD_ORDER[n] for n in c))):
-            if len(out) == _KEPT:
+            if len(out) == 2 * _KEPT:
                 break
             result = self._decide(with_changes(profile, changes))
             if result.verdict != FINE_TUNE:
@@ -195,7 +197,8 @@ class Search:
                 # (giving a missing input redefines nothing)
                 not any(n in REDEFINES_PROBLEM and input_value(profile, n) is not None
                         for n in changes)))
-        return out
+        out.sort(key=lambda c: (len(c.changes), not c.actionable))  # (stable: field order kept)
+        return out[:_KEPT]
 
     # ---- missing fields ------------------------------------------------------------------
 

@@ -910,8 +910,11 @@ class Assessment(_message.Message):
     project_name: _builtins.str
     """Echo of ProjectProfile.name."""
     fine_tune_unreachable: _builtins.bool
-    """Only when the request asked for explanations and the verdict is not FINE_TUNE: true when no
-    change of the inputs within their valid ranges gives FINE_TUNE (counterfactuals is empty).
+    """Only when the request asked for explanations and the verdict is not FINE_TUNE: true when the
+    search for counterfactuals (every blocking rule inverted at its boundaries, missing inputs
+    given values that pass) ran to its end and found no change of the inputs, within their
+    valid ranges, that gives FINE_TUNE (counterfactuals is then empty). False when it found
+    some, or stopped at its budget first.
     """
     @_builtins.property
     def decision_path(self) -> _containers.RepeatedCompositeFieldContainer[Global___DecisionStep]:

@@ -796,7 +796,10 @@ export interface RoiAnalysis {
   monthlySavingsUsd?:
     | number
     | undefined;
-  /** investment_usd / monthly_savings_usd. */
+  /**
+   * investment_usd / monthly_savings_usd: on the gross savings, before retraining (the rules'
+   * maximum break-even applies to it; net_break_even_months is the figure net of retraining).
+   */
   breakEvenMonths?:
     | number
     | undefined;

@@ -683,7 +683,9 @@ class RoiAnalysis(_message.Message):
     monthly_savings_usd: _builtins.float
     """savings_per_request_usd × requests_per_day × 30."""
     break_even_months: _builtins.float
-    """investment_usd / monthly_savings_usd."""
+    """investment_usd / monthly_savings_usd: on the gross savings, before retraining (the rules'
+    maximum break-even applies to it; net_break_even_months is the figure net of retraining).
+    """
     annual_retraining_cost_usd: _builtins.float
     """retraining_cost_usd × retraining runs per year."""
     likely_positive: _builtins.bool

@@ -166,7 +166,8 @@ class Search:
         for groups in _requirement_choices(step.requires, fact):
             changes: Changes = {}
             for name in groups:
-                for value in sample_values(name, conditions, fact, self._rs.thresholds):
+                for value in _nearest_first(name, sample_values(name, conditions, fact,
+                                                                self._rs.thresholds)):
                     trial = {**changes, name: value}
                     self._tried += 1
                     if not self._probe(with_changes(probed.profile, trial)).fired & blocked_by:
@@ -258,6 +259,15 @@ def _requirement_choices(requires: tuple[tuple[tuple[str, ...], ...], ...],
         else:
             fixed += [n for n in groups[0] if n not in fact]
     return [alt + fixed for alt in alternatives]
+
+
+def _nearest_first(name: str, values: list[Any]) -> list[Any]:
+    """The values of a missing input in the order they are tried: a number's boundary values
+    first (0 last: a score of 0 passes "the base model does not meet its target" but says
+    little), in increasing order."""
+    if FACTS[name].kind == "number" and values and values[0] == 0:
+        return values[1:] + values[:1]
+    return values
 
 
 def _minimal(found: list[Changes]) -> list[Changes]:

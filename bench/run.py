@@ -177,6 +177,12 @@ def bench_engine(evals: int, stage_evals: int) -> dict[str, Any]:
         "durable_fire": timed(lambda i: policy.host.fire(facts[i]), stage_evals, n),
         "python_match": timed(lambda i: floor.fire(facts[i]), stage_evals, n),
         "explain": timed(lambda i: explainer.explain(facts[i], fired[i], ""), stage_evals, n),
+        # What EvaluateRequest.explain adds: the decision with its counterfactuals and
+        # missing-field outcomes (several evaluations each: fewer calls measured).
+        "decide": timed(lambda i: policy.decide(mix[i]), stage_evals, n),
+        "decide_explained": timed(lambda i: policy.decide(mix[i], explain=True),
+                                  max(3 * n, stage_evals // 20), n),
+        "decide_french": timed(lambda i: policy.decide(mix[i], lang="fr"), stage_evals, n),
     }
     stages.update(request_path_stages(engine, mix, stage_evals))
     # Engine and floor in alternate rounds, best of each: the ratio compares like with like on
@@ -235,6 +241,9 @@ def bench_engine(evals: int, stage_evals: int) -> dict[str, Any]:
         "engine_over_floor": round(paired_engine_s / floor_s, 2),
         "durable_fire_over_python_match": round(stages["durable_fire"] / stages["python_match"],
                                                 1),
+        # The cost of the explanations, in evaluations (more than 0.2: a request option).
+        "explanations_over_decide": round(
+            (stages["decide_explained"] - stages["decide"]) / stages["decide"], 1),
         "stages_us": {k: round(v * 1e6, 1) for k, v in stages.items()},
         "fired_per_eval": round(sum(map(len, fired)) / n, 2),
         "rss_kib_before": rss_before, "rss_kib_after": rss_after,
@@ -477,6 +486,10 @@ def engine_table(e: dict[str, Any]) -> list[str]:
         f"matching alone: durable {e['stages_us']['durable_fire']} us vs Python "
         f"{e['stages_us']['python_match']} us = {e['durable_fire_over_python_match']}x)",
         "  stages (us): " + ", ".join(f"{k} {v}" for k, v in e["stages_us"].items()),
+        f"  explanations (counterfactuals, missing-field outcomes) cost "
+        f"{e['explanations_over_decide']}x an evaluation: {e['stages_us']['decide_explained']} "
+        f"us with them vs {e['stages_us']['decide']} us (EvaluateRequest.explain, off by "
+        "default)",
         f"  RSS over {e['evaluations']:,} evaluations: {e['rss_kib_before']} KiB -> "
         f"{e['rss_kib_after']} KiB ({e['rss_growth_pct']:+} %)",
         ""]

@@ -1,6 +1,6 @@
 """Generate the documentation that is derived from the rule files and the examples.
 
-  python scripts/docgen.py          rewrite README's rules table and examples/*.out.txt
+  python scripts/docgen.py          rewrite README's rules table and examples/*.out.txt, *.fr.out.txt
   python scripts/docgen.py --check  exit 1 when any of them is stale (run by the test suite)
 """
 
@@ -54,12 +54,14 @@ def example_outputs() -> dict[Path, str]:
     out = {}
     for path in sorted((REPO / "examples").glob("*.yaml")) + sorted(
             (REPO / "examples").glob("*.json")):
-        buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
-            code = ftgate_main(["check", str(path)])
-        text = re.sub(r"decision id +\S+", "decision id      <random per call>", buffer.getvalue())
-        out[path.with_suffix(".out.txt")] = (f"$ ftgate check examples/{path.name}   # exit {code}\n"
-                                             f"{text}")
+        for lang, suffix, flag in (("en", ".out.txt", ""), ("fr", ".fr.out.txt", " --lang fr")):
+            buffer = io.StringIO()
+            with contextlib.redirect_stdout(buffer):
+                code = ftgate_main(["check", str(path), "--lang", lang])
+            text = re.sub(r"(decision id|id de décision) +\S+", r"\1      <random per call>",
+                          buffer.getvalue())
+            out[path.with_suffix(suffix)] = (
+                f"$ ftgate check examples/{path.name}{flag}   # exit {code}\n{text}")
     return out
 
 

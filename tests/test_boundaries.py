@@ -168,31 +168,31 @@ _EXTRA_RULES = """
     failure_mode: NEGATIVE_ROI
     severity: WARNING
     step: 5
-    title: Monthly savings at a literal
+    title: { en: Monthly savings at a literal, fr: Monthly savings at a literal }
     when: { fact: monthly_savings_usd, gte: 828.69 }
-    message: m
+    message: { en: m, fr: m }
     evidence: [monthly_savings_usd]
-    recommendation: r
+    recommendation: { en: r, fr: r }
     citation: c
   - id: TEST.annual-retraining
     failure_mode: CHANGING_DATA
     severity: WARNING
     step: 4
-    title: Yearly retraining above a threshold
+    title: { en: Yearly retraining above a threshold, fr: Yearly retraining above a threshold }
     when: { fact: annual_retraining_cost_usd, gt: { threshold: degradation_tolerance } }
-    message: m
+    message: { en: m, fr: m }
     evidence: [annual_retraining_cost_usd]
-    recommendation: r
+    recommendation: { en: r, fr: r }
     citation: c
   - id: TEST.annual-retraining-literal
     failure_mode: CHANGING_DATA
     severity: WARNING
     step: 4
-    title: Yearly retraining at a literal
+    title: { en: Yearly retraining at a literal, fr: Yearly retraining at a literal }
     when: { fact: annual_retraining_cost_usd, lte: 4800.6 }
-    message: m
+    message: { en: m, fr: m }
     evidence: [annual_retraining_cost_usd]
-    recommendation: r
+    recommendation: { en: r, fr: r }
     citation: c
 """
 

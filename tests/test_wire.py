@@ -19,7 +19,8 @@ from randomprofiles import random_profiles
 CASES = [profile_message(case.profile) for case in load_cases(default_rules_dir() / "tests")]
 
 
-def _writer_agrees(engine: Engine, projects: list[pb.ProjectProfile]) -> set[int]:
+def _writer_agrees(engine: Engine, projects: list[pb.ProjectProfile],
+                   explain: bool = False) -> set[int]:
     writer = wire.writer_for(engine.policy)
     verdicts = set()
     for project in projects:
@@ -27,7 +28,7 @@ def _writer_agrees(engine: Engine, projects: list[pb.ProjectProfile]) -> set[int
             profile = convert.profile_from_proto(project)
         except InvalidInput:
             continue
-        decision = engine.decide(profile)
+        decision = engine.decide(profile, explain=explain)
         message = wire.to_message(decision, "0f8fad5b-d9cb-469f-a165-70867728950e")
         encoded = wire.assessment(message.decision_id, writer.body(decision))
         assert encoded == message.SerializeToString(deterministic=True), project
@@ -38,6 +39,11 @@ def _writer_agrees(engine: Engine, projects: list[pb.ProjectProfile]) -> set[int
 
 def test_every_rule_table_case(engine: Engine) -> None:
     assert len(_writer_agrees(engine, CASES)) >= 7  # every leaf and NEEDS_INFORMATION
+
+
+def test_with_explanations(engine: Engine) -> None:
+    # Counterfactuals, fine_tune_unreachable and missing-field outcomes, written by both.
+    assert len(_writer_agrees(engine, CASES + random_profiles(500), explain=True)) == 8
 
 
 @pytest.mark.slow

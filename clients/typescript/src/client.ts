@@ -92,11 +92,25 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** The languages of the answers' texts. */
+export type Language = "en" | "fr";
+
+export interface EvaluateOptions extends CallOptions {
+  /**
+   * Also ask for the counterfactuals (what would make the verdict FINE_TUNE) and, for
+   * NEEDS_INFORMATION, what each missing field's values lead to (`Assessment.counterfactuals`,
+   * `fineTuneUnreachable`, `missingFieldOutcomes`). They cost several evaluations: off by default.
+   */
+  explain?: boolean;
+  /** Language of the texts, sent as `accept-language` metadata (default: the server's, "en"). */
+  lang?: Language;
+}
+
 export interface FtgateClient {
   /** Evaluates one project profile. */
-  evaluate(project: ProjectInput, options?: CallOptions): Promise<Assessment>;
+  evaluate(project: ProjectInput, options?: EvaluateOptions): Promise<Assessment>;
   /** Evaluates several profiles in one call; one assessment per profile, in order. */
-  evaluateBatch(projects: ReadonlyArray<ProjectInput>, options?: CallOptions): Promise<Assessment[]>;
+  evaluateBatch(projects: ReadonlyArray<ProjectInput>, options?: EvaluateOptions): Promise<Assessment[]>;
   /** Compares a candidate with its baseline, task by task (tolerance in (0, 1], server default 0.9). */
   checkRegression(
     baseline: TaskScoresInput,
@@ -205,6 +219,8 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
     const md = new Metadata();
     for (const [k, v] of Object.entries(options.metadata ?? {})) md.set(k, v);
     for (const [k, v] of Object.entries(call?.metadata ?? {})) md.set(k, v);
+    const lang = (call as EvaluateOptions | undefined)?.lang;
+    if (lang !== undefined) md.set("accept-language", lang);
     if (options.token) md.set("authorization", `Bearer ${options.token}`);
     return md;
   }
@@ -244,7 +260,10 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
   const client: FtgateClient = {
     address,
     async evaluate(project, call) {
-      const request: EvaluateRequest = { project: toProjectProfile(project) };
+      const request: EvaluateRequest = {
+        project: toProjectProfile(project),
+        explain: call?.explain ?? false,
+      };
       const res = await unary<EvaluateResponse>(
         (md, o, cb) => advisor.evaluate(request, md, o, cb),
         call,
@@ -254,6 +273,7 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
     async evaluateBatch(projects, call) {
       const request: EvaluateBatchRequest = {
         projects: projects.map((p) => toProjectProfile(p)),
+        explain: call?.explain ?? false,
       };
       const res = await unary<EvaluateBatchResponse>(
         (md, o, cb) => advisor.evaluateBatch(request, md, o, cb),

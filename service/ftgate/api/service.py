@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from ftgate.api import convert, wire
 from ftgate.api.audit_queries import DecisionLookup
@@ -24,12 +25,29 @@ from ftgate.api.record import Decided, Recorder
 from ftgate.domain.profile import Profile
 from ftgate.engine import CompiledPolicy, Engine
 from ftgate.errors import InvalidProfile, Violation
+from ftgate.languages import DEFAULT_LANGUAGE
 from ftgate.obs import tracing
 from ftgate.v1 import advisor_pb2 as pb
 
 # A profile of a call, validated or found in the cache: (as received, as validated, the cached
 # answer or None, its cache key or None).
 _LookedUp = tuple[pb.ProjectProfile, Profile, CachedAnswer | None, bytes | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Asked:
+    """What a call asks for beyond the verdict: explanations, and the language of the texts."""
+
+    explain: bool = False
+    lang: str = DEFAULT_LANGUAGE
+
+    @property
+    def key_prefix(self) -> bytes:
+        """What sets the cache key of such an answer apart: nothing for the default; else a
+        0 byte (a serialized profile never starts with one: field 0 does not exist)."""
+        if not self.explain and self.lang == DEFAULT_LANGUAGE:
+            return b""
+        return b"\x00" + f"{self.lang}:{int(self.explain)}".encode() + b"\x00"
 
 
 class AdvisorService:
@@ -44,14 +62,15 @@ class AdvisorService:
         self.cache = cache
         self.decisions = decisions or DecisionLookup(None)
 
-    def evaluate(self, request: pb.EvaluateRequest, budget: CallBudget, *,
-                 audit: bool = True) -> bytes:
-        """The EvaluateResponse, serialized. `audit=False`: a dry run, kept out of the audit log
-        (the admission webhook's dryRun requests)."""
-        return wire.evaluate_response(
-            self._decide((request.project,), ("project.",), budget, audit)[0])
+    def evaluate(self, request: pb.EvaluateRequest, budget: CallBudget,
+                 lang: str = DEFAULT_LANGUAGE, *, audit: bool = True) -> bytes:
+        """The EvaluateResponse, serialized; its texts in `lang` (api/language.py).
+        `audit=False`: a dry run, kept out of the audit log (the admission webhook's dryRun)."""
+        return wire.evaluate_response(self._decide((request.project,), ("project.",), budget,
+                                                   Asked(request.explain, lang), audit)[0])
 
-    def evaluate_batch(self, request: pb.EvaluateBatchRequest, budget: CallBudget) -> bytes:
+    def evaluate_batch(self, request: pb.EvaluateBatchRequest, budget: CallBudget,
+                       lang: str = DEFAULT_LANGUAGE) -> bytes:
         """The EvaluateBatchResponse, serialized: every profile decided, or none."""
         projects = request.projects
         if len(projects) > self.max_batch:
@@ -60,10 +79,11 @@ class AdvisorService:
         if not projects:
             raise InvalidProfile([Violation("projects", "must hold at least one project")])
         prefixes = [f"projects[{i}]." for i in range(len(projects))]
-        return wire.batch_response(self._decide(projects, prefixes, budget))
+        return wire.batch_response(self._decide(projects, prefixes, budget,
+                                                Asked(request.explain, lang)))
 
     def _decide(self, projects: Sequence[pb.ProjectProfile], prefixes: Sequence[str],
-                budget: CallBudget, audit: bool = True) -> list[bytes]:
+                budget: CallBudget, asked: Asked, audit: bool = True) -> list[bytes]:
         """Decide each profile on one policy (the one active when the call started): validated
         all first (InvalidInput naming every bad field of every profile: nothing is decided
         then), each decided as the call's budget allows (CallStopped when it runs out), then
@@ -72,17 +92,17 @@ class AdvisorService:
         looked_up: list[_LookedUp] = []
         violations: list[Violation] = []
         with tracing.span("ftgate.validate"):
-            self._validate(projects, prefixes, policy, looked_up, violations)
+            self._validate(projects, prefixes, policy, asked, looked_up, violations)
         if violations:
             raise InvalidProfile(violations)
         with tracing.span("ftgate.evaluate"):
-            decided = self._evaluate(looked_up, policy, budget)
+            decided = self._evaluate(looked_up, policy, budget, asked)
         # Recorded once all are decided: a call stopped part-way answers nothing, so it records
         # nothing either.
         return self.recorder.record_all(decided, budget.expires, audit)
 
     def _validate(self, projects: Sequence[pb.ProjectProfile], prefixes: Sequence[str],
-                  policy: CompiledPolicy, looked_up: list[_LookedUp],
+                  policy: CompiledPolicy, asked: Asked, looked_up: list[_LookedUp],
                   violations: list[Violation]) -> None:
         cache = self.cache
         for project, prefix in zip(projects, prefixes, strict=True):
@@ -90,7 +110,7 @@ class AdvisorService:
             project.DiscardUnknownFields()
             key = hit = None
             if cache is not None:
-                key = project.SerializeToString(deterministic=True)
+                key = asked.key_prefix + project.SerializeToString(deterministic=True)
                 hit = cache.get(policy, key)
             if hit is not None:
                 looked_up.append((project, hit.profile, hit, key))
@@ -101,7 +121,7 @@ class AdvisorService:
                 violations += exc.violations
 
     def _evaluate(self, looked_up: list[_LookedUp], policy: CompiledPolicy,
-                  budget: CallBudget) -> list[Decided]:
+                  budget: CallBudget, asked: Asked) -> list[Decided]:
         writer: wire.AssessmentWriter | None = None  # (only needed for a miss)
         decided: list[Decided] = []
         for project, profile, hit, key in looked_up:
@@ -111,9 +131,9 @@ class AdvisorService:
                                        None))
                 continue
             started = time.perf_counter()
-            decision = policy.decide(profile)
+            decision = policy.decide(profile, explain=asked.explain, lang=asked.lang)
             seconds = time.perf_counter() - started
-            writer = writer or wire.writer_for(policy)
+            writer = writer or wire.writer_for(policy, asked.lang)
             decided.append(Decided(project, profile, decision, writer.body(decision), policy,
                                    seconds, key))
         return decided

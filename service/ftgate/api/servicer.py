@@ -18,6 +18,7 @@ from google.protobuf import any_pb2
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from ftgate.api import language
 from ftgate.api.limits import CallBudget
 from ftgate.api.service import AdvisorService
 from ftgate.api.status import StatusError
@@ -102,14 +103,16 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
     def Evaluate(  # type: ignore[override]  # an EvaluateResponse, serialized
             self, request: pb.EvaluateRequest, context: Any) -> bytes:
         try:
-            return self.service.evaluate(request, CallBudget(context, self.default_deadline))
+            return self.service.evaluate(request, CallBudget(context, self.default_deadline),
+                                         language.from_metadata(context.invocation_metadata()))
         except Exception as exc:  # (the hot path: no closure for _answer)
             _fail(context, "Evaluate", exc)
 
     def EvaluateBatch(  # type: ignore[override]  # an EvaluateBatchResponse, serialized
             self, request: pb.EvaluateBatchRequest, context: Any) -> bytes:
         return self._answer(context, "EvaluateBatch", lambda: self.service.evaluate_batch(
-            request, CallBudget(context, self.default_deadline)))
+            request, CallBudget(context, self.default_deadline),
+            language.from_metadata(context.invocation_metadata())))
 
     def CheckRegression(self, request: pb.CheckRegressionRequest,
                         context: Any) -> pb.CheckRegressionResponse:

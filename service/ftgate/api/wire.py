@@ -21,8 +21,22 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
+from google.protobuf import struct_pb2
+
 from ftgate import enums
-from ftgate.domain.decision import Alternative, Decision, Finding, Plan, Roi, StepTaken
+from ftgate.domain.decision import (
+    NO_EXPLANATIONS,
+    Alternative,
+    Counterfactual,
+    Decision,
+    Explanations,
+    Finding,
+    MissingFieldOutcome,
+    Plan,
+    Roi,
+    StepTaken,
+)
+from ftgate.languages import DEFAULT_LANGUAGE
 from ftgate.v1 import advisor_pb2 as pb
 
 _ONE_BYTE = [bytes((n,)) for n in range(128)]  # the varint of each n < 128
@@ -72,6 +86,9 @@ _OUTCOME = _key(pb.Assessment, "outcome", 0)
 _PATH, _FINDINGS, _ALTERNATIVES, _ROI, _PLAN, _MISSING, _VERSION, _PROJECT = (
     _key(pb.Assessment, f) for f in ("decision_path", "findings", "alternatives", "roi", "plan",
                                      "missing_fields", "ruleset_version", "project_name"))
+_COUNTERFACTUALS, _MISSING_OUTCOMES = (
+    _key(pb.Assessment, f) for f in ("counterfactuals", "missing_field_outcomes"))
+_UNREACHABLE = _key(pb.Assessment, "fine_tune_unreachable", 0)
 _F_EVIDENCE, _F_RECOMMENDATION, _F_CITATION, _F_MESSAGE = (
     _key(pb.Finding, f) for f in ("evidence", "recommendation", "citation", "message"))
 _E_NAME, _E_VALUE = _key(pb.Evidence, "name"), _key(pb.Evidence, "value")
@@ -83,6 +100,14 @@ _ROI_DOUBLES = tuple((name, _key(pb.RoiAnalysis, name, 1)) for name in (
     "monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd"))
 _ROI_LIKELY = _key(pb.RoiAnalysis, "likely_positive", 0)
 _ROI_RUNS = _key(pb.RoiAnalysis, "retraining_runs_per_year", 0)
+_ROI_NET_DOUBLES = tuple((name, _key(pb.RoiAnalysis, name, 1)) for name in (
+    "net_monthly_savings_usd", "net_break_even_months", "net_value_one_year_usd",
+    "net_value_three_years_usd"))
+_ROI_NEVER = _key(pb.RoiAnalysis, "never_breaks_even", 0)
+_ROI_FIELDS = ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd",
+               "likely_positive", "retraining_runs_per_year", "net_monthly_savings_usd",
+               "net_break_even_months", "net_value_one_year_usd", "net_value_three_years_usd",
+               "never_breaks_even")
 _TRUE_FALSE = (b"\x00", b"\x01")
 
 
@@ -107,8 +132,7 @@ def alternative_message(a: Alternative) -> pb.Alternative:
 
 def roi_message(r: Roi) -> pb.RoiAnalysis:
     out = pb.RoiAnalysis()
-    for name in ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd",
-                 "likely_positive", "retraining_runs_per_year"):
+    for name in _ROI_FIELDS:
         value = getattr(r, name)
         if value is not None:
             setattr(out, name, value)
@@ -129,6 +153,49 @@ def plan_message(p: Plan) -> pb.FineTuningPlan:
         recommendations=p.recommendations)
 
 
+def value_message(value: object) -> struct_pb2.Value:
+    """A Python value as a google.protobuf.Value (None: null; numbers as doubles)."""
+    out = struct_pb2.Value()
+    if value is None:
+        out.null_value = struct_pb2.NULL_VALUE
+    elif isinstance(value, bool):
+        out.bool_value = value
+    elif isinstance(value, int | float):
+        out.number_value = float(value)
+    elif isinstance(value, str):
+        out.string_value = value
+    elif isinstance(value, list | tuple):
+        out.list_value.values.extend(value_message(v) for v in value)
+    else:
+        raise TypeError(f"no Value for {type(value).__name__}")
+    return out
+
+
+def counterfactual_message(c: Counterfactual) -> pb.Counterfactual:
+    out = pb.Counterfactual(resulting_verdict=enums.VERDICT.number(c.verdict),
+                            resulting_outcome=enums.OUTCOME.number(c.outcome),
+                            summary=c.summary, actionable=c.actionable)
+    for change in c.changes:
+        item = out.changes.add(field=change.field)
+        getattr(item, "from").CopyFrom(value_message(change.from_value))
+        item.to.CopyFrom(value_message(change.to_value))
+    return out
+
+
+def missing_outcome_message(m: MissingFieldOutcome) -> pb.MissingFieldOutcome:
+    out = pb.MissingFieldOutcome(field=m.field)
+    for o in m.outcomes:
+        item = out.outcomes.add(values=[value_message(v) for v in o.values],
+                                verdict=enums.VERDICT.number(o.verdict),
+                                outcome=enums.OUTCOME.number(o.outcome),
+                                description=o.description)
+        if o.at_least is not None:
+            item.at_least = o.at_least
+        if o.below is not None:
+            item.below = o.below
+    return out
+
+
 def to_message(d: Decision, decision_id: str) -> pb.Assessment:
     """The Assessment of a decision, built with the protobuf message API."""
     out = pb.Assessment(
@@ -141,6 +208,11 @@ def to_message(d: Decision, decision_id: str) -> pb.Assessment:
         ruleset_version=d.ruleset_version, project_name=d.project_name)
     if d.plan is not None:
         out.plan.CopyFrom(plan_message(d.plan))
+    e = d.explanations
+    out.counterfactuals.extend(counterfactual_message(c) for c in e.counterfactuals)
+    out.fine_tune_unreachable = e.fine_tune_unreachable
+    out.missing_field_outcomes.extend(missing_outcome_message(m)
+                                      for m in e.missing_field_outcomes)
     return out
 
 
@@ -210,6 +282,8 @@ class AssessmentWriter:
             version = self._versions[d.ruleset_version] = _text(_VERSION, d.ruleset_version)
         parts.append(version)
         parts.append(_text(_PROJECT, d.project_name))
+        if d.explanations is not _NONE:
+            parts.append(_explanations(d.explanations))
         return b"".join(parts)
 
     def _remember(self, obj: object, data: bytes) -> bytes:
@@ -268,7 +342,25 @@ class AssessmentWriter:
             data += _ROI_LIKELY + _TRUE_FALSE[r.likely_positive]
         if r.retraining_runs_per_year is not None:
             data += _ROI_RUNS + _varint(r.retraining_runs_per_year & 0xFFFFFFFFFFFFFFFF)
+        if r.never_breaks_even is not None:  # (set with the net figure: the net fields first)
+            data += b"".join([key + _DOUBLE(value) for name, key in _ROI_NET_DOUBLES
+                              if (value := getattr(r, name)) is not None])
+            data += _ROI_NEVER + _TRUE_FALSE[r.never_breaks_even]
         return _field(_ROI, data)
+
+
+_NONE = NO_EXPLANATIONS  # (the one object of a decision without explanations)
+
+
+def _explanations(e: Explanations) -> bytes:
+    """Fields 12 to 14 (asked for by a request option, rarely: written with the message API)."""
+    parts = [_field(_COUNTERFACTUALS, _encoded(counterfactual_message(c)))
+             for c in e.counterfactuals]
+    if e.fine_tune_unreachable:
+        parts.append(_UNREACHABLE + b"\x01")
+    parts += [_field(_MISSING_OUTCOMES, _encoded(missing_outcome_message(m)))
+              for m in e.missing_field_outcomes]
+    return b"".join(parts)
 
 
 def assessment(decision_id: str, body: bytes) -> bytes:
@@ -290,13 +382,19 @@ def batch_response(assessments: Iterable[bytes]) -> bytes:
     return b"".join([_field(_BATCH_ASSESSMENTS, a) for a in assessments])
 
 
-_writers: weakref.WeakKeyDictionary[Any, AssessmentWriter] = weakref.WeakKeyDictionary()
+_writers: weakref.WeakKeyDictionary[Any, dict[str, AssessmentWriter]] = \
+    weakref.WeakKeyDictionary()
 
 
-def writer_for(policy: Any) -> AssessmentWriter:
-    """The writer of a compiled policy's decisions, made on first use and dropped with the
-    policy (its caches belong to that policy's texts)."""
-    writer = _writers.get(policy)
+def writer_for(policy: Any, lang: str = DEFAULT_LANGUAGE) -> AssessmentWriter:
+    """The writer of a compiled policy's decisions in `lang`, made on first use and dropped
+    with the policy (its caches belong to that policy's texts in that language: the heads it
+    keeps by rule id and step hold titles and questions)."""
+    by_language = _writers.get(policy)
+    if by_language is None:
+        by_language = _writers.setdefault(policy, {})
+    writer = by_language.get(lang)
     if writer is None:
-        writer = _writers.setdefault(policy, AssessmentWriter(policy.explainer.shared()))
+        writer = by_language.setdefault(
+            lang, AssessmentWriter(policy.explainers[lang].shared()))
     return writer

@@ -22,6 +22,7 @@ from ftgate.cli.exits import (
 from ftgate.cli.flags import directory, positive_seconds, server_address
 from ftgate.cli.help import HelpFormatter
 from ftgate.errors import Violation
+from ftgate.languages import DEFAULT_LANGUAGE, LANGUAGES
 from ftgate.profile_input import Problem, ProfileFile, ProfileInputError, read_profile
 from ftgate.profile_input.located import MAX_BYTES
 
@@ -47,6 +48,11 @@ def add_parser(sub: Any) -> None:
     c.add_argument("--output", choices=("text", "json"), default="text", help="report format")
     c.add_argument("--policy", choices=("enforce", "advise"), default="enforce",
                    help="enforce: exit code follows the verdict; advise: always 0")
+    c.add_argument("--explain", action=argparse.BooleanOptionalAction, default=True,
+                   help="also say what would change the verdict (counterfactuals) and what "
+                        "each missing field's values lead to")
+    c.add_argument("--lang", choices=LANGUAGES, default=DEFAULT_LANGUAGE,
+                   help="language of the answer's texts")
     c.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", default=10.0,
                    help="deadline of the call to --server (seconds)")
     add_connection_flags(c)
@@ -84,7 +90,7 @@ def _check(args: argparse.Namespace) -> int:
     else:
         from ftgate.cli.report import render_report
 
-        text = render_report(assessment)
+        text = render_report(assessment, args.lang)
     try:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -124,7 +130,8 @@ def _check_local(args: argparse.Namespace, profile: ProfileFile) -> Any:
 
     try:
         engine = Engine(args.rules)
-        decision = engine.decide(convert.profile_from_proto(profile.message))
+        decision = engine.decide(convert.profile_from_proto(profile.message),
+                                 explain=args.explain, lang=args.lang)
         return wire.to_message(decision, new_decision_id())
     except InvalidInput as exc:
         raise profile.locate(exc.violations) from exc
@@ -143,8 +150,10 @@ def _check_remote(args: argparse.Namespace, profile: ProfileFile) -> Any:
     with open_channel(args.server, args) as channel:
         stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
         try:
-            reply = stub.Evaluate(pb.EvaluateRequest(project=profile.message),
-                                  timeout=args.timeout, metadata=call_metadata(args))
+            reply = stub.Evaluate(
+                pb.EvaluateRequest(project=profile.message, explain=args.explain),
+                timeout=args.timeout,
+                metadata=[*call_metadata(args), ("accept-language", args.lang)])
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
                 violations = []

@@ -96,6 +96,18 @@ def positive_int(text: str) -> int:
     return value
 
 
+def percent(text: str) -> float:
+    """A number from 0 to 100."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a percentage (0 to 100), got {text!r}") \
+            from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"expected a percentage from 0 to 100, got {text}")
+    return value
+
+
 def log_level(text: str) -> str:
     """One of the logging levels, in any case."""
     levels = ("debug", "info", "warning", "error")

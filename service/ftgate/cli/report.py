@@ -8,62 +8,160 @@ from ftgate.v1 import advisor_pb2 as pb
 
 _WIDTH = 98
 
+# The report's own words, in each language of the answers.
+_LABELS = {
+    "en": {
+        "title": "ftgate assessment of {name}", "unnamed": "an unnamed project",
+        "id": "decision id     ", "version": "ruleset version ", "outcome": "outcome",
+        "needed": "Information needed to finish the decision tree:",
+        "leads": "what its values lead to:", "in_file": "in the file", "colon": ": ",
+        "sep": "; ", "path": "Decision path:", "yes": "yes", "no": "no",
+        "findings": "Findings:", "alternatives": "Alternatives, most relevant first:",
+        "change": "What would change the verdict (fewest changes first):",
+        "redefines": "(redefines the problem)",
+        "unreachable": "Nothing within the valid ranges of the inputs gives FINE_TUNE.",
+        "monthly": "monthly savings {v}", "break_even": "break-even {v:,.1f} months",
+        "retraining": "retraining {v}/year", "likely": "ROI likely positive",
+        "unlikely": "ROI unlikely positive", "net": "net of retraining {v}/month",
+        "net_break_even": "net break-even {v:,.1f} months",
+        "net_values": "value after 1 year {one}, after 3 years {three}",
+        "never": "never breaks even net of retraining", "plan": "Fine-tuning plan:",
+        "validation": "validation", "degraded": "degraded below {v} × baseline",
+        "watch": "watch", "year_one": "year-one cost",
+    },
+    "fr": {
+        "title": "Évaluation ftgate de {name}", "unnamed": "un projet sans nom",
+        "id": "id de décision  ", "version": "version des règles", "outcome": "issue",
+        "needed": "Informations nécessaires pour terminer l'arbre de décision :",
+        "leads": "ce que ses valeurs donnent :", "in_file": "dans le fichier", "colon": " : ",
+        "sep": " ; ", "path": "Chemin de décision :", "yes": "oui", "no": "non",
+        "findings": "Constats :", "alternatives": "Alternatives, la plus pertinente d'abord :",
+        "change": "Ce qui changerait le verdict (le moins de changements d'abord) :",
+        "redefines": "(redéfinit le problème)",
+        "unreachable": "Aucune valeur valide des entrées ne donne FINE_TUNE.",
+        "monthly": "économie mensuelle {v}", "break_even": "seuil de rentabilité {v:,.1f} mois",
+        "retraining": "réentraînement {v}/an", "likely": "ROI probablement positif",
+        "unlikely": "ROI probablement négatif", "net": "net du réentraînement {v}/mois",
+        "net_break_even": "seuil de rentabilité net {v:,.1f} mois",
+        "net_values": "valeur après 1 an {one}, après 3 ans {three}",
+        "never": "jamais rentable une fois le réentraînement payé",
+        "plan": "Plan de fine-tuning :", "validation": "validation",
+        "degraded": "dégradation sous {v} × la référence", "watch": "à surveiller",
+        "year_one": "coût année 1",
+    },
+}
 
-def render_report(a: pb.Assessment) -> str:
+
+# Alternatives as the article names them (English: the enum's words).
+_KIND_NAMES: dict[str, dict[str, str]] = {
+    "en": {},
+    "fr": {"PROMPT_ENGINEERING": "prompt engineering avancé", "FEW_SHOT": "few-shot prompting",
+           "RAG": "RAG", "AGENT_TOOLS": "agents et outils",
+           "SPECIALIZED_MODEL": "modèles spécialisés existants",
+           "PROMPT_CACHING": "prompt caching"},
+}
+
+
+def render_report(a: pb.Assessment, lang: str = "en") -> str:
+    w = _LABELS[lang]
     verdict = enums.VERDICT.short(a.verdict).replace("_", " ")
-    lines = [f"ftgate assessment of {a.project_name or 'an unnamed project'!r}",
-             f"  decision id      {a.decision_id}",
-             f"  ruleset version  {a.ruleset_version}",
+    lines = [w["title"].format(name=repr(a.project_name or w["unnamed"])),
+             f"  {w['id']} {a.decision_id}",
+             f"  {w['version']} {a.ruleset_version}",
              "",
              f"VERDICT: {verdict}"
-             + (f"  (outcome {enums.OUTCOME.short(a.outcome)})" if a.outcome else "")]
+             + (f"  ({w['outcome']} {enums.OUTCOME.short(a.outcome)})" if a.outcome else "")]
     if a.missing_fields:
-        lines += ["", "Information needed to finish the decision tree:"]
+        lines += ["", w["needed"]]
+        outcomes = {m.field: m for m in a.missing_field_outcomes}
         for path in a.missing_fields:
-            lines += _missing(path)
+            lines += _missing(path) if lang == "en" else _missing_briefly(path, w)
+            if path in outcomes:
+                lines.append(f"      {w['leads']}")
+                lines += [f"        {o.description}" for o in outcomes[path].outcomes]
     if a.decision_path:
-        lines += ["", "Decision path:"]
+        lines += ["", w["path"]]
         for s in a.decision_path:
-            lines.append(f"  {s.step}. {s.question} {'yes' if s.answer else 'no'} — {s.reason}")
+            lines.append(f"  {s.step}. {s.question} {w['yes'] if s.answer else w['no']} — "
+                         f"{s.reason}")
     if a.findings:
-        lines += ["", "Findings:"]
+        lines += ["", w["findings"]]
         for f in a.findings:
             sev = enums.SEVERITY.short(f.severity)
             lines.append(f"  [{sev}] {f.rule_id}: {f.title}")
             lines.append(f"      {f.message}")
             lines.append(f"      → {f.recommendation}   ({f.citation})")
+    if a.counterfactuals:
+        lines += ["", w["change"]]
+        lines += [f"  - {c.summary}" + ("" if c.actionable else f" {w['redefines']}")
+                  for c in a.counterfactuals]
+    elif a.fine_tune_unreachable:
+        lines += ["", w["unreachable"]]
     if a.alternatives:
-        lines += ["", "Alternatives, most relevant first:"]
+        lines += ["", w["alternatives"]]
         for i, alt in enumerate(a.alternatives, 1):
-            kind = enums.ALTERNATIVE_KIND.short(alt.kind).replace("_", " ")
-            lines.append(f"  {i}. {kind.lower()}: {alt.rationale}")
+            short = enums.ALTERNATIVE_KIND.short(alt.kind)
+            kind = _KIND_NAMES[lang].get(short) or short.replace("_", " ").lower()
+            lines.append(f"  {i}. {kind}{w['colon']}{alt.rationale}")
             if alt.details:
                 lines.append(f"      {', '.join(alt.details)}")
-    roi = a.roi
-    figures = []
-    if roi.HasField("monthly_savings_usd"):
-        figures.append(f"monthly savings {usd(roi.monthly_savings_usd)}")
-    if roi.HasField("break_even_months"):
-        figures.append(f"break-even {roi.break_even_months:,.1f} months")
-    if roi.HasField("annual_retraining_cost_usd"):
-        figures.append(f"retraining {usd(roi.annual_retraining_cost_usd)}/year")
-    if roi.HasField("likely_positive"):
-        figures.append("ROI likely positive" if roi.likely_positive else "ROI unlikely positive")
+    figures = _roi(a.roi, w)
     if figures:
-        lines += ["", "ROI: " + "; ".join(figures)]
+        lines += ["", "ROI" + w["colon"] + w["sep"].join(figures)]
     if a.HasField("plan"):
         p = a.plan
-        lines += ["", "Fine-tuning plan:",
+        lines += ["", w["plan"],
                   f"  LoRA r={p.lora.r} lora_alpha={p.lora.lora_alpha} "
                   f"target_modules={list(p.lora.target_modules)} lora_dropout={p.lora.lora_dropout}",
-                  f"  validation: {', '.join(p.validation_tasks)}; degraded below "
-                  f"{p.degradation_tolerance} × baseline",
-                  f"  watch: {', '.join(p.metrics)}",
-                  f"  year-one cost {usd(p.year_one_cost_low_usd)}–{usd(p.year_one_cost_high_usd)}: "
-                  + "; ".join(f"{c.item} {usd(c.low_usd)}–{usd(c.high_usd)}"
+                  f"  {w['validation']}{w['colon']}{', '.join(p.validation_tasks)}{w['sep']}"
+                  + w["degraded"].format(v=p.degradation_tolerance),
+                  f"  {w['watch']}{w['colon']}{', '.join(p.metrics)}",
+                  f"  {w['year_one']} {usd(p.year_one_cost_low_usd)}–"
+                  f"{usd(p.year_one_cost_high_usd)}{w['colon']}"
+                  + w["sep"].join(f"{c.item} {usd(c.low_usd)}–{usd(c.high_usd)}"
                               for c in p.year_one_costs)]
         lines += [f"  - {r}" for r in p.recommendations]
     return "\n".join(lines) + "\n"
+
+
+def _roi(roi: pb.RoiAnalysis, w: dict[str, str]) -> list[str]:
+    figures = []
+    if roi.HasField("monthly_savings_usd"):
+        figures.append(w["monthly"].format(v=usd(roi.monthly_savings_usd)))
+    if roi.HasField("break_even_months"):
+        figures.append(w["break_even"].format(v=roi.break_even_months))
+    if roi.HasField("annual_retraining_cost_usd"):
+        figures.append(w["retraining"].format(v=usd(roi.annual_retraining_cost_usd)))
+    if roi.HasField("likely_positive"):
+        figures.append(w["likely"] if roi.likely_positive else w["unlikely"])
+    if roi.HasField("never_breaks_even") and roi.annual_retraining_cost_usd:
+        # (with no retraining cost the net figures are the gross ones: not repeated)
+        figures.append(w["net"].format(v=_signed_usd(roi.net_monthly_savings_usd)))
+        if roi.never_breaks_even:
+            figures.append(w["never"])
+        elif roi.HasField("net_break_even_months"):
+            figures.append(w["net_break_even"].format(v=roi.net_break_even_months))
+        if roi.HasField("net_value_one_year_usd"):
+            figures.append(w["net_values"].format(
+                one=_signed_usd(roi.net_value_one_year_usd),
+                three=_signed_usd(roi.net_value_three_years_usd)))
+    return figures
+
+
+def _signed_usd(x: float) -> str:
+    return f"-{usd(-x)}" if x < 0 else usd(x)
+
+
+def _missing_briefly(path: str, w: dict[str, str]) -> list[str]:
+    """A missing field and how to write it (its meaning comes from the API's comments, which
+    are in English: left out of the other languages' reports)."""
+    from ftgate.profile_input.fields import by_path
+
+    if path not in by_path():
+        return [f"  - {path}"]
+    written = ".".join(by_path()[".".join(path.split(".")[:i + 1])].json_name
+                       for i in range(path.count(".") + 1))
+    return [f"  - {path} ({w['in_file']}{w['colon']}{written})"]
 
 
 def _missing(path: str) -> list[str]:

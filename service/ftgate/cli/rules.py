@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
-from ftgate.cli.flags import directory
+from ftgate.cli.flags import directory, percent
 from ftgate.cli.help import HelpFormatter
 from ftgate.ruleset import RuleSet
 
@@ -29,6 +29,12 @@ def add_parser(sub: Any) -> None:
         if name == "test":
             x.add_argument("--tests", type=directory, default=None, metavar="DIR",
                            help="test table directory (default: RULES/tests)")
+            x.add_argument("--coverage", action="store_true",
+                           help="report which rules, tree branches and alternatives the "
+                                "tables exercise")
+            x.add_argument("--min-coverage", type=percent, default=None, metavar="N",
+                           help="fail (exit 1) when the tables cover less than N %% of the "
+                                "rules, branches and alternatives (implies --coverage)")
     from ftgate.cli import replay
 
     replay.add_parser(rsub)
@@ -53,13 +59,32 @@ def run(args: argparse.Namespace) -> int:
         print(f"ftgate: invalid rules: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if args.rules_command == "lint":
+        for warning in inversion_warnings(rs):
+            print(f"ftgate: warning: {warning}", file=sys.stderr)
         print(f"ok: {len(rs.files)} files, {len(rs.rules)} rules, {len(rs.steps)} tree steps, "
               f"version {rs.version}")
         return EXIT_OK
     if args.rules_command == "list":
         print(render_tree(rs) if args.tree else render_list(rs), end="")
         return EXIT_OK
-    return _test(Engine(directory), args.tests or Path(directory) / "tests")
+    return _test(Engine(directory), args.tests or Path(directory) / "tests",
+                 args.coverage or args.min_coverage is not None, args.min_coverage)
+
+
+def inversion_warnings(rs: RuleSet) -> list[str]:
+    """A rule that blocks a tree step on a figure that cannot be solved back to the inputs:
+    no counterfactual goes through it (engine/inversion.py)."""
+    from ftgate.engine.inversion import not_invertible
+
+    rules = {r.id: r for r in rs.rules}
+    out = []
+    for step in rs.steps:
+        for rule_id in step.blocked_by:
+            rule = rules[rule_id]
+            for name in not_invertible(rule.when):
+                out.append(f"{rule.source_file}: rule {rule_id}: its condition on {name} cannot "
+                           "be inverted: counterfactuals will not go through it")
+    return out
 
 
 def render_list(rs: RuleSet) -> str:
@@ -104,7 +129,8 @@ def _needs(alternatives: tuple[tuple[str, ...], ...]) -> str:
     return " or ".join(f"({g})" if " and " in g else g for g in groups)
 
 
-def _test(engine: Any, tests: Path) -> int:
+def _test(engine: Any, tests: Path, coverage: bool = False,
+          min_coverage: float | None = None) -> int:
     from ftgate.ruletest import load_cases, run_cases
 
     cases = load_cases(tests)
@@ -118,4 +144,13 @@ def _test(engine: Any, tests: Path) -> int:
             print(f"       {p}")
         failed += bool(problems)
     print(f"{len(cases) - failed} passed, {failed} failed")
+    if coverage:
+        from ftgate.rulecoverage import measure
+
+        measured = measure(engine, cases)
+        print(measured.report(), end="")
+        if min_coverage is not None and measured.percent < min_coverage:
+            print(f"ftgate: coverage {measured.percent:.1f} % is under --min-coverage "
+                  f"{min_coverage:g}", file=sys.stderr)
+            return EXIT_ERROR
     return EXIT_ERROR if failed else EXIT_OK

@@ -62,6 +62,12 @@ class Roi:
     annual_retraining_cost_usd: float | None = None
     likely_positive: bool | None = None
     retraining_runs_per_year: int | None = None
+    # Net of retraining (the yearly retraining cost spread over twelve months).
+    net_monthly_savings_usd: float | None = None
+    net_break_even_months: float | None = None  # only when the net is positive
+    net_value_one_year_usd: float | None = None
+    net_value_three_years_usd: float | None = None
+    never_breaks_even: bool | None = None  # with the net figure: net ≤ 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +100,63 @@ class Plan:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One input a counterfactual changes: its proto path, the profile's value (None when
+    absent) and the value that passes (a number, an enum's short name, a bool, a list)."""
+
+    field: str
+    from_value: object
+    to_value: object
+
+
+@dataclass(frozen=True, slots=True)
+class Counterfactual:
+    """Input changes that turn the verdict into `verdict`/`outcome` (checked by deciding the
+    changed profile again)."""
+
+    changes: tuple[FieldChange, ...]
+    verdict: str
+    outcome: str | None
+    summary: str
+    actionable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ValueOutcome:
+    """Values of a missing field and the answer they lead to: `values` for an enum or a bool,
+    the range [at_least, below) for a number (None: open on that side)."""
+
+    values: tuple[object, ...]
+    at_least: float | None
+    below: float | None
+    verdict: str
+    outcome: str | None
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class MissingFieldOutcome:
+    """The answers a missing field's possible values lead to (the others still missing)."""
+
+    field: str
+    outcomes: tuple[ValueOutcome, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanations:
+    """What a caller gets on asking for explanations: counterfactuals (verdicts other than
+    FINE_TUNE), whether nothing reaches FINE_TUNE, and what each missing field's values lead
+    to (NEEDS_INFORMATION)."""
+
+    counterfactuals: tuple[Counterfactual, ...] = ()
+    fine_tune_unreachable: bool = False
+    missing_field_outcomes: tuple[MissingFieldOutcome, ...] = ()
+
+
+NO_EXPLANATIONS = Explanations()
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     """The explained answer for one profile, but its decision id (given when it is recorded).
 
@@ -111,3 +174,4 @@ class Decision:
     missing_fields: tuple[str, ...]
     ruleset_version: str
     project_name: str
+    explanations: Explanations = NO_EXPLANATIONS

@@ -53,3 +53,28 @@ def annual_cost(cost_per_run: float, runs_per_year: int) -> Decimal:
     """cost × runs a year, exactly."""
     return _multiply(exact(cost_per_run), exact(runs_per_year))
 
+
+
+def net_yearly(monthly: Decimal, annual_retraining: Decimal) -> Decimal:
+    """12 × monthly savings − the yearly retraining cost, exactly (the net figures derive from
+    it with one division each: a twelfth of it is the net monthly savings)."""
+    return _CONTEXT.subtract(_multiply(monthly, _TWELVE), annual_retraining)
+
+
+def per_month(yearly: Decimal) -> Decimal:
+    """A yearly figure spread over twelve months, to 100 significant digits."""
+    return _CONTEXT.divide(yearly, _TWELVE)
+
+
+def value_after(years: int, net_yearly: Decimal, investment: float) -> Decimal:
+    """years × the net yearly savings − investment: what the project is worth after `years`,
+    exactly."""
+    return _CONTEXT.subtract(_multiply(Decimal(years), net_yearly), exact(investment))
+
+
+def net_break_even_months(investment: float, net_yearly: Decimal) -> Decimal:
+    """investment / (net yearly / 12) = 12 × investment / net yearly (net yearly > 0)."""
+    return _CONTEXT.divide(_multiply(exact(investment), _TWELVE), net_yearly)
+
+
+_TWELVE = Decimal(12)  # months in a year

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,9 +10,11 @@ from pathlib import Path
 from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
 from ftgate.domain.regression import RegressionReport, check_regression
+from ftgate.engine.counterfactuals import Probed, Search
 from ftgate.engine.durable_host import RuleHost, compile_condition
 from ftgate.engine.explain import Explainer
 from ftgate.engine.facts import build_fact
+from ftgate.engine.phrases import DEFAULT_LANGUAGE, LANGUAGES, Phrases
 from ftgate.ruleset import RuleSet, load_ruleset
 from ftgate.ruleset.conditions import facts_of
 
@@ -23,12 +26,28 @@ class CompiledPolicy:
 
     ruleset: RuleSet
     host: RuleHost
-    explainer: Explainer
+    explainer: Explainer  # in the default language
+    # One explainer per language (ftgate.languages): each keeps the texts it rendered.
+    explainers: dict[str, Explainer]
 
-    def decide(self, profile: Profile) -> Decision:
-        """The Decision for `profile`: its fact, the rules that fire on it, explained."""
+    def decide(self, profile: Profile, *, explain: bool = False,
+               lang: str = DEFAULT_LANGUAGE) -> Decision:
+        """The Decision for `profile`: its fact, the rules that fire on it, explained in `lang`;
+        with `explain`, also what would change the verdict (engine/counterfactuals.py)."""
+        fact = build_fact(profile, self.ruleset.thresholds, lang)
+        decision = self.explainers[lang].explain(fact, self.host.fire(fact), profile.name)
+        if explain:
+            search = Search(self.ruleset, self.explainer, self.probe, self.decide,
+                            Phrases(lang))
+            decision = dataclasses.replace(
+                decision, explanations=search.explanations(profile, decision))
+        return decision
+
+    def probe(self, profile: Profile) -> Probed:
+        """Where the walk stops for `profile`, without rendering an answer."""
         fact = build_fact(profile, self.ruleset.thresholds)
-        return self.explainer.explain(fact, self.host.fire(fact), profile.name)
+        fired = self.host.fire(fact)
+        return Probed(profile, fact, frozenset(fired), self.explainer.stop(fact, fired))
 
 
 def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
@@ -36,7 +55,9 @@ def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
     fields = sorted({name for r in ruleset.rules for name in facts_of(r.when)})
     keys = {name: f"f{i}" for i, name in enumerate(fields)}  # short keys: less JSON to parse
     rules = [(r.id, compile_condition(r.when, ruleset.thresholds, keys)) for r in ruleset.rules]
-    return CompiledPolicy(ruleset, RuleHost(rules, keys), Explainer(ruleset))
+    explainers = {lang: Explainer(ruleset.in_language(lang)) for lang in LANGUAGES}
+    return CompiledPolicy(ruleset, RuleHost(rules, keys), explainers[DEFAULT_LANGUAGE],
+                          explainers)
 
 
 def default_rules_dir() -> Path:
@@ -64,9 +85,10 @@ class Engine:
     def ruleset(self) -> RuleSet:
         return self._policy.ruleset
 
-    def decide(self, profile: Profile) -> Decision:
+    def decide(self, profile: Profile, *, explain: bool = False,
+               lang: str = DEFAULT_LANGUAGE) -> Decision:
         """The Decision for `profile` under the active policy."""
-        return self._policy.decide(profile)
+        return self._policy.decide(profile, explain=explain, lang=lang)
 
     def reload(self) -> bool:
         """Load, validate and compile the rule files off to the side, then swap them in.

@@ -236,6 +236,17 @@ class _Shape:
         self.alternatives: dict[tuple[str | None, str], tuple[Any, ...]] = {}
 
 
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """Where a walk stops: the verdict and outcome, the index of the step that stopped it (None
+    when every step passed) and the rules that blocked it (none when inputs were missing)."""
+
+    verdict: str
+    outcome: str | None
+    step_index: int | None
+    blocking: tuple[str, ...]
+
+
 class Explainer:
     """Explains the evaluations of one ruleset (see the module docstring)."""
 
@@ -310,6 +321,20 @@ class Explainer:
             missing_fields=missing, ruleset_version=self.ruleset.version,
             project_name=project_name)
 
+    def stop(self, fact: Fact, fired_ids: list[str]) -> Stop:
+        """Where the walk stops for a profile, without rendering a text (engine/counterfactuals
+        asks it for each profile it tries)."""
+        shape = self._shape(frozenset(fired_ids))
+        present = fact.keys()
+        for i in range(shape.block_at):
+            step = self.steps[i]
+            if not step.inputs <= present and step.missing(fact):
+                return Stop(NEEDS_INFORMATION, None, i, ())
+        if not shape.blocking:
+            return Stop(FINE_TUNE, self._final_outcome, None, ())
+        return Stop(DO_NOT_FINE_TUNE, self.steps[shape.block_at].step.outcome, shape.block_at,
+                    shape.blocking)
+
     def _walk(self, shape: _Shape, fact: Fact, values_of: _ValuesOf,
               findings: tuple[Finding, ...],
               ) -> tuple[tuple[StepTaken, ...], str | None, tuple[str, ...]]:
@@ -323,7 +348,9 @@ class Explainer:
             if not step.inputs <= present:
                 missing = step.missing(fact)
                 if missing:
-                    for later in steps[i + 1:]:
+                    # Up to the step that blocks (if one does): the inputs of the steps after
+                    # it cannot change the verdict, so they are not asked for.
+                    for later in steps[i + 1:shape.block_at]:
                         missing += [m for m in later.missing(fact) if m not in missing]
                     return tuple(path), None, tuple(missing)
             path.append(step.passed_for(fact, values_of))
@@ -370,12 +397,18 @@ class Explainer:
         monthly, break_even = fact.get("monthly_savings_usd"), fact.get("break_even_months")
         retraining = fact.get("annual_retraining_cost_usd")
         runs = fact.get("retraining_runs_per_year")
+        get = fact.get
         return Roi(
             monthly_savings_usd=None if monthly is None else float(monthly),
             break_even_months=None if break_even is None else float(break_even),
             annual_retraining_cost_usd=None if retraining is None else float(retraining),
             likely_positive=roi_likely_positive(fact, self.ruleset.thresholds),
-            retraining_runs_per_year=None if runs is None else int(runs))
+            retraining_runs_per_year=None if runs is None else int(runs),
+            net_monthly_savings_usd=get("net_monthly_savings_usd"),
+            net_break_even_months=get("net_break_even_months"),
+            net_value_one_year_usd=get("net_value_one_year_usd"),
+            net_value_three_years_usd=get("net_value_three_years_usd"),
+            never_breaks_even=get("never_breaks_even"))
 
 
 def _plan(rs: RuleSet) -> Plan:

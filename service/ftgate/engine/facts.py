@@ -16,7 +16,8 @@ from typing import Any
 
 from ftgate.domain import money
 from ftgate.domain.profile import Profile
-from ftgate.domain.text import label, usd
+from ftgate.domain.text import usd
+from ftgate.engine.fact_texts import WORDS, enum_label
 
 _NO_FIGURES: Mapping[str, Decimal] = MappingProxyType({})
 
@@ -67,95 +68,141 @@ def _inputs(p: Profile) -> Fact:
     return fact
 
 
-def _examples(fact: Fact, t: dict[str, Any]) -> None:
+def _examples(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
     pair = t["examples"].get(fact.get("task_type"))
     if pair:
         fact["minimum_viable_examples"] = pair["minimum_viable"]
         fact["recommended_examples"] = pair["recommended"]
     fact["tree_minimum_examples"] = max(t["tree_minimum_examples_floor"],
                                         fact.get("minimum_viable_examples", 0))
-    fact["task_label"] = label(fact.get("task_type"))
+    fact["task_label"] = enum_label(w, "task", fact.get("task_type"))
 
 
-_FREQUENCY_LABELS = {"STATIC": "never (static data)", "UNPREDICTABLE": "unpredictably"}
-
-
-def _change(fact: Fact, t: dict[str, Any]) -> None:
+def _change(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
     freq = fact.get("data_change_frequency")
     if freq is None:
         return
     fact["frequent_change"] = freq in t["frequent_change"]
-    fact["frequency_label"] = _FREQUENCY_LABELS.get(freq) or label(freq)
+    fact["frequency_label"] = enum_label(w, "frequency", freq)
     runs = t["retraining_runs_per_year"].get(freq)
     cost = fact.get("retraining_cost_usd")
     if runs is None:
-        fact["retraining_text"] = "retraining needs cannot be planned, and neither can their cost"
+        fact["retraining_text"] = w["unplannable"]
         return
     fact["retraining_runs_per_year"] = runs
-    text = f"{runs} retraining run{'s' if runs != 1 else ''} a year"
+    text = w["runs"][runs != 1 and runs >= w["plural_from"]].format(runs=runs)
     if cost is not None:
         annual = _figure(fact, "annual_retraining_cost_usd", money.annual_cost(cost, runs))
-        text += f" × {usd(cost)} = {usd(annual)} a year"
+        text += w["runs_cost"].format(cost=usd(cost), annual=usd(annual))
     if runs >= t["impossible_retraining_runs_per_year"]:
-        text += " — retraining this often is impossible in practice"
+        text += w["impossible"]
     fact["retraining_text"] = text
 
 
-def _roi(fact: Fact, t: dict[str, Any]) -> None:
+def _roi(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
     rpd, saving = fact.get("requests_per_day"), fact.get("savings_per_request_usd")
     investment = fact.get("investment_usd")
     parts = []
     if rpd is not None and saving is not None:
         monthly = money.monthly_savings(saving, rpd, t["days_per_month"])
         reported = _figure(fact, "monthly_savings_usd", monthly)
-        fact["savings_text"] = (f"{usd(saving)} × {rpd:,.0f} requests/day × "
-                                f"{t['days_per_month']} days = {usd(reported)}/month")
+        fact["savings_text"] = w["savings"].format(saving=usd(saving), rpd=rpd,
+                                                   days=t["days_per_month"],
+                                                   monthly=usd(reported))
         parts.append(fact["savings_text"])
         if investment is not None and monthly > 0:
             months = _figure(fact, "break_even_months",
                              money.break_even_months(investment, monthly))
-            parts.append(f"{usd(investment)} invested breaks even after {months:,.1f} months")
-    fact["roi_text"] = "; ".join(parts) if parts else "the savings are not known"
+            parts.append(w["break_even"].format(investment=usd(investment), months=months))
+        net = _net(fact, monthly, investment, w)
+        if net is not None:
+            parts.append(net)
+    fact["roi_text"] = w["sep"].join(parts) if parts else w["no_savings"]
 
 
-def _base_model(fact: Fact, t: dict[str, Any]) -> None:
+def _net(fact: Fact, monthly: Decimal, investment: float | None,
+         w: dict[str, Any]) -> str | None:
+    """The figures net of retraining, when the yearly retraining cost is known (0 for data that
+    never changes); the text that says them when retraining costs something."""
+    runs = fact.get("retraining_runs_per_year")
+    if runs is None or (runs and "annual_retraining_cost_usd" not in fact):
+        return None
+    annual = (fact.exact.get("annual_retraining_cost_usd")
+              or Decimal(repr(fact.get("annual_retraining_cost_usd", 0))))
+    if not annual:  # no retraining: the net figures are the gross ones
+        fact["net_monthly_savings_usd"] = fact["monthly_savings_usd"]
+        if "monthly_savings_usd" in fact.exact:
+            fact.exact = {**fact.exact, "net_monthly_savings_usd": fact.exact[
+                "monthly_savings_usd"]}
+        yearly = money.net_yearly(monthly, annual)
+        _net_figures(fact, yearly, investment, "break_even_months")
+        return None
+    yearly = money.net_yearly(monthly, annual)
+    net_double = _figure(fact, "net_monthly_savings_usd", money.per_month(yearly))
+    _net_figures(fact, yearly, investment, None)
+    if yearly <= 0:
+        return str(w["net_never"].format(annual=usd(float(annual)), short=usd(-net_double)))
+    text = str(w["net"].format(annual=usd(float(annual)), net=usd(net_double)))
+    months = fact.get("net_break_even_months")
+    return text if months is None else text + w["net_break_even"].format(months=months)
+
+
+def _net_figures(fact: Fact, yearly: Decimal, investment: float | None,
+                 same_break_even: str | None) -> None:
+    fact["never_breaks_even"] = yearly <= 0
+    if investment is None:
+        return
+    _figure(fact, "net_value_one_year_usd", money.value_after(1, yearly, investment))
+    _figure(fact, "net_value_three_years_usd", money.value_after(3, yearly, investment))
+    if yearly > 0:
+        if same_break_even is not None:  # (the gross break-even, already computed)
+            fact["net_break_even_months"] = fact[same_break_even]
+            if same_break_even in fact.exact:
+                fact.exact = {**fact.exact,
+                              "net_break_even_months": fact.exact[same_break_even]}
+        else:
+            _figure(fact, "net_break_even_months",
+                    money.net_break_even_months(investment, yearly))
+
+
+def _base_model(fact: Fact, t: dict[str, Any], w: dict[str, Any], lang: str) -> None:
     score, target = fact.get("base_model_score"), fact.get("target_score")
     if score is not None and target is not None:
         fact["target_met"] = score >= target  # doubles compare as their decimals (money.py)
-        fact["base_vs_target"] = f"scores {score:g} against a target of {target:g}"
+        fact["base_vs_target"] = w["scores"].format(score=score, target=target)
     elif "base_model_meets_target" in fact:
         fact["target_met"] = fact["base_model_meets_target"]
-        fact["base_vs_target"] = ("meets the target" if fact["target_met"]
-                                  else "does not meet the target")
+        fact["base_vs_target"] = w["meets"] if fact["target_met"] else w["misses"]
     needed = t["checklist_prompt_variations"]
     tested = fact.get("prompt_variations_tested")
     checks = (None if tested is None else tested >= needed,
               fact.get("few_shot_tried"), fact.get("more_capable_model_tried"))
     if False in checks:  # (each is True, False or None)
         fact["checklist_complete"] = False
-        fact["checklist_unchecked"] = "; ".join(
-            name for name, ok in zip(_checklist_items(needed), checks, strict=True)
+        fact["checklist_unchecked"] = w["sep"].join(
+            name for name, ok in zip(_checklist_items(needed, lang), checks, strict=True)
             if ok is False)
     elif checks == (True, True, True):
         fact["checklist_complete"] = True
 
 
 @functools.lru_cache(maxsize=8)
-def _checklist_items(prompt_variations: int) -> tuple[str, ...]:
+def _checklist_items(prompt_variations: int, lang: str) -> tuple[str, ...]:
     """The prompt-engineering checklist (tree step 1), in the order of the checks."""
-    return (f"test {prompt_variations}+ prompt variations",
-            "try few-shot with your best examples", "try a more capable model")
+    return tuple(item.format(n=prompt_variations) for item in WORDS[lang]["checklist"])
 
 
-def build_fact(profile: Profile, thresholds: dict[str, Any]) -> Fact:
-    """The fact asserted for `profile`: inputs that are present, plus derived quantities."""
+def build_fact(profile: Profile, thresholds: dict[str, Any], lang: str = "en") -> Fact:
+    """The fact asserted for `profile`: inputs that are present, plus derived quantities; its
+    texts in `lang`."""
+    w = WORDS[lang]
     fact = _inputs(profile)
-    _examples(fact, thresholds)
-    _change(fact, thresholds)
-    _roi(fact, thresholds)
-    _base_model(fact, thresholds)
-    fact["goal_label"] = label(fact.get("goal"))
-    fact["domain_label"] = label(fact.get("domain"))
+    _examples(fact, thresholds, w)
+    _change(fact, thresholds, w)
+    _roi(fact, thresholds, w)
+    _base_model(fact, thresholds, w, lang)
+    fact["goal_label"] = enum_label(w, "goal", fact.get("goal"))
+    fact["domain_label"] = enum_label(w, "domain", fact.get("domain"))
     return fact
 
 

@@ -2,6 +2,12 @@
 
 A file that fails validation raises RuleFileError naming the file, the rule and the field; the
 caller keeps whatever RuleSet it had before (see ftgate.engine.Engine.reload).
+
+Every text an answer shows (titles, messages, recommendations, questions, reasons, rationales,
+details, plan items) is written in each language of ftgate.languages: `{en: ..., fr: ...}` (a
+list of texts: `{en: [...], fr: [...]}`, as many in each). The files are read once and built
+into one RuleSet per language; a text missing in one language is refused. Citations quote the
+source article: one text for every language.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import yaml
 
 from ftgate import enums
 from ftgate.errors import RuleFileError
+from ftgate.languages import DEFAULT_LANGUAGE, LANGUAGES
 from ftgate.ruleset import conditions
 from ftgate.ruleset.model import (
     AlternativeSpec,
@@ -48,6 +55,43 @@ class _File:
     def __init__(self, path: Path, data: Any) -> None:
         self.name = path.name
         self.data = data
+        self.lang = DEFAULT_LANGUAGE  # the language whose texts are being read
+
+    def text(self, obj: Any, key: str, rule: str | None = None, where: str = "") -> str:
+        """A text written in every language (`{en: ..., fr: ...}`): the one of `self.lang`."""
+        value = self.get(obj, key, dict, rule, where)
+        return self._in_language(value, str, rule, f"{where}{key}")  # type: ignore[no-any-return]
+
+    def texts(self, obj: Any, key: str, rule: str | None = None, where: str = "",
+              default: Any = ...) -> tuple[str, ...]:
+        """A list of texts written in every language (`{en: [...], fr: [...]}`, as many in
+        each), the ones of `self.lang`; `default` when absent."""
+        if not isinstance(obj, dict) or key not in obj:
+            return tuple(default) if default is not ... else self.get(obj, key, dict, rule, where)
+        field = f"{where}{key}"
+        value = self.get(obj, key, dict, rule, where)
+        counts = {len(v) for v in value.values() if isinstance(v, list)}
+        items = self._in_language(value, list, rule, field)
+        if not all(isinstance(i, str) for i in items):
+            raise self.fail("expected a list of strings", rule, f"{field}.{self.lang}")
+        if len(counts) > 1:
+            raise self.fail("needs as many texts in each language", rule, field)
+        return tuple(items)
+
+    def _in_language(self, value: dict[str, Any], kind: type, rule: str | None,
+                     field: str) -> Any:
+        for lang in LANGUAGES:
+            if lang not in value:
+                raise self.fail(f"the text in {lang!r} is missing (write it in "
+                                f"{', '.join(LANGUAGES)})", rule, field)
+            if not isinstance(value[lang], kind) or (kind is str and not value[lang].strip()):
+                raise self.fail(f"expected {_kind_name(kind)} in {lang!r}", rule,
+                                f"{field}.{lang}")
+        unknown = sorted(set(value) - set(LANGUAGES))
+        if unknown:
+            raise self.fail(f"unknown language {unknown[0]!r} (expected {', '.join(LANGUAGES)})",
+                            rule, field)
+        return value[self.lang]
 
     def fail(self, message: str, rule: str | None = None, field: str | None = None) -> RuleFileError:
         return RuleFileError(self.name, message, rule, field)
@@ -186,11 +230,11 @@ def _rule(f: _File, item: Any, index: int, thresholds: dict[str, Any], names: se
         id=rid, failure_mode=fm, severity=severity,
         place=RulePlace.AFTER_TREE if step == AFTER_TREE else RulePlace.TREE_STEP,
         step=None if step == AFTER_TREE else step,
-        title=f.get(item, "title", str, rule),
+        title=f.text(item, "title", rule),
         when=when,
-        message=f.template(f.get(item, "message", str, rule), names, rule, "message"),
+        message=f.template(f.text(item, "message", rule), names, rule, "message"),
         evidence=evidence,
-        recommendation=f.template(f.get(item, "recommendation", str, rule), names, rule,
+        recommendation=f.template(f.text(item, "recommendation", rule), names, rule,
                                   "recommendation"),
         citation=f.get(item, "citation", str, rule),
         source_file=f.name,
@@ -237,12 +281,12 @@ def _steps(f: _File, rule_ids: set[str], names: set[str]) -> tuple[TreeStep, ...
             requires.append(groups)
         steps.append(TreeStep(
             step=n,
-            question=f.get(item, "question", str, where=where + "."),
+            question=f.text(item, "question", where=where + "."),
             blocked_by=blocked_by,
             answer_when_blocked=f.get(item, "answer_when_blocked", bool, where=where + "."),
             outcome=outcome,
             requires=tuple(requires),
-            pass_reason=f.template(f.get(item, "pass_reason", str, where=where + "."), names,
+            pass_reason=f.template(f.text(item, "pass_reason", where=where + "."), names,
                                    None, f"{where}.pass_reason"),
             citation=f.get(item, "citation", str, where=where + "."),
         ))
@@ -263,7 +307,7 @@ def _alternatives(f: _File, rule_ids: set[str], thresholds: dict[str, Any],
         triggers = []
         for j, t in enumerate(f.get(item, "triggers", list, where=where)):
             tw = f"{where}triggers[{j}]."
-            rationale = f.template(f.get(t, "rationale", str, where=tw), names, None, tw + "rationale")
+            rationale = f.template(f.text(t, "rationale", where=tw), names, None, tw + "rationale")
             if "finding" in t:
                 rid = f.get(t, "finding", str, where=tw)
                 if rid not in rule_ids:
@@ -283,8 +327,9 @@ def _alternatives(f: _File, rule_ids: set[str], thresholds: dict[str, Any],
         by_domain = f.get(item, "details_by_domain", dict, where=where, default={})
         specs.append(AlternativeSpec(
             kind=kind,
-            details=f.strings(item, "details", where=where, default=[]),
-            details_by_domain=tuple((d, tuple(v)) for d, v in by_domain.items()),
+            details=f.texts(item, "details", where=where, default=[]),
+            details_by_domain=tuple((d, f.texts(by_domain, d, where=f"{where}details_by_domain."))
+                                    for d in by_domain),
             leaf_outcomes=f.strings(item, "leaf_outcomes", where=where, default=[]),
             triggers=tuple(triggers),
             citation=citation,
@@ -302,24 +347,35 @@ def _plan(f: _File) -> PlanSpec:
     costs = []
     for i, c in enumerate(f.get(p, "year_one_costs", list, where="plan.")):
         w = f"plan.year_one_costs[{i}]."
-        costs.append((f.get(c, "item", str, where=w), float(f.get(c, "low_usd", (int, float), where=w)),
+        costs.append((f.text(c, "item", where=w), float(f.get(c, "low_usd", (int, float), where=w)),
                       float(f.get(c, "high_usd", (int, float), where=w))))
     total = f.get(p, "year_one_total", dict, where="plan.")
     return PlanSpec(
         lora=dict(lora),
-        validation_tasks=f.strings(p, "validation_tasks", where="plan."),
-        metrics=f.strings(p, "metrics", where="plan."),
+        validation_tasks=f.texts(p, "validation_tasks", where="plan."),
+        metrics=f.texts(p, "metrics", where="plan."),
         year_one_costs=tuple(costs),
         year_one_total=(float(f.get(total, "low_usd", (int, float), where="plan.year_one_total.")),
                         float(f.get(total, "high_usd", (int, float), where="plan.year_one_total."))),
-        recommendations=f.strings(p, "recommendations", where="plan.", default=[]),
+        recommendations=f.texts(p, "recommendations", where="plan.", default=[]),
         citation=f.get(p, "citation", str, where="plan."),
     )
 
 
 def load_ruleset(directory: str | Path) -> RuleSet:
-    """Read and validate every *.yaml rule file of `directory` (test tables live in tests/)."""
+    """Read and validate every *.yaml rule file of `directory` (test tables live in tests/):
+    the RuleSet in the default language, the others in its `translations`."""
     files, version = _read(Path(directory))
+    built = {}
+    for lang in LANGUAGES:
+        for f in files:
+            f.lang = lang
+        built[lang] = _build(files, version)
+    default = built.pop(DEFAULT_LANGUAGE)
+    return replace(default, translations=built)
+
+
+def _build(files: list[_File], version: str) -> RuleSet:
     tf = _one(files, "thresholds")
     thresholds = _thresholds(tf)
     names = _names(thresholds)

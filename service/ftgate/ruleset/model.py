@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # A condition is kept as the validated mapping of the rule file ({fact, op: value} or
@@ -90,3 +90,9 @@ class RuleSet:
     alternatives: tuple[AlternativeSpec, ...]
     plan: PlanSpec
     files: tuple[str, ...]
+    # The same rules with the texts of each other language (ftgate.languages), by language.
+    translations: dict[str, RuleSet] = field(default_factory=dict, compare=False, repr=False)
+
+    def in_language(self, lang: str) -> RuleSet:
+        """This RuleSet with the texts of `lang` (itself for its own language)."""
+        return self.translations.get(lang, self)

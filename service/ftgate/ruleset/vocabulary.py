@@ -67,6 +67,19 @@ FACTS: dict[str, FactSpec] = {
         "number", "savings_per_request_usd × requests_per_day × days_per_month"
     ),
     "break_even_months": _derived("number", "investment_usd / monthly_savings_usd"),
+    "net_monthly_savings_usd": _derived(
+        "number", "monthly_savings_usd − annual_retraining_cost_usd / 12"
+    ),
+    "net_break_even_months": _derived(
+        "number", "investment_usd / net_monthly_savings_usd (net > 0)"
+    ),
+    "net_value_one_year_usd": _derived(
+        "number", "12 × net_monthly_savings_usd − investment_usd"
+    ),
+    "net_value_three_years_usd": _derived(
+        "number", "36 × net_monthly_savings_usd − investment_usd"
+    ),
+    "never_breaks_even": _derived("bool", "net_monthly_savings_usd ≤ 0"),
     "target_met": _derived(
         "bool", "base_model_score ≥ target_score, else base_model_meets_target"
     ),
@@ -83,3 +96,8 @@ FACTS: dict[str, FactSpec] = {
     "roi_text": _derived("text", "the ROI arithmetic, readable"),
     "savings_text": _derived("text", "the monthly savings arithmetic, readable"),
 }
+
+# Inputs whose change redefines the problem rather than being something a team does: a
+# counterfactual that changes one is not actionable.
+REDEFINES_PROBLEM = frozenset({"task_type", "goal", "domain", "data_change_frequency",
+                               "base_model_score", "target_score", "base_model_meets_target"})

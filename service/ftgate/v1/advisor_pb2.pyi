@@ -11,6 +11,7 @@ findings with the figures that triggered them, the alternatives that fit and the
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
+from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -698,10 +699,17 @@ class RoiAnalysis(_message.Message):
     ANNUAL_RETRAINING_COST_USD_FIELD_NUMBER: _builtins.int
     LIKELY_POSITIVE_FIELD_NUMBER: _builtins.int
     RETRAINING_RUNS_PER_YEAR_FIELD_NUMBER: _builtins.int
+    NET_MONTHLY_SAVINGS_USD_FIELD_NUMBER: _builtins.int
+    NET_BREAK_EVEN_MONTHS_FIELD_NUMBER: _builtins.int
+    NET_VALUE_ONE_YEAR_USD_FIELD_NUMBER: _builtins.int
+    NET_VALUE_THREE_YEARS_USD_FIELD_NUMBER: _builtins.int
+    NEVER_BREAKS_EVEN_FIELD_NUMBER: _builtins.int
     monthly_savings_usd: _builtins.float
     """savings_per_request_usd × requests_per_day × days_per_month (30)."""
     break_even_months: _builtins.float
-    """investment_usd / monthly_savings_usd (absent when the savings are 0)."""
+    """investment_usd / monthly_savings_usd: on the gross savings, before retraining (the rules'
+    maximum break-even applies to it; net_break_even_months is the figure net of retraining).
+    """
     annual_retraining_cost_usd: _builtins.float
     """retraining_cost_usd × retraining runs per year."""
     likely_positive: _builtins.bool
@@ -711,6 +719,25 @@ class RoiAnalysis(_message.Message):
     """
     retraining_runs_per_year: _builtins.int
     """Retraining runs per year implied by data_change_frequency."""
+    net_monthly_savings_usd: _builtins.float
+    """monthly_savings_usd − annual_retraining_cost_usd / 12: the savings left once retraining is
+    paid. Set when the monthly savings and the yearly retraining cost are both known (STATIC
+    data: 0 runs, so it equals monthly_savings_usd). Negative when retraining costs more.
+    """
+    net_break_even_months: _builtins.float
+    """investment_usd / net_monthly_savings_usd; set only when the net is positive (see
+    never_breaks_even). break_even_months, on the gross savings, is kept as it was.
+    """
+    net_value_one_year_usd: _builtins.float
+    """12 × net_monthly_savings_usd − investment_usd: the value after the first year, net of
+    retraining and of the investment (negative while it has not paid back).
+    """
+    net_value_three_years_usd: _builtins.float
+    """36 × net_monthly_savings_usd − investment_usd: the same after three years."""
+    never_breaks_even: _builtins.bool
+    """Set with the net figure: true when net_monthly_savings_usd ≤ 0 (retraining eats every
+    saving: the project never breaks even, and net_break_even_months is absent), else false.
+    """
     def __init__(
         self,
         *,
@@ -719,10 +746,15 @@ class RoiAnalysis(_message.Message):
         annual_retraining_cost_usd: _builtins.float | None = ...,
         likely_positive: _builtins.bool | None = ...,
         retraining_runs_per_year: _builtins.int | None = ...,
+        net_monthly_savings_usd: _builtins.float | None = ...,
+        net_break_even_months: _builtins.float | None = ...,
+        net_value_one_year_usd: _builtins.float | None = ...,
+        net_value_three_years_usd: _builtins.float | None = ...,
+        never_breaks_even: _builtins.bool | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd", "_break_even_months", b"_break_even_months", "_likely_positive", b"_likely_positive", "_monthly_savings_usd", b"_monthly_savings_usd", "_retraining_runs_per_year", b"_retraining_runs_per_year", "annual_retraining_cost_usd", b"annual_retraining_cost_usd", "break_even_months", b"break_even_months", "likely_positive", b"likely_positive", "monthly_savings_usd", b"monthly_savings_usd", "retraining_runs_per_year", b"retraining_runs_per_year"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd", "_break_even_months", b"_break_even_months", "_likely_positive", b"_likely_positive", "_monthly_savings_usd", b"_monthly_savings_usd", "_net_break_even_months", b"_net_break_even_months", "_net_monthly_savings_usd", b"_net_monthly_savings_usd", "_net_value_one_year_usd", b"_net_value_one_year_usd", "_net_value_three_years_usd", b"_net_value_three_years_usd", "_never_breaks_even", b"_never_breaks_even", "_retraining_runs_per_year", b"_retraining_runs_per_year", "annual_retraining_cost_usd", b"annual_retraining_cost_usd", "break_even_months", b"break_even_months", "likely_positive", b"likely_positive", "monthly_savings_usd", b"monthly_savings_usd", "net_break_even_months", b"net_break_even_months", "net_monthly_savings_usd", b"net_monthly_savings_usd", "net_value_one_year_usd", b"net_value_one_year_usd", "net_value_three_years_usd", b"net_value_three_years_usd", "never_breaks_even", b"never_breaks_even", "retraining_runs_per_year", b"retraining_runs_per_year"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd", "_break_even_months", b"_break_even_months", "_likely_positive", b"_likely_positive", "_monthly_savings_usd", b"_monthly_savings_usd", "_retraining_runs_per_year", b"_retraining_runs_per_year", "annual_retraining_cost_usd", b"annual_retraining_cost_usd", "break_even_months", b"break_even_months", "likely_positive", b"likely_positive", "monthly_savings_usd", b"monthly_savings_usd", "retraining_runs_per_year", b"retraining_runs_per_year"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd", "_break_even_months", b"_break_even_months", "_likely_positive", b"_likely_positive", "_monthly_savings_usd", b"_monthly_savings_usd", "_net_break_even_months", b"_net_break_even_months", "_net_monthly_savings_usd", b"_net_monthly_savings_usd", "_net_value_one_year_usd", b"_net_value_one_year_usd", "_net_value_three_years_usd", b"_net_value_three_years_usd", "_never_breaks_even", b"_never_breaks_even", "_retraining_runs_per_year", b"_retraining_runs_per_year", "annual_retraining_cost_usd", b"annual_retraining_cost_usd", "break_even_months", b"break_even_months", "likely_positive", b"likely_positive", "monthly_savings_usd", b"monthly_savings_usd", "net_break_even_months", b"net_break_even_months", "net_monthly_savings_usd", b"net_monthly_savings_usd", "net_value_one_year_usd", b"net_value_one_year_usd", "net_value_three_years_usd", b"net_value_three_years_usd", "never_breaks_even", b"never_breaks_even", "retraining_runs_per_year", b"retraining_runs_per_year"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__annual_retraining_cost_usd: _TypeAlias = _typing.Literal["annual_retraining_cost_usd"]  # noqa: Y015
     _WhichOneofArgType__annual_retraining_cost_usd: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd"]  # noqa: Y015
@@ -732,6 +764,16 @@ class RoiAnalysis(_message.Message):
     _WhichOneofArgType__likely_positive: _TypeAlias = _typing.Literal["_likely_positive", b"_likely_positive"]  # noqa: Y015
     _WhichOneofReturnType__monthly_savings_usd: _TypeAlias = _typing.Literal["monthly_savings_usd"]  # noqa: Y015
     _WhichOneofArgType__monthly_savings_usd: _TypeAlias = _typing.Literal["_monthly_savings_usd", b"_monthly_savings_usd"]  # noqa: Y015
+    _WhichOneofReturnType__net_break_even_months: _TypeAlias = _typing.Literal["net_break_even_months"]  # noqa: Y015
+    _WhichOneofArgType__net_break_even_months: _TypeAlias = _typing.Literal["_net_break_even_months", b"_net_break_even_months"]  # noqa: Y015
+    _WhichOneofReturnType__net_monthly_savings_usd: _TypeAlias = _typing.Literal["net_monthly_savings_usd"]  # noqa: Y015
+    _WhichOneofArgType__net_monthly_savings_usd: _TypeAlias = _typing.Literal["_net_monthly_savings_usd", b"_net_monthly_savings_usd"]  # noqa: Y015
+    _WhichOneofReturnType__net_value_one_year_usd: _TypeAlias = _typing.Literal["net_value_one_year_usd"]  # noqa: Y015
+    _WhichOneofArgType__net_value_one_year_usd: _TypeAlias = _typing.Literal["_net_value_one_year_usd", b"_net_value_one_year_usd"]  # noqa: Y015
+    _WhichOneofReturnType__net_value_three_years_usd: _TypeAlias = _typing.Literal["net_value_three_years_usd"]  # noqa: Y015
+    _WhichOneofArgType__net_value_three_years_usd: _TypeAlias = _typing.Literal["_net_value_three_years_usd", b"_net_value_three_years_usd"]  # noqa: Y015
+    _WhichOneofReturnType__never_breaks_even: _TypeAlias = _typing.Literal["never_breaks_even"]  # noqa: Y015
+    _WhichOneofArgType__never_breaks_even: _TypeAlias = _typing.Literal["_never_breaks_even", b"_never_breaks_even"]  # noqa: Y015
     _WhichOneofReturnType__retraining_runs_per_year: _TypeAlias = _typing.Literal["retraining_runs_per_year"]  # noqa: Y015
     _WhichOneofArgType__retraining_runs_per_year: _TypeAlias = _typing.Literal["_retraining_runs_per_year", b"_retraining_runs_per_year"]  # noqa: Y015
     @_typing.overload
@@ -742,6 +784,16 @@ class RoiAnalysis(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType__likely_positive) -> _WhichOneofReturnType__likely_positive | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__monthly_savings_usd) -> _WhichOneofReturnType__monthly_savings_usd | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__net_break_even_months) -> _WhichOneofReturnType__net_break_even_months | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__net_monthly_savings_usd) -> _WhichOneofReturnType__net_monthly_savings_usd | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__net_value_one_year_usd) -> _WhichOneofReturnType__net_value_one_year_usd | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__net_value_three_years_usd) -> _WhichOneofReturnType__net_value_three_years_usd | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__never_breaks_even) -> _WhichOneofReturnType__never_breaks_even | None: ...
     @_typing.overload
     def WhichOneof(self, oneof_group: _WhichOneofArgType__retraining_runs_per_year) -> _WhichOneofReturnType__retraining_runs_per_year | None: ...
 
@@ -874,6 +926,9 @@ class Assessment(_message.Message):
     MISSING_FIELDS_FIELD_NUMBER: _builtins.int
     RULESET_VERSION_FIELD_NUMBER: _builtins.int
     PROJECT_NAME_FIELD_NUMBER: _builtins.int
+    COUNTERFACTUALS_FIELD_NUMBER: _builtins.int
+    FINE_TUNE_UNREACHABLE_FIELD_NUMBER: _builtins.int
+    MISSING_FIELD_OUTCOMES_FIELD_NUMBER: _builtins.int
     decision_id: _builtins.str
     """Unique id of this decision (also in the server's logs)."""
     verdict: Global___Verdict.ValueType
@@ -883,6 +938,13 @@ class Assessment(_message.Message):
     """Content hash of the loaded rule files."""
     project_name: _builtins.str
     """Echo of ProjectProfile.name."""
+    fine_tune_unreachable: _builtins.bool
+    """Only when the request asked for explanations and the verdict is not FINE_TUNE: true when the
+    search for counterfactuals (every blocking rule inverted at its boundaries, missing inputs
+    given values that pass) ran to its end and found no change of the inputs, within their
+    valid ranges, that gives FINE_TUNE (counterfactuals is then empty). False when it found
+    some, or stopped at its budget first.
+    """
     @_builtins.property
     def decision_path(self) -> _containers.RepeatedCompositeFieldContainer[Global___DecisionStep]:
         """The steps actually walked, in order."""
@@ -908,6 +970,21 @@ class Assessment(_message.Message):
         where the walk stopped and of every later step (with VERDICT_NEEDS_INFORMATION only).
         """
 
+    @_builtins.property
+    def counterfactuals(self) -> _containers.RepeatedCompositeFieldContainer[Global___Counterfactual]:
+        """Only when the request asked for explanations (EvaluateRequest.explain) and the verdict is
+        not FINE_TUNE: the smallest sets of input changes that make the verdict FINE_TUNE, one per
+        distinct way through the policy, fewest changed fields first. Each is true: the profile
+        with every `to` applied is decided resulting_verdict / resulting_outcome.
+        """
+
+    @_builtins.property
+    def missing_field_outcomes(self) -> _containers.RepeatedCompositeFieldContainer[Global___MissingFieldOutcome]:
+        """Only when the request asked for explanations and the verdict is NEEDS_INFORMATION: for each
+        field of missing_fields, the verdicts its possible values lead to (the other missing fields
+        still unknown), so that a team knows what to measure first.
+        """
+
     def __init__(
         self,
         *,
@@ -922,30 +999,199 @@ class Assessment(_message.Message):
         missing_fields: _abc.Iterable[_builtins.str] | None = ...,
         ruleset_version: _builtins.str = ...,
         project_name: _builtins.str = ...,
+        counterfactuals: _abc.Iterable[Global___Counterfactual] | None = ...,
+        fine_tune_unreachable: _builtins.bool = ...,
+        missing_field_outcomes: _abc.Iterable[Global___MissingFieldOutcome] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["plan", b"plan", "roi", b"roi"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alternatives", b"alternatives", "decision_id", b"decision_id", "decision_path", b"decision_path", "findings", b"findings", "missing_fields", b"missing_fields", "outcome", b"outcome", "plan", b"plan", "project_name", b"project_name", "roi", b"roi", "ruleset_version", b"ruleset_version", "verdict", b"verdict"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alternatives", b"alternatives", "counterfactuals", b"counterfactuals", "decision_id", b"decision_id", "decision_path", b"decision_path", "findings", b"findings", "fine_tune_unreachable", b"fine_tune_unreachable", "missing_field_outcomes", b"missing_field_outcomes", "missing_fields", b"missing_fields", "outcome", b"outcome", "plan", b"plan", "project_name", b"project_name", "roi", b"roi", "ruleset_version", b"ruleset_version", "verdict", b"verdict"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Assessment: _TypeAlias = Assessment  # noqa: Y015
 
 @_typing.final
+class FieldChange(_message.Message):
+    """One input changed by a counterfactual."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FIELD_FIELD_NUMBER: _builtins.int
+    FROM_FIELD_NUMBER: _builtins.int
+    TO_FIELD_NUMBER: _builtins.int
+    field: _builtins.str
+    """The proto path of the input, e.g. "economics.requests_per_day"."""
+    @_builtins.property
+    def to(self) -> _struct_pb2.Value:
+        """The value that passes: a boundary number (the smallest volume that passes), an enum's
+        short name (the nearest passing value), a bool.
+        """
+
+    def __init__(
+        self,
+        *,
+        field: _builtins.str = ...,
+        to: _struct_pb2.Value | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["from", b"from", "to", b"to"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["field", b"field", "from", b"from", "to", b"to"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FieldChange: _TypeAlias = FieldChange  # noqa: Y015
+
+@_typing.final
+class Counterfactual(_message.Message):
+    """A set of input changes that turns the verdict into FINE_TUNE."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CHANGES_FIELD_NUMBER: _builtins.int
+    RESULTING_VERDICT_FIELD_NUMBER: _builtins.int
+    RESULTING_OUTCOME_FIELD_NUMBER: _builtins.int
+    SUMMARY_FIELD_NUMBER: _builtins.int
+    ACTIONABLE_FIELD_NUMBER: _builtins.int
+    resulting_verdict: Global___Verdict.ValueType
+    """The verdict of the profile with every change applied (VERDICT_FINE_TUNE)."""
+    resulting_outcome: Global___Outcome.ValueType
+    """Its outcome (OUTCOME_FINE_TUNE)."""
+    summary: _builtins.str
+    """The changes in a sentence, in the caller's language."""
+    actionable: _builtins.bool
+    """False when a change redefines the problem (the goal, the task type, the domain, how often
+    the data changes, the base model's score or the target) rather than something a team does.
+    """
+    @_builtins.property
+    def changes(self) -> _containers.RepeatedCompositeFieldContainer[Global___FieldChange]:
+        """The inputs to change, in proto field order."""
+
+    def __init__(
+        self,
+        *,
+        changes: _abc.Iterable[Global___FieldChange] | None = ...,
+        resulting_verdict: Global___Verdict.ValueType = ...,
+        resulting_outcome: Global___Outcome.ValueType = ...,
+        summary: _builtins.str = ...,
+        actionable: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["actionable", b"actionable", "changes", b"changes", "resulting_outcome", b"resulting_outcome", "resulting_verdict", b"resulting_verdict", "summary", b"summary"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Counterfactual: _TypeAlias = Counterfactual  # noqa: Y015
+
+@_typing.final
+class MissingFieldOutcome(_message.Message):
+    """The verdicts the possible values of one missing field lead to."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FIELD_FIELD_NUMBER: _builtins.int
+    OUTCOMES_FIELD_NUMBER: _builtins.int
+    field: _builtins.str
+    """The proto path of the missing input, e.g. "economics.requests_per_day"."""
+    @_builtins.property
+    def outcomes(self) -> _containers.RepeatedCompositeFieldContainer[Global___ValueOutcome]:
+        """Its possible values, grouped by the answer they lead to: for a number, ranges in increasing
+        order; for an enum or a bool, the values leading to each answer.
+        """
+
+    def __init__(
+        self,
+        *,
+        field: _builtins.str = ...,
+        outcomes: _abc.Iterable[Global___ValueOutcome] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["field", b"field", "outcomes", b"outcomes"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___MissingFieldOutcome: _TypeAlias = MissingFieldOutcome  # noqa: Y015
+
+@_typing.final
+class ValueOutcome(_message.Message):
+    """A group of values of a missing field and the answer they lead to."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    VALUES_FIELD_NUMBER: _builtins.int
+    AT_LEAST_FIELD_NUMBER: _builtins.int
+    BELOW_FIELD_NUMBER: _builtins.int
+    VERDICT_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    DESCRIPTION_FIELD_NUMBER: _builtins.int
+    at_least: _builtins.float
+    """For a number field: the smallest value of the range (absent: from the lowest valid value)."""
+    below: _builtins.float
+    """For a number field: the range ends before this value (absent: no upper end)."""
+    verdict: Global___Verdict.ValueType
+    """The verdict with the field set to a value of the group (NEEDS_INFORMATION when another
+    missing field is still needed).
+    """
+    outcome: Global___Outcome.ValueType
+    """Its outcome; unset with VERDICT_NEEDS_INFORMATION."""
+    description: _builtins.str
+    """The group and its answer in a sentence, in the caller's language:
+    "below 10,000 → DO_NOT_FINE_TUNE (PROMPT_ENGINEERING)".
+    """
+    @_builtins.property
+    def values(self) -> _containers.RepeatedCompositeFieldContainer[_struct_pb2.Value]:
+        """For an enum or bool field: the values of the group (short enum names, booleans)."""
+
+    def __init__(
+        self,
+        *,
+        values: _abc.Iterable[_struct_pb2.Value] | None = ...,
+        at_least: _builtins.float | None = ...,
+        below: _builtins.float | None = ...,
+        verdict: Global___Verdict.ValueType = ...,
+        outcome: Global___Outcome.ValueType = ...,
+        description: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_at_least", b"_at_least", "_below", b"_below", "at_least", b"at_least", "below", b"below"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_at_least", b"_at_least", "_below", b"_below", "at_least", b"at_least", "below", b"below", "description", b"description", "outcome", b"outcome", "values", b"values", "verdict", b"verdict"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__at_least: _TypeAlias = _typing.Literal["at_least"]  # noqa: Y015
+    _WhichOneofArgType__at_least: _TypeAlias = _typing.Literal["_at_least", b"_at_least"]  # noqa: Y015
+    _WhichOneofReturnType__below: _TypeAlias = _typing.Literal["below"]  # noqa: Y015
+    _WhichOneofArgType__below: _TypeAlias = _typing.Literal["_below", b"_below"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__at_least) -> _WhichOneofReturnType__at_least | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__below) -> _WhichOneofReturnType__below | None: ...
+
+Global___ValueOutcome: _TypeAlias = ValueOutcome  # noqa: Y015
+
+@_typing.final
 class EvaluateRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     PROJECT_FIELD_NUMBER: _builtins.int
+    EXPLAIN_FIELD_NUMBER: _builtins.int
+    explain: _builtins.bool
+    """Ask for the explanations that cost several evaluations each: Assessment.counterfactuals,
+    fine_tune_unreachable and missing_field_outcomes. Off by default: computing them costs
+    more than a fifth of an evaluation (bench/run.py measures it). The language of every text
+    is chosen with the `accept-language` request metadata ("fr" or "en", the default).
+    """
     @_builtins.property
     def project(self) -> Global___ProjectProfile: ...
     def __init__(
         self,
         *,
         project: Global___ProjectProfile | None = ...,
+        explain: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["project", b"project"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["project", b"project"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["explain", b"explain", "project", b"project"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -976,16 +1222,20 @@ class EvaluateBatchRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     PROJECTS_FIELD_NUMBER: _builtins.int
+    EXPLAIN_FIELD_NUMBER: _builtins.int
+    explain: _builtins.bool
+    """As EvaluateRequest.explain, for every project of the batch."""
     @_builtins.property
     def projects(self) -> _containers.RepeatedCompositeFieldContainer[Global___ProjectProfile]: ...
     def __init__(
         self,
         *,
         projects: _abc.Iterable[Global___ProjectProfile] | None = ...,
+        explain: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["projects", b"projects"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["explain", b"explain", "projects", b"projects"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

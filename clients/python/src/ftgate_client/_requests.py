@@ -37,6 +37,22 @@ def _json_path(message: str, prefix: str) -> str:
     return prefix + _CAMEL_HUMP.sub(lambda m: "_" + m.group(1).lower(), path)
 
 
+LANGUAGES = ("en", "fr")
+
+
+def language(lang: str | None) -> tuple[tuple[str, str], ...]:
+    """The call metadata asking for the texts in ``lang`` (none: the server's default)."""
+    if lang is None:
+        return ()
+    if lang not in LANGUAGES:
+        raise InvalidArgument(
+            f"lang must be one of {', '.join(LANGUAGES)}, not {lang!r}",
+            [FieldViolation("lang", f"expected one of {', '.join(LANGUAGES)}")],
+            code=None,
+        )
+    return (("accept-language", lang),)
+
+
 def profile(value: ProfileLike, field: str = "project") -> pb.ProjectProfile:
     """A ProjectProfile from a message or a proto3-JSON dict; InvalidProfile names a bad field."""
     if isinstance(value, pb.ProjectProfile):

@@ -68,30 +68,52 @@ class AsyncClient:
         rpc: Callable[..., Awaitable[_Response]],
         request: object,
         timeout: float | None,
+        extra: tuple[tuple[str, str], ...] = (),
     ) -> _Response:
         try:
             return await rpc(
                 request,
                 timeout=self.timeout if timeout is None else _channel.check_timeout(timeout),
-                metadata=self._metadata,
+                metadata=[*self._metadata, *extra],
             )
         except grpc.RpcError as error:
             raise from_rpc_error(error, method) from None
 
     async def evaluate(
-        self, profile: _requests.ProfileLike, *, timeout: float | None = None
+        self,
+        profile: _requests.ProfileLike,
+        *,
+        timeout: float | None = None,
+        explain: bool = False,
+        lang: str | None = None,
     ) -> pb.Assessment:
-        """Evaluate one project profile (a ProjectProfile or a proto3-JSON dict)."""
-        request = pb.EvaluateRequest(project=_requests.profile(profile))
-        return (await self._call("Evaluate", self._stub.Evaluate, request, timeout)).assessment
+        """Evaluate one project profile (a ProjectProfile or a proto3-JSON dict).
+
+        ``explain`` asks for the counterfactuals (what would make the verdict FINE_TUNE) and, for
+        NEEDS_INFORMATION, what each missing field's values lead to; ``lang`` ("en", "fr") is the
+        language of the texts (sent as ``accept-language``).
+        """
+        request = pb.EvaluateRequest(project=_requests.profile(profile), explain=explain)
+        response = await self._call(
+            "Evaluate", self._stub.Evaluate, request, timeout, _requests.language(lang)
+        )
+        return response.assessment
 
     async def evaluate_batch(
-        self, profiles: Iterable[_requests.ProfileLike], *, timeout: float | None = None
+        self,
+        profiles: Iterable[_requests.ProfileLike],
+        *,
+        timeout: float | None = None,
+        explain: bool = False,
+        lang: str | None = None,
     ) -> list[pb.Assessment]:
-        """Evaluate several profiles in one call; the assessments come in the same order."""
+        """Evaluate several profiles in one call; the assessments come in the same order
+        (``explain`` and ``lang`` as for evaluate)."""
         projects = [_requests.profile(p, f"projects[{i}]") for i, p in enumerate(profiles)]
-        request = pb.EvaluateBatchRequest(projects=projects)
-        response = await self._call("EvaluateBatch", self._stub.EvaluateBatch, request, timeout)
+        request = pb.EvaluateBatchRequest(projects=projects, explain=explain)
+        response = await self._call(
+            "EvaluateBatch", self._stub.EvaluateBatch, request, timeout, _requests.language(lang)
+        )
         return list(response.assessments)
 
     async def check_regression(

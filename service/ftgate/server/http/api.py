@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ftgate.api import language
 from ftgate.server.http.body import (
     BadBody,
     check_content_type,
@@ -83,7 +84,8 @@ def api_routes(decider: Decider, max_request_bytes: int, default_deadline: float
                 timeout = call_timeout(request, default_deadline)
             except BadBody as exc:
                 return http_error(exc.http_status, exc.message, exc.violations)
-            context = HttpCallContext(timeout)
+            context = HttpCallContext(timeout, language.choose(
+                request.headers.get("accept-language")))
             result = None
             try:
                 with anyio.move_on_after(math.inf if timeout is None else timeout):

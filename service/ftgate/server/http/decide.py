@@ -22,6 +22,7 @@ from ftgate.api.limits import CallBudget
 from ftgate.api.service import AdvisorService
 from ftgate.api.status import StatusError
 from ftgate.errors import InvalidInput, Violation
+from ftgate.languages import DEFAULT_LANGUAGE
 from ftgate.v1 import advisor_pb2 as pb
 
 log = structlog.get_logger("ftgate")
@@ -43,9 +44,10 @@ class HttpCallContext:
     """One HTTP call as the API's CallBudget sees it: its deadline, and whether it is still
     wanted (the edge clears `active` when the deadline passes or the client leaves)."""
 
-    def __init__(self, deadline: float | None) -> None:
+    def __init__(self, deadline: float | None, lang: str = DEFAULT_LANGUAGE) -> None:
         self.expires = None if deadline is None else time.monotonic() + deadline
         self.active = True
+        self.lang = lang  # of the answer's texts (the Accept-Language header: api/language.py)
 
     def time_remaining(self) -> float | None:
         return None if self.expires is None else max(0.0, self.expires - time.monotonic())
@@ -65,9 +67,9 @@ class Decider:
         # Evaluate and EvaluateBatch answer serialized responses (the gRPC path sends bytes).
         self._methods: dict[str, Callable[[Any, HttpCallContext], Message]] = {
             "Evaluate": lambda r, c: pb.EvaluateResponse.FromString(
-                service.evaluate(r, c.budget())),
+                service.evaluate(r, c.budget(), c.lang)),
             "EvaluateBatch": lambda r, c: pb.EvaluateBatchResponse.FromString(
-                service.evaluate_batch(r, c.budget())),
+                service.evaluate_batch(r, c.budget(), c.lang)),
             "CheckRegression": lambda r, c: service.check_regression(r),
             "ListRules": lambda r, c: service.list_rules(r),
             "GetDecision": lambda r, c: service.get_decision(r),

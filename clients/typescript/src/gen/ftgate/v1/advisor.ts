@@ -18,6 +18,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Value } from "../../google/protobuf/struct.js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
 
 export const protobufPackage = "ftgate.v1";
@@ -811,7 +812,10 @@ export interface RoiAnalysis {
   monthlySavingsUsd?:
     | number
     | undefined;
-  /** investment_usd / monthly_savings_usd (absent when the savings are 0). */
+  /**
+   * investment_usd / monthly_savings_usd: on the gross savings, before retraining (the rules'
+   * maximum break-even applies to it; net_break_even_months is the figure net of retraining).
+   */
   breakEvenMonths?:
     | number
     | undefined;
@@ -828,7 +832,40 @@ export interface RoiAnalysis {
     | boolean
     | undefined;
   /** Retraining runs per year implied by data_change_frequency. */
-  retrainingRunsPerYear?: number | undefined;
+  retrainingRunsPerYear?:
+    | number
+    | undefined;
+  /**
+   * monthly_savings_usd − annual_retraining_cost_usd / 12: the savings left once retraining is
+   * paid. Set when the monthly savings and the yearly retraining cost are both known (STATIC
+   * data: 0 runs, so it equals monthly_savings_usd). Negative when retraining costs more.
+   */
+  netMonthlySavingsUsd?:
+    | number
+    | undefined;
+  /**
+   * investment_usd / net_monthly_savings_usd; set only when the net is positive (see
+   * never_breaks_even). break_even_months, on the gross savings, is kept as it was.
+   */
+  netBreakEvenMonths?:
+    | number
+    | undefined;
+  /**
+   * 12 × net_monthly_savings_usd − investment_usd: the value after the first year, net of
+   * retraining and of the investment (negative while it has not paid back).
+   */
+  netValueOneYearUsd?:
+    | number
+    | undefined;
+  /** 36 × net_monthly_savings_usd − investment_usd: the same after three years. */
+  netValueThreeYearsUsd?:
+    | number
+    | undefined;
+  /**
+   * Set with the net figure: true when net_monthly_savings_usd ≤ 0 (retraining eats every
+   * saving: the project never breaks even, and net_break_even_months is absent), else false.
+   */
+  neverBreaksEven?: boolean | undefined;
 }
 
 /** LoRA adapter settings. */
@@ -893,10 +930,109 @@ export interface Assessment {
   rulesetVersion: string;
   /** Echo of ProjectProfile.name. */
   projectName: string;
+  /**
+   * Only when the request asked for explanations (EvaluateRequest.explain) and the verdict is
+   * not FINE_TUNE: the smallest sets of input changes that make the verdict FINE_TUNE, one per
+   * distinct way through the policy, fewest changed fields first. Each is true: the profile
+   * with every `to` applied is decided resulting_verdict / resulting_outcome.
+   */
+  counterfactuals: Counterfactual[];
+  /**
+   * Only when the request asked for explanations and the verdict is not FINE_TUNE: true when the
+   * search for counterfactuals (every blocking rule inverted at its boundaries, missing inputs
+   * given values that pass) ran to its end and found no change of the inputs, within their
+   * valid ranges, that gives FINE_TUNE (counterfactuals is then empty). False when it found
+   * some, or stopped at its budget first.
+   */
+  fineTuneUnreachable: boolean;
+  /**
+   * Only when the request asked for explanations and the verdict is NEEDS_INFORMATION: for each
+   * field of missing_fields, the verdicts its possible values lead to (the other missing fields
+   * still unknown), so that a team knows what to measure first.
+   */
+  missingFieldOutcomes: MissingFieldOutcome[];
+}
+
+/** One input changed by a counterfactual. */
+export interface FieldChange {
+  /** The proto path of the input, e.g. "economics.requests_per_day". */
+  field: string;
+  /** The profile's value: a number, an enum's short name ("MONTHLY"), a bool; null when absent. */
+  from?:
+    | any
+    | undefined;
+  /**
+   * The value that passes: a boundary number (the smallest volume that passes), an enum's
+   * short name (the nearest passing value), a bool.
+   */
+  to?: any | undefined;
+}
+
+/** A set of input changes that turns the verdict into FINE_TUNE. */
+export interface Counterfactual {
+  /** The inputs to change, in proto field order. */
+  changes: FieldChange[];
+  /** The verdict of the profile with every change applied (VERDICT_FINE_TUNE). */
+  resultingVerdict: Verdict;
+  /** Its outcome (OUTCOME_FINE_TUNE). */
+  resultingOutcome: Outcome;
+  /** The changes in a sentence, in the caller's language. */
+  summary: string;
+  /**
+   * False when a change redefines the problem (the goal, the task type, the domain, how often
+   * the data changes, the base model's score or the target) rather than something a team does.
+   */
+  actionable: boolean;
+}
+
+/** The verdicts the possible values of one missing field lead to. */
+export interface MissingFieldOutcome {
+  /** The proto path of the missing input, e.g. "economics.requests_per_day". */
+  field: string;
+  /**
+   * Its possible values, grouped by the answer they lead to: for a number, ranges in increasing
+   * order; for an enum or a bool, the values leading to each answer.
+   */
+  outcomes: ValueOutcome[];
+}
+
+/** A group of values of a missing field and the answer they lead to. */
+export interface ValueOutcome {
+  /** For an enum or bool field: the values of the group (short enum names, booleans). */
+  values: any[];
+  /** For a number field: the smallest value of the range (absent: from the lowest valid value). */
+  atLeast?:
+    | number
+    | undefined;
+  /** For a number field: the range ends before this value (absent: no upper end). */
+  below?:
+    | number
+    | undefined;
+  /**
+   * The verdict with the field set to a value of the group (NEEDS_INFORMATION when another
+   * missing field is still needed).
+   */
+  verdict: Verdict;
+  /** Its outcome; unset with VERDICT_NEEDS_INFORMATION. */
+  outcome: Outcome;
+  /**
+   * The group and its answer in a sentence, in the caller's language:
+   * "below 10,000 → DO_NOT_FINE_TUNE (PROMPT_ENGINEERING)".
+   */
+  description: string;
 }
 
 export interface EvaluateRequest {
-  project?: ProjectProfile | undefined;
+  project?:
+    | ProjectProfile
+    | undefined;
+  /**
+   * Ask for the explanations that cost several evaluations each: Assessment.counterfactuals,
+   * fine_tune_unreachable and missing_field_outcomes. Off by default: computing them costs
+   * more than a fifth of an evaluation (bench/run.py measures it). The language of every text
+   * is chosen with the `accept-language` request metadata ("fr" or "en", the default).
+   */
+  explain: boolean;
 }
 
 export interface EvaluateResponse {
@@ -905,6 +1041,8 @@ export interface EvaluateResponse {
 
 export interface EvaluateBatchRequest {
   projects: ProjectProfile[];
+  /** As EvaluateRequest.explain, for every project of the batch. */
+  explain: boolean;
 }
 
 export interface EvaluateBatchResponse {
@@ -2288,6 +2426,11 @@ function createBaseRoiAnalysis(): RoiAnalysis {
     annualRetrainingCostUsd: undefined,
     likelyPositive: undefined,
     retrainingRunsPerYear: undefined,
+    netMonthlySavingsUsd: undefined,
+    netBreakEvenMonths: undefined,
+    netValueOneYearUsd: undefined,
+    netValueThreeYearsUsd: undefined,
+    neverBreaksEven: undefined,
   };
 }
 
@@ -2307,6 +2450,21 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
     }
     if (message.retrainingRunsPerYear !== undefined) {
       writer.uint32(40).int32(message.retrainingRunsPerYear);
+    }
+    if (message.netMonthlySavingsUsd !== undefined) {
+      writer.uint32(49).double(message.netMonthlySavingsUsd);
+    }
+    if (message.netBreakEvenMonths !== undefined) {
+      writer.uint32(57).double(message.netBreakEvenMonths);
+    }
+    if (message.netValueOneYearUsd !== undefined) {
+      writer.uint32(65).double(message.netValueOneYearUsd);
+    }
+    if (message.netValueThreeYearsUsd !== undefined) {
+      writer.uint32(73).double(message.netValueThreeYearsUsd);
+    }
+    if (message.neverBreaksEven !== undefined) {
+      writer.uint32(80).bool(message.neverBreaksEven);
     }
     return writer;
   },
@@ -2364,6 +2522,46 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
             message.retrainingRunsPerYear = reader.int32();
             continue;
           }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.netMonthlySavingsUsd = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.netBreakEvenMonths = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.netValueOneYearUsd = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.netValueThreeYearsUsd = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.neverBreaksEven = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2403,6 +2601,31 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
         : isSet(object.retraining_runs_per_year)
         ? globalThis.Number(object.retraining_runs_per_year)
         : undefined,
+      netMonthlySavingsUsd: isSet(object.netMonthlySavingsUsd)
+        ? globalThis.Number(object.netMonthlySavingsUsd)
+        : isSet(object.net_monthly_savings_usd)
+        ? globalThis.Number(object.net_monthly_savings_usd)
+        : undefined,
+      netBreakEvenMonths: isSet(object.netBreakEvenMonths)
+        ? globalThis.Number(object.netBreakEvenMonths)
+        : isSet(object.net_break_even_months)
+        ? globalThis.Number(object.net_break_even_months)
+        : undefined,
+      netValueOneYearUsd: isSet(object.netValueOneYearUsd)
+        ? globalThis.Number(object.netValueOneYearUsd)
+        : isSet(object.net_value_one_year_usd)
+        ? globalThis.Number(object.net_value_one_year_usd)
+        : undefined,
+      netValueThreeYearsUsd: isSet(object.netValueThreeYearsUsd)
+        ? globalThis.Number(object.netValueThreeYearsUsd)
+        : isSet(object.net_value_three_years_usd)
+        ? globalThis.Number(object.net_value_three_years_usd)
+        : undefined,
+      neverBreaksEven: isSet(object.neverBreaksEven)
+        ? globalThis.Boolean(object.neverBreaksEven)
+        : isSet(object.never_breaks_even)
+        ? globalThis.Boolean(object.never_breaks_even)
+        : undefined,
     };
   },
 
@@ -2423,6 +2646,21 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
     if (message.retrainingRunsPerYear !== undefined) {
       obj.retrainingRunsPerYear = Math.round(message.retrainingRunsPerYear);
     }
+    if (message.netMonthlySavingsUsd !== undefined) {
+      obj.netMonthlySavingsUsd = floatToJson(message.netMonthlySavingsUsd);
+    }
+    if (message.netBreakEvenMonths !== undefined) {
+      obj.netBreakEvenMonths = floatToJson(message.netBreakEvenMonths);
+    }
+    if (message.netValueOneYearUsd !== undefined) {
+      obj.netValueOneYearUsd = floatToJson(message.netValueOneYearUsd);
+    }
+    if (message.netValueThreeYearsUsd !== undefined) {
+      obj.netValueThreeYearsUsd = floatToJson(message.netValueThreeYearsUsd);
+    }
+    if (message.neverBreaksEven !== undefined) {
+      obj.neverBreaksEven = message.neverBreaksEven;
+    }
     return obj;
   },
 
@@ -2436,6 +2674,11 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
     message.annualRetrainingCostUsd = object.annualRetrainingCostUsd ?? undefined;
     message.likelyPositive = object.likelyPositive ?? undefined;
     message.retrainingRunsPerYear = object.retrainingRunsPerYear ?? undefined;
+    message.netMonthlySavingsUsd = object.netMonthlySavingsUsd ?? undefined;
+    message.netBreakEvenMonths = object.netBreakEvenMonths ?? undefined;
+    message.netValueOneYearUsd = object.netValueOneYearUsd ?? undefined;
+    message.netValueThreeYearsUsd = object.netValueThreeYearsUsd ?? undefined;
+    message.neverBreaksEven = object.neverBreaksEven ?? undefined;
     return message;
   },
 };
@@ -2905,6 +3148,9 @@ function createBaseAssessment(): Assessment {
     missingFields: [],
     rulesetVersion: "",
     projectName: "",
+    counterfactuals: [],
+    fineTuneUnreachable: false,
+    missingFieldOutcomes: [],
   };
 }
 
@@ -2942,6 +3188,15 @@ export const Assessment: MessageFns<Assessment> = {
     }
     if (message.projectName !== "") {
       writer.uint32(90).string(message.projectName);
+    }
+    for (const v of message.counterfactuals) {
+      Counterfactual.encode(v!, writer.uint32(98).fork()).join();
+    }
+    if (message.fineTuneUnreachable !== false) {
+      writer.uint32(104).bool(message.fineTuneUnreachable);
+    }
+    for (const v of message.missingFieldOutcomes) {
+      MissingFieldOutcome.encode(v!, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -3047,6 +3302,30 @@ export const Assessment: MessageFns<Assessment> = {
             message.projectName = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.counterfactuals.push(Counterfactual.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.fineTuneUnreachable = reader.bool();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.missingFieldOutcomes.push(MissingFieldOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3094,6 +3373,19 @@ export const Assessment: MessageFns<Assessment> = {
         : isSet(object.project_name)
         ? globalThis.String(object.project_name)
         : "",
+      counterfactuals: globalThis.Array.isArray(object?.counterfactuals)
+        ? object.counterfactuals.map((e: any) => Counterfactual.fromJSON(e))
+        : [],
+      fineTuneUnreachable: isSet(object.fineTuneUnreachable)
+        ? globalThis.Boolean(object.fineTuneUnreachable)
+        : isSet(object.fine_tune_unreachable)
+        ? globalThis.Boolean(object.fine_tune_unreachable)
+        : false,
+      missingFieldOutcomes: globalThis.Array.isArray(object?.missingFieldOutcomes)
+        ? object.missingFieldOutcomes.map((e: any) => MissingFieldOutcome.fromJSON(e))
+        : globalThis.Array.isArray(object?.missing_field_outcomes)
+        ? object.missing_field_outcomes.map((e: any) => MissingFieldOutcome.fromJSON(e))
+        : [],
     };
   },
 
@@ -3132,6 +3424,15 @@ export const Assessment: MessageFns<Assessment> = {
     if (message.projectName !== "") {
       obj.projectName = message.projectName;
     }
+    if (message.counterfactuals?.length) {
+      obj.counterfactuals = message.counterfactuals.map((e) => Counterfactual.toJSON(e));
+    }
+    if (message.fineTuneUnreachable !== false) {
+      obj.fineTuneUnreachable = message.fineTuneUnreachable;
+    }
+    if (message.missingFieldOutcomes?.length) {
+      obj.missingFieldOutcomes = message.missingFieldOutcomes.map((e) => MissingFieldOutcome.toJSON(e));
+    }
     return obj;
   },
 
@@ -3153,18 +3454,506 @@ export const Assessment: MessageFns<Assessment> = {
     message.missingFields = object.missingFields?.map((e) => e) || [];
     message.rulesetVersion = object.rulesetVersion ?? "";
     message.projectName = object.projectName ?? "";
+    message.counterfactuals = object.counterfactuals?.map((e) => Counterfactual.fromPartial(e)) || [];
+    message.fineTuneUnreachable = object.fineTuneUnreachable ?? false;
+    message.missingFieldOutcomes = object.missingFieldOutcomes?.map((e) => MissingFieldOutcome.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseFieldChange(): FieldChange {
+  return { field: "", from: undefined, to: undefined };
+}
+
+export const FieldChange: MessageFns<FieldChange> = {
+  encode(message: FieldChange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.field !== "") {
+      writer.uint32(10).string(message.field);
+    }
+    if (message.from !== undefined) {
+      Value.encode(Value.wrap(message.from), writer.uint32(18).fork()).join();
+    }
+    if (message.to !== undefined) {
+      Value.encode(Value.wrap(message.to), writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FieldChange {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFieldChange();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.field = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.from = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.to = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FieldChange {
+    return {
+      field: isSet(object.field) ? globalThis.String(object.field) : "",
+      from: isSet(object?.from) ? object.from : undefined,
+      to: isSet(object?.to) ? object.to : undefined,
+    };
+  },
+
+  toJSON(message: FieldChange): unknown {
+    const obj: any = {};
+    if (message.field !== "") {
+      obj.field = message.field;
+    }
+    if (message.from !== undefined) {
+      obj.from = message.from;
+    }
+    if (message.to !== undefined) {
+      obj.to = message.to;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FieldChange>, I>>(base?: I): FieldChange {
+    return FieldChange.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FieldChange>, I>>(object: I): FieldChange {
+    const message = createBaseFieldChange();
+    message.field = object.field ?? "";
+    message.from = object.from === undefined ? undefined : object.from;
+    message.to = object.to === undefined ? undefined : object.to;
+    return message;
+  },
+};
+
+function createBaseCounterfactual(): Counterfactual {
+  return { changes: [], resultingVerdict: 0, resultingOutcome: 0, summary: "", actionable: false };
+}
+
+export const Counterfactual: MessageFns<Counterfactual> = {
+  encode(message: Counterfactual, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.changes) {
+      FieldChange.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.resultingVerdict !== 0) {
+      writer.uint32(16).int32(message.resultingVerdict);
+    }
+    if (message.resultingOutcome !== 0) {
+      writer.uint32(24).int32(message.resultingOutcome);
+    }
+    if (message.summary !== "") {
+      writer.uint32(34).string(message.summary);
+    }
+    if (message.actionable !== false) {
+      writer.uint32(40).bool(message.actionable);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Counterfactual {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCounterfactual();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.changes.push(FieldChange.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.resultingVerdict = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.resultingOutcome = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.summary = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.actionable = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Counterfactual {
+    return {
+      changes: globalThis.Array.isArray(object?.changes) ? object.changes.map((e: any) => FieldChange.fromJSON(e)) : [],
+      resultingVerdict: isSet(object.resultingVerdict)
+        ? verdictFromJSON(object.resultingVerdict)
+        : isSet(object.resulting_verdict)
+        ? verdictFromJSON(object.resulting_verdict)
+        : 0,
+      resultingOutcome: isSet(object.resultingOutcome)
+        ? outcomeFromJSON(object.resultingOutcome)
+        : isSet(object.resulting_outcome)
+        ? outcomeFromJSON(object.resulting_outcome)
+        : 0,
+      summary: isSet(object.summary) ? globalThis.String(object.summary) : "",
+      actionable: isSet(object.actionable) ? globalThis.Boolean(object.actionable) : false,
+    };
+  },
+
+  toJSON(message: Counterfactual): unknown {
+    const obj: any = {};
+    if (message.changes?.length) {
+      obj.changes = message.changes.map((e) => FieldChange.toJSON(e));
+    }
+    if (message.resultingVerdict !== 0) {
+      obj.resultingVerdict = verdictToJSON(message.resultingVerdict);
+    }
+    if (message.resultingOutcome !== 0) {
+      obj.resultingOutcome = outcomeToJSON(message.resultingOutcome);
+    }
+    if (message.summary !== "") {
+      obj.summary = message.summary;
+    }
+    if (message.actionable !== false) {
+      obj.actionable = message.actionable;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Counterfactual>, I>>(base?: I): Counterfactual {
+    return Counterfactual.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Counterfactual>, I>>(object: I): Counterfactual {
+    const message = createBaseCounterfactual();
+    message.changes = object.changes?.map((e) => FieldChange.fromPartial(e)) || [];
+    message.resultingVerdict = object.resultingVerdict ?? 0;
+    message.resultingOutcome = object.resultingOutcome ?? 0;
+    message.summary = object.summary ?? "";
+    message.actionable = object.actionable ?? false;
+    return message;
+  },
+};
+
+function createBaseMissingFieldOutcome(): MissingFieldOutcome {
+  return { field: "", outcomes: [] };
+}
+
+export const MissingFieldOutcome: MessageFns<MissingFieldOutcome> = {
+  encode(message: MissingFieldOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.field !== "") {
+      writer.uint32(10).string(message.field);
+    }
+    for (const v of message.outcomes) {
+      ValueOutcome.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MissingFieldOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMissingFieldOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.field = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.outcomes.push(ValueOutcome.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MissingFieldOutcome {
+    return {
+      field: isSet(object.field) ? globalThis.String(object.field) : "",
+      outcomes: globalThis.Array.isArray(object?.outcomes)
+        ? object.outcomes.map((e: any) => ValueOutcome.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: MissingFieldOutcome): unknown {
+    const obj: any = {};
+    if (message.field !== "") {
+      obj.field = message.field;
+    }
+    if (message.outcomes?.length) {
+      obj.outcomes = message.outcomes.map((e) => ValueOutcome.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<MissingFieldOutcome>, I>>(base?: I): MissingFieldOutcome {
+    return MissingFieldOutcome.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MissingFieldOutcome>, I>>(object: I): MissingFieldOutcome {
+    const message = createBaseMissingFieldOutcome();
+    message.field = object.field ?? "";
+    message.outcomes = object.outcomes?.map((e) => ValueOutcome.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseValueOutcome(): ValueOutcome {
+  return { values: [], atLeast: undefined, below: undefined, verdict: 0, outcome: 0, description: "" };
+}
+
+export const ValueOutcome: MessageFns<ValueOutcome> = {
+  encode(message: ValueOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.values) {
+      Value.encode(Value.wrap(v!), writer.uint32(10).fork()).join();
+    }
+    if (message.atLeast !== undefined) {
+      writer.uint32(17).double(message.atLeast);
+    }
+    if (message.below !== undefined) {
+      writer.uint32(25).double(message.below);
+    }
+    if (message.verdict !== 0) {
+      writer.uint32(32).int32(message.verdict);
+    }
+    if (message.outcome !== 0) {
+      writer.uint32(40).int32(message.outcome);
+    }
+    if (message.description !== "") {
+      writer.uint32(50).string(message.description);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ValueOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseValueOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.values.push(Value.unwrap(Value.decode(reader, reader.uint32())));
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.atLeast = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.below = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.verdict = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.outcome = reader.int32() as any;
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ValueOutcome {
+    return {
+      values: globalThis.Array.isArray(object?.values) ? [...object.values] : [],
+      atLeast: isSet(object.atLeast)
+        ? globalThis.Number(object.atLeast)
+        : isSet(object.at_least)
+        ? globalThis.Number(object.at_least)
+        : undefined,
+      below: isSet(object.below) ? globalThis.Number(object.below) : undefined,
+      verdict: isSet(object.verdict) ? verdictFromJSON(object.verdict) : 0,
+      outcome: isSet(object.outcome) ? outcomeFromJSON(object.outcome) : 0,
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+    };
+  },
+
+  toJSON(message: ValueOutcome): unknown {
+    const obj: any = {};
+    if (message.values?.length) {
+      obj.values = message.values;
+    }
+    if (message.atLeast !== undefined) {
+      obj.atLeast = floatToJson(message.atLeast);
+    }
+    if (message.below !== undefined) {
+      obj.below = floatToJson(message.below);
+    }
+    if (message.verdict !== 0) {
+      obj.verdict = verdictToJSON(message.verdict);
+    }
+    if (message.outcome !== 0) {
+      obj.outcome = outcomeToJSON(message.outcome);
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ValueOutcome>, I>>(base?: I): ValueOutcome {
+    return ValueOutcome.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ValueOutcome>, I>>(object: I): ValueOutcome {
+    const message = createBaseValueOutcome();
+    message.values = object.values?.map((e) => e) || [];
+    message.atLeast = object.atLeast ?? undefined;
+    message.below = object.below ?? undefined;
+    message.verdict = object.verdict ?? 0;
+    message.outcome = object.outcome ?? 0;
+    message.description = object.description ?? "";
     return message;
   },
 };
 
 function createBaseEvaluateRequest(): EvaluateRequest {
-  return { project: undefined };
+  return { project: undefined, explain: false };
 }
 
 export const EvaluateRequest: MessageFns<EvaluateRequest> = {
   encode(message: EvaluateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.project !== undefined) {
       ProjectProfile.encode(message.project, writer.uint32(10).fork()).join();
+    }
+    if (message.explain !== false) {
+      writer.uint32(16).bool(message.explain);
     }
     return writer;
   },
@@ -3190,6 +3979,14 @@ export const EvaluateRequest: MessageFns<EvaluateRequest> = {
             message.project = ProjectProfile.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.explain = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3203,13 +4000,19 @@ export const EvaluateRequest: MessageFns<EvaluateRequest> = {
   },
 
   fromJSON(object: any): EvaluateRequest {
-    return { project: isSet(object.project) ? ProjectProfile.fromJSON(object.project) : undefined };
+    return {
+      project: isSet(object.project) ? ProjectProfile.fromJSON(object.project) : undefined,
+      explain: isSet(object.explain) ? globalThis.Boolean(object.explain) : false,
+    };
   },
 
   toJSON(message: EvaluateRequest): unknown {
     const obj: any = {};
     if (message.project !== undefined) {
       obj.project = ProjectProfile.toJSON(message.project);
+    }
+    if (message.explain !== false) {
+      obj.explain = message.explain;
     }
     return obj;
   },
@@ -3222,6 +4025,7 @@ export const EvaluateRequest: MessageFns<EvaluateRequest> = {
     message.project = (object.project !== undefined && object.project !== null)
       ? ProjectProfile.fromPartial(object.project)
       : undefined;
+    message.explain = object.explain ?? false;
     return message;
   },
 };
@@ -3296,13 +4100,16 @@ export const EvaluateResponse: MessageFns<EvaluateResponse> = {
 };
 
 function createBaseEvaluateBatchRequest(): EvaluateBatchRequest {
-  return { projects: [] };
+  return { projects: [], explain: false };
 }
 
 export const EvaluateBatchRequest: MessageFns<EvaluateBatchRequest> = {
   encode(message: EvaluateBatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.projects) {
       ProjectProfile.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.explain !== false) {
+      writer.uint32(16).bool(message.explain);
     }
     return writer;
   },
@@ -3328,6 +4135,14 @@ export const EvaluateBatchRequest: MessageFns<EvaluateBatchRequest> = {
             message.projects.push(ProjectProfile.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.explain = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3345,6 +4160,7 @@ export const EvaluateBatchRequest: MessageFns<EvaluateBatchRequest> = {
       projects: globalThis.Array.isArray(object?.projects)
         ? object.projects.map((e: any) => ProjectProfile.fromJSON(e))
         : [],
+      explain: isSet(object.explain) ? globalThis.Boolean(object.explain) : false,
     };
   },
 
@@ -3352,6 +4168,9 @@ export const EvaluateBatchRequest: MessageFns<EvaluateBatchRequest> = {
     const obj: any = {};
     if (message.projects?.length) {
       obj.projects = message.projects.map((e) => ProjectProfile.toJSON(e));
+    }
+    if (message.explain !== false) {
+      obj.explain = message.explain;
     }
     return obj;
   },
@@ -3362,6 +4181,7 @@ export const EvaluateBatchRequest: MessageFns<EvaluateBatchRequest> = {
   fromPartial<I extends Exact<DeepPartial<EvaluateBatchRequest>, I>>(object: I): EvaluateBatchRequest {
     const message = createBaseEvaluateBatchRequest();
     message.projects = object.projects?.map((e) => ProjectProfile.fromPartial(e)) || [];
+    message.explain = object.explain ?? false;
     return message;
   },
 };

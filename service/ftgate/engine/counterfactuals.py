@@ -1,0 +1,296 @@
+"""What would change the verdict: counterfactuals, and what each missing field's values lead to.
+
+**Counterfactuals.** From the profile, walk the policy as it is decided: where a step blocks, the
+blocking rule's condition is inverted (engine/inversion.py) into candidate changes, each applied
+and the profile decided again; where a step lacks inputs, each is given the first value that lets
+the step pass. Each branch ends at FINE_TUNE (a counterfactual), or gives up after
+`_MAX_FIELDS` changed fields or `_BUDGET` profiles tried. The sets found are kept when no other
+found set changes a subset of their fields, ranked by the number of fields changed, and each is
+decided once more from the original profile with all its changes: only those that give FINE_TUNE
+are returned. When the search ends without exhausting its budget and finds none, nothing within
+the inputs' valid ranges passes: `fine_tune_unreachable`.
+
+**Missing fields.** For NEEDS_INFORMATION, each missing input is given values on each side of
+every boundary the rules put on it (every value of an enum or bool), the others left missing, and
+the answers are grouped: ranges of numbers, sets of enum values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from ftgate.domain.decision import (
+    Counterfactual,
+    Decision,
+    Explanations,
+    FieldChange,
+    MissingFieldOutcome,
+    ValueOutcome,
+)
+from ftgate.domain.profile import Profile
+from ftgate.engine.explain import FINE_TUNE, NEEDS_INFORMATION, Explainer, Stop
+from ftgate.engine.facts import Fact
+from ftgate.engine.inversion import Changes, options, sample_values
+from ftgate.engine.phrases import Phrases
+from ftgate.ruleset.model import RuleSet
+from ftgate.ruleset.vocabulary import FACTS, REDEFINES_PROBLEM
+
+_MAX_FIELDS = 12  # fields a counterfactual may change (a sparse profile needs many)
+_BUDGET = 300  # profiles tried per search
+_KEPT = 5  # counterfactuals returned
+_BY_PATH = {spec.path: name for name, spec in FACTS.items() if spec.path is not None}
+_FIELD_ORDER = {name: i for i, name in enumerate(FACTS)}
+
+
+
+@dataclass(frozen=True, slots=True)
+class Probed:
+    """A profile tried: its fact, the rules that fired on it, where its walk stops."""
+
+    profile: Profile
+    fact: Fact
+    fired: frozenset[str]
+    stop: Stop
+
+
+Probe = Callable[[Profile], Probed]
+
+
+def with_changes(profile: Profile, changes: Changes) -> Profile:
+    """`profile` with each input fact of `changes` set (None: absent)."""
+    top: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for name, value in changes.items():
+        path = FACTS[name].path or name
+        if "." in path:
+            group, field = path.split(".", 1)
+            nested.setdefault(group, {})[field] = value
+        else:
+            top[path] = tuple(value) if name == "symptoms" else value
+    for group, fields in nested.items():
+        top[group] = dataclasses.replace(getattr(profile, group), **fields)
+    return dataclasses.replace(profile, **top)
+
+
+def input_value(profile: Profile, name: str) -> Any:
+    """The value of input fact `name` in `profile` (None when absent)."""
+    value: Any = profile
+    for part in (FACTS[name].path or name).split("."):
+        value = getattr(value, part)
+    return value
+
+
+class Search:
+    """The explanations of one decision under one policy."""
+
+    def __init__(self, ruleset: RuleSet, explainer: Explainer, probe: Probe,
+                 decide: Callable[[Profile], Decision], phrases: Phrases) -> None:
+        self._rs, self._explainer, self._probe, self._decide = ruleset, explainer, probe, decide
+        self._phrases = phrases
+        self._rules = {r.id: r for r in ruleset.rules}
+        self._tried = 0
+
+    def explanations(self, profile: Profile, decision: Decision) -> Explanations:
+        if decision.verdict == FINE_TUNE:
+            return Explanations()
+        found, complete = self._search(profile)
+        counterfactuals = tuple(self._verified(profile, found))
+        missing = (tuple(self._missing(profile, decision))
+                   if decision.verdict == NEEDS_INFORMATION else ())
+        return Explanations(counterfactuals, complete and not counterfactuals, missing)
+
+    # ---- counterfactuals -----------------------------------------------------------------
+
+    def _search(self, profile: Profile) -> tuple[list[Changes], bool]:
+        """Change sets that reached FINE_TUNE (minimal by fields), and whether the search ended
+        within its budget."""
+        found: list[Changes] = []
+        seen: set[frozenset[tuple[str, Any]]] = set()
+        stack: list[Changes] = [{}]
+        self._tried = 0
+        while stack:
+            if self._tried >= _BUDGET:
+                return _minimal(found), False
+            changes = stack.pop()
+            self._tried += 1
+            probed = self._probe(with_changes(profile, changes))
+            if probed.stop.verdict == FINE_TUNE:
+                found.append(changes)
+                continue
+            for option in reversed(self._options(probed)):
+                merged = {**changes, **option}
+                if all(changes.get(n, input_value(profile, n)) == v
+                       for n, v in option.items()):
+                    continue  # (it changes nothing)
+                if len(merged) > _MAX_FIELDS:
+                    continue
+                key = frozenset((n, _hashable(v)) for n, v in merged.items())
+                if key not in seen:
+                    seen.add(key)
+                    stack.append(merged)
+        return _minimal(found), True
+
+    def _options(self, probed: Probed) -> list[Changes]:
+        """The changes worth trying where the walk stopped: for a blocking rule, each input's
+        nearest change that inverts its condition; for missing inputs, values that pass."""
+        t, fact, stop = self._rs.thresholds, probed.fact, probed.stop
+        if stop.blocking:
+            out: list[Changes] = []
+            rule = self._rules[stop.blocking[0]]
+            per_input: set[tuple[str, ...]] = set()
+            for option in options(rule.when, fact, t):
+                names = tuple(sorted(option))
+                if names not in per_input and self._unfires(probed, option, rule.id):
+                    per_input.add(names)
+                    out.append(option)
+            return out
+        assert stop.step_index is not None
+        return self._fill(probed, stop.step_index)
+
+    def _unfires(self, probed: Probed, option: Changes, rule_id: str) -> bool:
+        """Whether `option`, applied to the probed profile, stops `rule_id` from firing."""
+        self._tried += 1
+        return rule_id not in self._probe(with_changes(probed.profile, option)).fired
+
+    def _fill(self, probed: Probed, step_index: int) -> list[Changes]:
+        """Values for the inputs a step lacks, each the first (in sample order) with which none
+        of the step's rules fires: one change set per way of meeting the step's requirements."""
+        step = self._explainer.steps[step_index].step
+        conditions = [self._rules[r].when for r in step.blocked_by]
+        fact, blocked_by = probed.fact, set(step.blocked_by)
+        out: list[Changes] = []
+        for groups in _requirement_choices(step.requires, fact):
+            changes: Changes = {}
+            for name in groups:
+                for value in _nearest_first(name, sample_values(name, conditions, fact,
+                                                                self._rs.thresholds)):
+                    trial = {**changes, name: value}
+                    self._tried += 1
+                    if not self._probe(with_changes(probed.profile, trial)).fired & blocked_by:
+                        changes = trial
+                        break
+                else:
+                    break
+            else:
+                out.append(changes)
+        return out
+
+    def _verified(self, profile: Profile, found: list[Changes]) -> list[Counterfactual]:
+        """Each change set decided again from the profile: those that give FINE_TUNE, fewest
+        changed fields first, then the actionable ones, then in field order; at most _KEPT."""
+        out: list[Counterfactual] = []
+        for changes in sorted(found, key=lambda c: (len(c), sorted(_FIELD_ORDER[n] for n in c))):
+            if len(out) == 2 * _KEPT:
+                break
+            result = self._decide(with_changes(profile, changes))
+            if result.verdict != FINE_TUNE:
+                continue
+            fields = tuple(FieldChange(FACTS[n].path or n, _wire(input_value(profile, n)),
+                                       _wire(v))
+                           for n, v in sorted(changes.items(), key=lambda c: _FIELD_ORDER[c[0]]))
+            out.append(Counterfactual(
+                fields, result.verdict, result.outcome,
+                self._phrases.counterfactual(fields, result.verdict),
+                # (giving a missing input redefines nothing)
+                not any(n in REDEFINES_PROBLEM and input_value(profile, n) is not None
+                        for n in changes)))
+        out.sort(key=lambda c: (len(c.changes), not c.actionable))  # (stable: field order kept)
+        return out[:_KEPT]
+
+    # ---- missing fields ------------------------------------------------------------------
+
+    def _missing(self, profile: Profile, decision: Decision) -> list[MissingFieldOutcome]:
+        fact = self._probe(profile).fact
+        conditions = [self._rules[r].when for step in self._rs.steps for r in step.blocked_by]
+        out = []
+        for path in decision.missing_fields:
+            name = _BY_PATH.get(path)
+            if name is None:
+                continue
+            results = [(value, self._probe(with_changes(profile, {name: value})).stop)
+                       for value in sample_values(name, conditions, fact, self._rs.thresholds)]
+            out.append(MissingFieldOutcome(path, tuple(self._grouped(name, results))))
+        return out
+
+    def _grouped(self, name: str, results: list[tuple[Any, Stop]]) -> list[ValueOutcome]:
+        answer = self._phrases.answer
+        if FACTS[name].kind != "number":
+            groups: dict[tuple[str, str | None], list[Any]] = {}
+            for value, stop in results:
+                groups.setdefault((stop.verdict, stop.outcome), []).append(value)
+            return [ValueOutcome(tuple(values), None, None, verdict, outcome,
+                                 self._phrases.values(values, verdict, outcome))
+                    for (verdict, outcome), values in groups.items()]
+        out: list[ValueOutcome] = []
+        runs: list[tuple[Any, Stop]] = []
+        for value, stop in results:  # (in increasing order)
+            if runs and (runs[-1][1].verdict, runs[-1][1].outcome) == (stop.verdict,
+                                                                     stop.outcome):
+                continue
+            runs.append((value, stop))
+        for i, (value, stop) in enumerate(runs):
+            below = runs[i + 1][0] if i + 1 < len(runs) else None
+            at_least = None if i == 0 else value
+            out.append(ValueOutcome((), None if at_least is None else float(at_least),
+                                    None if below is None else float(below), stop.verdict,
+                                    stop.outcome,
+                                    self._phrases.value_range(at_least, below) + " → "
+                                    + answer(stop.verdict, stop.outcome)))
+        return out
+
+
+def _requirement_choices(requires: tuple[tuple[tuple[str, ...], ...], ...],
+                         fact: Fact) -> list[list[str]]:
+    """The ways of meeting a step's requirements: for each requirement not met, one of its
+    groups (the facts of it missing); at most one way per group of the first unmet `any_of`."""
+    fixed: list[str] = []
+    alternatives: list[list[str]] = [[]]
+    for groups in requires:
+        if any(all(n in fact for n in group) for group in groups):
+            continue
+        if len(groups) == 1:
+            fixed += [n for n in groups[0] if n not in fact]
+        elif alternatives == [[]]:
+            alternatives = [[n for n in group if n not in fact] for group in groups]
+        else:
+            fixed += [n for n in groups[0] if n not in fact]
+    return [alt + fixed for alt in alternatives]
+
+
+def _nearest_first(name: str, values: list[Any]) -> list[Any]:
+    """The values of a missing input in the order they are tried: a number's boundary values
+    first (0 last: a score of 0 passes "the base model does not meet its target" but says
+    little), in increasing order."""
+    if FACTS[name].kind == "number" and values and values[0] == 0:
+        return values[1:] + values[:1]
+    return values
+
+
+def _minimal(found: list[Changes]) -> list[Changes]:
+    """The sets whose fields are no superset of another set's fields (the first of equals)."""
+    out: list[Changes] = []
+    for changes in sorted(found, key=len):
+        fields = set(changes)
+        if not any(set(kept) <= fields for kept in out):
+            out.append(changes)
+    return out
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def _wire(value: Any) -> object:
+    """A value as a FieldChange carries it: numbers as floats, lists as lists."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+

@@ -201,3 +201,19 @@ def test_http_calls_are_counted_and_logged(http_server: ServerProcess) -> None:
     assert "ftgate_http_request_duration_seconds_bucket" in text
     assert "ftgate_decisions_total" in text  # the engine's own series count HTTP decisions
     wait_until(lambda: decision_id in http_server.log(), what="the decision log line")
+
+
+def test_accept_language_chooses_the_texts_as_grpc_metadata_does(
+        http_server: ServerProcess) -> None:
+    profile = load(REPO / "examples" / "low-volume-roi.yaml")
+    french = call(http_server.http_port, "POST", "/v1/evaluate", {"project": profile},
+                  headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}).json
+    english = call(http_server.http_port, "POST", "/v1/evaluate", {"project": profile}).json
+    with grpc.insecure_channel(http_server.address) as channel:
+        by_grpc = pb_grpc.FineTuningAdvisorServiceStub(channel).Evaluate(
+            json_format.ParseDict({"project": profile}, pb.EvaluateRequest()),
+            metadata=[("accept-language", "fr")], timeout=30).assessment
+    assert french["assessment"]["findings"][0]["message"] == by_grpc.findings[0].message
+    assert french["assessment"]["findings"][0]["message"] != \
+        english["assessment"]["findings"][0]["message"]
+    assert french["assessment"]["verdict"] == english["assessment"]["verdict"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from opstools import wait_until as _wait_until
 
 T = TypeVar("T")
 
@@ -59,17 +59,10 @@ def make_pki() -> tuple[Pem, Pem, Pem]:
     return _pem(ca, ca_key), leaves[0], leaves[1]
 
 
-def wait_until(probe: Callable[[], T | None], timeout: float = 30, every: float = 0.05,
+def wait_until(probe: Callable[[], T | None], timeout: float = 30,
                what: str = "condition") -> T:
-    """Call `probe` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(every)
+    """opstools.wait_until, with the longer default these attacks need on a loaded machine."""
+    return _wait_until(probe, timeout, what=what)
 
 
 def scrape(metrics_url: str) -> str:

@@ -26,9 +26,13 @@ class CompiledPolicy:
 
     ruleset: RuleSet
     host: RuleHost
-    explainer: Explainer  # in the default language
     # One explainer per language (ftgate.languages): each keeps the texts it rendered.
     explainers: dict[str, Explainer]
+
+    @property
+    def explainer(self) -> Explainer:
+        """The explainer of the default language."""
+        return self.explainers[DEFAULT_LANGUAGE]
 
     def decide(self, profile: Profile, *, explain: bool = False,
                lang: str = DEFAULT_LANGUAGE) -> Decision:
@@ -56,8 +60,7 @@ def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
     keys = {name: f"f{i}" for i, name in enumerate(fields)}  # short keys: less JSON to parse
     rules = [(r.id, compile_condition(r.when, ruleset.thresholds, keys)) for r in ruleset.rules]
     explainers = {lang: Explainer(ruleset.in_language(lang)) for lang in LANGUAGES}
-    return CompiledPolicy(ruleset, RuleHost(rules, keys), explainers[DEFAULT_LANGUAGE],
-                          explainers)
+    return CompiledPolicy(ruleset, RuleHost(rules, keys), explainers)
 
 
 def default_rules_dir() -> Path:

@@ -12,19 +12,14 @@ import pytest
 from httpcall import call, finish_held, held_call
 from opstools import metric, scrape, wait_until
 from serverproc import ServerProcess, start_server
-from test_ops_access import Pki, make_ca, make_leaf
+from test_ops_access import Pki, make_pki
 
 TOKEN = "http-token-for-tests-0123456789"
 
 
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    ca, ca_key, ca_cert = make_ca("ftgate test CA")
-    _, rogue_key, rogue_cert = make_ca("rogue CA")
-    return Pki(ca, make_leaf("ftgate", ca_key, ca_cert, server=True),
-               make_leaf("client", ca_key, ca_cert, server=False),
-               make_leaf("client", rogue_key, rogue_cert, server=False),
-               tmp_path_factory.mktemp("pki"))
+    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 @pytest.fixture(scope="module")

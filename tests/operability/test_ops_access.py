@@ -90,14 +90,18 @@ class Pki:
         return str(path)
 
 
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+def make_pki(directory: Path) -> Pki:
+    """A CA, a server and a client certificate it signed, and a client one of another CA."""
     ca, ca_key, ca_cert = make_ca("ftgate test CA")
     _, rogue_key, rogue_cert = make_ca("rogue CA")
     return Pki(ca, make_leaf("ftgate", ca_key, ca_cert, server=True),
                make_leaf("client", ca_key, ca_cert, server=False),
-               make_leaf("client", rogue_key, rogue_cert, server=False),
-               tmp_path_factory.mktemp("pki"))
+               make_leaf("client", rogue_key, rogue_cert, server=False), directory)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    return make_pki(tmp_path_factory.mktemp("pki"))
 
 
 def creds(pki: Pki, client: Pem | None = None) -> grpc.ChannelCredentials:

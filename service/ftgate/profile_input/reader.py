@@ -3,7 +3,8 @@
     read_profile(bytes, file)           `ftgate check`, the webhook's annotation: YAML or JSON
     read_profile_document(tree, file)   a tree already parsed (located.parse)
     read_request_profiles(data, ...)    the profiles of an HTTP request body (`project`,
-                                        `projects[i]`), from JSON already decoded
+                                        `projects[i]`), from JSON already decoded (a null
+                                        field is unknown, as in the proto3 JSON mapping)
 
 Every problem is found in one pass: encoding and syntax, field names, repeated keys, enum names,
 kinds of values (walker.py), then the contract's own checks (ranges, enum numbers, repeated
@@ -67,7 +68,7 @@ def read_request_profiles(data: Mapping[str, Any], repeated: bool,
                           ) -> tuple[list[pb.ProjectProfile], list[Problem]]:
     """The profiles of a request decoded from JSON: `project` (EvaluateRequest) or each of
     `projects` (EvaluateBatchRequest, `repeated`), and every problem of them."""
-    walker = Walker(None)
+    walker = Walker(None, null_is_unknown=True)
     checked: list[tuple[ProfileFile, str]] = []
     name = "projects" if repeated else "project"
     value = data.get(name)

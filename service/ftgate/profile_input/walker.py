@@ -38,8 +38,11 @@ class Walker:
     """Walks profiles, collecting every problem; `lines` and `written` are by proto path
     (`project.economics.requests_per_day`, `projects[2].goal`)."""
 
-    def __init__(self, file: str | None) -> None:
+    def __init__(self, file: str | None, null_is_unknown: bool = False) -> None:
         self.file = file
+        # The proto3 JSON mapping reads a null field as absent (HTTP bodies); a file's empty
+        # value is more likely a mistake, which is named.
+        self.null_is_unknown = null_is_unknown
         self.problems: list[Problem] = []
         self.lines: dict[str, int] = {}
         self.written: dict[str, str] = {}
@@ -150,6 +153,8 @@ class Walker:
     def value(self, spec: FieldSpec, line: int, node: Located, message: Message, root: str,
               path: str) -> None:
         if node.kind == "scalar" and node.value is None:
+            if self.null_is_unknown:
+                return
             self.bad(line, path, describe.expected(
                 spec.expected(), "nothing (null)", "remove the line to leave it unknown"))
             return

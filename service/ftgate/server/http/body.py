@@ -16,7 +16,7 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
-from ftgate import bignum
+from ftgate import bignum, describe
 from ftgate.errors import Violation
 from ftgate.profile_input import read_request_profiles
 from ftgate.profile_input.reader import as_violations
@@ -137,7 +137,23 @@ def _is_repeated(field: FieldDescriptor) -> bool:
     return bool(field.is_repeated)
 
 
+def _huge(value: Any, path: str) -> list[Violation]:
+    """The integers too long for any field (bignum), which the JSON mapping cannot take."""
+    if isinstance(value, bignum.HugeInteger):
+        return [Violation(path or "body", describe.expected(
+            "a number the field holds", describe.shown(value)))]
+    if isinstance(value, dict):
+        return [v for k, item in value.items() for v in _huge(item, f"{path}.{k}".lstrip("."))]
+    if isinstance(value, list):
+        return [v for i, item in enumerate(value) for v in _huge(item, f"{path}[{i}]")]
+    return []
+
+
 def _parse(data: dict[str, Any], message: Message) -> Message:
+    huge = _huge(data, "")
+    if huge:
+        raise BadBody(f"invalid {message.DESCRIPTOR.name}: " + "; ".join(
+            f"{v.field}: {v.description}" for v in huge), violations=huge)
     try:
         json_format.ParseDict(data, message, ignore_unknown_fields=False)
     except RecursionError:

@@ -34,7 +34,7 @@ def integer(text: str) -> int | HugeInteger:
     digits = body.lstrip("+-").lstrip("0")
     if len(digits) > CONVERTED_DIGITS:
         return HugeInteger(negative, len(digits))
-    return int(body)
+    return -int(digits or "0") if negative else int(digits or "0")
 
 
 def bounded(value: int) -> int | HugeInteger:

@@ -59,8 +59,8 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | bign
     if body[:2] in ("0x", "0b") or ":" in body or (body[:1] == "0" and len(body) > 1):
         try:  # YAML 1.1 hexadecimal, binary, octal, base 60: powers of two or small parts
             return bignum.bounded(loader.construct_yaml_int(node))
-        except ValueError:  # a base-60 part too long to convert
-            return bignum.HugeInteger(text.startswith("-"), len(body))
+        except ValueError:  # a base-60 part too long to convert: named by the digits written
+            return bignum.HugeInteger(text.startswith("-"), sum(c.isdigit() for c in body))
     return bignum.integer(text)
 
 

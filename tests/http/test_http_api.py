@@ -227,3 +227,38 @@ def test_accept_language_chooses_the_texts_as_grpc_metadata_does(
     assert french["assessment"]["findings"][0]["message"] != \
         english["assessment"]["findings"][0]["message"]
     assert french["assessment"]["verdict"] == english["assessment"]["verdict"]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "violations"), [
+    ("GET", "/v1/decisions?pageSize=ten", None,
+     [("page_size", 'expected a whole number; found the text "ten"')]),
+    ("GET", "/v1/decisions?verdict=VERDICT_MAYBE", None,
+     [("verdict", "expected one of VERDICT_FINE_TUNE, VERDICT_DO_NOT_FINE_TUNE, "
+                  'VERDICT_NEEDS_INFORMATION; found the text "VERDICT_MAYBE"; '
+                  "did you mean VERDICT_FINE_TUNE?")]),
+    ("POST", "/v1/regression:check", {"tolerance": "x"},
+     [("tolerance", 'expected a number; found the text "x"')]),
+    ("POST", "/v1/regression:check", {"baseline": [{"task": "a", "scor": 1}]},
+     [("baseline[0].scor", "unknown field; did you mean score?")]),
+    ("POST", "/v1/regression:check", {"baseline": {"task": "a"}},
+     [("baseline", "expected a list (each item a JSON object); found a mapping")]),
+    ("POST", "/v1/evaluate", {"project": {}, "explain": 3},
+     [("explain", "expected true or false; found the number 3")]),
+])
+def test_requests_without_a_profile_are_worded_like_profiles(
+        http_server: ServerProcess, method: str, path: str, body: object,
+        violations: list[tuple[str, str]]) -> None:
+    """No Python or protobuf wording (`invalid literal for int()`, `Invalid enum value`)."""
+    reply = call(http_server.http_port, method, path, body)
+    assert reply.status == 400, reply.body
+    assert reply.violations == violations
+
+
+def test_a_5000_digit_number_in_any_request_is_named_by_its_digits(
+        http_server: ServerProcess) -> None:
+    reply = call(http_server.http_port, "POST", "/v1/regression:check",
+                 raw=b'{"tolerance": 1' + b"0" * 5000 + b"}",
+                 headers={"Content-Type": "application/json"})
+    assert reply.status == 400, reply.body
+    assert reply.violations == [
+        ("tolerance", "expected a number the field holds; found a number of 5,001 digits")]

@@ -20,6 +20,7 @@ from ftgate import bignum, describe
 from ftgate.errors import Violation
 from ftgate.profile_input import read_request_profiles
 from ftgate.profile_input.reader import as_violations
+from ftgate.server.http.wording import described
 from ftgate.v1 import advisor_pb2 as pb
 
 JSON_TYPES = ("application/json",)
@@ -27,6 +28,7 @@ _UNKNOWN = re.compile(r'no field named "([^"]+)" at "([^"]*)"')
 _AT = re.compile(r'at "?([A-Za-z_][\w.\[\]]*)"?\.*$')
 _FAILED_FIELD = re.compile(r"Failed to parse (\w+) field")
 _PREFIX = re.compile(r"^(Failed to parse \w+ field: )+")
+_REPEATED = re.compile(r"repeated field (\w+) must be in \[\]")
 
 
 class BadBody(Exception):
@@ -160,6 +162,7 @@ def _parse(data: dict[str, Any], message: Message) -> Message:
         raise BadBody(f"invalid {message.DESCRIPTOR.name}: nested too deeply") from None
     except (json_format.ParseError, TypeError, ValueError) as exc:
         field, problem = _explain(str(exc), message.DESCRIPTOR.name)
+        problem = described(message.DESCRIPTOR, field, data, problem)
         raise BadBody(f"invalid {message.DESCRIPTOR.name}: {field}: {problem}",
                       violations=[Violation(field, problem)]) from None
     return message
@@ -174,6 +177,9 @@ def _explain(text: str, root: str) -> tuple[str, str]:
     if unknown:
         at, name = _strip_root(unknown.group(2), root), unknown.group(1)
         return (f"{at}.{name}" if at else name), f"unknown field {name!r}"
+    repeated = _REPEATED.search(line)
+    if repeated:  # a list field given something else, named by the fields that hold it
+        return ".".join(_snake(f) for f in _FAILED_FIELD.findall(line)), problem
     found = _AT.search(line)
     if found:
         problem = problem[:problem.rfind(" at ")] if " at " in problem else problem

@@ -75,10 +75,10 @@ def test_advise_policy_exits_zero_on_a_negative_verdict() -> None:
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    ('{"baseModelScore": 1.5}', "project.base_model_score"),
-    ('{"economics": {"requestsPerDay": -3}}', "project.economics.requests_per_day"),
-    ('{"taskType": "TASK_TYPE_POETRY"}', "standard input:1: project.task_type"),
-    ('{"qualityExamples": "many"}', "standard input:1: project.quality_examples"),
+    ('{"baseModelScore": 1.5}', "project.baseModelScore"),
+    ('{"economics": {"requestsPerDay": -3}}', "project.economics.requestsPerDay"),
+    ('{"taskType": "TASK_TYPE_POETRY"}', "standard input:1: project.taskType"),
+    ('{"qualityExamples": "many"}', "standard input:1: project.qualityExamples"),
     ("[1, 2]", "mapping"),
     ("{unclosed", "standard input:1: not valid JSON"),
 ])
@@ -92,7 +92,7 @@ def test_bad_input_exits_2_naming_the_field(body, field) -> None:
 def test_bad_input_against_server_exits_2(server) -> None:
     run = ftgate("check", "-", "--server", server.address, stdin='{"targetScore": 7}')
     assert run.returncode == 2
-    assert "project.target_score" in run.stderr
+    assert "project.targetScore" in run.stderr
 
 
 def test_unreachable_server_exits_1() -> None:
@@ -161,7 +161,7 @@ def test_generated_docs_are_fresh() -> None:
 def test_advise_policy_exits_zero_even_on_bad_input() -> None:
     run = ftgate("check", "-", "--policy", "advise", stdin='{"targetScore": 9}')
     assert run.returncode == 0
-    assert "project.target_score" in run.stderr
+    assert "project.targetScore" in run.stderr
 
 
 def test_closed_stdout_keeps_the_verdict_exit_code() -> None:

@@ -8,7 +8,10 @@ from pathlib import Path
 import grpc
 import pytest
 from ftgate.cli import main
-from ftgate.profile_input import read_profile
+from ftgate.errors import Violation
+from ftgate.profile_input import ProfileFile
+from ftgate.profile_input.located import looks_like_json, parse
+from ftgate.profile_input.walker import Walker
 from ftgate.v1 import advisor_pb2 as pb
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
@@ -39,9 +42,9 @@ BAD_FILES: list[tuple[str, str, bytes, list[str]]] = [
     ("enum number unknown", "p.yaml", b"name: n\ngoal: 42\n",
      [f"p.yaml:2: project.goal: expected {GOALS}; found the number 42"]),
     ("text for a number", "p.yaml", b"qualityExamples: lots\n",
-     [f'p.yaml:1: project.quality_examples: expected {COUNT}; found the text "lots"']),
+     [f'p.yaml:1: project.qualityExamples: expected {COUNT}; found the text "lots"']),
     ("fraction for a count", "p.yaml", b"qualityExamples: 2.5\n",
-     [f"p.yaml:1: project.quality_examples: expected {COUNT}; found the number 2.5"]),
+     [f"p.yaml:1: project.qualityExamples: expected {COUNT}; found the number 2.5"]),
     ("binary file", "p.yaml", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
      ["p.yaml: not a UTF-8 text file (a profile is YAML or JSON text; save it as UTF-8)"]),
     ("latin-1 text", "p.yaml", b"name: ok\ngoal: GOAL_STYLE\nname2: caf\xe9\n",
@@ -64,43 +67,43 @@ BAD_FILES: list[tuple[str, str, bytes, list[str]]] = [
     ("mapping where a value is expected", "p.yaml", b"goal: {name: x}\n",
      [f"p.yaml:1: project.goal: expected {GOALS}; found a mapping"]),
     ("list where a number is expected", "p.yaml", b"qualityExamples: [1]\n",
-     [f"p.yaml:1: project.quality_examples: expected {COUNT}; found a list"]),
+     [f"p.yaml:1: project.qualityExamples: expected {COUNT}; found a list"]),
     ("YAML null", "p.yaml", b"name: x\ngoal:\n",
      [f"p.yaml:2: project.goal: expected {GOALS}; found nothing (null); "
       "remove the line to leave it unknown"]),
     ("JSON null in a mapping", "p.json", b'{"economics": {"investmentUsd": null}}',
-     [f"p.json:1: project.economics.investment_usd: expected {MONEY}; "
+     [f"p.json:1: project.economics.investmentUsd: expected {MONEY}; "
       "found nothing (null); remove the line to leave it unknown"]),
     ("null mapping", "p.yaml", b"promptEngineering: null\n",
-     ["p.yaml:1: project.prompt_engineering: expected a mapping of promptVariationsTested, "
+     ["p.yaml:1: project.promptEngineering: expected a mapping of promptVariationsTested, "
       "fewShotTried, moreCapableModelTried; found nothing (null); "
       "remove the line to leave it unknown"]),
     ("huge whole number", "p.yaml", b"qualityExamples: 1" + b"0" * 40 + b"\n",
-     [f"p.yaml:1: project.quality_examples: expected {COUNT}; found a number of 41 digits"]),
+     [f"p.yaml:1: project.qualityExamples: expected {COUNT}; found a number of 41 digits"]),
     ("beyond int32", "p.yaml", b"promptEngineering: {promptVariationsTested: 3000000000}\n",
-     ["p.yaml:1: project.prompt_engineering.prompt_variations_tested: expected a whole number "
+     ["p.yaml:1: project.promptEngineering.promptVariationsTested: expected a whole number "
       "from 0 to 1,000,000; found the number 3,000,000,000"]),
     ("huge real number", "p.json", b'{"economics": {"requestsPerDay": 1e400}}',
-     ["p.json:1: project.economics.requests_per_day: expected a finite number from 0 to "
+     ["p.json:1: project.economics.requestsPerDay: expected a finite number from 0 to "
       "1,000,000,000,000; found the number Infinity"]),
     ("NaN in JSON", "p.json", b'{"targetScore": NaN}',
-     ["p.json:1: project.target_score: expected a finite number from 0 to 1; "
+     ["p.json:1: project.targetScore: expected a finite number from 0 to 1; "
       "found the number NaN"]),
     ("quoted number", "p.yaml", b'targetScore: "0.5"\n',
-     ['p.yaml:1: project.target_score: expected a number from 0 to 1; found the text "0.5"; '
+     ['p.yaml:1: project.targetScore: expected a number from 0 to 1; found the text "0.5"; '
       "write the number without quotes"]),
     ("score out of range", "p.yaml", b"name: r\nbaseModelScore: 1.5\n",
-     ["p.yaml:2: project.base_model_score: expected a number from 0 to 1; "
+     ["p.yaml:2: project.baseModelScore: expected a number from 0 to 1; "
       "found the number 1.5"]),
     ("negative nested number", "p.yaml", b"economics:\n  requestsPerDay: -3\n",
-     ["p.yaml:2: project.economics.requests_per_day: expected a number from 0 to "
+     ["p.yaml:2: project.economics.requestsPerDay: expected a number from 0 to "
       "1,000,000,000,000; found the number -3"]),
     ("true for a number", "p.yaml", b"targetScore: true\n",
-     ["p.yaml:1: project.target_score: expected a number from 0 to 1; found true"]),
+     ["p.yaml:1: project.targetScore: expected a number from 0 to 1; found true"]),
     ("number for true or false", "p.yaml", b"dedicatedModel: 1\n",
-     ["p.yaml:1: project.dedicated_model: expected true or false; found the number 1"]),
+     ["p.yaml:1: project.dedicatedModel: expected true or false; found the number 1"]),
     ("quoted true", "p.json", b'{"dedicatedModel": "true"}',
-     ['p.json:1: project.dedicated_model: expected true or false; found the text "true"; '
+     ['p.json:1: project.dedicatedModel: expected true or false; found the text "true"; '
       "write true or false without quotes"]),
     ("number for the name", "p.yaml", b"name: 123\n",
      ["p.yaml:1: project.name: expected text of at most 256 characters; found the number 123; "
@@ -118,7 +121,7 @@ BAD_FILES: list[tuple[str, str, bytes, list[str]]] = [
      ["p.yaml:3: project.symptoms[1]: SYMPTOM_HIGH_LATENCY is listed twice; "
       "list each symptom once"]),
     ("wrong value deep inside", "p.yaml", b"promptEngineering:\n  fewShotTried: maybe\n",
-     ['p.yaml:2: project.prompt_engineering.few_shot_tried: expected true or false; '
+     ['p.yaml:2: project.promptEngineering.fewShotTried: expected true or false; '
       'found the text "maybe"']),
     ("a list, not a profile", "p.yaml", b"- a\n- b\n",
      ["p.yaml:1: expected a mapping of profile fields (name: value lines, or a JSON object); "
@@ -154,8 +157,8 @@ BAD_FILES: list[tuple[str, str, bytes, list[str]]] = [
      b"name: x\ngoal: GOAL_FACTS\nqualityExamples: lots\ndedicatedModel: 1\n",
      [f'p.yaml:2: project.goal: expected {GOALS}; found the text "GOAL_FACTS"; '
       "did you mean GOAL_FORMAT or GOAL_STYLE?",
-      f'p.yaml:3: project.quality_examples: expected {COUNT}; found the text "lots"',
-      "p.yaml:4: project.dedicated_model: expected true or false; found the number 1"]),
+      f'p.yaml:3: project.qualityExamples: expected {COUNT}; found the text "lots"',
+      "p.yaml:4: project.dedicatedModel: expected true or false; found the number 1"]),
 ]
 
 
@@ -220,13 +223,15 @@ def _violations(error: grpc.RpcError) -> list[tuple[str, str]]:
 @pytest.mark.parametrize(("what", "name", "content", "expected"), CONTRACT_CASES,
                          ids=[b[0] for b in CONTRACT_CASES])
 def test_server_badrequest_says_the_same(stub, what, name, content, expected) -> None:
-    message = read_profile(content, name).message
+    walker = Walker(name)
+    message = walker.root(parse(content.decode(), looks_like_json(name, "")))
+    assert not walker.problems  # only the contract's checks find these
     with pytest.raises(grpc.RpcError) as exc:
         stub.Evaluate(pb.EvaluateRequest(project=message), timeout=10)
     assert exc.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-    from_server = [f"{name}:{line.split(':')[1]}: {field}: {description}"
-                   for (field, description), line in zip(_violations(exc.value), expected,
-                                                         strict=True)]
+    read = ProfileFile(name, message, walker.lines, walker.written)
+    from_server = [str(p) for p in read.locate(
+        [Violation(f, d) for f, d in _violations(exc.value)]).problems]
     assert from_server == expected
 
 

@@ -11,10 +11,35 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from ftgate.bignum import LONGEST_DIGITS, HugeInteger, digit_count
+
 _LONGEST_TEXT_SHOWN = 40
 
 
-_LONGEST_INTEGER_SHOWN = 30
+class Description(str):
+    """The sentence of a bad value, which also keeps its parts (what was expected, what was
+    found, the suggestion) for the readers that list them apart (the HTTP error's fields)."""
+
+    expected: str
+    found: str
+    suggestion: str
+
+    def __new__(cls, text: str, expected: str = "", found: str = "",
+                suggestion: str = "") -> Description:
+        made = super().__new__(cls, text)
+        made.expected, made.found, made.suggestion = expected, found, suggestion
+        return made
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Description, (str(self), self.expected, self.found, self.suggestion))
+
+
+def parts(description: str) -> dict[str, str]:
+    """The parts of a description that has them (expected, found, suggestion), else none."""
+    if not isinstance(description, Description):
+        return {}
+    return {k: v for k, v in (("expected", description.expected), ("found", description.found),
+                              ("suggestion", description.suggestion)) if v}
 
 
 def number(value: float) -> str:
@@ -36,8 +61,11 @@ def shown(value: Any) -> str:
         return "nothing (null)"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int) and len(str(abs(value))) > _LONGEST_INTEGER_SHOWN:
-        return f"a number of {len(str(abs(value)))} digits"
+    if isinstance(value, HugeInteger):
+        return f"a number of {value.digits:,} digits"
+    if isinstance(value, int) and not isinstance(value, bool) and \
+            digit_count(value) > LONGEST_DIGITS:
+        return f"a number of {digit_count(value):,} digits"
     if isinstance(value, int | float):
         return f"the number {number(value)}"
     if isinstance(value, str):
@@ -52,9 +80,15 @@ def shown(value: Any) -> str:
     return f"a value of type {type(value).__name__}"
 
 
-def expected(what: str, found: str, hint: str = "") -> str:
+def expected(what: str, found: str, hint: str = "") -> Description:
     """The one sentence shape of a bad value."""
-    return f"expected {what}; found {found}" + (f"; {hint}" if hint else "")
+    return Description(f"expected {what}; found {found}" + (f"; {hint}" if hint else ""),
+                       what, found, hint)
+
+
+def suggested(text: str, suggestion: str) -> Description:
+    """A description that is no `expected …; found …` but carries a suggestion."""
+    return Description(text, suggestion=suggestion)
 
 
 def between(low: float, high: float, whole: bool) -> str:

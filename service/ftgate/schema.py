@@ -17,7 +17,7 @@ from typing import Any
 from ftgate.api.convert import MAX_NAME_CHARS
 from ftgate.profile_input.comments import comment
 from ftgate.profile_input.fields import FieldSpec, fields_of
-from ftgate.profile_input.reader import WHOLE_TEXT
+from ftgate.profile_input.walker import WHOLE_TEXT
 from ftgate.v1 import advisor_pb2 as pb
 
 SCHEMA_ID = "https://ftgate.dev/schemas/ftgate.v1.ProjectProfile.schema.json"

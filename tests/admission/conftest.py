@@ -40,6 +40,11 @@ class Webhook:
         return call(self.server.http_port or 0, "POST", "/k8s/validate" + query, document,
                     raw=raw, headers=headers, context=self.tls)
 
+    def post_api(self, raw: bytes, path: str = "/v1/evaluate") -> Reply:
+        """A JSON body to an API route of the same HTTPS listener."""
+        return call(self.server.http_port or 0, "POST", path, raw=raw,
+                    headers={"Content-Type": "application/json"}, context=self.tls)
+
     def admit(self, document: dict[str, Any]) -> dict[str, Any]:
         """The AdmissionReview answer to `document`, checked against the schema, uid echoed."""
         reply = self.post(document)

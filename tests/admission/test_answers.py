@@ -38,7 +38,8 @@ def test_the_contracts_violations_are_placed_on_the_annotations_lines() -> None:
 
     result = Admission.of().answer(request(), invalid)
     assert not result.allowed and result.code == 422
-    assert "ftgate.dev/profile:2: project.quality_examples: must be at most 10" in result.message
+    # Named as the annotation writes it (camelCase there).
+    assert "ftgate.dev/profile:2: project.qualityExamples: must be at most 10" in result.message
 
 
 def test_dry_run_asks_for_no_audit() -> None:

@@ -76,8 +76,8 @@ def test_a_labelled_job_without_the_profile_annotation_is_refused(webhook: Webho
 
 
 @pytest.mark.parametrize("text, named", [
-    ("name: x\nqualityExamples: many\n", "ftgate.dev/profile:2: project.quality_examples"),
-    ("name: x\nbaseModelScore: 1.5\n", "base_model_score"),
+    ("name: x\nqualityExamples: many\n", "ftgate.dev/profile:2: project.qualityExamples"),
+    ("name: x\nbaseModelScore: 1.5\n", "ftgate.dev/profile:2: project.baseModelScore"),
     ("{not yaml: [", "ftgate.dev/profile:1"),
     ("name: x\nqualityExampels: 3\n", "qualityExampels"),
 ])

@@ -122,7 +122,7 @@ def grpc_violations(server: ServerProcess, request: pb.EvaluateRequest) -> list[
 
 
 def test_invalid_profile_is_400_with_the_grpc_field_violations(http_server: ServerProcess) -> None:
-    profile = {"targetScore": 1.5, "economics": {"requestsPerDay": -3}, "symptoms":
+    profile = {"target_score": 1.5, "economics": {"requests_per_day": -3}, "symptoms":
                ["SYMPTOM_HIGH_LATENCY", "SYMPTOM_HIGH_LATENCY"]}
     reply = call(http_server.http_port, "POST", "/v1/evaluate", {"project": profile})
     assert reply.status == 400
@@ -130,9 +130,17 @@ def test_invalid_profile_is_400_with_the_grpc_field_violations(http_server: Serv
     assert error["status"] == "INVALID_ARGUMENT" and error["code"] == 400
     assert error["details"][0]["@type"] == "type.googleapis.com/google.rpc.BadRequest"
     request = json_format.ParseDict({"project": profile}, pb.EvaluateRequest())
-    assert reply.violations == grpc_violations(http_server, request)
+    assert sorted(reply.violations) == sorted(grpc_violations(http_server, request))
     assert {f for f, _ in reply.violations} >= {"project.target_score",
                                                  "project.economics.requests_per_day"}
+
+
+def test_fields_are_named_as_the_body_writes_them(http_server: ServerProcess) -> None:
+    camel = {"targetScore": 1.5, "economics": {"requestsPerDay": -3}}
+    reply = call(http_server.http_port, "POST", "/v1/evaluate", {"project": camel})
+    assert reply.status == 400
+    assert sorted(f for f, _ in reply.violations) == ["project.economics.requestsPerDay",
+                                                      "project.targetScore"]
 
 
 @pytest.mark.parametrize(("method", "path", "kwargs", "status", "says"), [
@@ -145,9 +153,11 @@ def test_invalid_profile_is_400_with_the_grpc_field_violations(http_server: Serv
     ("POST", "/v1/evaluate", {"raw": b'[' * 100_000 + b']' * 100_000, "headers": {
         "Content-Type": "application/json"}}, 400, "nested too deeply"),
     ("POST", "/v1/evaluate", {"raw": b'{"project": {"qualityExamples": 1' + b'0' * 5000 + b'}}',
-                              "headers": {"Content-Type": "application/json"}}, 400, "JSON"),
+                              "headers": {"Content-Type": "application/json"}}, 400,
+     "project.qualityExamples: expected a whole number from 0 to 1,000,000,000,000; found a "
+     "number of 5,001 digits"),
     ("POST", "/v1/evaluate", {"body": {"project": {"economics": {"requestsPerDay": [1]}}}}, 400,
-     "requests_per_day"),
+     "requestsPerDay"),
     ("POST", "/v1/evaluate", {"body": {"project": {"symptoms": "SYMPTOM_HIGH_LATENCY"}}}, 400,
      "symptoms"),
     ("POST", "/v1/evaluate", {"raw": b'{}', "headers": {"Content-Type": "text/plain"}}, 415,
@@ -157,7 +167,7 @@ def test_invalid_profile_is_400_with_the_grpc_field_violations(http_server: Serv
     ("POST", "/v1/evaluate", {"body": {"project": {"goal": "GOAL_WORLD_PEACE"}}}, 400,
      "GOAL_WORLD_PEACE"),
     ("POST", "/v1/evaluate", {"body": {"project": {"qualityExamples": "many"}}}, 400,
-     "quality_examples"),
+     "qualityExamples"),
     ("GET", "/v1/evaluate", {}, 405, "GET is not allowed"),
     ("DELETE", "/v1/rules", {}, 405, "DELETE is not allowed"),
     ("GET", "/v1/nothing-here", {}, 404, "no route"),
@@ -181,11 +191,11 @@ def test_bad_requests_are_4xx_naming_the_problem(http_server: ServerProcess, met
         assert reply.headers["allow"]
 
 
-def test_bad_field_is_named_by_its_proto_path(http_server: ServerProcess) -> None:
+def test_bad_field_is_named_by_its_path_as_written(http_server: ServerProcess) -> None:
     reply = call(http_server.http_port, "POST", "/v1/evaluate:batch",
                  {"projects": [{}, {"economics": {"investmentUsd": "a lot"}}]})
     assert reply.status == 400
-    assert [f for f, _ in reply.violations] == ["projects[1].economics.investment_usd"]
+    assert [f for f, _ in reply.violations] == ["projects[1].economics.investmentUsd"]
 
 
 def test_http_calls_are_counted_and_logged(http_server: ServerProcess) -> None:
@@ -217,3 +227,38 @@ def test_accept_language_chooses_the_texts_as_grpc_metadata_does(
     assert french["assessment"]["findings"][0]["message"] != \
         english["assessment"]["findings"][0]["message"]
     assert french["assessment"]["verdict"] == english["assessment"]["verdict"]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "violations"), [
+    ("GET", "/v1/decisions?pageSize=ten", None,
+     [("page_size", 'expected a whole number; found the text "ten"')]),
+    ("GET", "/v1/decisions?verdict=VERDICT_MAYBE", None,
+     [("verdict", "expected one of VERDICT_FINE_TUNE, VERDICT_DO_NOT_FINE_TUNE, "
+                  'VERDICT_NEEDS_INFORMATION; found the text "VERDICT_MAYBE"; '
+                  "did you mean VERDICT_FINE_TUNE?")]),
+    ("POST", "/v1/regression:check", {"tolerance": "x"},
+     [("tolerance", 'expected a number; found the text "x"')]),
+    ("POST", "/v1/regression:check", {"baseline": [{"task": "a", "scor": 1}]},
+     [("baseline[0].scor", "unknown field; did you mean score?")]),
+    ("POST", "/v1/regression:check", {"baseline": {"task": "a"}},
+     [("baseline", "expected a list (each item a JSON object); found a mapping")]),
+    ("POST", "/v1/evaluate", {"project": {}, "explain": 3},
+     [("explain", "expected true or false; found the number 3")]),
+])
+def test_requests_without_a_profile_are_worded_like_profiles(
+        http_server: ServerProcess, method: str, path: str, body: object,
+        violations: list[tuple[str, str]]) -> None:
+    """No Python or protobuf wording (`invalid literal for int()`, `Invalid enum value`)."""
+    reply = call(http_server.http_port, method, path, body)
+    assert reply.status == 400, reply.body
+    assert reply.violations == violations
+
+
+def test_a_5000_digit_number_in_any_request_is_named_by_its_digits(
+        http_server: ServerProcess) -> None:
+    reply = call(http_server.http_port, "POST", "/v1/regression:check",
+                 raw=b'{"tolerance": 1' + b"0" * 5000 + b"}",
+                 headers={"Content-Type": "application/json"})
+    assert reply.status == 400, reply.body
+    assert reply.violations == [
+        ("tolerance", "expected a number the field holds; found a number of 5,001 digits")]

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftgate import bignum
 from ftgate.admission.kinds import AdmissionKind
 from ftgate.errors import FtgateError
 
@@ -53,7 +54,9 @@ class AdmissionRequest:
 def parse_review(body: bytes) -> AdmissionRequest:
     """The request of an AdmissionReview v1 JSON body; BadReview for anything else."""
     try:
-        data = json.loads(body.decode("utf-8"))
+        # Integers of any length are read as what they are (bignum), not converted: a review
+        # with 5,000 digits somewhere is answered like any other.
+        data = json.loads(body.decode("utf-8"), parse_int=bignum.integer)
     except UnicodeDecodeError:
         raise BadReview("the body is not UTF-8 text; expected an AdmissionReview in JSON") from None
     except json.JSONDecodeError as exc:
@@ -61,8 +64,6 @@ def parse_review(body: bytes) -> AdmissionRequest:
                         "expected an AdmissionReview") from None
     except RecursionError:
         raise BadReview("malformed JSON: nested too deeply") from None
-    except ValueError as exc:  # e.g. an integer of more digits than Python converts
-        raise BadReview(f"malformed JSON: {exc}") from None
     if not isinstance(data, dict):
         raise BadReview(f"expected an AdmissionReview object, got a JSON {_json_type(data)}")
     if data.get("apiVersion") != API_VERSION or data.get("kind") != KIND:
@@ -137,6 +138,7 @@ def _strings(data: Mapping[str, Any], key: str, where: str) -> Mapping[str, str]
 
 def _json_type(value: Any) -> str:
     return {list: "array", str: "string", bool: "boolean", int: "number", float: "number",
+            bignum.HugeInteger: "number",
             type(None): "null"}.get(type(value), type(value).__name__)
 
 

@@ -18,6 +18,8 @@ from typing import Any, ClassVar, Literal
 
 import yaml
 
+from ftgate import bignum
+
 # The string reader of the json module (typeshed does not declare it).
 _scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 # The largest profile file read (a real one is a few kilobytes).
@@ -47,7 +49,19 @@ class SourceError(Exception):
 
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader reading `1e5` as a number, as YAML 1.2 and JSON do (YAML 1.1 needs a dot)."""
+    """SafeLoader reading `1e5` as a number, as YAML 1.2 and JSON do (YAML 1.1 needs a dot),
+    and integers of any length without Python's limit on converting digits (bignum)."""
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int | bignum.HugeInteger:
+    text = str(loader.construct_scalar(node)).replace("_", "")
+    body = text.lstrip("+-")
+    if body[:2] in ("0x", "0b") or ":" in body or (body[:1] == "0" and len(body) > 1):
+        try:  # YAML 1.1 hexadecimal, binary, octal, base 60: powers of two or small parts
+            return bignum.bounded(loader.construct_yaml_int(node))
+        except ValueError:  # a base-60 part too long to convert: named by the digits written
+            return bignum.HugeInteger(text.startswith("-"), sum(c.isdigit() for c in body))
+    return bignum.integer(text)
 
 
 
@@ -58,6 +72,7 @@ _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
     re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
     list("-+0123456789"))
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
 
 class _Budget:
@@ -126,11 +141,15 @@ def _from_node(loader: _Loader, node: yaml.Node, budget: _Budget, depth: int) ->
     return Located("scalar", line, loader.construct_object(node, deep=True))
 
 
+def _unconverted(text: str) -> int:
+    return 0
+
+
 def _parse_json(text: str) -> Located | None:
     if not text.strip():
         return None
     try:
-        json.loads(text)
+        json.loads(text, parse_int=_unconverted)  # the syntax only; numbers are read below
     except json.JSONDecodeError as exc:
         raise SourceError(exc.lineno, f"not valid JSON, column {exc.colno}: {exc.msg}") from None
     except RecursionError:
@@ -200,5 +219,5 @@ class _JsonReader:
         assert match is not None, "json.loads accepted it"
         integer, fraction, exponent = match.groups()
         number = float(integer + (fraction or "") + (exponent or "")) if fraction or exponent \
-            else int(integer)
+            else bignum.integer(integer)
         return Located("scalar", line, number), match.end()

@@ -1,24 +1,24 @@
-"""A profile file (YAML or JSON bytes) → a ProjectProfile, or every problem with file and line.
+"""The one input reader: a profile as any door receives it → a ProjectProfile, or every problem.
 
-The checks here are those of the file (encoding, syntax, field names, repeated keys, kinds of
-values); the contract's own checks (ranges, enum numbers) stay in api/convert.py and come back
-as Violations that `ProfileFile.locate` places on their lines: a profile gets the same words
-from `ftgate check` as from the server's BadRequest.
+    read_profile(bytes, file)           `ftgate check`, the webhook's annotation: YAML or JSON
+    read_profile_document(tree, file)   a tree already parsed (located.parse)
+    read_request_profiles(data, ...)    the profiles of an HTTP request body (`project`,
+                                        `projects[i]`), from JSON already decoded (a null
+                                        field is unknown, as in the proto3 JSON mapping)
+
+Every problem is found in one pass: encoding and syntax, field names, repeated keys, enum names,
+kinds of values (walker.py), then the contract's own checks (ranges, enum numbers, repeated
+symptoms: api/convert.py, the checks a gRPC request gets) on what could be read. A door maps the
+problems to its own form; the words are the same at every door.
 """
 
 from __future__ import annotations
 
-import datetime
-import difflib
-import math
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from google.protobuf.message import Message
-
-from ftgate import describe
-from ftgate.profile_input.fields import FieldSpec, by_path, fields_of
+from ftgate.api.convert import profile_from_proto
+from ftgate.errors import InvalidProfile, Violation
 from ftgate.profile_input.located import (
     MAX_BYTES,
     Located,
@@ -27,13 +27,10 @@ from ftgate.profile_input.located import (
     parse,
 )
 from ftgate.profile_input.problems import Problem, ProfileFile, ProfileInputError
+from ftgate.profile_input.walker import Walker
 from ftgate.v1 import advisor_pb2 as pb
 
-PREFIX = "project."  # the request field of Evaluate, as in the server's BadRequest paths
-# Whole numbers written as text, as protobuf's JSON writes int64 values ("3000"); other numbers
-# are written as numbers (a quoted "0.5" is refused with a hint to remove the quotes).
-WHOLE_TEXT = re.compile(r"^(?:0|-?[1-9][0-9]*)$")
-_INT32 = 2**31 - 1
+_NOT_TEXT = "not a UTF-8 text file (a profile is YAML or JSON text; save it as UTF-8)"
 
 
 def read_profile(data: bytes, file: str) -> ProfileFile:
@@ -53,229 +50,66 @@ def read_profile(data: bytes, file: str) -> ProfileFile:
         root = parse(text, looks_like_json(file, text))
     except SourceError as exc:
         raise ProfileInputError([Problem(file, exc.line, None, exc.message)]) from None
-    walker = _Walker(file)
+    return read_profile_document(root, file)
+
+
+def read_profile_document(root: Located | None, file: str | None) -> ProfileFile:
+    """The profile of a parsed document; ProfileInputError with every problem, in file order."""
+    walker = Walker(file)
     message = walker.root(root)
-    if walker.problems:
-        raise ProfileInputError(walker.problems)
-    return ProfileFile(file, message, walker.lines)
+    read = ProfileFile(file, message, walker.lines, walker.written)
+    problems = walker.problems + contract_problems(read, "project.")
+    if problems:
+        raise ProfileInputError(sorted(problems, key=lambda p: p.line or 0))
+    return read
 
 
-_NOT_TEXT = "not a UTF-8 text file (a profile is YAML or JSON text; save it as UTF-8)"
+def read_request_profiles(data: Mapping[str, Any], repeated: bool,
+                          ) -> tuple[list[pb.ProjectProfile], list[Problem]]:
+    """The profiles of a request decoded from JSON: `project` (EvaluateRequest) or each of
+    `projects` (EvaluateBatchRequest, `repeated`), and every problem of them."""
+    walker = Walker(None, null_is_unknown=True)
+    checked: list[tuple[ProfileFile, str]] = []
+    name = "projects" if repeated else "project"
+    value = data.get(name)
+    if value is None:
+        return [], []
+    node = plain_tree(value)
+    if repeated and node.kind != "list":
+        walker.bad(None, name, "expected a list of project profiles; found "
+                   + ("a mapping" if node.kind == "map" else "a single value"))
+        return [], walker.problems
+    nodes = [(f"projects[{i}]", n) for i, n in enumerate(node.value)] if repeated \
+        else [("project", node)]
+    for at, item in nodes:
+        message = walker.profile(item, at)
+        checked.append((ProfileFile(None, message, walker.lines, walker.written), at + "."))
+    problems = list(walker.problems)
+    for read, prefix in checked:
+        problems += contract_problems(read, prefix)
+    return [read.message for read, _ in checked], problems
 
 
-def _found(node: Located) -> str:
-    return describe.shown(node.value) if node.kind == "scalar" else \
-        ("a list" if node.kind == "list" else "a mapping")
-
-
-class _Walker:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-        self.lines: dict[str, int] = {}
-
-    def bad(self, line: int, field: str | None, description: str) -> None:
-        self.problems.append(Problem(self.file, line, field, description))
-
-    def root(self, root: Located | None) -> pb.ProjectProfile:
-        message = pb.ProjectProfile()
-        if root is None:
-            self.bad(1, None, "the file is empty; expected the fields of a project profile "
-                              "(`ftgate init` writes a template)")
-            return message
-        if root.kind != "map":
-            self.bad(root.line, None, describe.expected(
-                "a mapping of profile fields (name: value lines, or a JSON object)", _found(root)))
-            return message
-        pairs = [p for p in root.value if not self._is_schema_key(p)]
-        wrapper = [p for p in pairs if p[0].value == "project"]
-        if wrapper:
-            key, value = wrapper[0]
-            for other, _ in pairs:
-                if other is not key:
-                    self.bad(other.line, PREFIX.rstrip(".") if other.value == "project" else
-                             f"{other.value}", "next to `project:` only `$schema` may appear; "
-                             "put the profile's fields under `project:`")
-            if value.kind != "map":
-                self.bad(key.line, "project", describe.expected(
-                    "a mapping of profile fields", _found(value)))
-                return message
-            pairs = list(value.value)
-        self.fields(pairs, "", message)
-        return message
-
-    def _is_schema_key(self, pair: tuple[Located, Located]) -> bool:
-        key, value = pair
-        if key.value != "$schema":
-            return False
-        if not (value.kind == "scalar" and isinstance(value.value, str)):
-            self.bad(key.line, "$schema", describe.expected("the address of a JSON Schema",
-                                                            _found(value)))
-        return True
-
-    def fields(self, pairs: Sequence[tuple[Located, Located]], prefix: str,
-               message: Message) -> None:
-        specs = {s.json_name: s for s in fields_of(prefix)} | {s.name: s for s in fields_of(prefix)}
-        seen: dict[str, tuple[str, int]] = {}
-        for key, value in pairs:
-            if key.kind != "scalar" or not isinstance(key.value, str):
-                self.bad(key.line, PREFIX + prefix if prefix else PREFIX.rstrip("."),
-                         describe.expected("a field name", _found(key)))
-                continue
-            spec = specs.get(key.value)
-            if spec is None:
-                self.unknown(key, prefix)
-                continue
-            path = PREFIX + spec.path
-            if spec.name in seen:
-                first, first_line = seen[spec.name]
-                again = "" if first == key.value else f" (as {first} and {key.value})"
-                self.bad(key.line, path, f"given twice{again}, on lines {first_line} and "
-                                         f"{key.line}; keep one")
-                continue
-            seen[spec.name] = (key.value, key.line)
-            self.lines[path] = key.line
-            self.value(spec, key.line, value, message)
-
-    def unknown(self, key: Located, prefix: str) -> None:
-        name: str = key.value
-        here = fields_of(prefix)
-        snake = "_" in name or name.islower()
-        candidates = [s.name if snake else s.json_name for s in here]
-        squashed = {c.replace("_", "").lower(): c for c in candidates}
-        close = ([squashed[name.replace("_", "").replace("-", "").lower()]]
-                 if name.replace("_", "").replace("-", "").lower() in squashed
-                 else difflib.get_close_matches(name, candidates, n=2, cutoff=0.6))
-        elsewhere = [s.path for s in by_path().values()
-                     if name in (s.name, s.json_name) and s.path.rpartition(".")[0] != prefix]
-        where = f" in {prefix}" if prefix else ""
-        if close:
-            hint = describe.did_you_mean(close)
-        elif elsewhere:
-            parent = elsewhere[0].rpartition(".")[0]
-            hint = f"it belongs under {parent or 'the top level'}" if parent else \
-                "it belongs at the top level, not under " + prefix
-        else:
-            hint = "the fields here are " + ", ".join(candidates)
-        field = PREFIX + (f"{prefix}." if prefix else "") + name
-        self.bad(key.line, field, f"unknown field{where}; {hint}")
-
-    def value(self, spec: FieldSpec, line: int, node: Located, message: Message) -> None:
-        path = PREFIX + spec.path
-        if node.kind == "scalar" and node.value is None:
-            self.bad(line, path, describe.expected(
-                spec.expected(), "nothing (null)", "remove the line to leave it unknown"))
-            return
-        if spec.kind == "message":
-            if node.kind != "map":
-                self.bad(line, path, describe.expected(spec.expected(), _found(node)))
-                return
-            inner = getattr(message, spec.name)
-            inner.SetInParent()
-            self.fields(node.value, spec.path, inner)
-            return
-        if spec.kind == "enums":
-            self.enum_list(spec, line, node, message)
-            return
-        if node.kind != "scalar":
-            self.bad(line, path, describe.expected(spec.expected(), _found(node)))
-            return
-        converted = self.scalar(spec, line, path, node.value)
-        if converted is not _BAD:
-            setattr(message, spec.name, converted)
-
-    def enum_list(self, spec: FieldSpec, line: int, node: Located, message: Message) -> None:
-        path = PREFIX + spec.path
-        if node.kind != "list":
-            hint = f"write it as a list: [{node.value}]" if node.kind == "scalar" \
-                and isinstance(node.value, str) else ""
-            self.bad(line, path, describe.expected(spec.expected(), _found(node), hint))
-            return
-        target = getattr(message, spec.name)
-        for i, item in enumerate(node.value):
-            item_path = f"{path}[{i}]"
-            self.lines[item_path] = item.line
-            if item.kind != "scalar" or item.value is None:
-                self.bad(item.line, item_path, describe.expected(
-                    describe.one_of(spec.allowed_names()), _found(item)))
-                continue
-            number = self.enum_number(spec, item.line, item_path, item.value)
-            if number is not _BAD:
-                target.append(number)
-
-    def scalar(self, spec: FieldSpec, line: int, path: str, value: Any) -> Any:
-        if spec.kind == "enum":
-            return self.enum_number(spec, line, path, value)
-        if spec.kind == "text":
-            if isinstance(value, str):
-                return value
-            hint = "put it in quotes" if isinstance(value, int | float | datetime.date) else ""
-            self.bad(line, path, describe.expected(spec.expected(), describe.shown(value), hint))
-            return _BAD
-        if spec.kind == "bool":
-            if isinstance(value, bool):
-                return value
-            hint = "write true or false without quotes" if isinstance(value, str) and \
-                value.strip().lower() in ("true", "false", "yes", "no") else ""
-            self.bad(line, path, describe.expected(spec.expected(), describe.shown(value), hint))
-            return _BAD
-        number = _whole(value, spec.type_limit) if spec.kind == "whole" else _real(value)
-        if number is _BAD:
-            hint = "write the number without quotes" if isinstance(value, str) and \
-                _looks_numeric(value) else ""
-            self.bad(line, path, describe.expected(spec.expected(), describe.shown(value), hint))
-        return number
-
-    def enum_number(self, spec: FieldSpec, line: int, path: str, value: Any) -> Any:
-        assert spec.enum is not None
-        if isinstance(value, str) and value in spec.enum.values_by_name:
-            return spec.enum.values_by_name[value].number
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= _INT32:
-            return value  # a number, as proto3 JSON allows; the contract checks it is known
-        hint = ""
-        if isinstance(value, str):
-            names = spec.allowed_names()
-            prefix = names[0][: len(names[0]) - len(names[0].split("_")[-1])]
-            wanted = value.strip().upper().replace("-", "_").replace(" ", "_")
-            exact = [n for n in names if wanted in (n, n.removeprefix(prefix))]
-            hint = describe.did_you_mean(exact or difflib.get_close_matches(
-                wanted, names, n=2, cutoff=0.6) or [
-                    n for n in names if wanted and wanted in n][:2])
-        self.bad(line, path, describe.expected(spec.expected(), describe.shown(value), hint))
-        return _BAD
-
-
-_BAD = object()
-
-
-def _whole(value: Any, limit: int) -> Any:
-    if isinstance(value, bool):
-        return _BAD
-    if isinstance(value, str) and WHOLE_TEXT.match(value):
-        value = int(value)
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int) or not -limit - 1 <= value <= limit:
-        return _BAD
-    return value
-
-
-def _looks_numeric(text: str) -> bool:
+def contract_problems(read: ProfileFile, prefix: str) -> list[Problem]:
+    """The contract's violations of what could be read (the gRPC door's checks), as problems
+    of this input: lines and paths as written."""
     try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+        profile_from_proto(read.message, prefix)
+    except InvalidProfile as exc:
+        return [read.problem(v) for v in exc.violations]
+    return []
 
 
-def _real(value: Any) -> Any:
-    if isinstance(value, bool):
-        return _BAD
-    if isinstance(value, str):
-        return _BAD
-    if isinstance(value, int):
-        try:
-            return float(value)
-        except OverflowError:
-            return _BAD
-    return value if isinstance(value, float) else _BAD
+def plain_tree(value: Any) -> Located:
+    """Decoded JSON as a tree of values without lines (an HTTP body has none to name)."""
+    if isinstance(value, dict):
+        return Located("map", 0, tuple((Located("scalar", 0, k), plain_tree(v))
+                                       for k, v in value.items()))
+    if isinstance(value, list):
+        return Located("list", 0, tuple(plain_tree(v) for v in value))
+    return Located("scalar", 0, value)
+
+
+def as_violations(problems: Sequence[Problem]) -> list[Violation]:
+    """The problems as field violations (gRPC BadRequest, the HTTP error's details)."""
+    return [p.violation() for p in problems]

@@ -39,8 +39,10 @@ class DecodeInCall:
 
 
 def _refuse(context: Any, exc: Exception) -> NoReturn:
-    abort_invalid(context, InvalidInput([
-        Violation("request", f"not a valid message: {type(exc).__name__}")]))
+    # The decoder's exception names Python's classes: the client reads what was expected.
+    abort_invalid(context, InvalidInput([Violation(
+        "request", "expected a protocol buffers message of the method's request type; found "
+                   "bytes that do not decode as one")]))
 
 
 def _decoding(behavior: Callable[[Any, Any], Any], decode: Decoder) -> Callable[[bytes, Any], Any]:

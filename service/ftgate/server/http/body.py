@@ -1,5 +1,9 @@
 """Request messages from HTTP: a JSON body in the proto3 JSON mapping, or path and query
-parameters. Every mistake is a `BadBody` naming it (field, and what was expected)."""
+parameters. Every mistake is a `BadBody` naming it (field, and what was expected).
+
+The profiles of Evaluate and EvaluateBatch (`project`, `projects`) are read by the one input
+reader (profile_input), as `ftgate check` files and webhook annotations are: the same problems in
+the same words, all of them in one answer, fields named as the client wrote them."""
 
 from __future__ import annotations
 
@@ -12,13 +16,19 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
+from ftgate import bignum, describe
 from ftgate.errors import Violation
+from ftgate.profile_input import read_request_profiles
+from ftgate.profile_input.reader import as_violations
+from ftgate.server.http.wording import described
+from ftgate.v1 import advisor_pb2 as pb
 
 JSON_TYPES = ("application/json",)
 _UNKNOWN = re.compile(r'no field named "([^"]+)" at "([^"]*)"')
 _AT = re.compile(r'at "?([A-Za-z_][\w.\[\]]*)"?\.*$')
 _FAILED_FIELD = re.compile(r"Failed to parse (\w+) field")
 _PREFIX = re.compile(r"^(Failed to parse \w+ field: )+")
+_REPEATED = re.compile(r"repeated field (\w+) must be in \[\]")
 
 
 class BadBody(Exception):
@@ -42,7 +52,7 @@ def message_from_json(raw: bytes, message: Message) -> Message:
     """Fill `message` from a JSON body; lowerCamelCase and proto field names both accepted."""
     try:
         text = raw.decode("utf-8")
-        data = json.loads(text) if text.strip() else {}
+        data = json.loads(text, parse_int=bignum.integer) if text.strip() else {}
     except UnicodeDecodeError:
         raise BadBody("the body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -50,12 +60,43 @@ def message_from_json(raw: bytes, message: Message) -> Message:
                       ) from None
     except RecursionError:
         raise BadBody("malformed JSON body: nested too deeply") from None
-    except ValueError as exc:  # e.g. an integer of more digits than Python converts
-        raise BadBody(f"malformed JSON body: {exc}") from None
     if not isinstance(data, dict):
         raise BadBody(f"the body must be a JSON object ({message.DESCRIPTOR.name}), "
                       f"got {type(data).__name__}")
-    return _parse(data, message)
+    profiles = _PROFILES.get(message.DESCRIPTOR.full_name)
+    if profiles is None:
+        return _parse(data, message)
+    return _with_profiles(data, message, *profiles)
+
+
+# The requests that carry profiles: the field holding them, and whether it is repeated.
+_PROFILES = {pb.EvaluateRequest.DESCRIPTOR.full_name: ("project", False),
+             pb.EvaluateBatchRequest.DESCRIPTOR.full_name: ("projects", True)}
+
+
+def _with_profiles(data: dict[str, Any], message: Message, field: str,
+                   repeated: bool) -> Message:
+    """The request, its profiles read by the one input reader and the other fields by the
+    proto3 JSON mapping; every problem of both in one BadBody."""
+    try:
+        profiles, problems = read_request_profiles(data, repeated)
+    except RecursionError:
+        raise BadBody(f"invalid {message.DESCRIPTOR.name}: nested too deeply") from None
+    violations = as_violations(problems)
+    try:
+        _parse({k: v for k, v in data.items() if k != field}, message)
+    except BadBody as exc:
+        violations += exc.violations
+    if violations:
+        raise BadBody("invalid request: " + "; ".join(f"{v.field}: {v.description}"
+                                                      for v in violations),
+                      violations=violations)
+    target = getattr(message, field)
+    if repeated:
+        target.extend(profiles)
+    elif profiles:
+        target.CopyFrom(profiles[0])
+    return message
 
 
 def message_from_params(path: Mapping[str, str], query: Sequence[tuple[str, str]],
@@ -98,13 +139,30 @@ def _is_repeated(field: FieldDescriptor) -> bool:
     return bool(field.is_repeated)
 
 
+def _huge(value: Any, path: str) -> list[Violation]:
+    """The integers too long for any field (bignum), which the JSON mapping cannot take."""
+    if isinstance(value, bignum.HugeInteger):
+        return [Violation(path or "body", describe.expected(
+            "a number the field holds", describe.shown(value)))]
+    if isinstance(value, dict):
+        return [v for k, item in value.items() for v in _huge(item, f"{path}.{k}".lstrip("."))]
+    if isinstance(value, list):
+        return [v for i, item in enumerate(value) for v in _huge(item, f"{path}[{i}]")]
+    return []
+
+
 def _parse(data: dict[str, Any], message: Message) -> Message:
+    huge = _huge(data, "")
+    if huge:
+        raise BadBody(f"invalid {message.DESCRIPTOR.name}: " + "; ".join(
+            f"{v.field}: {v.description}" for v in huge), violations=huge)
     try:
         json_format.ParseDict(data, message, ignore_unknown_fields=False)
     except RecursionError:
         raise BadBody(f"invalid {message.DESCRIPTOR.name}: nested too deeply") from None
     except (json_format.ParseError, TypeError, ValueError) as exc:
         field, problem = _explain(str(exc), message.DESCRIPTOR.name)
+        problem = described(message.DESCRIPTOR, field, data, problem)
         raise BadBody(f"invalid {message.DESCRIPTOR.name}: {field}: {problem}",
                       violations=[Violation(field, problem)]) from None
     return message
@@ -119,6 +177,9 @@ def _explain(text: str, root: str) -> tuple[str, str]:
     if unknown:
         at, name = _strip_root(unknown.group(2), root), unknown.group(1)
         return (f"{at}.{name}" if at else name), f"unknown field {name!r}"
+    repeated = _REPEATED.search(line)
+    if repeated:  # a list field given something else, named by the fields that hold it
+        return ".".join(_snake(f) for f in _FAILED_FIELD.findall(line)), problem
     found = _AT.search(line)
     if found:
         problem = problem[:problem.rfind(" at ")] if " at " in problem else problem

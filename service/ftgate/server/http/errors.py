@@ -2,10 +2,13 @@
 
     {"error": {"code": 400, "status": "INVALID_ARGUMENT", "message": "...",
                "details": [{"@type": "type.googleapis.com/google.rpc.BadRequest",
-                            "fieldViolations": [{"field": "...", "description": "..."}]}]}}
+                            "fieldViolations": [{"field": "...", "description": "...",
+                                                 "expected": "...", "found": "...",
+                                                 "suggestion": "..."}]}]}}
 
 This is the google.rpc.Status JSON mapping that Google's HTTP APIs answer (AIP-193), so the field
-violations are those of the gRPC call's BadRequest detail, field for field.
+violations are those of the gRPC call's BadRequest detail, field for field; where a description
+is "expected …; found …; suggestion", its parts are also given apart (expected, found, suggestion).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from collections.abc import Sequence
 import grpc
 from starlette.responses import JSONResponse
 
+from ftgate import describe
 from ftgate.errors import Violation
 
 # google.rpc.Code → HTTP, as in google/rpc/code.proto.
@@ -48,7 +52,8 @@ def error_body(http_status: int, status: str, message: str,
     error: dict[str, object] = {"code": http_status, "status": status, "message": message}
     if violations:
         error["details"] = [{"@type": BAD_REQUEST_TYPE, "fieldViolations": [
-            {"field": v.field, "description": v.description} for v in violations]}]
+            {"field": v.field, "description": v.description, **describe.parts(v.description)}
+            for v in violations]}]
     return {"error": error}
 
 

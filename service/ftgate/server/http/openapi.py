@@ -49,9 +49,15 @@ ERROR_SCHEMA: dict[str, Any] = {
                       "const": "type.googleapis.com/google.rpc.BadRequest"},
             "fieldViolations": {"type": "array", "items": {
                 "type": "object", "properties": {
-                    "field": {"type": "string", "description": "proto path, e.g. "
-                              "project.economics.requests_per_day"},
-                    "description": {"type": "string"}}}}}}}}}},
+                    "field": {"type": "string", "description": "the field as the body "
+                              "writes it, e.g. project.economics.requestsPerDay (camelCase) "
+                              "or project.economics.requests_per_day (proto names)"},
+                    "description": {"type": "string"},
+                    "expected": {"type": "string", "description": "what a valid value is"},
+                    "found": {"type": "string", "description": "what the request gave"},
+                    "suggestion": {"type": "string",
+                                   "description": "what would fix it, e.g. did you mean …"},
+                }}}}}}}}},
 }
 
 

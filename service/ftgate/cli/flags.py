@@ -84,8 +84,8 @@ def add_rule_file_cap(parser: argparse.ArgumentParser) -> None:
     """--max-rule-file-bytes, beside --rules: the largest rule file (or rule test table) read."""
     parser.add_argument("--max-rule-file-bytes", type=positive_int,
                         default=DEFAULT_MAX_FILE_BYTES, metavar="BYTES",
-                        help="largest rule file read; a larger one is refused by name and the "
-                             "last good rules keep serving (docs/operations.md)")
+                        help="largest rule file (and rule test table) read, in bytes; a larger "
+                             "one is refused by name (docs/operations.md)")
 
 
 def directory(text: str) -> Path:

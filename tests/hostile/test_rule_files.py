@@ -160,3 +160,25 @@ def test_sigterm_with_a_fifo_in_the_rules_directory_exits_0(tmp_path: Path) -> N
         server.proc.send_signal(signal.SIGTERM)
         code = _exit_code(server)
     assert code == 0, server.log()[-3000:]
+
+
+def test_every_worker_holds_to_max_rule_file_bytes(tmp_path: Path) -> None:
+    rules = _rules(tmp_path)
+    server = start_server(tmp_path, "--rules", str(rules), "--reload-interval", "0.1",
+                          "--workers", "2", "--max-rule-file-bytes", "65536")
+    try:
+        version = _evaluate(server).ruleset_version
+        big = rules / "zz-notes.yaml"
+        big.write_bytes(b"# " + b"x" * 70_000 + b"\n")
+
+        def refused_by_both() -> set[object]:
+            events = [json.loads(line) for line in server.log().splitlines()
+                      if '"rules_reload_failed"' in line]
+            workers = {e.get("worker") for e in events if e.get("file") == str(big)
+                       and "more than the limit of 65,536 bytes" in str(e.get("error"))}
+            return workers if len(workers) == 2 else set()
+        wait_until(refused_by_both, timeout=REFUSAL_TIMEOUT, what=f"{big} refused by each worker")
+        for _ in range(4):  # the port is shared: whichever worker answers serves the old rules
+            _assert_last_good_rules_serve(server, version)
+    finally:
+        assert server.stop() == 0

@@ -22,6 +22,8 @@ from google.protobuf import json_format
 from ftgate import enums
 from ftgate.api import convert, wire
 from ftgate.engine import Engine
+from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES
+from ftgate.userfile import read_file
 from ftgate.v1 import advisor_pb2 as pb
 
 
@@ -37,10 +39,12 @@ class Case:
         return f"{self.file}::{self.name}"
 
 
-def load_cases(directory: Path) -> list[Case]:
+def load_cases(directory: Path, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> list[Case]:
+    """The cases of every DIR/*.yaml table; FileRefused for a table that is not a regular file
+    or is above `max_file_bytes` (ftgate.userfile)."""
     cases = []
     for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(read_file(path, max_file_bytes).decode("utf-8")) or {}
         for item in data.get("cases", []):
             cases.append(Case(path.name, item["name"], item.get("profile") or {}, item["expect"]))
     return cases

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from ftgate import enums
@@ -25,6 +24,7 @@ from ftgate.errors import Violation
 from ftgate.languages import DEFAULT_LANGUAGE, LANGUAGES
 from ftgate.profile_input import Problem, ProfileFile, ProfileInputError, read_profile
 from ftgate.profile_input.located import MAX_BYTES
+from ftgate.userfile import FileRefused, NotARegularFile, read_head
 
 EPILOG = """\
 exit codes:
@@ -103,15 +103,15 @@ def _check(args: argparse.Namespace) -> int:
 def _read(source: str) -> ProfileFile:
     name = "standard input" if source == "-" else source
     try:
-        # One byte more than the reader takes: enough to refuse a huge file without reading it.
-        if source == "-":
-            data = sys.stdin.buffer.read(MAX_BYTES + 1)
-        else:
-            with Path(source).open("rb") as f:
-                data = f.read(MAX_BYTES + 1)
-    except IsADirectoryError:
-        raise ProfileInputError([Problem(name, None, None, "a directory, not a profile file")]) \
+        # One byte more than the reader takes: enough to refuse a huge file without reading it;
+        # a regular file only: a FIFO or a device is refused, never opened (it could block).
+        data = (sys.stdin.buffer.read(MAX_BYTES + 1) if source == "-"
+                else read_head(source, MAX_BYTES + 1))
+    except NotARegularFile as exc:
+        raise ProfileInputError([Problem(name, None, None, f"{exc.what}, not a profile file")]) \
             from None
+    except FileRefused as exc:
+        raise ProfileInputError([Problem(name, None, None, exc.reason)]) from None
     except OSError as exc:
         raise ProfileInputError([Problem(name, None, None, f"cannot read the file: "
                                                            f"{exc.strerror or exc}")]) from None

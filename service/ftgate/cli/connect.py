@@ -9,6 +9,8 @@ import grpc
 
 from ftgate.cli.flags import readable_file
 from ftgate.errors import FtgateError
+from ftgate.server.auth import MAX_ACCESS_FILE_BYTES
+from ftgate.userfile import FileRefused, read_file
 
 
 class ConnectionFileError(FtgateError):
@@ -16,10 +18,10 @@ class ConnectionFileError(FtgateError):
 
 
 def _read(path: Path, flag: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:  # named, never its content
-        raise ConnectionFileError(f"cannot read the {flag} file {path}: {exc.strerror}") from None
+    try:  # a regular file only, never a FIFO or a device
+        return read_file(path, MAX_ACCESS_FILE_BYTES)
+    except FileRefused as exc:  # named, never its content
+        raise ConnectionFileError(f"the {flag} file {exc}") from None
 
 
 def add_connection_flags(parser: argparse.ArgumentParser) -> None:

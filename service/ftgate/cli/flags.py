@@ -12,6 +12,9 @@ import math
 import socket
 from pathlib import Path
 
+from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES
+from ftgate.userfile import NotARegularFile, UnreadableFile, read_head
+
 _EXAMPLE = "127.0.0.1:50051"
 
 
@@ -64,16 +67,25 @@ def optional_listen_address(text: str) -> str:
 
 
 def readable_file(text: str) -> Path:
-    """A file that exists and can be read now (its content is checked by its user)."""
-    path = Path(text)
+    """A regular file that exists and can be read now (its content is checked by its user);
+    a FIFO, a device or a socket is refused without being opened (it could block)."""
     try:
-        with path.open("rb") as f:
-            f.read(1)
-    except IsADirectoryError:
-        raise argparse.ArgumentTypeError(f"{text} is a directory, not a file") from None
-    except OSError as exc:
-        raise argparse.ArgumentTypeError(f"cannot read {text}: {exc.strerror}") from None
-    return path
+        read_head(text, 1)
+    except NotARegularFile as exc:
+        if exc.kind == "a directory":
+            raise argparse.ArgumentTypeError(f"{text} is a directory, not a file") from None
+        raise argparse.ArgumentTypeError(f"{text} is {exc.what}, not a regular file") from None
+    except UnreadableFile as exc:
+        raise argparse.ArgumentTypeError(f"cannot read {text}: {exc.cause}") from None
+    return Path(text)
+
+
+def add_rule_file_cap(parser: argparse.ArgumentParser) -> None:
+    """--max-rule-file-bytes, beside --rules: the largest rule file (or rule test table) read."""
+    parser.add_argument("--max-rule-file-bytes", type=positive_int,
+                        default=DEFAULT_MAX_FILE_BYTES, metavar="BYTES",
+                        help="largest rule file (and rule test table) read, in bytes; a larger "
+                             "one is refused by name (docs/operations.md)")
 
 
 def directory(text: str) -> Path:

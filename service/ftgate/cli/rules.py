@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
-from ftgate.cli.flags import directory, percent
+from ftgate.cli.flags import add_rule_file_cap, directory, percent
 from ftgate.cli.help import HelpFormatter
 from ftgate.ruleset import RuleSet
 
@@ -22,6 +22,7 @@ def add_parser(sub: Any) -> None:
         x = rsub.add_parser(name, help=text, description=text, formatter_class=HelpFormatter)
         x.add_argument("--rules", type=directory, default=None, metavar="DIR",
                        help="rule directory (default: the shipped rules)")
+        add_rule_file_cap(x)
         if name == "list":
             x.add_argument("--tree", action="store_true",
                            help="show the decision tree: each step's question, what blocks it "
@@ -45,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from ftgate.engine.engine import default_rules_dir
     from ftgate.errors import RuleFileError
     from ftgate.ruleset import load_ruleset
+    from ftgate.userfile import FileRefused
 
     if args.rules_command == "replay":
         from ftgate.cli import replay
@@ -52,9 +54,9 @@ def run(args: argparse.Namespace) -> int:
         return replay.run(args)
     directory = args.rules or default_rules_dir()
     try:
-        rs = load_ruleset(directory)
+        rs = load_ruleset(directory, args.max_rule_file_bytes)
         if args.rules_command == "lint":
-            Engine(directory)  # compiles too: what lints is what serves
+            Engine(directory, args.max_rule_file_bytes)  # compiles too: what lints is what serves
     except RuleFileError as exc:
         print(f"ftgate: invalid rules: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -67,8 +69,13 @@ def run(args: argparse.Namespace) -> int:
     if args.rules_command == "list":
         print(render_tree(rs) if args.tree else render_list(rs), end="")
         return EXIT_OK
-    return _test(Engine(directory), args.tests or Path(directory) / "tests",
-                 args.coverage or args.min_coverage is not None, args.min_coverage)
+    engine = Engine(directory, args.max_rule_file_bytes)
+    try:
+        return _test(engine, args.tests or Path(directory) / "tests",
+                     args.coverage or args.min_coverage is not None, args.min_coverage)
+    except FileRefused as exc:
+        print(f"ftgate: invalid test table: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 def inversion_warnings(rs: RuleSet) -> list[str]:
@@ -133,7 +140,7 @@ def _test(engine: Any, tests: Path, coverage: bool = False,
           min_coverage: float | None = None) -> int:
     from ftgate.ruletest import load_cases, run_cases
 
-    cases = load_cases(tests)
+    cases = load_cases(tests, engine.max_file_bytes)  # the tables: the rule files' cap
     if not cases:
         print(f"ftgate: no test case found in {tests}", file=sys.stderr)
         return EXIT_ERROR

@@ -11,6 +11,7 @@ from typing import Any
 from ftgate.cli.audit_flags import AUDIT_DB_ENV, audit_target, retention
 from ftgate.cli.exits import EXIT_BAD_INPUT
 from ftgate.cli.flags import (
+    add_rule_file_cap,
     directory,
     listen_address,
     listen_problem,
@@ -34,6 +35,7 @@ def add_parser(sub: Any) -> None:
                    default="127.0.0.1:9464", help="Prometheus /metrics address HOST:PORT ('' to disable)")
     s.add_argument("--rules", type=directory, default=None, metavar="DIR",
                    help="rule directory (default: the shipped rules)")
+    add_rule_file_cap(s)
     s.add_argument("--max-batch", type=int, default=100, help="largest EvaluateBatch accepted")
     s.add_argument("--drain-delay", type=float, default=0.0,
                    help="seconds between health NOT_SERVING and refusing new calls on SIGTERM "
@@ -186,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ftgate serve: {error}", file=sys.stderr)
     if errors:
         return EXIT_BAD_INPUT
-    engine = Engine(args.rules)  # validates the rules before any worker starts
+    engine = Engine(args.rules, args.max_rule_file_bytes)  # validates the rules before any worker starts
     workers = default_workers() if args.workers is None else args.workers
     def start(engine: Engine, options: ServeOptions) -> int:
         if workers == 1:
@@ -201,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
         max_streams_per_connection=args.max_streams_per_connection,
         max_connections=args.max_connections,
         default_deadline=args.default_deadline or None,
-        reload_interval=args.reload_interval,
+        reload_interval=args.reload_interval, max_rule_file_bytes=args.max_rule_file_bytes,
         tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
         auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
         audit_retention_days=_retention_days(args), audit_durability=args.audit_durability,

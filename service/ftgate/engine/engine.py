@@ -15,7 +15,7 @@ from ftgate.engine.durable_host import RuleHost, compile_condition
 from ftgate.engine.explain import Explainer
 from ftgate.engine.facts import build_fact
 from ftgate.engine.phrases import DEFAULT_LANGUAGE, LANGUAGES, Phrases
-from ftgate.ruleset import RuleSet, load_ruleset
+from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES, RuleSet, load_ruleset
 from ftgate.ruleset.conditions import facts_of
 
 
@@ -75,9 +75,11 @@ class Engine:
     the policy it started with until it returns.
     """
 
-    def __init__(self, rules_dir: str | Path | None = None) -> None:
+    def __init__(self, rules_dir: str | Path | None = None,
+                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
         self.rules_dir = Path(rules_dir) if rules_dir else default_rules_dir()
-        self._policy = compile_policy(load_ruleset(self.rules_dir))
+        self.max_file_bytes = max_file_bytes  # each rule file's cap, at start and every reload
+        self._policy = compile_policy(load_ruleset(self.rules_dir, max_file_bytes))
         self._reload_lock = threading.Lock()
 
     @property
@@ -100,7 +102,7 @@ class Engine:
         last good policy) when they are broken.
         """
         with self._reload_lock:
-            ruleset = load_ruleset(self.rules_dir)
+            ruleset = load_ruleset(self.rules_dir, self.max_file_bytes)
             if ruleset.version == self._policy.ruleset.version:
                 return False
             self._policy = compile_policy(ruleset)

@@ -1,6 +1,6 @@
 """Rule files → validated, immutable RuleSet (its content hash is the ruleset version)."""
 
-from ftgate.ruleset.loader import load_ruleset
+from ftgate.ruleset.loader import DEFAULT_MAX_FILE_BYTES, load_ruleset
 from ftgate.ruleset.model import (
     AlternativeSpec,
     Condition,
@@ -13,6 +13,7 @@ from ftgate.ruleset.model import (
 )
 
 __all__ = [
+    "DEFAULT_MAX_FILE_BYTES",
     "AlternativeSpec",
     "Condition",
     "PlanSpec",

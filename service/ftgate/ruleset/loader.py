@@ -8,6 +8,11 @@ details, plan items) is written in each language of ftgate.languages: `{en: ...,
 list of texts: `{en: [...], fr: [...]}`, as many in each). The files are read once and built
 into one RuleSet per language; a text missing in one language is refused. Citations quote the
 source article: one text for every language.
+
+Each file is read through ftgate.userfile: a FIFO, a device, a socket or a directory named
+`*.yaml` (directly or through a symlink) is refused by name without blocking, and so is a file
+above `max_file_bytes` (DEFAULT_MAX_FILE_BYTES unless `serve --max-rule-file-bytes` says
+otherwise) before it is parsed.
 """
 
 from __future__ import annotations
@@ -34,11 +39,13 @@ from ftgate.ruleset.model import (
     Trigger,
 )
 from ftgate.ruleset.vocabulary import FACTS
+from ftgate.userfile import FileRefused, FileTooLarge, read_file
 
 FAILURE_MODES = enums.FAILURE_MODE.names
 SEVERITIES = enums.SEVERITY.names
 OUTCOMES = enums.OUTCOME.names
 ALTERNATIVE_KINDS = enums.ALTERNATIVE_KIND.names
+DEFAULT_MAX_FILE_BYTES = 1024 * 1024  # a rule file; the shipped ones are under 20 KB each
 AFTER_TREE = "after_tree"  # the `step` of a rule whose finding comes after the tree's
 KINDS = ("thresholds", "failure_modes", "tree", "alternatives", "plan")
 REQUIRED_THRESHOLDS = (
@@ -136,7 +143,7 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
 
-def _read(directory: Path) -> tuple[list[_File], str]:
+def _read(directory: Path, max_file_bytes: int) -> tuple[list[_File], str]:
     if not directory.is_dir():
         raise RuleFileError(str(directory), "is not a directory of rule files")
     paths = sorted(directory.glob("*.yaml"))
@@ -146,9 +153,11 @@ def _read(directory: Path) -> tuple[list[_File], str]:
     files = []
     for path in paths:
         try:
-            raw = path.read_bytes()
-        except OSError as exc:  # named, so that the log and the exit say which file
-            raise RuleFileError(str(path), f"cannot be read: {exc.strerror}") from None
+            raw = read_file(path, max_file_bytes)
+        except FileTooLarge as exc:  # named, so that the log and the exit say which file
+            raise RuleFileError(exc.path, f"{exc.reason} (--max-rule-file-bytes)") from None
+        except FileRefused as exc:
+            raise RuleFileError(exc.path, exc.reason) from None
         digest.update(path.name.encode() + b"\0" + raw + b"\0")
         try:
             data = yaml.safe_load(raw)
@@ -362,10 +371,12 @@ def _plan(f: _File) -> PlanSpec:
     )
 
 
-def load_ruleset(directory: str | Path) -> RuleSet:
-    """Read and validate every *.yaml rule file of `directory` (test tables live in tests/):
-    the RuleSet in the default language, the others in its `translations`."""
-    files, version = _read(Path(directory))
+def load_ruleset(directory: str | Path,
+                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> RuleSet:
+    """Read and validate every *.yaml rule file of `directory` (test tables live in tests/),
+    each at most `max_file_bytes`: the RuleSet in the default language, the others in its
+    `translations`."""
+    files, version = _read(Path(directory), max_file_bytes)
     built = {}
     for lang in LANGUAGES:
         for f in files:

@@ -29,9 +29,12 @@ import structlog
 from ftgate.errors import FtgateError
 from ftgate.obs.operations import AUTH_REFUSED, AUTH_TOKENS_FILE_OK
 from ftgate.server.handlers import parts, with_behavior
+from ftgate.userfile import FileRefused, read_file
 
 log = structlog.get_logger("ftgate")
 OPEN_METHOD_PREFIXES = ("/grpc.health.v1.Health/",)
+# The largest token, certificate, key or CA file read (a system CA bundle is about 200 KB).
+MAX_ACCESS_FILE_BYTES = 4 * 1024 * 1024
 
 
 class AccessFileError(FtgateError):
@@ -41,11 +44,12 @@ class AccessFileError(FtgateError):
 def read_tokens(path: str | Path, allow_empty: bool = False) -> list[str]:
     """The tokens of a token file; AccessFileError when it cannot be read, or (unless
     `allow_empty`) holds none."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
-        raise AccessFileError(f"cannot read the token file {path}: {reason}") from None
+    try:  # a regular file only: a FIFO swapped in cannot block a SIGHUP reload
+        lines = read_file(path, MAX_ACCESS_FILE_BYTES).decode("utf-8").splitlines()
+    except FileRefused as exc:
+        raise AccessFileError(f"cannot read the token file {path}: {exc.reason}") from None
+    except UnicodeDecodeError:
+        raise AccessFileError(f"cannot read the token file {path}: not UTF-8 text") from None
     tokens = [line.strip() for line in lines]
     tokens = [t for t in tokens if t and not t.startswith("#")]
     if not tokens and not allow_empty:
@@ -153,10 +157,11 @@ def check_tls_files(cert: str | Path, key: str | Path, client_ca: str | Path | N
     for name, path in (("certificate", cert), ("key", key), ("client CA", client_ca)):
         if path is None:
             continue
-        try:
-            Path(path).read_bytes()
-        except OSError as exc:  # the message names the file, never its content
-            raise AccessFileError(f"cannot read the TLS {name} file {path}: {exc.strerror}") from None
+        try:  # a regular file only: the ssl module below would block on a FIFO
+            read_file(path, MAX_ACCESS_FILE_BYTES)
+        except FileRefused as exc:  # the message names the file, never its content
+            raise AccessFileError(f"cannot read the TLS {name} file {path}: {exc.reason}") \
+                from None
     _load(ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT).load_verify_locations, cert,
           f"the TLS certificate file {cert} holds no PEM certificate")
     try:

@@ -4,6 +4,11 @@ The engine does the safe part (load, validate and compile off to the side, then 
 swap; a broken file raises RuleFileError and the last good policy keeps serving). This module
 decides *when*: a change of the directory's listing, sizes or modification times, seen twice in a
 row so that a file being written is not read half-way, or an explicit request (SIGHUP).
+
+Looking never opens a file (`stat` only), and the loader reads each one through
+ftgate.userfile: a FIFO, a device or a file above the engine's `max_file_bytes` is refused by
+name without blocking, so this thread is never stuck on one file and always sees the next
+change and the stop request.
 """
 
 from __future__ import annotations

@@ -32,6 +32,7 @@ from ftgate.obs.background import Background, Lifecycle
 from ftgate.obs.deferred import COUNTERS
 from ftgate.obs.logging import DecisionLog
 from ftgate.obs.metrics_http import MetricsEndpoint
+from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES
 from ftgate.server.auth import TokenAuth, server_credentials
 from ftgate.server.calls import CallsInFlight, stall_for_tests
 from ftgate.server.decode import DecodeInCall
@@ -85,8 +86,10 @@ class ServeOptions:
     max_response_bytes: int = MAX_MESSAGE_BYTES
     max_connections: int = 512
     default_deadline: float | None = 10.0
-    # Rule reload: seconds between looks at the rule directory (0: only on SIGHUP).
+    # Rule reload: seconds between looks at the rule directory (0: only on SIGHUP), and the
+    # largest rule file read, at start and on each reload (ruleset/loader.py).
     reload_interval: float = 2.0
+    max_rule_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     # Access: TLS (mutual with a client CA) and bearer tokens.
     tls_cert: Path | None = None
     tls_key: Path | None = None

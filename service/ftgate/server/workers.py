@@ -96,7 +96,8 @@ def _worker_main(index: int, options: ServeOptions, rules_dir: Path | None,
         heartbeat.value = time.monotonic()
 
     decision_log = configure(log_level, worker=index, pid=os.getpid())
-    raise SystemExit(serve(Engine(rules_dir), options, decision_log, heartbeat=tick))
+    engine = Engine(rules_dir, options.max_rule_file_bytes)
+    raise SystemExit(serve(engine, options, decision_log, heartbeat=tick))
 
 
 def _reserve_port(host: str) -> socket.socket:

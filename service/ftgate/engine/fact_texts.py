@@ -25,6 +25,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "net_break_even": ", breaking even after {months:,.1f} months",
         "net_never": "net of {annual} a year of retraining, {short}/month short: it never "
                      "breaks even",
+        "net_arithmetic": "{monthly} − {annual} ÷ 12 = {net}/month net of retraining",
         "no_savings": "the savings are not known", "sep": "; ",
         "scores": "scores {score:g} against a target of {target:g}",
         "meets": "meets the target", "misses": "does not meet the target",
@@ -59,6 +60,7 @@ WORDS: dict[str, dict[str, Any]] = {
         "net_break_even": ", seuil de rentabilité après {months:,.1f} mois",
         "net_never": "net de {annual} par an de réentraînement, il manque {short}/mois : le "
                      "seuil de rentabilité n'est jamais atteint",
+        "net_arithmetic": "{monthly} − {annual} ÷ 12 = {net}/mois net du réentraînement",
         "no_savings": "l'économie par requête n'est pas connue", "sep": " ; ",
         "scores": "obtient {score:g} pour un objectif de {target:g}",
         "meets": "atteint l'objectif", "misses": "n'atteint pas l'objectif",

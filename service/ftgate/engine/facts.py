@@ -16,7 +16,7 @@ from typing import Any
 
 from ftgate.domain import money
 from ftgate.domain.profile import Profile
-from ftgate.domain.text import usd
+from ftgate.domain.text import signed_usd, usd
 from ftgate.engine.fact_texts import WORDS, enum_label
 
 _NO_FIGURES: Mapping[str, Decimal] = MappingProxyType({})
@@ -130,6 +130,7 @@ def _net(fact: Fact, monthly: Decimal, investment: float | None,
     annual = (fact.exact.get("annual_retraining_cost_usd")
               or Decimal(repr(fact.get("annual_retraining_cost_usd", 0))))
     if not annual:  # no retraining: the net figures are the gross ones
+        fact["net_savings_text"] = fact["savings_text"]
         fact["net_monthly_savings_usd"] = fact["monthly_savings_usd"]
         if "monthly_savings_usd" in fact.exact:
             fact.exact = {**fact.exact, "net_monthly_savings_usd": fact.exact[
@@ -140,6 +141,10 @@ def _net(fact: Fact, monthly: Decimal, investment: float | None,
     yearly = money.net_yearly(monthly, annual)
     net_double = _figure(fact, "net_monthly_savings_usd", money.per_month(yearly))
     _net_figures(fact, yearly, investment, None)
+    fact["net_savings_text"] = w["sep"].join((
+        fact["savings_text"], fact["retraining_text"],
+        w["net_arithmetic"].format(monthly=usd(fact["monthly_savings_usd"]),
+                                   annual=usd(float(annual)), net=signed_usd(net_double))))
     if yearly <= 0:
         return str(w["net_never"].format(annual=usd(float(annual)), short=usd(-net_double)))
     text = str(w["net"].format(annual=usd(float(annual)), net=usd(net_double)))

@@ -95,6 +95,9 @@ FACTS: dict[str, FactSpec] = {
     "retraining_text": _derived("text", "retraining runs and their yearly cost"),
     "roi_text": _derived("text", "the ROI arithmetic, readable"),
     "savings_text": _derived("text", "the monthly savings arithmetic, readable"),
+    "net_savings_text": _derived(
+        "text", "the monthly savings net of retraining, with their arithmetic, readable"
+    ),
 }
 
 # Inputs whose change redefines the problem rather than being something a team does: a

@@ -109,7 +109,8 @@ def net_monthly(fact: dict[str, Any], t: dict[str, Any], bound: Decimal) -> _Sol
     if runs is None:
         return []
     # (the cost of a retraining solves alone when it is not given: what it may be)
-    out = [] if runs and cost is None else _monthly(fact, t, bound + (cost or 0) * runs / 12)
+    out = ([] if runs and cost is None
+           else _monthly(fact, t, bound + (cost or 0) * Decimal(runs) / 12))
     rpd, saving = _x(fact, "requests_per_day"), _x(fact, "savings_per_request_usd")
     if runs and rpd is not None and saving is not None:
         gross = saving * rpd * money.exact(t["days_per_month"])
@@ -129,7 +130,7 @@ def _net_break_even(fact: dict[str, Any], t: dict[str, Any], bound: Decimal) -> 
     rpd, saving = _x(fact, "requests_per_day"), _x(fact, "savings_per_request_usd")
     if runs is not None and rpd is not None and saving is not None and (cost is not None
                                                                         or not runs):
-        net = saving * rpd * money.exact(t["days_per_month"]) - (cost or 0) * runs / 12
+        net = saving * rpd * money.exact(t["days_per_month"]) - (cost or 0) * Decimal(runs) / 12
         if net > 0:
             out.append(("investment_usd", bound * net, True))
     return out

@@ -707,15 +707,20 @@ class RoiAnalysis(_message.Message):
     monthly_savings_usd: _builtins.float
     """savings_per_request_usd × requests_per_day × days_per_month (30)."""
     break_even_months: _builtins.float
-    """investment_usd / monthly_savings_usd: on the gross savings, before retraining (the rules'
-    maximum break-even applies to it; net_break_even_months is the figure net of retraining).
+    """investment_usd / monthly_savings_usd: on the gross savings, before retraining. Reported for
+    comparison only: the rules' maximum break-even applies to net_break_even_months.
     """
     annual_retraining_cost_usd: _builtins.float
     """retraining_cost_usd × retraining runs per year."""
     likely_positive: _builtins.bool
-    """requests_per_day > roi_positive_requests_per_day (100,000) and savings_per_request_usd >
-    roi_positive_savings_per_request_usd ($0.01) and no frequent change. False as soon as one
-    known input rules it out; absent while it cannot be told.
+    """Whether the project meets the article's three criteria for a clearly positive ROI ("Quand
+    le ROI est positif"): requests_per_day > roi_positive_requests_per_day (100,000), and
+    savings_per_request_usd > roi_positive_savings_per_request_usd ($0.01), and no frequent
+    retraining (data_change_frequency not in frequent_change). False as soon as one known input
+    fails a criterion; absent while it cannot be told. It is not the verdict and not a forecast
+    of the figures: step 5 decides on net_break_even_months, so a project may get FINE_TUNE
+    (and a positive net_value_three_years_usd) without meeting these criteria. The field keeps
+    its wire name.
     """
     retraining_runs_per_year: _builtins.int
     """Retraining runs per year implied by data_change_frequency."""
@@ -726,7 +731,8 @@ class RoiAnalysis(_message.Message):
     """
     net_break_even_months: _builtins.float
     """investment_usd / net_monthly_savings_usd; set only when the net is positive (see
-    never_breaks_even). break_even_months, on the gross savings, is kept as it was.
+    never_breaks_even). The figure tree step 5 compares with maximum_break_even_months (12):
+    above it, FM6.slow-break-even blocks. For STATIC data it equals break_even_months.
     """
     net_value_one_year_usd: _builtins.float
     """12 × net_monthly_savings_usd − investment_usd: the value after the first year, net of
@@ -736,7 +742,8 @@ class RoiAnalysis(_message.Message):
     """36 × net_monthly_savings_usd − investment_usd: the same after three years."""
     never_breaks_even: _builtins.bool
     """Set with the net figure: true when net_monthly_savings_usd ≤ 0 (retraining eats every
-    saving: the project never breaks even, and net_break_even_months is absent), else false.
+    saving: the project never breaks even, net_break_even_months is absent, and
+    FM6.never-breaks-even blocks tree step 5), else false.
     """
     def __init__(
         self,

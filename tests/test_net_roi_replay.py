@@ -80,6 +80,10 @@ CORPUS = {
     # Gross 6 months, net never: now blocked at step 5.
     "yearly-never": (_economics("YEARLY", 12_000, 0.0023, 5_000, 20_000),
                      "FINE_TUNE", "DO_NOT_FINE_TUNE"),
+    # Blocked at step 6 before; step 5 now blocks first, with its own outcome.
+    "yearly-never-shared-model": ({**_economics("YEARLY", 12_000, 0.0023, 5_000, 20_000),
+                                   "dedicatedModel": False},
+                                  "DO_NOT_FINE_TUNE", "DO_NOT_FINE_TUNE"),
     # Retraining cost not given: was taken as nothing, now asked for.
     "yearly-cost-unknown": (_economics("YEARLY", 200_000, 0.02, 30_000, None),
                             "FINE_TUNE", "NEEDS_INFORMATION"),
@@ -119,10 +123,14 @@ def test_replay_of_the_net_rules_on_decisions_recorded_under_the_gross_ones(
     report = json.loads(run.stdout)
     assert report["replayed"] == len(CORPUS)
     changed = {ids[c["decision_id"]]: c for c in report["changes"]}
-    assert set(changed) == {n for n, (_, old, new) in CORPUS.items() if old != new}
+    assert set(changed) == {"yearly-slow-net", "yearly-never", "yearly-never-shared-model",
+                            "yearly-cost-unknown"}
     for name, change in changed.items():
         _, old, new = CORPUS[name]
         assert change["recorded"]["verdict"] == f"VERDICT_{old}"
         assert change["candidate"]["verdict"] == f"VERDICT_{new}"
     assert changed["yearly-slow-net"]["candidate"]["outcome"] == "OUTCOME_PROMPT_ENGINEERING"
     assert changed["yearly-never"]["candidate"]["outcome"] == "OUTCOME_PROMPT_ENGINEERING"
+    shared = changed["yearly-never-shared-model"]
+    assert shared["recorded"]["outcome"] == "OUTCOME_FORGETTING_RISK"
+    assert shared["candidate"]["outcome"] == "OUTCOME_PROMPT_ENGINEERING"

@@ -161,3 +161,27 @@ def test_an_unknown_frequency_does_not_ask_for_the_retraining_cost(engine: Engin
     del profile["dataChangeFrequency"]
     a = _assessment(engine, profile)
     assert list(a.missing_fields) == ["data_change_frequency"]
+
+
+def test_the_roi_words_cannot_contradict_a_fine_tune_verdict(engine: Engine) -> None:
+    """50,000 requests/day at $0.02: FINE_TUNE, worth $1,050,000 after three years, yet not
+    above the article's 100,000/day: the words say which criterion, not "ROI unlikely"."""
+    from ftgate.cli.report import render_report
+
+    profile = _profile("STATIC", 50_000, 0.02, 30_000, None)
+    a = _assessment(engine, profile)
+    assert a.verdict == pb.VERDICT_FINE_TUNE and a.roi.net_value_three_years_usd == 1_050_000
+    assert a.roi.HasField("likely_positive") and not a.roi.likely_positive
+    assert a.roi.positive_roi_criteria == ("meets the article's criteria for a clearly positive "
+                                           "ROI: no (50,000 requests/day is not above 100,000)")
+    report = render_report(a)
+    assert a.roi.positive_roi_criteria in report and "unlikely" not in report
+    fr = _assessment(engine, profile, lang="fr")
+    assert fr.roi.positive_roi_criteria == (
+        "remplit les critères de l'article d'un ROI clairement positif : non (50,000 "
+        "requêtes/jour, pas plus de 100,000)")
+    assert "probablement" not in render_report(fr, "fr")
+    yes = _assessment(engine, _profile("STATIC", 200_000, 0.02, 30_000, None))
+    assert yes.roi.positive_roi_criteria.endswith(
+        ": yes (more than 100,000 requests/day, more than $0.01 saved per request, "
+        "no frequent retraining)")

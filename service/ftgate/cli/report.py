@@ -155,7 +155,9 @@ def _roi(roi: pb.RoiAnalysis, w: dict[str, str]) -> list[str]:
             figures.append(w["net_values"].format(
                 one=_signed_usd(roi.net_value_one_year_usd),
                 three=_signed_usd(roi.net_value_three_years_usd)))
-    if roi.HasField("likely_positive"):
+    if roi.positive_roi_criteria:
+        figures.append(roi.positive_roi_criteria)
+    elif roi.HasField("likely_positive"):  # (an answer recorded before the words were sent)
         figures.append(w["likely"] if roi.likely_positive else w["unlikely"])
     return figures
 

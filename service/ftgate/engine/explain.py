@@ -414,7 +414,8 @@ class Explainer:
             net_break_even_months=get("net_break_even_months"),
             net_value_one_year_usd=get("net_value_one_year_usd"),
             net_value_three_years_usd=get("net_value_three_years_usd"),
-            never_breaks_even=get("never_breaks_even"))
+            never_breaks_even=get("never_breaks_even"),
+            positive_roi_criteria=get("positive_roi_criteria_text", ""))
 
 
 def _plan(rs: RuleSet) -> Plan:

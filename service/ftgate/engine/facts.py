@@ -205,21 +205,48 @@ def build_fact(profile: Profile, thresholds: dict[str, Any], lang: str = "en") -
     _examples(fact, thresholds, w)
     _change(fact, thresholds, w)
     _roi(fact, thresholds, w)
+    _positive_roi_criteria(fact, thresholds, w)
     _base_model(fact, thresholds, w, lang)
     fact["goal_label"] = enum_label(w, "goal", fact.get("goal"))
     fact["domain_label"] = enum_label(w, "domain", fact.get("domain"))
     return fact
 
 
-def roi_likely_positive(fact: Fact, t: dict[str, Any]) -> bool | None:
-    """Whether fine-tuning likely pays (docs/rules.md): False when a test fails, True when all pass,
-    None when one cannot be decided. Inputs and thresholds are doubles, which compare as the
-    decimals they were written as (ftgate.domain.money)."""
+def _criteria(fact: Fact, t: dict[str, Any]) -> tuple[bool | None, bool | None, bool | None]:
+    """The article's three criteria for a clearly positive ROI (volume, savings per request, no
+    frequent retraining): each True, False, or None when it cannot be told. Inputs and
+    thresholds are doubles, which compare as the decimals they were written as
+    (ftgate.domain.money)."""
     rpd, saving = fact.get("requests_per_day"), fact.get("savings_per_request_usd")
-    checks = (
-        None if rpd is None else rpd > t["roi_positive_requests_per_day"],
-        None if saving is None else saving > t["roi_positive_savings_per_request_usd"],
-        None if "frequent_change" not in fact else not fact["frequent_change"],
-    )
+    return (None if rpd is None else rpd > t["roi_positive_requests_per_day"],
+            None if saving is None else saving > t["roi_positive_savings_per_request_usd"],
+            None if "frequent_change" not in fact else not fact["frequent_change"])
+
+
+def roi_likely_positive(fact: Fact, t: dict[str, Any]) -> bool | None:
+    """Whether the project meets the article's criteria for a clearly positive ROI
+    (docs/rules.md): False when one fails, True when all hold, None when one cannot be told. It
+    is not the verdict: step 5 decides on the break-even net of retraining."""
+    checks = _criteria(fact, t)
     return False if False in checks else (True if all(checks) else None)
+
+
+def _positive_roi_criteria(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
+    """`positive_roi_criteria_text`: roi_likely_positive in words, with what fails."""
+    checks = _criteria(fact, t)
+    if False in checks:
+        failed = [w["criteria_fails"][i].format(
+            rpd=fact.get("requests_per_day"), saving=usd(fact.get("savings_per_request_usd", 0)),
+            frequency=fact.get("frequency_label"),
+            volume=t["roi_positive_requests_per_day"],
+            minimum=usd(t["roi_positive_savings_per_request_usd"]))
+            for i, check in enumerate(checks) if check is False]
+        answer, details = w["no"], w["sep"].join(failed)
+    elif all(checks):
+        answer = w["yes"]
+        details = w["criteria_hold"].format(volume=t["roi_positive_requests_per_day"],
+                                            minimum=usd(t["roi_positive_savings_per_request_usd"]))
+    else:
+        return
+    fact["positive_roi_criteria_text"] = w["criteria"].format(answer=answer, details=details)
 

@@ -704,6 +704,7 @@ class RoiAnalysis(_message.Message):
     NET_VALUE_ONE_YEAR_USD_FIELD_NUMBER: _builtins.int
     NET_VALUE_THREE_YEARS_USD_FIELD_NUMBER: _builtins.int
     NEVER_BREAKS_EVEN_FIELD_NUMBER: _builtins.int
+    POSITIVE_ROI_CRITERIA_FIELD_NUMBER: _builtins.int
     monthly_savings_usd: _builtins.float
     """savings_per_request_usd × requests_per_day × days_per_month (30)."""
     break_even_months: _builtins.float
@@ -745,6 +746,12 @@ class RoiAnalysis(_message.Message):
     saving: the project never breaks even, net_break_even_months is absent, and
     FM6.never-breaks-even blocks tree step 5), else false.
     """
+    positive_roi_criteria: _builtins.str
+    """likely_positive in words, in the answer's language, with the criterion that fails and its
+    figures: "meets the article's criteria for a clearly positive ROI: no (50,000 requests/day
+    is not above 100,000)"; "yes (…)" when all three hold. Empty while likely_positive is
+    absent.
+    """
     def __init__(
         self,
         *,
@@ -758,10 +765,11 @@ class RoiAnalysis(_message.Message):
         net_value_one_year_usd: _builtins.float | None = ...,
         net_value_three_years_usd: _builtins.float | None = ...,
         never_breaks_even: _builtins.bool | None = ...,
+        positive_roi_criteria: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd", "_break_even_months", b"_break_even_months", "_likely_positive", b"_likely_positive", "_monthly_savings_usd", b"_monthly_savings_usd", "_net_break_even_months", b"_net_break_even_months", "_net_monthly_savings_usd", b"_net_monthly_savings_usd", "_net_value_one_year_usd", b"_net_value_one_year_usd", "_net_value_three_years_usd", b"_net_value_three_years_usd", "_never_breaks_even", b"_never_breaks_even", "_retraining_runs_per_year", b"_retraining_runs_per_year", "annual_retraining_cost_usd", b"annual_retraining_cost_usd", "break_even_months", b"break_even_months", "likely_positive", b"likely_positive", "monthly_savings_usd", b"monthly_savings_usd", "net_break_even_months", b"net_break_even_months", "net_monthly_savings_usd", b"net_monthly_savings_usd", "net_value_one_year_usd", b"net_value_one_year_usd", "net_value_three_years_usd", b"net_value_three_years_usd", "never_breaks_even", b"never_breaks_even", "retraining_runs_per_year", b"retraining_runs_per_year"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd", "_break_even_months", b"_break_even_months", "_likely_positive", b"_likely_positive", "_monthly_savings_usd", b"_monthly_savings_usd", "_net_break_even_months", b"_net_break_even_months", "_net_monthly_savings_usd", b"_net_monthly_savings_usd", "_net_value_one_year_usd", b"_net_value_one_year_usd", "_net_value_three_years_usd", b"_net_value_three_years_usd", "_never_breaks_even", b"_never_breaks_even", "_retraining_runs_per_year", b"_retraining_runs_per_year", "annual_retraining_cost_usd", b"annual_retraining_cost_usd", "break_even_months", b"break_even_months", "likely_positive", b"likely_positive", "monthly_savings_usd", b"monthly_savings_usd", "net_break_even_months", b"net_break_even_months", "net_monthly_savings_usd", b"net_monthly_savings_usd", "net_value_one_year_usd", b"net_value_one_year_usd", "net_value_three_years_usd", b"net_value_three_years_usd", "never_breaks_even", b"never_breaks_even", "retraining_runs_per_year", b"retraining_runs_per_year"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd", "_break_even_months", b"_break_even_months", "_likely_positive", b"_likely_positive", "_monthly_savings_usd", b"_monthly_savings_usd", "_net_break_even_months", b"_net_break_even_months", "_net_monthly_savings_usd", b"_net_monthly_savings_usd", "_net_value_one_year_usd", b"_net_value_one_year_usd", "_net_value_three_years_usd", b"_net_value_three_years_usd", "_never_breaks_even", b"_never_breaks_even", "_retraining_runs_per_year", b"_retraining_runs_per_year", "annual_retraining_cost_usd", b"annual_retraining_cost_usd", "break_even_months", b"break_even_months", "likely_positive", b"likely_positive", "monthly_savings_usd", b"monthly_savings_usd", "net_break_even_months", b"net_break_even_months", "net_monthly_savings_usd", b"net_monthly_savings_usd", "net_value_one_year_usd", b"net_value_one_year_usd", "net_value_three_years_usd", b"net_value_three_years_usd", "never_breaks_even", b"never_breaks_even", "positive_roi_criteria", b"positive_roi_criteria", "retraining_runs_per_year", b"retraining_runs_per_year"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__annual_retraining_cost_usd: _TypeAlias = _typing.Literal["annual_retraining_cost_usd"]  # noqa: Y015
     _WhichOneofArgType__annual_retraining_cost_usd: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd"]  # noqa: Y015

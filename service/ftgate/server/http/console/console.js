@@ -311,8 +311,8 @@ function showRoi(roi, profile) {
     ["Retraining runs per year", roi.retrainingRunsPerYear], ["Annual retraining cost (USD)", roi.annualRetrainingCostUsd],
     ["Net of retraining, monthly (USD)", roi.netMonthlySavingsUsd],
     ["Break-even net of retraining (months)", roi.neverBreaksEven ? "never" : roi.netBreakEvenMonths],
-    ["Meets the article's criteria for a clearly positive ROI (volume, savings per request, no frequent retraining)",
-      roi.likelyPositive === undefined ? undefined : (roi.likelyPositive ? "yes" : "no")]]
+    ["The article's criteria for a clearly positive ROI (not the verdict)", roi.positiveRoiCriteria ||
+      (roi.likelyPositive === undefined ? undefined : (roi.likelyPositive ? "met" : "not met"))]]
     .filter(([, v]) => v !== undefined);
   document.getElementById("roi").replaceChildren(rows.length
     ? el("table", {}, rows.map(([k, v]) => el("tr", {}, el("th", { scope: "row", text: k }),

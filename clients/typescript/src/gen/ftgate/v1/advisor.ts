@@ -872,7 +872,16 @@ export interface RoiAnalysis {
    * saving: the project never breaks even, net_break_even_months is absent, and
    * FM6.never-breaks-even blocks tree step 5), else false.
    */
-  neverBreaksEven?: boolean | undefined;
+  neverBreaksEven?:
+    | boolean
+    | undefined;
+  /**
+   * likely_positive in words, in the answer's language, with the criterion that fails and its
+   * figures: "meets the article's criteria for a clearly positive ROI: no (50,000 requests/day
+   * is not above 100,000)"; "yes (…)" when all three hold. Empty while likely_positive is
+   * absent.
+   */
+  positiveRoiCriteria: string;
 }
 
 /** LoRA adapter settings. */
@@ -2438,6 +2447,7 @@ function createBaseRoiAnalysis(): RoiAnalysis {
     netValueOneYearUsd: undefined,
     netValueThreeYearsUsd: undefined,
     neverBreaksEven: undefined,
+    positiveRoiCriteria: "",
   };
 }
 
@@ -2472,6 +2482,9 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
     }
     if (message.neverBreaksEven !== undefined) {
       writer.uint32(80).bool(message.neverBreaksEven);
+    }
+    if (message.positiveRoiCriteria !== "") {
+      writer.uint32(90).string(message.positiveRoiCriteria);
     }
     return writer;
   },
@@ -2569,6 +2582,14 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
             message.neverBreaksEven = reader.bool();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.positiveRoiCriteria = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2633,6 +2654,11 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
         : isSet(object.never_breaks_even)
         ? globalThis.Boolean(object.never_breaks_even)
         : undefined,
+      positiveRoiCriteria: isSet(object.positiveRoiCriteria)
+        ? globalThis.String(object.positiveRoiCriteria)
+        : isSet(object.positive_roi_criteria)
+        ? globalThis.String(object.positive_roi_criteria)
+        : "",
     };
   },
 
@@ -2668,6 +2694,9 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
     if (message.neverBreaksEven !== undefined) {
       obj.neverBreaksEven = message.neverBreaksEven;
     }
+    if (message.positiveRoiCriteria !== "") {
+      obj.positiveRoiCriteria = message.positiveRoiCriteria;
+    }
     return obj;
   },
 
@@ -2686,6 +2715,7 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
     message.netValueOneYearUsd = object.netValueOneYearUsd ?? undefined;
     message.netValueThreeYearsUsd = object.netValueThreeYearsUsd ?? undefined;
     message.neverBreaksEven = object.neverBreaksEven ?? undefined;
+    message.positiveRoiCriteria = object.positiveRoiCriteria ?? "";
     return message;
   },
 };

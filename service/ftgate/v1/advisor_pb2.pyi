@@ -374,7 +374,10 @@ class Economics(_message.Message):
     investment_usd: _builtins.float
     """The up-front investment: annotation, people, compute, validation."""
     retraining_cost_usd: _builtins.float
-    """The cost of one retraining run."""
+    """The cost of one retraining run. Tree step 5 asks for it when data_change_frequency implies
+    retraining (runs a year > 0): the break-even it decides on is net of retraining. STATIC data
+    does not need it.
+    """
     def __init__(
         self,
         *,

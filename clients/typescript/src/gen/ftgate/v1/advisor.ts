@@ -700,7 +700,11 @@ export interface Economics {
   investmentUsd?:
     | number
     | undefined;
-  /** The cost of one retraining run. */
+  /**
+   * The cost of one retraining run. Tree step 5 asks for it when data_change_frequency implies
+   * retraining (runs a year > 0): the break-even it decides on is net of retraining. STATIC data
+   * does not need it.
+   */
   retrainingCostUsd?: number | undefined;
 }
 

@@ -57,7 +57,7 @@ MIX: dict[str, dict[str, Any]] = {
         "taskType": "TASK_TYPE_TEXT_GENERATION", "goal": "GOAL_FORMAT", **_FAILS,
         "qualityExamples": 4000, "dataChangeFrequency": "CHANGE_FREQUENCY_YEARLY",
         "economics": {"requestsPerDay": 20000, "savingsPerRequestUsd": 0.003,
-                      "investmentUsd": 40000},
+                      "investmentUsd": 40000, "retrainingCostUsd": 4000},
         "dedicatedModel": True,
     },
     "forgetting-risk": {

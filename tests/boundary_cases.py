@@ -129,6 +129,40 @@ def _break_even(value: Any) -> Iterator[tuple[str, Overrides]]:
                             "economics.requestsPerDay": r, "economics.investmentUsd": inv})
 
 
+# Frequencies that pass step 4, and the cost of a retraining as a share of the monthly savings
+# (static data: none, the net is the gross).
+NET_RETRAINING = (("STATIC", None), ("YEARLY", Decimal(1)), ("YEARLY", Decimal("11.5")))
+
+
+def _net_break_even(value: Any) -> Iterator[tuple[str, Overrides]]:
+    """Investment = value × (monthly − runs × cost / 12), to the cent, and a cent either side;
+    then a double either side of each input."""
+    for saving, rpd in SAVINGS_VOLUMES:
+        monthly = Decimal(repr(saving)) * Decimal(repr(rpd)) * 30
+        for frequency, share in NET_RETRAINING:
+            runs = 0 if share is None else 1
+            cost = _money((monthly * share).quantize(Decimal("0.01"))) if share else 400.0
+            if cost is None:
+                continue
+            net = monthly - Decimal(repr(cost)) * runs / 12
+            invested = _money(net * Decimal(repr(value)))
+            if invested is None or net <= 0:
+                continue
+            base = {"dataChangeFrequency": f"CHANGE_FREQUENCY_{frequency}",
+                    "economics.retrainingCostUsd": cost,
+                    "economics.savingsPerRequestUsd": saving, "economics.requestsPerDay": rpd}
+            for inv in _cents(invested):
+                yield (f"{frequency} ${cost:,.2f} a run, ${saving} x {rpd:,.0f}/day, "
+                       f"${inv:,.2f} invested", {**base, "economics.investmentUsd": inv})
+            for inv in _around(invested):  # one double either side: the figure is a hair off
+                for c in _around(cost) if runs else (cost,):
+                    if (inv, c) != (invested, cost):
+                        yield (f"{frequency} ${c!r} a run, ${saving} x {rpd!r}/day, "
+                               f"${inv!r} invested",
+                               {**base, "economics.retrainingCostUsd": c,
+                                "economics.investmentUsd": inv})
+
+
 def _monthly_savings(value: Any) -> Iterator[tuple[str, Overrides]]:
     for _, rpd in SAVINGS_VOLUMES:
         saving = _money(Decimal(repr(value)) / (Decimal(repr(rpd)) * 30))
@@ -153,7 +187,7 @@ def _annual_cost(value: Any) -> Iterator[tuple[str, Overrides]]:
 
 
 DERIVED = {"break_even_months": _break_even, "monthly_savings_usd": _monthly_savings,
-           "annual_retraining_cost_usd": _annual_cost}
+           "annual_retraining_cost_usd": _annual_cost, "net_break_even_months": _net_break_even}
 
 
 def with_overrides(overrides: Overrides) -> dict[str, Any]:

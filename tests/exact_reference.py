@@ -37,14 +37,32 @@ def figures(profile: Profile, t: dict[str, Any]) -> dict[str, Fraction]:
     return out
 
 
+def net_figures(profile: Profile, t: dict[str, Any]) -> dict[str, Any]:
+    """net_monthly_savings_usd, never_breaks_even and net_break_even_months, when computable:
+    the monthly savings less a twelfth of the yearly retraining cost (none for static data)."""
+    ec, gross = profile.economics, figures(profile, t)
+    runs = t["retraining_runs_per_year"].get(profile.data_change_frequency)
+    if "monthly_savings_usd" not in gross or runs is None:
+        return {}
+    if runs and ec.retraining_cost_usd is None:
+        return {}
+    net = gross["monthly_savings_usd"] - gross.get("annual_retraining_cost_usd", 0) / 12
+    out: dict[str, Any] = {"net_monthly_savings_usd": net, "never_breaks_even": net <= 0}
+    if ec.investment_usd is not None and net > 0:
+        out["net_break_even_months"] = q(ec.investment_usd) / net
+    return out
+
+
 def exact_fact(profile: Profile, t: dict[str, Any]) -> dict[str, Any]:
     """The fact with every number exact (Fraction) and the derived figures and comparisons
     re-computed from the exact inputs."""
     fact = {name: q(v) if type(v) in (int, float) else v
             for name, v in build_fact(profile, t).items()}
-    for name in ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd"):
+    for name in ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd",
+                 "net_monthly_savings_usd", "net_break_even_months", "never_breaks_even"):
         fact.pop(name, None)
     fact.update(figures(profile, t))
+    fact.update(net_figures(profile, t))
     if profile.base_model_score is not None and profile.target_score is not None:
         fact["target_met"] = q(profile.base_model_score) >= q(profile.target_score)
     pe = profile.prompt_engineering
@@ -106,8 +124,9 @@ def expected(ruleset: RuleSet, profile: Profile) -> Expected:
         if fired & set(step.blocked_by):
             verdict = "DO_NOT_FINE_TUNE"
             break
-        if not all(any(all(n in fact for n in group) for group in groups)
-                   for groups in step.requires):
+        if not all(any(all(n in fact for n in group) for group in req.groups)
+                   or (req.when is not None and not holds(req.when, fact, t))
+                   for req in step.requires):
             verdict = "NEEDS_INFORMATION"
             break
     rpd, saving = fact.get("requests_per_day"), fact.get("savings_per_request_usd")

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 import pytest
 from boundary_cases import BASE, Boundary, boundary_cases, with_overrides
 from conftest_helpers import assess
-from exact_reference import Expected, exact_fact, expected, q
+from exact_reference import Expected, exact_fact, expected, net_figures, q
 from ftgate import enums
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
@@ -116,6 +116,20 @@ def test_the_issue_example_breaks_even_in_exactly_12_months(engine: Engine, stub
         assert got.figures["break_even_months"] == 12.0
 
 
+def test_the_net_break_even_decides_step_5(engine: Engine, stub: Any) -> None:
+    """Yearly data, $0.0034 × 10,000 × 30 = $1,020 a month gross (9.8 months to break even), but
+    $11,000 a retraining leaves $103.33 a month: 96.8 months, blocked at step 5."""
+    case = Boundary("net", with_overrides({
+        "dataChangeFrequency": "CHANGE_FREQUENCY_YEARLY",
+        "economics.savingsPerRequestUsd": 0.0034, "economics.requestsPerDay": 10000.0,
+        "economics.investmentUsd": 10000.0, "economics.retrainingCostUsd": 11000.0}))
+    for got in (in_process(engine, case), over_grpc(stub, case)):
+        assert "FM6.slow-break-even" in got.fired
+        assert got.path[4] is False
+        assert got.verdict == "DO_NOT_FINE_TUNE"
+        assert round(got.figures["break_even_months"], 1) == 9.8
+
+
 # ---- a property over round figures ---------------------------------------------------------
 
 def _decimal(units: int, places: int) -> float:
@@ -132,16 +146,22 @@ _cents = st.integers(0, 10**9).map(lambda c: _decimal(c, 2))
 def _round_profiles(draw: st.DrawFn) -> dict[str, Any]:
     saving, rpd = draw(_savings), draw(_volumes)
     maximum = RULESET.thresholds["maximum_break_even_months"]
-    near_maximum = Decimal(repr(saving)) * Decimal(repr(rpd)) * 30 * maximum
-    investment = draw(st.one_of(  # on the maximum break-even (to the cent), beside it, anywhere
-        st.integers(-2, 2).map(lambda c: float(near_maximum.quantize(Decimal("0.01"))
+    frequency = draw(st.sampled_from(["STATIC", "YEARLY", "QUARTERLY", "MONTHLY"]))
+    runs = RULESET.thresholds["retraining_runs_per_year"][frequency]
+    monthly = Decimal(repr(saving)) * Decimal(repr(rpd)) * 30
+    cost = draw(st.one_of(_cents, st.integers(0, 100).map(  # a share of the savings, or any
+        lambda pct: float((monthly * pct / 100).quantize(Decimal("0.01"))))))
+    # On the maximum break-even, gross or net of retraining (to the cent), beside it, anywhere.
+    near = draw(st.sampled_from([monthly * maximum,
+                                 (monthly - Decimal(repr(cost)) * runs / 12) * maximum]))
+    investment = draw(st.one_of(
+        st.integers(-2, 2).map(lambda c: float(near.quantize(Decimal("0.01"))
                                                + Decimal(c).scaleb(-2))),
         _cents))
-    frequency = draw(st.sampled_from(["STATIC", "YEARLY", "QUARTERLY", "MONTHLY"]))
     return with_overrides({
         "economics.savingsPerRequestUsd": saving, "economics.requestsPerDay": rpd,
         "economics.investmentUsd": max(investment, 0.0),
-        "economics.retrainingCostUsd": draw(_cents),
+        "economics.retrainingCostUsd": cost,
         "dataChangeFrequency": f"CHANGE_FREQUENCY_{frequency}"})
 
 
@@ -158,6 +178,11 @@ def test_round_figures_are_computed_and_compared_in_decimal(profile: dict[str, A
             assert Fraction(fact.exact[name]) == value, name
         if name in fact.exact:
             assert (fact.exact[name] > 12) == (value > 12), name
+    net = net_figures(domain, RULESET.thresholds)
+    assert ("net_break_even_months" in fact) == ("net_break_even_months" in net)
+    if "net_break_even_months" in net:
+        figure = fact.exact.get("net_break_even_months", fact["net_break_even_months"])
+        assert (Fraction(figure) > 12) == (net["net_break_even_months"] > 12)
     assert_exact(in_process(_ENGINE, case), want)
 
 

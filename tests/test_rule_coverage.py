@@ -17,8 +17,8 @@ ONE_CASE = ("cases:\n  - name: knowledge\n    profile: {goal: GOAL_KNOWLEDGE}\n"
 def test_the_shipped_tables_cover_everything() -> None:
     run = ftgate("rules", "test", "--coverage")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "coverage: rules 21/21 · tree branches 12/12 · alternatives 6/6 · " \
-           "total 39/39 (100.0 %)" in run.stdout
+    assert "coverage: rules 22/22 · tree branches 12/12 · alternatives 6/6 · " \
+           "total 40/40 (100.0 %)" in run.stdout
     assert ftgate("rules", "test", "--min-coverage", "100").returncode == 0
 
 
@@ -59,12 +59,12 @@ def test_lint_warns_about_a_condition_that_cannot_be_inverted(tmp_path: Path) ->
     shutil.copytree(REPO / "rules", rules)
     path = rules / "failure_modes.yaml"
     text = path.read_text()
-    old = "when: { fact: break_even_months, gt: { threshold: maximum_break_even_months } }"
+    old = "when: { fact: net_break_even_months, gt: { threshold: maximum_break_even_months } }"
     assert old in text
-    path.write_text(text.replace(old, old.replace("break_even_months,",
-                                                  "net_break_even_months,")))
+    path.write_text(text.replace(old, old.replace("net_break_even_months,",
+                                                  "net_value_three_years_usd,")))
     run = ftgate("rules", "lint", "--rules", str(rules))
     assert run.returncode == 0, run.stderr
     assert ("ftgate: warning: failure_modes.yaml: rule FM6.slow-break-even: its condition on "
-            "net_break_even_months cannot be inverted") in run.stderr
+            "net_value_three_years_usd cannot be inverted") in run.stderr
     assert "warning" not in ftgate("rules", "lint").stderr

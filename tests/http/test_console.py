@@ -117,6 +117,21 @@ def test_the_roi_chart_shows_the_twelve_month_line(page: Any, http_server: Serve
     assert "§6" in page.text_content("#findings")  # citations
 
 
+def test_the_roi_chart_is_net_of_retraining(page: Any, http_server: ServerProcess) -> None:
+    """HR policies: $4,500/month gross (4.4 months), $2,000 a year of retraining: the curve and
+    the team's point are the net break-even, 4.6 months."""
+    open_console(page, http_server)
+    page.click("button[data-example='hr-policies-assistant.yaml']")
+    submit(page)
+    title = page.text_content("#roi-svg title")
+    assert "net of retraining" in title and "4.6 months" in title, title
+    assert page.query_selector("#roi-svg .twelve-months")
+    assert page.query_selector("#roi-svg .net-break-even")
+    # $20,000 ÷ 12 + $2,000 ÷ 12 = $1,833.33 a month: 12,222 requests/day at $0.005.
+    assert "12 months: break-even at 12,222 requests/day" in page.text_content("#roi-svg")
+    assert "not the verdict" in page.text_content("#roi")
+
+
 def test_a_bad_value_is_shown_beside_its_field(page: Any, http_server: ServerProcess) -> None:
     open_console(page, http_server)
     page.click("button[data-example='support-ticket-classifier.yaml']")

@@ -104,10 +104,11 @@ _ROI_NET_DOUBLES = tuple((name, _key(pb.RoiAnalysis, name, 1)) for name in (
     "net_monthly_savings_usd", "net_break_even_months", "net_value_one_year_usd",
     "net_value_three_years_usd"))
 _ROI_NEVER = _key(pb.RoiAnalysis, "never_breaks_even", 0)
+_ROI_CRITERIA = _key(pb.RoiAnalysis, "positive_roi_criteria")
 _ROI_FIELDS = ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd",
                "likely_positive", "retraining_runs_per_year", "net_monthly_savings_usd",
                "net_break_even_months", "net_value_one_year_usd", "net_value_three_years_usd",
-               "never_breaks_even")
+               "never_breaks_even", "positive_roi_criteria")
 _TRUE_FALSE = (b"\x00", b"\x01")
 
 
@@ -346,6 +347,7 @@ class AssessmentWriter:
             data += b"".join([key + _DOUBLE(value) for name, key in _ROI_NET_DOUBLES
                               if (value := getattr(r, name)) is not None])
             data += _ROI_NEVER + _TRUE_FALSE[r.never_breaks_even]
+        data += _text(_ROI_CRITERIA, r.positive_roi_criteria)
         return _field(_ROI, data)
 
 

@@ -21,8 +21,13 @@ _LABELS = {
         "redefines": "(redefines the problem)",
         "unreachable": "Nothing within the valid ranges of the inputs gives FINE_TUNE.",
         "monthly": "monthly savings {v}", "break_even": "break-even {v:,.1f} months",
-        "retraining": "retraining {v}/year", "likely": "ROI likely positive",
-        "unlikely": "ROI unlikely positive", "net": "net of retraining {v}/month",
+        "gross_break_even": "break-even on the gross savings {v:,.1f} months",
+        "retraining": "retraining {v}/year",
+        "likely": "meets the article's criteria for a clearly positive ROI (volume, savings "
+        "per request, no frequent retraining): yes",
+        "unlikely": "meets the article's criteria for a clearly positive ROI (volume, savings "
+        "per request, no frequent retraining): no",
+        "net": "net of retraining {v}/month",
         "net_break_even": "net break-even {v:,.1f} months",
         "net_values": "value after 1 year {one}, after 3 years {three}",
         "never": "never breaks even net of retraining", "plan": "Fine-tuning plan:",
@@ -40,8 +45,13 @@ _LABELS = {
         "redefines": "(redéfinit le problème)",
         "unreachable": "Aucune valeur valide des entrées ne donne FINE_TUNE.",
         "monthly": "économie mensuelle {v}", "break_even": "seuil de rentabilité {v:,.1f} mois",
-        "retraining": "réentraînement {v}/an", "likely": "ROI probablement positif",
-        "unlikely": "ROI probablement négatif", "net": "net du réentraînement {v}/mois",
+        "gross_break_even": "seuil de rentabilité sur l'économie brute {v:,.1f} mois",
+        "retraining": "réentraînement {v}/an",
+        "likely": "remplit les critères de l'article d'un ROI clairement positif (volume, "
+        "économie par requête, pas de réentraînement fréquent) : oui",
+        "unlikely": "remplit les critères de l'article d'un ROI clairement positif (volume, "
+        "économie par requête, pas de réentraînement fréquent) : non",
+        "net": "net du réentraînement {v}/mois",
         "net_break_even": "seuil de rentabilité net {v:,.1f} mois",
         "net_values": "valeur après 1 an {one}, après 3 ans {three}",
         "never": "jamais rentable une fois le réentraînement payé",
@@ -129,11 +139,11 @@ def _roi(roi: pb.RoiAnalysis, w: dict[str, str]) -> list[str]:
     if roi.HasField("monthly_savings_usd"):
         figures.append(w["monthly"].format(v=usd(roi.monthly_savings_usd)))
     if roi.HasField("break_even_months"):
-        figures.append(w["break_even"].format(v=roi.break_even_months))
+        # (net of a retraining that costs something, the gross figure is not the one decided on)
+        gross = "gross_break_even" if roi.annual_retraining_cost_usd else "break_even"
+        figures.append(w[gross].format(v=roi.break_even_months))
     if roi.HasField("annual_retraining_cost_usd"):
         figures.append(w["retraining"].format(v=usd(roi.annual_retraining_cost_usd)))
-    if roi.HasField("likely_positive"):
-        figures.append(w["likely"] if roi.likely_positive else w["unlikely"])
     if roi.HasField("never_breaks_even") and roi.annual_retraining_cost_usd:
         # (with no retraining cost the net figures are the gross ones: not repeated)
         figures.append(w["net"].format(v=_signed_usd(roi.net_monthly_savings_usd)))
@@ -145,6 +155,10 @@ def _roi(roi: pb.RoiAnalysis, w: dict[str, str]) -> list[str]:
             figures.append(w["net_values"].format(
                 one=_signed_usd(roi.net_value_one_year_usd),
                 three=_signed_usd(roi.net_value_three_years_usd)))
+    if roi.positive_roi_criteria:
+        figures.append(roi.positive_roi_criteria)
+    elif roi.HasField("likely_positive"):  # (an answer recorded before the words were sent)
+        figures.append(w["likely"] if roi.likely_positive else w["unlikely"])
     return figures
 
 

@@ -11,6 +11,7 @@ from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
 from ftgate.cli.flags import add_rule_file_cap, directory, percent
 from ftgate.cli.help import HelpFormatter
 from ftgate.ruleset import RuleSet
+from ftgate.ruleset.model import Requirement
 
 
 def add_parser(sub: Any) -> None:
@@ -116,7 +117,7 @@ def render_tree(rs: RuleSet) -> str:
     for s in rs.steps:
         stop = "yes" if s.answer_when_blocked else "no"
         lines.append(f"{s.step}. {s.question}")
-        needs = "; ".join(_needs(requirement) for requirement in s.requires)
+        needs = "; ".join(_needs(requirement, rs.thresholds) for requirement in s.requires)
         lines.append(f"   needs       {needs or '-'}")
         for i, rule_id in enumerate(s.blocked_by):
             rule = rules[rule_id]
@@ -129,11 +130,15 @@ def render_tree(rs: RuleSet) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _needs(alternatives: tuple[tuple[str, ...], ...]) -> str:
-    groups = [" and ".join(g) for g in alternatives]
-    if len(groups) == 1:
-        return groups[0]
-    return " or ".join(f"({g})" if " and " in g else g for g in groups)
+def _needs(requirement: Requirement, thresholds: dict[str, Any]) -> str:
+    from ftgate.ruleset.conditions import to_text
+
+    groups = [" and ".join(g) for g in requirement.groups]
+    needs = groups[0] if len(groups) == 1 else " or ".join(
+        f"({g})" if " and " in g else g for g in groups)
+    if requirement.when is None:
+        return needs
+    return f"{needs} when {to_text(requirement.when, thresholds)}"
 
 
 def _test(engine: Any, tests: Path, coverage: bool = False,

@@ -68,6 +68,7 @@ class Roi:
     net_value_one_year_usd: float | None = None
     net_value_three_years_usd: float | None = None
     never_breaks_even: bool | None = None  # with the net figure: net ≤ 0
+    positive_roi_criteria: str = ""  # likely_positive in words, with what fails
 
 
 @dataclass(frozen=True, slots=True)

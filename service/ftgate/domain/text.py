@@ -12,6 +12,11 @@ def usd(x: float) -> str:
     return f"${x:g}"
 
 
+def signed_usd(x: float) -> str:
+    """Money that may be negative: -$100 · $728."""
+    return f"-{usd(-x)}" if x < 0 else usd(x)
+
+
 def label(value: str | None) -> str:
     """An enum short name for people: TEXT_GENERATION → text generation."""
     return value.lower().replace("_", " ") if value else "an unspecified task type"

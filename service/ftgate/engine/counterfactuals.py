@@ -36,7 +36,8 @@ from ftgate.engine.explain import FINE_TUNE, NEEDS_INFORMATION, Explainer, Stop
 from ftgate.engine.facts import Fact
 from ftgate.engine.inversion import Changes, options, sample_values
 from ftgate.engine.phrases import Phrases
-from ftgate.ruleset.model import RuleSet
+from ftgate.ruleset.conditions import holds
+from ftgate.ruleset.model import Requirement, RuleSet
 from ftgate.ruleset.vocabulary import FACTS, REDEFINES_PROBLEM
 
 _MAX_FIELDS = 12  # fields a counterfactual may change (a sparse profile needs many)
@@ -163,7 +164,7 @@ class Search:
         conditions = [self._rules[r].when for r in step.blocked_by]
         fact, blocked_by = probed.fact, set(step.blocked_by)
         out: list[Changes] = []
-        for groups in _requirement_choices(step.requires, fact):
+        for groups in _requirement_choices(step.requires, fact, self._rs.thresholds):
             changes: Changes = {}
             for name in groups:
                 for value in _nearest_first(name, sample_values(name, conditions, fact,
@@ -243,14 +244,18 @@ class Search:
         return out
 
 
-def _requirement_choices(requires: tuple[tuple[tuple[str, ...], ...], ...],
-                         fact: Fact) -> list[list[str]]:
-    """The ways of meeting a step's requirements: for each requirement not met, one of its
-    groups (the facts of it missing); at most one way per group of the first unmet `any_of`."""
+def _requirement_choices(requires: tuple[Requirement, ...], fact: Fact,
+                         thresholds: dict[str, Any]) -> list[list[str]]:
+    """The ways of meeting a step's requirements: for each requirement not met (that applies),
+    one of its groups (the facts of it missing); at most one way per group of the first unmet
+    `any_of`."""
     fixed: list[str] = []
     alternatives: list[list[str]] = [[]]
-    for groups in requires:
+    for req in requires:
+        groups = req.groups
         if any(all(n in fact for n in group) for group in groups):
+            continue
+        if req.when is not None and not holds(req.when, fact, thresholds):
             continue
         if len(groups) == 1:
             fixed += [n for n in groups[0] if n not in fact]

@@ -39,6 +39,7 @@ from ftgate.domain.decision import (
 )
 from ftgate.engine.facts import Fact, roi_likely_positive
 from ftgate.engine.texts import Templates, plain
+from ftgate.ruleset.conditions import holds
 from ftgate.ruleset.model import Rule, RulePlace, RuleSet, TreeStep
 from ftgate.ruleset.vocabulary import FACTS
 
@@ -136,13 +137,14 @@ class _Step:
     """A tree step, prepared: the inputs it needs, its StepTaken when it passes (built once when
     the reason reads no fact), the rules that block it."""
 
-    __slots__ = ("inputs", "passed", "reads", "reason", "rendered", "step")
+    __slots__ = ("_thresholds", "inputs", "passed", "reads", "reason", "rendered", "step")
 
     def __init__(self, step: TreeStep, templates: Templates) -> None:
         self.step = step
+        self._thresholds = templates.thresholds
         # The first group of each requirement: when all are present, nothing is missing (the
-        # usual case, tested first); else `missing` looks at the other groups.
-        self.inputs = frozenset(n for groups in step.requires for n in groups[0])
+        # usual case, tested first); else `missing` looks at the other groups and conditions.
+        self.inputs = frozenset(n for req in step.requires for n in req.groups[0])
         self.reason = templates.bind(step.pass_reason)
         fixed = templates.fixed(step.pass_reason)
         self.passed = None if fixed is None else self.taken(True, fixed)
@@ -166,11 +168,15 @@ class _Step:
         return StepTaken(s.step, s.question, s.answer_when_blocked != passed, reason)
 
     def missing(self, fact: Fact) -> list[str]:
-        """The input fields this step lacks (of each requirement, the first group's)."""
+        """The input fields this step lacks (of each requirement that applies, the first
+        group's)."""
         out: list[str] = []
-        for groups in self.step.requires:
-            if not any(all(name in fact for name in group) for group in groups):
-                out += [FACTS[n].path or n for n in groups[0] if n not in fact]
+        for req in self.step.requires:
+            if any(all(name in fact for name in group) for group in req.groups):
+                continue
+            if req.when is not None and not holds(req.when, fact, self._thresholds):
+                continue
+            out += [FACTS[n].path or n for n in req.groups[0] if n not in fact]
         return out
 
 
@@ -408,7 +414,8 @@ class Explainer:
             net_break_even_months=get("net_break_even_months"),
             net_value_one_year_usd=get("net_value_one_year_usd"),
             net_value_three_years_usd=get("net_value_three_years_usd"),
-            never_breaks_even=get("never_breaks_even"))
+            never_breaks_even=get("never_breaks_even"),
+            positive_roi_criteria=get("positive_roi_criteria_text", ""))
 
 
 def _plan(rs: RuleSet) -> Plan:

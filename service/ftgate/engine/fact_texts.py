@@ -25,6 +25,15 @@ WORDS: dict[str, dict[str, Any]] = {
         "net_break_even": ", breaking even after {months:,.1f} months",
         "net_never": "net of {annual} a year of retraining, {short}/month short: it never "
                      "breaks even",
+        "net_arithmetic": "{monthly} − {annual} ÷ 12 = {net}/month net of retraining",
+        "criteria": "meets the article's criteria for a clearly positive ROI: {answer} "
+                    "({details})",
+        "yes": "yes", "no": "no",
+        "criteria_fails": ("{rpd:,.0f} requests/day is not above {volume:,}",
+                           "{saving} saved per request is not above {minimum}",
+                           "the data changes {frequency}: frequent retraining"),
+        "criteria_hold": "more than {volume:,} requests/day, more than {minimum} saved per "
+                         "request, no frequent retraining",
         "no_savings": "the savings are not known", "sep": "; ",
         "scores": "scores {score:g} against a target of {target:g}",
         "meets": "meets the target", "misses": "does not meet the target",
@@ -59,6 +68,15 @@ WORDS: dict[str, dict[str, Any]] = {
         "net_break_even": ", seuil de rentabilité après {months:,.1f} mois",
         "net_never": "net de {annual} par an de réentraînement, il manque {short}/mois : le "
                      "seuil de rentabilité n'est jamais atteint",
+        "net_arithmetic": "{monthly} − {annual} ÷ 12 = {net}/mois net du réentraînement",
+        "criteria": "remplit les critères de l'article d'un ROI clairement positif : {answer} "
+                    "({details})",
+        "yes": "oui", "no": "non",
+        "criteria_fails": ("{rpd:,.0f} requêtes/jour, pas plus de {volume:,}",
+                           "{saving} d'économie par requête, pas plus de {minimum}",
+                           "des données qui changent {frequency} : réentraînement fréquent"),
+        "criteria_hold": "plus de {volume:,} requêtes/jour, plus de {minimum} d'économie par "
+                         "requête, pas de réentraînement fréquent",
         "no_savings": "l'économie par requête n'est pas connue", "sep": " ; ",
         "scores": "obtient {score:g} pour un objectif de {target:g}",
         "meets": "atteint l'objectif", "misses": "n'atteint pas l'objectif",

@@ -16,7 +16,7 @@ from typing import Any
 
 from ftgate.domain import money
 from ftgate.domain.profile import Profile
-from ftgate.domain.text import usd
+from ftgate.domain.text import signed_usd, usd
 from ftgate.engine.fact_texts import WORDS, enum_label
 
 _NO_FIGURES: Mapping[str, Decimal] = MappingProxyType({})
@@ -130,6 +130,7 @@ def _net(fact: Fact, monthly: Decimal, investment: float | None,
     annual = (fact.exact.get("annual_retraining_cost_usd")
               or Decimal(repr(fact.get("annual_retraining_cost_usd", 0))))
     if not annual:  # no retraining: the net figures are the gross ones
+        fact["net_savings_text"] = fact["savings_text"]
         fact["net_monthly_savings_usd"] = fact["monthly_savings_usd"]
         if "monthly_savings_usd" in fact.exact:
             fact.exact = {**fact.exact, "net_monthly_savings_usd": fact.exact[
@@ -140,6 +141,10 @@ def _net(fact: Fact, monthly: Decimal, investment: float | None,
     yearly = money.net_yearly(monthly, annual)
     net_double = _figure(fact, "net_monthly_savings_usd", money.per_month(yearly))
     _net_figures(fact, yearly, investment, None)
+    fact["net_savings_text"] = w["sep"].join((
+        fact["savings_text"], fact["retraining_text"],
+        w["net_arithmetic"].format(monthly=usd(fact["monthly_savings_usd"]),
+                                   annual=usd(float(annual)), net=signed_usd(net_double))))
     if yearly <= 0:
         return str(w["net_never"].format(annual=usd(float(annual)), short=usd(-net_double)))
     text = str(w["net"].format(annual=usd(float(annual)), net=usd(net_double)))
@@ -200,21 +205,48 @@ def build_fact(profile: Profile, thresholds: dict[str, Any], lang: str = "en") -
     _examples(fact, thresholds, w)
     _change(fact, thresholds, w)
     _roi(fact, thresholds, w)
+    _positive_roi_criteria(fact, thresholds, w)
     _base_model(fact, thresholds, w, lang)
     fact["goal_label"] = enum_label(w, "goal", fact.get("goal"))
     fact["domain_label"] = enum_label(w, "domain", fact.get("domain"))
     return fact
 
 
-def roi_likely_positive(fact: Fact, t: dict[str, Any]) -> bool | None:
-    """Whether fine-tuning likely pays (docs/rules.md): False when a test fails, True when all pass,
-    None when one cannot be decided. Inputs and thresholds are doubles, which compare as the
-    decimals they were written as (ftgate.domain.money)."""
+def _criteria(fact: Fact, t: dict[str, Any]) -> tuple[bool | None, bool | None, bool | None]:
+    """The article's three criteria for a clearly positive ROI (volume, savings per request, no
+    frequent retraining): each True, False, or None when it cannot be told. Inputs and
+    thresholds are doubles, which compare as the decimals they were written as
+    (ftgate.domain.money)."""
     rpd, saving = fact.get("requests_per_day"), fact.get("savings_per_request_usd")
-    checks = (
-        None if rpd is None else rpd > t["roi_positive_requests_per_day"],
-        None if saving is None else saving > t["roi_positive_savings_per_request_usd"],
-        None if "frequent_change" not in fact else not fact["frequent_change"],
-    )
+    return (None if rpd is None else rpd > t["roi_positive_requests_per_day"],
+            None if saving is None else saving > t["roi_positive_savings_per_request_usd"],
+            None if "frequent_change" not in fact else not fact["frequent_change"])
+
+
+def roi_likely_positive(fact: Fact, t: dict[str, Any]) -> bool | None:
+    """Whether the project meets the article's criteria for a clearly positive ROI
+    (docs/rules.md): False when one fails, True when all hold, None when one cannot be told. It
+    is not the verdict: step 5 decides on the break-even net of retraining."""
+    checks = _criteria(fact, t)
     return False if False in checks else (True if all(checks) else None)
+
+
+def _positive_roi_criteria(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
+    """`positive_roi_criteria_text`: roi_likely_positive in words, with what fails."""
+    checks = _criteria(fact, t)
+    if False in checks:
+        failed = [w["criteria_fails"][i].format(
+            rpd=fact.get("requests_per_day"), saving=usd(fact.get("savings_per_request_usd", 0)),
+            frequency=fact.get("frequency_label"),
+            volume=t["roi_positive_requests_per_day"],
+            minimum=usd(t["roi_positive_savings_per_request_usd"]))
+            for i, check in enumerate(checks) if check is False]
+        answer, details = w["no"], w["sep"].join(failed)
+    elif all(checks):
+        answer = w["yes"]
+        details = w["criteria_hold"].format(volume=t["roi_positive_requests_per_day"],
+                                            minimum=usd(t["roi_positive_savings_per_request_usd"]))
+    else:
+        return
+    fact["positive_roi_criteria_text"] = w["criteria"].format(answer=answer, details=details)
 

@@ -1,7 +1,8 @@
 """Solving for inputs: the round value of an input at a boundary (as a team writes it, within
 its valid range), an enum's values nearest first, and each derived figure of engine/facts.py
 solved back to the inputs it is computed from (break-even → volume, savings per request or
-investment; the checklist → its three items; the tree minimum → the task type)."""
+investment; the break-even net of retraining → those or the cost of a retraining; the checklist
+→ its three items; the tree minimum → the task type)."""
 
 from __future__ import annotations
 
@@ -105,14 +106,33 @@ def _annual(fact: dict[str, Any], t: dict[str, Any], bound: Decimal) -> _Solved:
 
 def net_monthly(fact: dict[str, Any], t: dict[str, Any], bound: Decimal) -> _Solved:
     runs, cost = fact.get("retraining_runs_per_year"), _x(fact, "retraining_cost_usd")
-    if runs is None or (runs and cost is None):
+    if runs is None:
         return []
-    monthly_retraining = (cost or 0) * runs / 12
-    out = _monthly(fact, t, bound + monthly_retraining)
+    # (the cost of a retraining solves alone when it is not given: what it may be)
+    out = ([] if runs and cost is None
+           else _monthly(fact, t, bound + (cost or 0) * Decimal(runs) / 12))
     rpd, saving = _x(fact, "requests_per_day"), _x(fact, "savings_per_request_usd")
     if runs and rpd is not None and saving is not None:
         gross = saving * rpd * money.exact(t["days_per_month"])
         out.append(("retraining_cost_usd", (gross - bound) * 12 / runs, False))
+    return out
+
+
+def _net_break_even(fact: dict[str, Any], t: dict[str, Any], bound: Decimal) -> _Solved:
+    """investment / net monthly savings = bound: the net monthly savings must be investment /
+    bound (volume, savings per request, retraining cost), or the investment bound × the net."""
+    investment = _x(fact, "investment_usd")
+    if investment is None or bound <= 0:
+        return []
+    # A figure that lowers the net raises the break-even: each grows the other way.
+    out = [(name, x, not grows) for name, x, grows in net_monthly(fact, t, investment / bound)]
+    runs, cost = fact.get("retraining_runs_per_year"), _x(fact, "retraining_cost_usd")
+    rpd, saving = _x(fact, "requests_per_day"), _x(fact, "savings_per_request_usd")
+    if runs is not None and rpd is not None and saving is not None and (cost is not None
+                                                                        or not runs):
+        net = saving * rpd * money.exact(t["days_per_month"]) - (cost or 0) * Decimal(runs) / 12
+        if net > 0:
+            out.append(("investment_usd", bound * net, True))
     return out
 
 
@@ -121,6 +141,7 @@ NUMERIC_SOLVERS: dict[str, Callable[[dict[str, Any], dict[str, Any], Decimal], _
     "break_even_months": _break_even,
     "annual_retraining_cost_usd": _annual,
     "net_monthly_savings_usd": net_monthly,
+    "net_break_even_months": _net_break_even,
 }
 
 

@@ -6,6 +6,8 @@ or `{all: [...]}` / `{any: [...]}`. VALUE is a literal, `{fact: NAME}` or `{thre
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from typing import Any
 
 from ftgate.ruleset.vocabulary import FACTS
@@ -123,3 +125,29 @@ def to_text(cond: dict[str, Any], thresholds: dict[str, Any] | None = None) -> s
     if op == "contains":
         return f"{cond['fact']} contains {value}"
     return f"{cond['fact']} {COMPARISONS[op]} {_operand_text(value, thresholds)}"
+
+
+_HOLDS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": operator.eq, "ne": operator.ne, "lt": operator.lt, "lte": operator.le,
+    "gt": operator.gt, "gte": operator.ge, "in": lambda a, b: a in b,
+    "contains": operator.contains}
+
+
+def holds(cond: dict[str, Any], fact: dict[str, Any], thresholds: dict[str, Any]) -> bool | None:
+    """Whether a condition holds on a fact, or None when a fact it reads is absent. (The rules
+    are decided by the rule host; this reads the simple conditions of a step's `requires`,
+    whose numbers are inputs or whole figures, compared as they are.)"""
+    if "all" in cond or "any" in cond:
+        results = [holds(c, fact, thresholds) for c in cond.get("all", cond.get("any", []))]
+        decided = [r for r in results if r is not None]
+        if "all" in cond:
+            return False if False in decided else (True if len(decided) == len(results) else None)
+        return True if True in decided else (False if len(decided) == len(results) else None)
+    (op, value), = ((k, v) for k, v in cond.items() if k != "fact")
+    left = fact.get(cond["fact"])
+    if isinstance(value, dict):
+        value = (thresholds.get(value["threshold"]) if "threshold" in value
+                 else fact.get(value["fact"]))
+    if left is None or value is None:
+        return None
+    return _HOLDS[op](left, value)

@@ -32,6 +32,7 @@ from ftgate.ruleset import conditions
 from ftgate.ruleset.model import (
     AlternativeSpec,
     PlanSpec,
+    Requirement,
     Rule,
     RulePlace,
     RuleSet,
@@ -264,7 +265,33 @@ def _placed(rules: list[Rule], steps: tuple[TreeStep, ...]) -> list[Rule]:
     return placed
 
 
-def _steps(f: _File, rule_ids: set[str], names: set[str]) -> tuple[TreeStep, ...]:
+def _requirement(f: _File, req: Any, thresholds: dict[str, Any], where: str) -> Requirement:
+    """One entry of a step's `requires`: an input, `{any_of: [[...], ...]}`, or either written
+    `{fact: NAME, when: CONDITION}` / `{any_of: ..., when: CONDITION}`."""
+    when = req.get("when") if isinstance(req, dict) else None
+    if isinstance(req, dict) and isinstance(req.get("any_of"), list):
+        groups = tuple(tuple(g) if isinstance(g, list) else (g,) for g in req["any_of"])
+    elif isinstance(req, dict) and "fact" in req:
+        groups = ((req["fact"],),)
+    else:
+        groups = ((req,),)
+    if isinstance(req, dict) and not set(req) <= {"any_of", "fact", "when"}:
+        raise f.fail("a requirement is an input name, {any_of: [[...]]} or {fact: NAME}, "
+                     "with an optional `when`", field=where)
+    for group in groups:
+        for name in group:
+            if not isinstance(name, str) or FACTS.get(name) is None or not FACTS[name].path:
+                raise f.fail(f"{name!r} is not an input field", field=where)
+    if when is not None:
+        try:
+            conditions.validate(when, thresholds, where + ".when")
+        except conditions.ConditionError as exc:
+            raise f.fail(str(exc), field=exc.path) from None
+    return Requirement(groups, when)
+
+
+def _steps(f: _File, rule_ids: set[str], names: set[str],
+           thresholds: dict[str, Any]) -> tuple[TreeStep, ...]:
     steps = []
     for i, item in enumerate(f.get(f.data, "steps", list)):
         where = f"steps[{i}]"
@@ -278,16 +305,9 @@ def _steps(f: _File, rule_ids: set[str], names: set[str]) -> tuple[TreeStep, ...
         outcome = f.get(item, "outcome", str, where=where + ".")
         if outcome not in OUTCOMES:
             raise f.fail(f"must be one of {', '.join(OUTCOMES)}", field=f"{where}.outcome")
-        requires: list[tuple[tuple[str, ...], ...]] = []
+        requires: list[Requirement] = []
         for j, req in enumerate(f.get(item, "requires", list, where=where + ".")):
-            groups = (tuple(tuple(g) for g in req["any_of"])
-                      if isinstance(req, dict) and isinstance(req.get("any_of"), list)
-                      else ((req,),))
-            for group in groups:
-                for name in group:
-                    if not isinstance(name, str) or FACTS.get(name) is None or not FACTS[name].path:
-                        raise f.fail(f"{name!r} is not an input field", field=f"{where}.requires[{j}]")
-            requires.append(groups)
+            requires.append(_requirement(f, req, thresholds, f"{where}.requires[{j}]"))
         steps.append(TreeStep(
             step=n,
             question=f.text(item, "question", where=where + "."),
@@ -401,7 +421,7 @@ def _build(files: list[_File], version: str) -> RuleSet:
         raise RuleFileError("failure_modes", "no failure-mode rule is defined")
     rule_ids = {r.id for r in rules}
     tree = _one(files, "tree")
-    steps = _steps(tree, rule_ids, names)
+    steps = _steps(tree, rule_ids, names, thresholds)
     rules = _placed(rules, steps)
     final = tree.get(tree.data, "final_outcome", str)
     if final not in OUTCOMES:

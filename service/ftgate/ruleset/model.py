@@ -39,13 +39,23 @@ class Rule:
 
 
 @dataclass(frozen=True, slots=True)
+class Requirement:
+    """Inputs a tree step needs: one of `groups` complete (the first is the one reported when
+    none is); with `when`, only while that condition holds on the fact (not while it cannot be
+    told: the step that gives its facts asks for them)."""
+
+    groups: tuple[tuple[str, ...], ...]
+    when: Condition | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class TreeStep:
     step: int
     question: str
     blocked_by: tuple[str, ...]
     answer_when_blocked: bool
     outcome: str
-    requires: tuple[tuple[tuple[str, ...], ...], ...]  # each requirement: alternative groups
+    requires: tuple[Requirement, ...]
     pass_reason: str
     citation: str
 

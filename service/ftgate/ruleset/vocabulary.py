@@ -95,6 +95,12 @@ FACTS: dict[str, FactSpec] = {
     "retraining_text": _derived("text", "retraining runs and their yearly cost"),
     "roi_text": _derived("text", "the ROI arithmetic, readable"),
     "savings_text": _derived("text", "the monthly savings arithmetic, readable"),
+    "positive_roi_criteria_text": _derived(
+        "text", "whether the article's criteria for a clearly positive ROI hold, and which fails"
+    ),
+    "net_savings_text": _derived(
+        "text", "the monthly savings net of retraining, with their arithmetic, readable"
+    ),
 }
 
 # Inputs whose change redefines the problem rather than being something a team does: a

@@ -374,7 +374,10 @@ class Economics(_message.Message):
     investment_usd: _builtins.float
     """The up-front investment: annotation, people, compute, validation."""
     retraining_cost_usd: _builtins.float
-    """The cost of one retraining run."""
+    """The cost of one retraining run. Tree step 5 asks for it when data_change_frequency implies
+    retraining (runs a year > 0): the break-even it decides on is net of retraining. STATIC data
+    does not need it.
+    """
     def __init__(
         self,
         *,
@@ -704,18 +707,24 @@ class RoiAnalysis(_message.Message):
     NET_VALUE_ONE_YEAR_USD_FIELD_NUMBER: _builtins.int
     NET_VALUE_THREE_YEARS_USD_FIELD_NUMBER: _builtins.int
     NEVER_BREAKS_EVEN_FIELD_NUMBER: _builtins.int
+    POSITIVE_ROI_CRITERIA_FIELD_NUMBER: _builtins.int
     monthly_savings_usd: _builtins.float
     """savings_per_request_usd × requests_per_day × days_per_month (30)."""
     break_even_months: _builtins.float
-    """investment_usd / monthly_savings_usd: on the gross savings, before retraining (the rules'
-    maximum break-even applies to it; net_break_even_months is the figure net of retraining).
+    """investment_usd / monthly_savings_usd: on the gross savings, before retraining. Reported for
+    comparison only: the rules' maximum break-even applies to net_break_even_months.
     """
     annual_retraining_cost_usd: _builtins.float
     """retraining_cost_usd × retraining runs per year."""
     likely_positive: _builtins.bool
-    """requests_per_day > roi_positive_requests_per_day (100,000) and savings_per_request_usd >
-    roi_positive_savings_per_request_usd ($0.01) and no frequent change. False as soon as one
-    known input rules it out; absent while it cannot be told.
+    """Whether the project meets the article's three criteria for a clearly positive ROI ("Quand
+    le ROI est positif"): requests_per_day > roi_positive_requests_per_day (100,000), and
+    savings_per_request_usd > roi_positive_savings_per_request_usd ($0.01), and no frequent
+    retraining (data_change_frequency not in frequent_change). False as soon as one known input
+    fails a criterion; absent while it cannot be told. It is not the verdict and not a forecast
+    of the figures: step 5 decides on net_break_even_months, so a project may get FINE_TUNE
+    (and a positive net_value_three_years_usd) without meeting these criteria. The field keeps
+    its wire name.
     """
     retraining_runs_per_year: _builtins.int
     """Retraining runs per year implied by data_change_frequency."""
@@ -726,7 +735,8 @@ class RoiAnalysis(_message.Message):
     """
     net_break_even_months: _builtins.float
     """investment_usd / net_monthly_savings_usd; set only when the net is positive (see
-    never_breaks_even). break_even_months, on the gross savings, is kept as it was.
+    never_breaks_even). The figure tree step 5 compares with maximum_break_even_months (12):
+    above it, FM6.slow-break-even blocks. For STATIC data it equals break_even_months.
     """
     net_value_one_year_usd: _builtins.float
     """12 × net_monthly_savings_usd − investment_usd: the value after the first year, net of
@@ -736,7 +746,14 @@ class RoiAnalysis(_message.Message):
     """36 × net_monthly_savings_usd − investment_usd: the same after three years."""
     never_breaks_even: _builtins.bool
     """Set with the net figure: true when net_monthly_savings_usd ≤ 0 (retraining eats every
-    saving: the project never breaks even, and net_break_even_months is absent), else false.
+    saving: the project never breaks even, net_break_even_months is absent, and
+    FM6.never-breaks-even blocks tree step 5), else false.
+    """
+    positive_roi_criteria: _builtins.str
+    """likely_positive in words, in the answer's language, with the criterion that fails and its
+    figures: "meets the article's criteria for a clearly positive ROI: no (50,000 requests/day
+    is not above 100,000)"; "yes (…)" when all three hold. Empty while likely_positive is
+    absent.
     """
     def __init__(
         self,
@@ -751,10 +768,11 @@ class RoiAnalysis(_message.Message):
         net_value_one_year_usd: _builtins.float | None = ...,
         net_value_three_years_usd: _builtins.float | None = ...,
         never_breaks_even: _builtins.bool | None = ...,
+        positive_roi_criteria: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd", "_break_even_months", b"_break_even_months", "_likely_positive", b"_likely_positive", "_monthly_savings_usd", b"_monthly_savings_usd", "_net_break_even_months", b"_net_break_even_months", "_net_monthly_savings_usd", b"_net_monthly_savings_usd", "_net_value_one_year_usd", b"_net_value_one_year_usd", "_net_value_three_years_usd", b"_net_value_three_years_usd", "_never_breaks_even", b"_never_breaks_even", "_retraining_runs_per_year", b"_retraining_runs_per_year", "annual_retraining_cost_usd", b"annual_retraining_cost_usd", "break_even_months", b"break_even_months", "likely_positive", b"likely_positive", "monthly_savings_usd", b"monthly_savings_usd", "net_break_even_months", b"net_break_even_months", "net_monthly_savings_usd", b"net_monthly_savings_usd", "net_value_one_year_usd", b"net_value_one_year_usd", "net_value_three_years_usd", b"net_value_three_years_usd", "never_breaks_even", b"never_breaks_even", "retraining_runs_per_year", b"retraining_runs_per_year"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd", "_break_even_months", b"_break_even_months", "_likely_positive", b"_likely_positive", "_monthly_savings_usd", b"_monthly_savings_usd", "_net_break_even_months", b"_net_break_even_months", "_net_monthly_savings_usd", b"_net_monthly_savings_usd", "_net_value_one_year_usd", b"_net_value_one_year_usd", "_net_value_three_years_usd", b"_net_value_three_years_usd", "_never_breaks_even", b"_never_breaks_even", "_retraining_runs_per_year", b"_retraining_runs_per_year", "annual_retraining_cost_usd", b"annual_retraining_cost_usd", "break_even_months", b"break_even_months", "likely_positive", b"likely_positive", "monthly_savings_usd", b"monthly_savings_usd", "net_break_even_months", b"net_break_even_months", "net_monthly_savings_usd", b"net_monthly_savings_usd", "net_value_one_year_usd", b"net_value_one_year_usd", "net_value_three_years_usd", b"net_value_three_years_usd", "never_breaks_even", b"never_breaks_even", "retraining_runs_per_year", b"retraining_runs_per_year"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd", "_break_even_months", b"_break_even_months", "_likely_positive", b"_likely_positive", "_monthly_savings_usd", b"_monthly_savings_usd", "_net_break_even_months", b"_net_break_even_months", "_net_monthly_savings_usd", b"_net_monthly_savings_usd", "_net_value_one_year_usd", b"_net_value_one_year_usd", "_net_value_three_years_usd", b"_net_value_three_years_usd", "_never_breaks_even", b"_never_breaks_even", "_retraining_runs_per_year", b"_retraining_runs_per_year", "annual_retraining_cost_usd", b"annual_retraining_cost_usd", "break_even_months", b"break_even_months", "likely_positive", b"likely_positive", "monthly_savings_usd", b"monthly_savings_usd", "net_break_even_months", b"net_break_even_months", "net_monthly_savings_usd", b"net_monthly_savings_usd", "net_value_one_year_usd", b"net_value_one_year_usd", "net_value_three_years_usd", b"net_value_three_years_usd", "never_breaks_even", b"never_breaks_even", "positive_roi_criteria", b"positive_roi_criteria", "retraining_runs_per_year", b"retraining_runs_per_year"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     _WhichOneofReturnType__annual_retraining_cost_usd: _TypeAlias = _typing.Literal["annual_retraining_cost_usd"]  # noqa: Y015
     _WhichOneofArgType__annual_retraining_cost_usd: _TypeAlias = _typing.Literal["_annual_retraining_cost_usd", b"_annual_retraining_cost_usd"]  # noqa: Y015

@@ -307,40 +307,48 @@ function listAlternatives(alternatives) {
 }
 
 function showRoi(roi, profile) {
-  const rows = [["Monthly savings (USD)", roi.monthlySavingsUsd], ["Break-even (months)", roi.breakEvenMonths],
+  const rows = [["Monthly savings (USD)", roi.monthlySavingsUsd], ["Break-even, gross (months)", roi.breakEvenMonths],
     ["Retraining runs per year", roi.retrainingRunsPerYear], ["Annual retraining cost (USD)", roi.annualRetrainingCostUsd],
-    ["Likely positive", roi.likelyPositive === undefined ? undefined : (roi.likelyPositive ? "yes" : "no")]]
+    ["Net of retraining, monthly (USD)", roi.netMonthlySavingsUsd],
+    ["Break-even net of retraining (months)", roi.neverBreaksEven ? "never" : roi.netBreakEvenMonths],
+    ["The article's criteria for a clearly positive ROI (not the verdict)", roi.positiveRoiCriteria ||
+      (roi.likelyPositive === undefined ? undefined : (roi.likelyPositive ? "met" : "not met"))]]
     .filter(([, v]) => v !== undefined);
   document.getElementById("roi").replaceChildren(rows.length
     ? el("table", {}, rows.map(([k, v]) => el("tr", {}, el("th", { scope: "row", text: k }),
         el("td", { text: typeof v === "number" ? fmt(v) : String(v) }))))
     : el("p", { class: "hint", text: "Not computable: the economics are incomplete." }));
-  drawRoiChart(profile.economics || {});
+  drawRoiChart(profile.economics || {}, roi);
 }
 
-// Break-even months = investment / (savings per request × requests per day × 30), drawn for
+// Break-even months net of retraining = investment / (savings per request × requests per day ×
+// 30 − yearly retraining cost / 12), the figure step 5 compares with 12 months, drawn for
 // requests per day around the team's figure and the volume that breaks even in 12 months (log
-// scale), with the 12-month line.
-function drawRoiChart(e) {
+// scale), with the 12-month line. Below the volume whose savings only pay the retraining, the
+// project never breaks even (the curve leaves the chart).
+function drawRoiChart(e, roi) {
   const box = document.getElementById("roi-chart");
   const r0 = e.requests_per_day, s = e.savings_per_request_usd, inv = e.investment_usd;
   if (!(r0 > 0 && s > 0 && inv >= 0)) { box.replaceChildren(); return; }
-  const months = (r) => inv / (s * r * 30);
+  const retraining = (roi.annualRetrainingCostUsd || 0) / 12;  // a month's share of retraining
+  const net = (r) => s * r * 30 - retraining;
+  const months = (r) => (net(r) > 0 ? inv / net(r) : Infinity);
   const W = 560, H = 260, L = 56, R = 16, T = 14, B = 44;
-  const r12 = inv / (s * 30 * 12);  // the volume that breaks even in 12 months
+  const r12 = (inv / 12 + retraining) / (s * 30);  // the volume that breaks even in 12 months, net
   const lo = Math.log10(Math.min(r0, r12 || r0) / 4), hi = Math.log10(Math.max(r0, r12 || r0) * 4);
   const yMax = Math.max(24, Math.min(months(r0) * 1.4, 600));
   const px = (r) => L + (Math.log10(r) - lo) / (hi - lo) * (W - L - R);
   const py = (m) => T + (1 - Math.min(m, yMax) / yMax) * (H - T - B);
+  const at = (r) => (months(r) === Infinity ? "never breaks even" : `${fmt(months(r), 1)} months`);
   const svg = el("svg:svg", { viewBox: `0 0 ${W} ${H}`, role: "img", id: "roi-svg", "aria-labelledby": "roi-t" },
-    el("svg:title", { id: "roi-t", text: `Break-even months against requests per day; at ${fmt(r0)} requests/day: ${fmt(months(r0), 1)} months` }));
+    el("svg:title", { id: "roi-t", text: `Break-even months net of retraining against requests per day; at ${fmt(r0)} requests/day: ${at(r0)}` }));
   svg.append(el("svg:rect", { x: L, y: T, width: W - L - R, height: H - T - B, fill: "#fff", stroke: "#9aa4ae" }));
   let d = "";
   for (let i = 0; i <= 80; i++) {
     const r = 10 ** (lo + (hi - lo) * i / 80);
-    d += `${i ? "L" : "M"}${px(r).toFixed(1)},${py(months(r)).toFixed(1)}`;
+    d += `${d ? "L" : "M"}${px(r).toFixed(1)},${py(months(r)).toFixed(1)}`;
   }
-  svg.append(el("svg:path", { d, fill: "none", stroke: "#0b5cad", "stroke-width": 2.5 }));
+  svg.append(el("svg:path", { d, fill: "none", stroke: "#0b5cad", "stroke-width": 2.5, class: "net-break-even" }));
   svg.append(el("svg:line", { x1: L, x2: W - R, y1: py(12), y2: py(12), stroke: "#9b1c1c", "stroke-dasharray": "6 4", "stroke-width": 1.5, class: "twelve-months" }));
   svg.append(el("svg:text", { x: L + 4, y: py(12) - 5, "font-size": 11, fill: "#9b1c1c",
     text: r12 > 0 ? `12 months: break-even at ${fmt(r12, 0)} requests/day` : "12 months" }));
@@ -351,7 +359,7 @@ function drawRoiChart(e) {
   const leftOf = px(r0) > W * 0.6;  // the label goes on the side with room
   svg.append(el("svg:text", { x: px(r0) + (leftOf ? -8 : 8), y: py(months(r0)) - 8, "font-size": 11,
     fill: "#12324f", "text-anchor": leftOf ? "end" : "start",
-    text: `you: ${fmt(r0, 0)} requests/day, ${fmt(months(r0), 1)} months${months(r0) > yMax ? " (off the chart)" : ""}` }));
+    text: `you: ${fmt(r0, 0)} requests/day, ${at(r0)}${months(r0) > yMax && months(r0) !== Infinity ? " (off the chart)" : ""}` }));
   for (const k of [lo, (lo + hi) / 2, hi]) {
     const r = 10 ** k;
     svg.append(el("svg:text", { x: px(r), y: H - B + 16, "text-anchor": k === lo ? "start" : k === hi ? "end" : "middle", "font-size": 11, fill: "#4a5360", text: fmt(r, 0) }));
@@ -361,7 +369,7 @@ function drawRoiChart(e) {
   }
   svg.append(el("svg:text", { x: (L + W) / 2, y: H - 8, "text-anchor": "middle", "font-size": 12, fill: "#1b1f24", text: "requests per day (log scale)" }));
   svg.append(el("svg:text", { x: 14, y: (T + H - B) / 2, "font-size": 12, fill: "#1b1f24", "text-anchor": "middle",
-    transform: `rotate(-90 14 ${(T + H - B) / 2})`, text: "break-even (months)" }));
+    transform: `rotate(-90 14 ${(T + H - B) / 2})`, text: "break-even net of retraining (months)" }));
   box.replaceChildren(svg);
 }
 

@@ -700,7 +700,11 @@ export interface Economics {
   investmentUsd?:
     | number
     | undefined;
-  /** The cost of one retraining run. */
+  /**
+   * The cost of one retraining run. Tree step 5 asks for it when data_change_frequency implies
+   * retraining (runs a year > 0): the break-even it decides on is net of retraining. STATIC data
+   * does not need it.
+   */
   retrainingCostUsd?: number | undefined;
 }
 
@@ -813,8 +817,8 @@ export interface RoiAnalysis {
     | number
     | undefined;
   /**
-   * investment_usd / monthly_savings_usd: on the gross savings, before retraining (the rules'
-   * maximum break-even applies to it; net_break_even_months is the figure net of retraining).
+   * investment_usd / monthly_savings_usd: on the gross savings, before retraining. Reported for
+   * comparison only: the rules' maximum break-even applies to net_break_even_months.
    */
   breakEvenMonths?:
     | number
@@ -824,9 +828,14 @@ export interface RoiAnalysis {
     | number
     | undefined;
   /**
-   * requests_per_day > roi_positive_requests_per_day (100,000) and savings_per_request_usd >
-   * roi_positive_savings_per_request_usd ($0.01) and no frequent change. False as soon as one
-   * known input rules it out; absent while it cannot be told.
+   * Whether the project meets the article's three criteria for a clearly positive ROI ("Quand
+   * le ROI est positif"): requests_per_day > roi_positive_requests_per_day (100,000), and
+   * savings_per_request_usd > roi_positive_savings_per_request_usd ($0.01), and no frequent
+   * retraining (data_change_frequency not in frequent_change). False as soon as one known input
+   * fails a criterion; absent while it cannot be told. It is not the verdict and not a forecast
+   * of the figures: step 5 decides on net_break_even_months, so a project may get FINE_TUNE
+   * (and a positive net_value_three_years_usd) without meeting these criteria. The field keeps
+   * its wire name.
    */
   likelyPositive?:
     | boolean
@@ -845,7 +854,8 @@ export interface RoiAnalysis {
     | undefined;
   /**
    * investment_usd / net_monthly_savings_usd; set only when the net is positive (see
-   * never_breaks_even). break_even_months, on the gross savings, is kept as it was.
+   * never_breaks_even). The figure tree step 5 compares with maximum_break_even_months (12):
+   * above it, FM6.slow-break-even blocks. For STATIC data it equals break_even_months.
    */
   netBreakEvenMonths?:
     | number
@@ -863,9 +873,19 @@ export interface RoiAnalysis {
     | undefined;
   /**
    * Set with the net figure: true when net_monthly_savings_usd ≤ 0 (retraining eats every
-   * saving: the project never breaks even, and net_break_even_months is absent), else false.
+   * saving: the project never breaks even, net_break_even_months is absent, and
+   * FM6.never-breaks-even blocks tree step 5), else false.
    */
-  neverBreaksEven?: boolean | undefined;
+  neverBreaksEven?:
+    | boolean
+    | undefined;
+  /**
+   * likely_positive in words, in the answer's language, with the criterion that fails and its
+   * figures: "meets the article's criteria for a clearly positive ROI: no (50,000 requests/day
+   * is not above 100,000)"; "yes (…)" when all three hold. Empty while likely_positive is
+   * absent.
+   */
+  positiveRoiCriteria: string;
 }
 
 /** LoRA adapter settings. */
@@ -2431,6 +2451,7 @@ function createBaseRoiAnalysis(): RoiAnalysis {
     netValueOneYearUsd: undefined,
     netValueThreeYearsUsd: undefined,
     neverBreaksEven: undefined,
+    positiveRoiCriteria: "",
   };
 }
 
@@ -2465,6 +2486,9 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
     }
     if (message.neverBreaksEven !== undefined) {
       writer.uint32(80).bool(message.neverBreaksEven);
+    }
+    if (message.positiveRoiCriteria !== "") {
+      writer.uint32(90).string(message.positiveRoiCriteria);
     }
     return writer;
   },
@@ -2562,6 +2586,14 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
             message.neverBreaksEven = reader.bool();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.positiveRoiCriteria = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2626,6 +2658,11 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
         : isSet(object.never_breaks_even)
         ? globalThis.Boolean(object.never_breaks_even)
         : undefined,
+      positiveRoiCriteria: isSet(object.positiveRoiCriteria)
+        ? globalThis.String(object.positiveRoiCriteria)
+        : isSet(object.positive_roi_criteria)
+        ? globalThis.String(object.positive_roi_criteria)
+        : "",
     };
   },
 
@@ -2661,6 +2698,9 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
     if (message.neverBreaksEven !== undefined) {
       obj.neverBreaksEven = message.neverBreaksEven;
     }
+    if (message.positiveRoiCriteria !== "") {
+      obj.positiveRoiCriteria = message.positiveRoiCriteria;
+    }
     return obj;
   },
 
@@ -2679,6 +2719,7 @@ export const RoiAnalysis: MessageFns<RoiAnalysis> = {
     message.netValueOneYearUsd = object.netValueOneYearUsd ?? undefined;
     message.netValueThreeYearsUsd = object.netValueThreeYearsUsd ?? undefined;
     message.neverBreaksEven = object.neverBreaksEven ?? undefined;
+    message.positiveRoiCriteria = object.positiveRoiCriteria ?? "";
     return message;
   },
 };

@@ -22,8 +22,9 @@ from typing import Any
 import psycopg
 from psycopg import conninfo
 
-from ftgate.audit import listing, pg_schema
+from ftgate.audit import listing, outcomes, pg_schema
 from ftgate.audit.errors import StoreError, StoreUnavailable
+from ftgate.audit.outcomes import Recorded, StoredOutcome
 from ftgate.audit.page_token import make_token
 from ftgate.audit.store import AuditFileError, DecisionQuery, StoredDecision
 
@@ -254,6 +255,24 @@ class PostgresStore:
         with self._reader() as conn:
             row = conn.execute("SELECT count(*) FROM decisions").fetchone()
         return int(row[0]) if row else 0
+
+    # -- outcomes (audit/outcomes.py)
+
+    def record_outcome(self, outcome: StoredOutcome) -> Recorded | None:
+        """Store an outcome of a stored decision; None when no decision has its id."""
+        found: list[Recorded | None] = []
+        with self._write_lock:
+            self._write(lambda conn: found.append(outcomes.insert(conn, "%s", outcome)))
+        return found[0]
+
+    def latest_outcomes(self, since_us: int | None = None,
+                        until_us: int | None = None) -> dict[str, StoredOutcome]:
+        with self._reader() as conn:
+            return outcomes.latest(conn, "%s", since_us, until_us)
+
+    def outcome_history(self, decision_id: str) -> list[StoredOutcome]:
+        with self._reader() as conn:
+            return outcomes.history(conn, "%s", decision_id)
 
 
 def _first_line(exc: BaseException) -> str:

@@ -124,8 +124,8 @@ def latest(conn: Any, mark: str, since_us: int | None,
     return found
 
 
-def history(conn: Any, mark: str, decision_id: str) -> list[StoredOutcome]:
+def history(conn: Any, mark: str, decision_id: str) -> tuple[StoredOutcome, ...]:
     """Every outcome of a decision, oldest first."""
-    return [_outcome(r) for r in conn.execute(
+    return tuple(_outcome(r) for r in conn.execute(
         _sql(f"SELECT {_COLUMNS} FROM outcomes WHERE decision_id = ? ORDER BY seq", mark),
-        (decision_id,))]
+        (decision_id,)))

@@ -270,7 +270,7 @@ class PostgresStore:
         with self._reader() as conn:
             return outcomes.latest(conn, "%s", since_us, until_us)
 
-    def outcome_history(self, decision_id: str) -> list[StoredOutcome]:
+    def outcome_history(self, decision_id: str) -> tuple[StoredOutcome, ...]:
         with self._reader() as conn:
             return outcomes.history(conn, "%s", decision_id)
 

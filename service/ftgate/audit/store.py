@@ -231,9 +231,9 @@ class DecisionStore:
                 return {}
             return outcomes.latest(self._conn, "?", since_us, until_us)
 
-    def outcome_history(self, decision_id: str) -> list[StoredOutcome]:
+    def outcome_history(self, decision_id: str) -> tuple[StoredOutcome, ...]:
         with self._lock:
-            return outcomes.history(self._conn, "?", decision_id) if self._has_outcomes() else []
+            return outcomes.history(self._conn, "?", decision_id) if self._has_outcomes() else ()
 
     def _has_outcomes(self) -> bool:
         return self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "

@@ -22,8 +22,11 @@ PROFILE = {
     "targetScore": 0.9,
     "dedicatedModel": True,
     "plannedMethod": "TUNING_METHOD_LORA",
-    "promptEngineering": {"promptVariationsTested": 6, "fewShotTried": True,
-                          "moreCapableModelTried": True},
+    "promptEngineering": {
+        "promptVariationsTested": 6,
+        "fewShotTried": True,
+        "moreCapableModelTried": True,
+    },
     "economics": {"requestsPerDay": 20000, "savingsPerRequestUsd": 0.05, "investmentUsd": 1000},
 }
 
@@ -31,8 +34,9 @@ PROFILE = {
 @pytest.fixture(scope="module")
 def audited() -> Iterator[Client]:
     with tempfile.TemporaryDirectory() as tmp:
-        server = FtgateServer(args=("--audit-db", str(Path(tmp) / "audit.db"),
-                                    "--audit-durability", "sync")).start()
+        server = FtgateServer(
+            args=("--audit-db", str(Path(tmp) / "audit.db"), "--audit-durability", "sync")
+        ).start()
         try:
             with Client(server.address, timeout=10) as client:
                 yield client
@@ -43,9 +47,10 @@ def audited() -> Iterator[Client]:
 def test_record_outcome(audited: Client) -> None:
     decision = audited.evaluate(PROFILE).decision_id
     first = audited.record_outcome(decision, {"fineTuned": True, "metTarget": False})
-    assert first.verdict == v1.VERDICT_FINE_TUNE and not first.replaced
+    assert first.verdict == v1.Verdict.VERDICT_FINE_TUNE and not first.replaced
     again = audited.record_outcome(
-        decision, v1.ProjectOutcome(fine_tuned=True, met_target=True, monthly_savings_usd=900))
+        decision, v1.ProjectOutcome(fine_tuned=True, met_target=True, monthly_savings_usd=900)
+    )
     assert again.replaced and again.decision_id == decision
     with pytest.raises(InvalidArgument) as info:
         audited.record_outcome(decision, {"fineTuned": True, "measuredScore": 2})

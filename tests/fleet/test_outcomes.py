@@ -282,3 +282,36 @@ def test_bad_outcomes_are_refused_by_field(tmp_path: Path) -> None:
 
     history = DecisionStore(db, readonly=True).outcome_history(decision)
     assert [o.met_target for o in history] == [True, False]
+
+
+def test_an_sqlite_log_of_schema_1_gains_outcomes_and_keeps_its_decisions(
+        tmp_path: Path) -> None:
+    """A file written before outcomes existed: read as is (no outcome yet), then brought to
+    schema 2 by the first writer, its decisions kept."""
+    import sqlite3
+
+    db = tmp_path / "old.db"
+    server = start_server(tmp_path, "--audit-db", str(db), "--audit-durability", "sync",
+                          "--workers", "1")
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            decision = pb_grpc.FineTuningAdvisorServiceStub(channel).Evaluate(
+                pb.EvaluateRequest(project=fine_tune_profile("old")),
+                timeout=30).assessment.decision_id
+    finally:
+        assert server.stop() == 0
+    with sqlite3.connect(db) as conn:  # as the previous ftgate left it
+        conn.execute("DROP TABLE outcomes")
+        conn.execute("PRAGMA user_version=1")
+    conn.close()
+    out = _ftgate("outcomes", "report", "--audit-db", str(db), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["by_verdict"]["FINE_TUNE"]["no_outcome"] == 1
+    out = _ftgate("outcomes", "record", decision, "--audit-db", str(db), "--fine-tuned", "no")
+    assert out.returncode == 0, out.stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 1
+    conn.close()
+    out = _ftgate("outcomes", "report", "--audit-db", str(db), "--format", "json")
+    assert json.loads(out.stdout)["by_verdict"]["FINE_TUNE"]["not_fine_tuned"] == 1

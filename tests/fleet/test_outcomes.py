@@ -243,6 +243,13 @@ def test_bad_outcomes_are_refused_by_field(tmp_path: Path) -> None:
             "outcome.fine_tuned"
         status, body = _post(server, decision, {"note": "a\u0000b", "fineTuned": False})
         assert status == 400 and "NUL" in body["error"]["message"]
+        empty = urllib.request.Request(f"{server.http_url}/v1/decisions/{decision}/outcome",
+                                       data=b"", method="POST",
+                                       headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(empty, timeout=30)
+        assert refused.value.code == 400
+        assert "outcome" in json.loads(refused.value.read())["error"]["message"]
         status, body = _post(server, "0f8fad5b-d9cb-469f-a165-70867728950e", {"fineTuned": True})
         assert status == 404 and body["error"]["status"] == "NOT_FOUND"
         status, body = _post(server, "not-an-id", {"fineTuned": True})

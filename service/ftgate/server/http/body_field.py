@@ -12,6 +12,10 @@ from ftgate.server.http.body import BadBody, message_from_json
 
 def field_from_json(raw: bytes, request: Message, field: str) -> None:
     """Fill `request.<field>` (a message field) from a JSON body; BadBody naming the field."""
+    if not raw.strip():  # (an empty object would read as every field at its zero value)
+        name = getattr(request, field).DESCRIPTOR.name
+        raise BadBody(f"the body must be the {field} ({name}) as a JSON object, got nothing",
+                      violations=[Violation(field, "missing: the body is empty")])
     try:
         message_from_json(raw, getattr(request, field))
     except BadBody as exc:

@@ -322,3 +322,21 @@ def test_an_sqlite_log_of_schema_1_gains_outcomes_and_keeps_its_decisions(
     conn.close()
     out = _ftgate("outcomes", "report", "--audit-db", str(db), "--format", "json")
     assert json.loads(out.stdout)["by_verdict"]["FINE_TUNE"]["not_fine_tuned"] == 1
+
+
+def test_report_on_a_postgresql_store_not_yet_migrated_says_what_to_run(pg_url: str) -> None:
+    from ftgate.audit.postgres import PostgresStore
+
+    store = PostgresStore(pg_url)
+    try:
+        store.migrate()
+        with store.connect() as conn:  # as the previous ftgate left it: schema 1
+            conn.execute("DROP TABLE outcomes")
+            conn.execute("DELETE FROM ftgate_schema WHERE version = 2")
+    finally:
+        store.close()
+    out = _ftgate("outcomes", "report", "--audit-db", pg_url)
+    assert out.returncode == 1 and "ftgate audit migrate" in out.stderr, out.stderr
+    assert _ftgate("audit", "migrate", "--audit-db", pg_url).returncode == 0
+    out = _ftgate("outcomes", "report", "--audit-db", pg_url, "--format", "json")
+    assert out.returncode == 0 and json.loads(out.stdout)["decisions"] == 0

@@ -191,7 +191,7 @@ def _local(args: argparse.Namespace,
 
 
 def _report(args: argparse.Namespace) -> int:
-    from ftgate.audit.backend import open_store
+    from ftgate.audit.backend import check_store, open_store
     from ftgate.audit.outcome_report import report
     from ftgate.cli.decisions import BadFlag, parse_time
     from ftgate.errors import FtgateError
@@ -206,6 +206,8 @@ def _report(args: argparse.Namespace) -> int:
     if not isinstance(args.audit_db, str) and not Path(args.audit_db).is_file():
         raise _Failed(EXIT_BAD_INPUT, f"--audit-db: no audit log at {args.audit_db}")
     try:
+        if isinstance(args.audit_db, str):  # PostgreSQL: at this ftgate's schema, or say so
+            check_store(args.audit_db)
         store = open_store(args.audit_db, readonly=True)
         try:
             summary = report(store, since, until)

@@ -340,3 +340,30 @@ def test_report_on_a_postgresql_store_not_yet_migrated_says_what_to_run(pg_url: 
     assert _ftgate("audit", "migrate", "--audit-db", pg_url).returncode == 0
     out = _ftgate("outcomes", "report", "--audit-db", pg_url, "--format", "json")
     assert out.returncode == 0 and json.loads(out.stdout)["decisions"] == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_purged_decisions_take_their_outcomes_with_them(tmp_path: Path, backend: str,
+                                                        request: pytest.FixtureRequest) -> None:
+    import time
+
+    from ftgate.audit.backend import check_store, open_store
+    from ftgate.audit.outcomes import StoredOutcome
+    from rows import row
+
+    target = (str(request.getfixturevalue("pg_url")) if backend == "postgresql"
+              else str(tmp_path / "audit.db"))
+    check_store(target, migrate=True)
+    now = int(time.time() * 1e6)
+    old, young = row(1, now - 10_000_000), row(2, now)
+    store = open_store(target)
+    try:
+        store.insert([old, young])
+        for decision in (old, young, old):
+            assert store.record_outcome(StoredOutcome(decision.decision_id, now, True))
+        assert store.purge(now - 5_000_000, batch=1) == 1
+        assert store.outcome_history(old.decision_id) == ()
+        assert len(store.outcome_history(young.decision_id)) == 1
+        assert set(store.latest_outcomes()) == {young.decision_id}
+    finally:
+        store.close()

@@ -1,7 +1,8 @@
 """Outcomes: what became of the project of a decision, stored beside the decision.
 
 One row per report, never updated: a later report of the same decision is a new row, and the
-latest (highest `seq`) is the one reports use; the earlier ones stay as history. Outcomes are
+latest (highest `seq`) is the one reports use; the earlier ones stay as history. Outcomes go
+with their decision when retention purges it. Outcomes are
 kept in their own table so that the decisions table (and its readers) stay as they were.
 
 The SQL here is shared by both backends: SQLite (`?` marks) and PostgreSQL (`%s` marks); each
@@ -129,3 +130,11 @@ def history(conn: Any, mark: str, decision_id: str) -> tuple[StoredOutcome, ...]
     return tuple(_outcome(r) for r in conn.execute(
         _sql(f"SELECT {_COLUMNS} FROM outcomes WHERE decision_id = ? ORDER BY seq", mark),
         (decision_id,)))
+
+
+def purge_orphans(conn: Any, mark: str, batch: int) -> int:
+    """Delete up to `batch` outcomes whose decision is gone (purged by retention); how many."""
+    cur = conn.execute(_sql(
+        "DELETE FROM outcomes WHERE seq IN (SELECT o.seq FROM outcomes o LEFT JOIN decisions d "
+        "ON d.decision_id = o.decision_id WHERE d.decision_id IS NULL LIMIT ?)", mark), (batch,))
+    return int(cur.rowcount)

@@ -177,13 +177,23 @@ class PostgresStore:
             raise StoreError(f"audit store {self.target}: {_first_line(exc)}") from None
 
     def purge(self, cutoff_us: int, batch: int = 1000) -> int:
-        """Delete decisions made before `cutoff_us`, `batch` rows per transaction."""
+        """Delete decisions made before `cutoff_us`, and their outcomes, `batch` rows per
+        transaction; returns how many decisions."""
         removed = 0
         while True:
             deleted = self._purge_batch(cutoff_us, batch)
             removed += deleted
             if deleted < batch:
-                return removed
+                break
+        while self._purge_outcomes_batch(batch) == batch:  # then their outcomes
+            pass
+        return removed
+
+    def _purge_outcomes_batch(self, batch: int) -> int:
+        counted: list[int] = []
+        with self._write_lock:
+            self._write(lambda conn: counted.append(outcomes.purge_orphans(conn, "%s", batch)))
+        return counted[0]
 
     def _purge_batch(self, cutoff_us: int, batch: int) -> int:
         counted: list[int] = []

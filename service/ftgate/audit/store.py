@@ -194,8 +194,8 @@ class DecisionStore:
             after = rows[-1].decided_at_us, rows[-1].decision_id
 
     def purge(self, cutoff_us: int, batch: int = 1000) -> int:
-        """Delete decisions made before `cutoff_us`, `batch` rows per transaction (a writer
-        never waits long behind a purge); returns how many."""
+        """Delete decisions made before `cutoff_us`, and their outcomes, `batch` rows per
+        transaction (a writer never waits long behind a purge); returns how many decisions."""
         removed = 0
         while True:
             with self._lock, self._conn:
@@ -204,6 +204,11 @@ class DecisionStore:
                     "WHERE decided_at_us < ? LIMIT ?)", (cutoff_us, batch))
             removed += cur.rowcount
             if cur.rowcount < batch:
+                break
+        while True:  # then the outcomes of the decisions purged
+            with self._lock, self._conn:
+                gone = outcomes.purge_orphans(self._conn, "?", batch)
+            if gone < batch:
                 return removed
 
     def count(self) -> int:

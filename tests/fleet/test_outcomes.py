@@ -232,6 +232,10 @@ def test_bad_outcomes_are_refused_by_field(tmp_path: Path) -> None:
                         fine_tuned=True, measured_score=1.5, note="a\x00b")), timeout=30)
             assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
             assert "outcome.measured_score" in (caught.value.details() or "")
+            with pytest.raises(grpc.RpcError) as caught:
+                stub.RecordOutcome(pb.RecordOutcomeRequest(decision_id=decision), timeout=30)
+            assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "outcome: missing" in (caught.value.details() or "")
         status, body = _post(server, decision, {"fineTuned": True, "measuredScore": 1.5,
                                                 "requestsPerDay": -1})
         assert status == 400 and body["error"]["status"] == "INVALID_ARGUMENT"

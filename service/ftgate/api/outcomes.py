@@ -96,6 +96,8 @@ def record_outcome(store: AuditStore | None,
     if store is None:
         raise StatusError(grpc.StatusCode.FAILED_PRECONDITION,
                           "the audit log is off: start the server with --audit-db PATH")
+    if not request.HasField("outcome"):  # (an absent one would read as "not fine-tuned")
+        raise InvalidInput([Violation("outcome", "missing: give at least fine_tuned")])
     outcome = outcome_from_proto(request.decision_id, request.outcome, time.time_ns() // 1000)
     recorded = store_outcome(store, outcome)
     response = pb.RecordOutcomeResponse(decision_id=outcome.decision_id,

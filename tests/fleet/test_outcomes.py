@@ -203,6 +203,10 @@ def test_outcomes_recorded_reported_and_judged(tmp_path: Path, store: str) -> No
     assert judged["missed_target"] == {"total": 2, "allowed_recorded": 1,
                                        "allowed_candidate": 0}
     assert set(judged["met_target_newly_refused"]) == {ids["f12k"], ids["f18k"]}
+    text = _ftgate("rules", "replay", "--rules", str(tmp_path / "candidate-20000"), "--audit-db",
+                   store, "--outcomes")
+    assert text.returncode == 0, text.stderr
+    assert "met their target, refused:  recorded 1, candidate 3" in text.stdout
     # One lowering it to 4,000 allows d5k, which missed its target; d2k stays refused.
     judged = _replay_outcomes(store, _candidate(tmp_path, 4_000))
     assert judged["met_target"]["refused_candidate"] == 1

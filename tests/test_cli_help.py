@@ -15,7 +15,8 @@ from ftgate.cli import main
 GOLDEN = Path(__file__).resolve().parent / "golden"
 COMMANDS = [[], ["serve"], ["check"], ["init"], ["schema"], ["rules"], ["rules", "list"],
             ["rules", "lint"], ["rules", "test"], ["decisions"], ["decisions", "show"],
-            ["decisions", "list"], ["health"]]
+            ["decisions", "list"], ["outcomes"], ["outcomes", "record"], ["outcomes", "report"],
+            ["health"]]
 
 
 def _help(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -51,7 +52,8 @@ def test_every_option_with_a_default_shows_it(monkeypatch, capsys) -> None:
         sub = root
         for name in command:
             sub = next(a for a in sub._actions if a.dest in ("command", "rules_command",
-                                                             "decisions_command")
+                                                             "decisions_command",
+                                                             "outcomes_command")
                        and name in a.choices).choices[name]
         text = " ".join(_help(monkeypatch, capsys, command).split())
         for action in sub._actions:

@@ -22,7 +22,9 @@ import {
   ListDecisionsRequest,
   type ListDecisionsResponse,
   ListRulesResponse,
+  ProjectOutcome,
   ProjectProfile,
+  type RecordOutcomeResponse,
   TaskScore,
   type DeepPartial,
 } from "./gen/ftgate/v1/advisor.js";
@@ -39,6 +41,9 @@ export const SERVICE_NAME = "ftgate.v1.FineTuningAdvisorService";
 
 /** A project profile: a ProjectProfile or any part of one (absent fields mean "unknown"). */
 export type ProjectInput = DeepPartial<ProjectProfile>;
+
+/** What became of a project: a ProjectOutcome or any part of one (absent figures: not measured). */
+export type OutcomeInput = DeepPartial<ProjectOutcome>;
 
 /** Task scores as a list of {task, score} (order kept) or as an object {task: score}. */
 export type TaskScoresInput = ReadonlyArray<DeepPartial<TaskScore>> | Readonly<Record<string, number>>;
@@ -129,6 +134,12 @@ export interface FtgateClient {
   listDecisions(filter?: DeepPartial<ListDecisionsRequest>, options?: CallOptions): Promise<ListDecisionsResponse>;
   /** Every decision matching the filter, newest first, following the page tokens. */
   allDecisions(filter?: DeepPartial<ListDecisionsRequest>, options?: CallOptions): AsyncGenerator<DecisionRecord>;
+  /**
+   * Records what became of the project of a decision (a later outcome replaces it in reports).
+   * NotFoundError for an unknown decision, InvalidArgumentError naming a bad figure
+   * (`outcome.measured_score`), FailedPreconditionError when the server keeps no audit log.
+   */
+  recordOutcome(decisionId: string, outcome: OutcomeInput, options?: CallOptions): Promise<RecordOutcomeResponse>;
   /** grpc.health.v1 Check of `service` ("" = the whole server). */
   health(service?: string, options?: CallOptions): Promise<HealthStatus>;
   /** Closes the channel; calls still running are cancelled. */
@@ -310,6 +321,10 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
         yield* page.decisions;
         pageToken = page.nextPageToken;
       } while (pageToken !== "");
+    },
+    recordOutcome(decisionId, outcome, call) {
+      const request = { decisionId, outcome: ProjectOutcome.fromPartial(outcome) };
+      return unary<RecordOutcomeResponse>((md, o, cb) => advisor.recordOutcome(request, md, o, cb), call);
     },
     async health(service = "", call) {
       const request = HealthCheckRequest.fromPartial({ service });

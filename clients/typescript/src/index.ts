@@ -10,6 +10,7 @@ export {
   type FtgateClient,
   type HealthStatus,
   type Language,
+  type OutcomeInput,
   type ProjectInput,
   type RetryOptions,
   type TaskScoresInput,

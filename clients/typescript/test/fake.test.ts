@@ -40,6 +40,7 @@ const impl: FineTuningAdvisorServiceServer = {
     behaviour(call, cb);
   },
   evaluateBatch: (_c, cb) => cb({ code: status.UNIMPLEMENTED, details: "fake" }),
+  recordOutcome: (_c, cb) => cb({ code: status.UNIMPLEMENTED, details: "fake" }),
   checkRegression: (_c, cb) => cb({ code: status.UNIMPLEMENTED, details: "fake" }),
   listRules: (_c, cb) => cb({ code: status.INTERNAL, details: "boom" }),
   getDecision(call, cb) {

@@ -40,6 +40,7 @@ describe("TLS", { skip }, () => {
       listRules: (_c, cb) => cb({ code: status.UNIMPLEMENTED }),
       getDecision: (_c, cb) => cb({ code: status.UNIMPLEMENTED }),
       listDecisions: (_c, cb) => cb({ code: status.UNIMPLEMENTED }),
+      recordOutcome: (_c, cb) => cb({ code: status.UNIMPLEMENTED }),
     };
     server.addService(FineTuningAdvisorServiceService, impl);
     const creds = ServerCredentials.createSsl(null, [

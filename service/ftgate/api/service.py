@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ftgate.api import convert, wire
+from ftgate.api import convert, outcomes, wire
 from ftgate.api.audit_queries import DecisionLookup
 from ftgate.api.cache import CachedAnswer, DecisionCache
 from ftgate.api.limits import CallBudget
@@ -151,3 +151,6 @@ class AdvisorService:
 
     def list_decisions(self, request: pb.ListDecisionsRequest) -> pb.ListDecisionsResponse:
         return self.decisions.list(request)
+
+    def record_outcome(self, request: pb.RecordOutcomeRequest) -> pb.RecordOutcomeResponse:
+        return outcomes.record_outcome(self.decisions.store, request)

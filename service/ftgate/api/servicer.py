@@ -129,3 +129,8 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
                       context: Any) -> pb.ListDecisionsResponse:
         return self._answer(context, "ListDecisions",
                             lambda: self.service.list_decisions(request))
+
+    def RecordOutcome(self, request: pb.RecordOutcomeRequest,
+                      context: Any) -> pb.RecordOutcomeResponse:
+        return self._answer(context, "RecordOutcome",
+                            lambda: self.service.record_outcome(request))

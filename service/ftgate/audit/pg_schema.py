@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ftgate.audit.outcomes import OUTCOMES_PG
 from ftgate.audit.store import AuditFileError
 
 
@@ -48,6 +49,7 @@ MIGRATIONS = (
              decode(replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', ''),
                     'hex'))""",
     )),
+    Migration(2, "outcomes", OUTCOMES_PG),
 )
 LATEST = MIGRATIONS[-1].version
 _LOCK = 0x667467617465  # pg_advisory_xact_lock key of migrations ("ftgate")
@@ -60,7 +62,7 @@ class SchemaError(AuditFileError):
 def _tables(conn: Any) -> set[str]:
     rows = conn.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-        "AND table_name IN ('decisions', 'ftgate_meta', 'ftgate_schema')").fetchall()
+        "AND table_name IN ('decisions', 'ftgate_meta', 'ftgate_schema', 'outcomes')").fetchall()
     return {r[0] for r in rows}
 
 

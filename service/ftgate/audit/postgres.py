@@ -22,8 +22,9 @@ from typing import Any
 import psycopg
 from psycopg import conninfo
 
-from ftgate.audit import listing, pg_schema
+from ftgate.audit import listing, outcomes, pg_schema
 from ftgate.audit.errors import StoreError, StoreUnavailable
+from ftgate.audit.outcomes import Recorded, StoredOutcome
 from ftgate.audit.page_token import make_token
 from ftgate.audit.store import AuditFileError, DecisionQuery, StoredDecision
 
@@ -176,13 +177,23 @@ class PostgresStore:
             raise StoreError(f"audit store {self.target}: {_first_line(exc)}") from None
 
     def purge(self, cutoff_us: int, batch: int = 1000) -> int:
-        """Delete decisions made before `cutoff_us`, `batch` rows per transaction."""
+        """Delete decisions made before `cutoff_us`, and their outcomes, `batch` rows per
+        transaction; returns how many decisions."""
         removed = 0
         while True:
             deleted = self._purge_batch(cutoff_us, batch)
             removed += deleted
             if deleted < batch:
-                return removed
+                break
+        while self._purge_outcomes_batch(batch) == batch:  # then their outcomes
+            pass
+        return removed
+
+    def _purge_outcomes_batch(self, batch: int) -> int:
+        counted: list[int] = []
+        with self._write_lock:
+            self._write(lambda conn: counted.append(outcomes.purge_orphans(conn, "%s", batch)))
+        return counted[0]
 
     def _purge_batch(self, cutoff_us: int, batch: int) -> int:
         counted: list[int] = []
@@ -254,6 +265,24 @@ class PostgresStore:
         with self._reader() as conn:
             row = conn.execute("SELECT count(*) FROM decisions").fetchone()
         return int(row[0]) if row else 0
+
+    # -- outcomes (audit/outcomes.py)
+
+    def record_outcome(self, outcome: StoredOutcome) -> Recorded | None:
+        """Store an outcome of a stored decision; None when no decision has its id."""
+        found: list[Recorded | None] = []
+        with self._write_lock:
+            self._write(lambda conn: found.append(outcomes.insert(conn, "%s", outcome)))
+        return found[0]
+
+    def latest_outcomes(self, since_us: int | None = None,
+                        until_us: int | None = None) -> dict[str, StoredOutcome]:
+        with self._reader() as conn:
+            return outcomes.latest(conn, "%s", since_us, until_us)
+
+    def outcome_history(self, decision_id: str) -> tuple[StoredOutcome, ...]:
+        with self._reader() as conn:
+            return outcomes.history(conn, "%s", decision_id)
 
 
 def _first_line(exc: BaseException) -> str:

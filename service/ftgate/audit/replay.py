@@ -44,7 +44,8 @@ class ReplayReport:
         return len(self.changes)
 
 
-def _answer_of(policy: CompiledPolicy, row: StoredDecision) -> Answer | None:
+def answer_of(policy: CompiledPolicy, row: StoredDecision) -> Answer | None:
+    """What `policy` answers to the stored input; None when its validation refuses it."""
     from ftgate.api.convert import profile_from_proto
 
     project = pb.ProjectProfile.FromString(row.project)
@@ -64,7 +65,7 @@ def replay(policy: CompiledPolicy, rows: Iterable[StoredDecision]) -> ReplayRepo
     unreadable: list[str] = []
     replayed = 0
     for row in rows:
-        after = _answer_of(policy, row)
+        after = answer_of(policy, row)
         if after is None:
             unreadable.append(row.decision_id)
             continue

@@ -17,9 +17,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ftgate.audit import listing
+from ftgate.audit import listing, outcomes
 from ftgate.audit.database import COLUMN_NAMES, AuditFileError, check_file, connect
 from ftgate.audit.errors import StoreError, StoreUnavailable
+from ftgate.audit.outcomes import Recorded, StoredOutcome
 from ftgate.audit.page_token import BadPageToken, filter_digest, make_token
 
 _COLUMNS = ", ".join(COLUMN_NAMES)
@@ -193,8 +194,8 @@ class DecisionStore:
             after = rows[-1].decided_at_us, rows[-1].decision_id
 
     def purge(self, cutoff_us: int, batch: int = 1000) -> int:
-        """Delete decisions made before `cutoff_us`, `batch` rows per transaction (a writer
-        never waits long behind a purge); returns how many."""
+        """Delete decisions made before `cutoff_us`, and their outcomes, `batch` rows per
+        transaction (a writer never waits long behind a purge); returns how many decisions."""
         removed = 0
         while True:
             with self._lock, self._conn:
@@ -203,8 +204,42 @@ class DecisionStore:
                     "WHERE decided_at_us < ? LIMIT ?)", (cutoff_us, batch))
             removed += cur.rowcount
             if cur.rowcount < batch:
+                break
+        while True:  # then the outcomes of the decisions purged
+            with self._lock, self._conn:
+                gone = outcomes.purge_orphans(self._conn, "?", batch)
+            if gone < batch:
                 return removed
 
     def count(self) -> int:
         with self._lock:
             return int(self._conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0])
+
+    # -- outcomes (audit/outcomes.py)
+
+    def record_outcome(self, outcome: StoredOutcome) -> Recorded | None:
+        """Store an outcome of a stored decision; None when no decision has its id."""
+        try:
+            with self._lock, self._conn:
+                return outcomes.insert(self._conn, "?", outcome)
+        except sqlite3.OperationalError as exc:  # locked, disk full, read-only: may pass
+            raise StoreUnavailable(f"audit log {self.path}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise StoreError(f"audit log {self.path}: {exc}") from None
+
+    def latest_outcomes(self, since_us: int | None = None,
+                        until_us: int | None = None) -> dict[str, StoredOutcome]:
+        """The latest outcome of each decision made in [since, until) (none in a file made
+        before outcomes were stored, opened read-only)."""
+        with self._lock:
+            if not self._has_outcomes():
+                return {}
+            return outcomes.latest(self._conn, "?", since_us, until_us)
+
+    def outcome_history(self, decision_id: str) -> tuple[StoredOutcome, ...]:
+        with self._lock:
+            return outcomes.history(self._conn, "?", decision_id) if self._has_outcomes() else ()
+
+    def _has_outcomes(self) -> bool:
+        return self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                  "name = 'outcomes'").fetchone() is not None

@@ -37,6 +37,10 @@ def add_parser(rsub: Any) -> None:
     x.add_argument("--until", help="same forms as --since; exclusive (default: now)")
     x.add_argument("--fail-on-change", action="store_true",
                    help=f"exit {EXIT_CHANGED} when any verdict or outcome would change")
+    x.add_argument("--outcomes", action="store_true",
+                   help="also judge the candidate by recorded outcomes: how many projects that "
+                        "met their target it would refuse, how many that missed it it would "
+                        "allow (docs/outcomes.md)")
     x.add_argument("--output", choices=("text", "json"), default="text", help="report format")
     x.add_argument("--show", type=positive_int, default=50,
                    help="changed decisions listed in the text report")
@@ -70,12 +74,19 @@ def run(args: argparse.Namespace) -> int:
         store = open_store(args.audit_db, readonly=True)
         try:
             report = replay(policy, store.scan(since, until))
+            judged = None
+            if args.outcomes:
+                from ftgate.audit.outcome_replay import judge
+
+                judged = judge(policy, store.scan(since, until),
+                               store.latest_outcomes(since, until))
         finally:
             store.close()
     except FtgateError as exc:
         print(f"ftgate rules replay: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    print(_json(report) if args.output == "json" else _text(report, args.show), end="")
+    print(_json(report, judged) if args.output == "json"
+          else _text(report, args.show) + _outcomes_text(judged), end="")
     return EXIT_CHANGED if args.fail_on_change and report.changed else EXIT_OK
 
 
@@ -107,7 +118,19 @@ def _text(report: Any, show: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _json(report: Any) -> str:
+def _outcomes_text(judged: dict[str, Any] | None) -> str:
+    if judged is None:
+        return ""
+    met, missed = judged["met_target"], judged["missed_target"]
+    return (f"\nby outcomes ({met['total']} projects met their target, {missed['total']} "
+            f"missed it):\n"
+            f"  met their target, refused:  recorded {met['refused_recorded']}, "
+            f"candidate {met['refused_candidate']}\n"
+            f"  missed their target, allowed:  recorded {missed['allowed_recorded']}, "
+            f"candidate {missed['allowed_candidate']}\n")
+
+
+def _json(report: Any, judged: dict[str, Any] | None = None) -> str:
     def answer(a: tuple[str, str | None]) -> dict[str, str | None]:
         return {"verdict": a[0], "outcome": a[1]}
 
@@ -121,5 +144,6 @@ def _json(report: Any) -> str:
                      "recorded": answer(c.before), "candidate": answer(c.after)}
                     for c in report.changes],
         "unreadable": list(report.unreadable),
+        **({"outcomes": judged} if judged is not None else {}),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }, indent=2) + "\n"

@@ -21,6 +21,9 @@ EVALUATION_SECONDS = Histogram(
     buckets=(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1),
 )
 RULES_RELOAD = Counter("ftgate_rules_reload", "Rule reloads, by result.", ["result"])
+OUTCOMES_RECORDED = Counter(
+    "ftgate_outcomes_recorded", "Outcomes recorded, by the verdict of their decision and their "
+    "result (met_target, missed_target, target_unknown, not_fine_tuned).", ["verdict", "result"])
 # `serve --workers N` (server/workers.py) runs prometheus_client in multiprocess mode: counters and
 # histograms are summed over the workers; a gauge needs a rule to combine them, and Info is not
 # supported, so the ruleset version is a gauge of the same exposed name, 1 for each version a

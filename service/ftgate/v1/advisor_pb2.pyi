@@ -1662,3 +1662,131 @@ class ListDecisionsResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___ListDecisionsResponse: _TypeAlias = ListDecisionsResponse  # noqa: Y015
+
+@_typing.final
+class ProjectOutcome(_message.Message):
+    """What became of a project after its decision, as its team reports it (RecordOutcome). Only
+    fine_tuned is always known; an absent figure was not measured.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FINE_TUNED_FIELD_NUMBER: _builtins.int
+    MET_TARGET_FIELD_NUMBER: _builtins.int
+    MEASURED_SCORE_FIELD_NUMBER: _builtins.int
+    MONTHLY_SAVINGS_USD_FIELD_NUMBER: _builtins.int
+    REQUESTS_PER_DAY_FIELD_NUMBER: _builtins.int
+    RETRAINING_RUNS_LAST_YEAR_FIELD_NUMBER: _builtins.int
+    NOTE_FIELD_NUMBER: _builtins.int
+    fine_tuned: _builtins.bool
+    """Whether the project was fine-tuned, whatever the verdict (under a waiver, or elsewhere)."""
+    met_target: _builtins.bool
+    """Whether the fine-tuned model reached the quality the project needed. When absent, reports
+    compare measured_score with the decision's target_score (docs/outcomes.md).
+    """
+    measured_score: _builtins.float
+    """Quality measured in production, in [0, 1]."""
+    monthly_savings_usd: _builtins.float
+    """Savings measured over a month, in USD (negative when the fine-tuned model costs more);
+    at most 10^12 either way.
+    """
+    requests_per_day: _builtins.float
+    """Requests served per day, measured (0 to 10^12)."""
+    retraining_runs_last_year: _builtins.int
+    """Retraining runs over the last twelve months (0 to 10^6)."""
+    note: _builtins.str
+    """Free text (at most 2,000 characters, no NUL character)."""
+    def __init__(
+        self,
+        *,
+        fine_tuned: _builtins.bool = ...,
+        met_target: _builtins.bool | None = ...,
+        measured_score: _builtins.float | None = ...,
+        monthly_savings_usd: _builtins.float | None = ...,
+        requests_per_day: _builtins.float | None = ...,
+        retraining_runs_last_year: _builtins.int | None = ...,
+        note: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["_measured_score", b"_measured_score", "_met_target", b"_met_target", "_monthly_savings_usd", b"_monthly_savings_usd", "_requests_per_day", b"_requests_per_day", "_retraining_runs_last_year", b"_retraining_runs_last_year", "measured_score", b"measured_score", "met_target", b"met_target", "monthly_savings_usd", b"monthly_savings_usd", "requests_per_day", b"requests_per_day", "retraining_runs_last_year", b"retraining_runs_last_year"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["_measured_score", b"_measured_score", "_met_target", b"_met_target", "_monthly_savings_usd", b"_monthly_savings_usd", "_requests_per_day", b"_requests_per_day", "_retraining_runs_last_year", b"_retraining_runs_last_year", "fine_tuned", b"fine_tuned", "measured_score", b"measured_score", "met_target", b"met_target", "monthly_savings_usd", b"monthly_savings_usd", "note", b"note", "requests_per_day", b"requests_per_day", "retraining_runs_last_year", b"retraining_runs_last_year"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    _WhichOneofReturnType__measured_score: _TypeAlias = _typing.Literal["measured_score"]  # noqa: Y015
+    _WhichOneofArgType__measured_score: _TypeAlias = _typing.Literal["_measured_score", b"_measured_score"]  # noqa: Y015
+    _WhichOneofReturnType__met_target: _TypeAlias = _typing.Literal["met_target"]  # noqa: Y015
+    _WhichOneofArgType__met_target: _TypeAlias = _typing.Literal["_met_target", b"_met_target"]  # noqa: Y015
+    _WhichOneofReturnType__monthly_savings_usd: _TypeAlias = _typing.Literal["monthly_savings_usd"]  # noqa: Y015
+    _WhichOneofArgType__monthly_savings_usd: _TypeAlias = _typing.Literal["_monthly_savings_usd", b"_monthly_savings_usd"]  # noqa: Y015
+    _WhichOneofReturnType__requests_per_day: _TypeAlias = _typing.Literal["requests_per_day"]  # noqa: Y015
+    _WhichOneofArgType__requests_per_day: _TypeAlias = _typing.Literal["_requests_per_day", b"_requests_per_day"]  # noqa: Y015
+    _WhichOneofReturnType__retraining_runs_last_year: _TypeAlias = _typing.Literal["retraining_runs_last_year"]  # noqa: Y015
+    _WhichOneofArgType__retraining_runs_last_year: _TypeAlias = _typing.Literal["_retraining_runs_last_year", b"_retraining_runs_last_year"]  # noqa: Y015
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__measured_score) -> _WhichOneofReturnType__measured_score | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__met_target) -> _WhichOneofReturnType__met_target | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__monthly_savings_usd) -> _WhichOneofReturnType__monthly_savings_usd | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__requests_per_day) -> _WhichOneofReturnType__requests_per_day | None: ...
+    @_typing.overload
+    def WhichOneof(self, oneof_group: _WhichOneofArgType__retraining_runs_last_year) -> _WhichOneofReturnType__retraining_runs_last_year | None: ...
+
+Global___ProjectOutcome: _TypeAlias = ProjectOutcome  # noqa: Y015
+
+@_typing.final
+class RecordOutcomeRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_ID_FIELD_NUMBER: _builtins.int
+    OUTCOME_FIELD_NUMBER: _builtins.int
+    decision_id: _builtins.str
+    """The Assessment.decision_id of the decision."""
+    @_builtins.property
+    def outcome(self) -> Global___ProjectOutcome: ...
+    def __init__(
+        self,
+        *,
+        decision_id: _builtins.str = ...,
+        outcome: Global___ProjectOutcome | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["outcome", b"outcome"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision_id", b"decision_id", "outcome", b"outcome"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordOutcomeRequest: _TypeAlias = RecordOutcomeRequest  # noqa: Y015
+
+@_typing.final
+class RecordOutcomeResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    DECISION_ID_FIELD_NUMBER: _builtins.int
+    RECORDED_AT_FIELD_NUMBER: _builtins.int
+    VERDICT_FIELD_NUMBER: _builtins.int
+    REPLACED_FIELD_NUMBER: _builtins.int
+    decision_id: _builtins.str
+    verdict: Global___Verdict.ValueType
+    """The verdict of the decision."""
+    replaced: _builtins.bool
+    """True when this outcome replaces an earlier one of the same decision (kept in history)."""
+    @_builtins.property
+    def recorded_at(self) -> _timestamp_pb2.Timestamp:
+        """When the outcome was recorded (server clock)."""
+
+    def __init__(
+        self,
+        *,
+        decision_id: _builtins.str = ...,
+        recorded_at: _timestamp_pb2.Timestamp | None = ...,
+        verdict: Global___Verdict.ValueType = ...,
+        replaced: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["recorded_at", b"recorded_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision_id", b"decision_id", "recorded_at", b"recorded_at", "replaced", b"replaced", "verdict", b"verdict"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RecordOutcomeResponse: _TypeAlias = RecordOutcomeResponse  # noqa: Y015

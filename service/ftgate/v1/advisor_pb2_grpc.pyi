@@ -65,6 +65,14 @@ class FineTuningAdvisorServiceStub:
     """
     ListDecisions: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.ListDecisionsRequest, _advisor_pb2.ListDecisionsResponse]
     """List decisions from the audit log, newest first, filtered by time range and verdict."""
+    RecordOutcome: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.RecordOutcomeRequest, _advisor_pb2.RecordOutcomeResponse]
+    """Record what became of the project of a decision: whether it was fine-tuned (whatever the
+    verdict: under a waiver, or elsewhere), whether it met its target, and the figures measured
+    since. A later outcome of the same decision replaces the earlier one in reports; both stay
+    in the audit store's history. NOT_FOUND when no decision has this id, INVALID_ARGUMENT
+    naming each bad figure (`outcome.measured_score` ...), FAILED_PRECONDITION when the server
+    runs without an audit log.
+    """
 
 @_typing.type_check_only
 class FineTuningAdvisorServiceAsyncStub(FineTuningAdvisorServiceStub):
@@ -98,6 +106,14 @@ class FineTuningAdvisorServiceAsyncStub(FineTuningAdvisorServiceStub):
     """
     ListDecisions: _aio.UnaryUnaryMultiCallable[_advisor_pb2.ListDecisionsRequest, _advisor_pb2.ListDecisionsResponse]  # type: ignore[assignment]
     """List decisions from the audit log, newest first, filtered by time range and verdict."""
+    RecordOutcome: _aio.UnaryUnaryMultiCallable[_advisor_pb2.RecordOutcomeRequest, _advisor_pb2.RecordOutcomeResponse]  # type: ignore[assignment]
+    """Record what became of the project of a decision: whether it was fine-tuned (whatever the
+    verdict: under a waiver, or elsewhere), whether it met its target, and the figures measured
+    since. A later outcome of the same decision replaces the earlier one in reports; both stay
+    in the audit store's history. NOT_FOUND when no decision has this id, INVALID_ARGUMENT
+    naming each bad figure (`outcome.measured_score` ...), FAILED_PRECONDITION when the server
+    runs without an audit log.
+    """
 
 class FineTuningAdvisorServiceServicer(metaclass=_abc_1.ABCMeta):
     """FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy (the
@@ -164,5 +180,19 @@ class FineTuningAdvisorServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_advisor_pb2.ListDecisionsResponse, _abc.Awaitable[_advisor_pb2.ListDecisionsResponse]]:
         """List decisions from the audit log, newest first, filtered by time range and verdict."""
+
+    @_abc_1.abstractmethod
+    def RecordOutcome(
+        self,
+        request: _advisor_pb2.RecordOutcomeRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_advisor_pb2.RecordOutcomeResponse, _abc.Awaitable[_advisor_pb2.RecordOutcomeResponse]]:
+        """Record what became of the project of a decision: whether it was fine-tuned (whatever the
+        verdict: under a waiver, or elsewhere), whether it met its target, and the figures measured
+        since. A later outcome of the same decision replaces the earlier one in reports; both stay
+        in the audit store's history. NOT_FOUND when no decision has this id, INVALID_ARGUMENT
+        naming each bad figure (`outcome.measured_score` ...), FAILED_PRECONDITION when the server
+        runs without an audit log.
+        """
 
 def add_FineTuningAdvisorServiceServicer_to_server(servicer: FineTuningAdvisorServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

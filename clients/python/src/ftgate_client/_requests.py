@@ -15,6 +15,8 @@ from ftgate_client.errors import FieldViolation, InvalidArgument, InvalidProfile
 # A profile: a ProjectProfile message, or a dict such as {"taskType": "TASK_TYPE_CLASSIFICATION"}
 # (lowerCamelCase or original field names, enum names or numbers, as proto3 JSON allows).
 ProfileLike = pb.ProjectProfile | Mapping[str, Any]
+# An outcome: a ProjectOutcome message, or a dict such as {"fineTuned": True, "metTarget": False}.
+OutcomeLike = pb.ProjectOutcome | Mapping[str, Any]
 # Task scores: {"general_qa": 0.9, ...}, or TaskScore messages / {"task": ..., "score": ...} dicts.
 ScoresLike = Mapping[str, float] | Iterable[pb.TaskScore | Mapping[str, Any]]
 
@@ -122,3 +124,23 @@ def list_decisions(
     elif verdict is not None:
         request.verdict = verdict
     return request
+
+
+def record_outcome(decision_id: str, value: OutcomeLike) -> pb.RecordOutcomeRequest:
+    """A RecordOutcomeRequest; InvalidArgument names a bad field of a dict (``outcome.…``)."""
+    if isinstance(value, pb.ProjectOutcome):
+        return pb.RecordOutcomeRequest(decision_id=decision_id, outcome=value)
+    if not isinstance(value, Mapping):
+        raise InvalidArgument(
+            f"an outcome is a ProjectOutcome or a dict, not {type(value).__name__}",
+            [FieldViolation("outcome", "not a ProjectOutcome")],
+            code=None,
+        )
+    try:
+        outcome = json_format.ParseDict(dict(value), pb.ProjectOutcome())
+    except json_format.ParseError as error:
+        text = str(error)
+        raise InvalidArgument(
+            text, [FieldViolation(_json_path(text, "outcome"), text)], code=None
+        ) from None
+    return pb.RecordOutcomeRequest(decision_id=decision_id, outcome=outcome)

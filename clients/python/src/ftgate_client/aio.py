@@ -157,6 +157,17 @@ class AsyncClient:
         request = _requests.list_decisions(since, until, verdict, page_size, page_token)
         return await self._call("ListDecisions", self._stub.ListDecisions, request, timeout)
 
+    async def record_outcome(
+        self,
+        decision_id: str,
+        outcome: _requests.OutcomeLike,
+        *,
+        timeout: float | None = None,
+    ) -> pb.RecordOutcomeResponse:
+        """Record what became of the project of a decision (as Client.record_outcome)."""
+        request = _requests.record_outcome(decision_id, outcome)
+        return await self._call("RecordOutcome", self._stub.RecordOutcome, request, timeout)
+
     async def health(
         self, service: str = "", *, timeout: float | None = None
     ) -> health_pb2.HealthCheckResponse:

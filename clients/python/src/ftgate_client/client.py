@@ -162,6 +162,19 @@ class Client:
         request = _requests.list_decisions(since, until, verdict, page_size, page_token)
         return self._call("ListDecisions", self._stub.ListDecisions, request, timeout)
 
+    def record_outcome(
+        self,
+        decision_id: str,
+        outcome: _requests.OutcomeLike,
+        *,
+        timeout: float | None = None,
+    ) -> pb.RecordOutcomeResponse:
+        """Record what became of the project of a decision (a ProjectOutcome or a proto3-JSON
+        dict such as {"fineTuned": True, "metTarget": False}); a later outcome replaces it in
+        reports. NotFound for an unknown decision, InvalidArgument naming a bad figure."""
+        request = _requests.record_outcome(decision_id, outcome)
+        return self._call("RecordOutcome", self._stub.RecordOutcome, request, timeout)
+
     def health(
         self, service: str = "", *, timeout: float | None = None
     ) -> health_pb2.HealthCheckResponse:

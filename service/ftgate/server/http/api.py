@@ -23,6 +23,7 @@ from ftgate.server.http.body import (
     message_from_json,
     message_from_params,
 )
+from ftgate.server.http.body_field import field_from_json
 from ftgate.server.http.decide import Decider, HttpCallContext, Refused
 from ftgate.server.http.errors import grpc_error, http_error
 from ftgate.server.http.protodoc import Binding, bindings
@@ -78,6 +79,11 @@ def api_routes(decider: Decider, max_request_bytes: int, default_deadline: float
                     check_content_type(request.headers.get("content-type"))
                     message = message_from_json(await read_body(request, max_request_bytes),
                                                 make())
+                elif binding.body_field:
+                    check_content_type(request.headers.get("content-type"))
+                    message = message_from_params(request.path_params, (), make())
+                    field_from_json(await read_body(request, max_request_bytes), message,
+                                    binding.body_field)
                 else:
                     message = message_from_params(request.path_params,
                                                   request.query_params.multi_items(), make())

@@ -26,6 +26,7 @@ from ftgate.server.http.errors import http_error
 from ftgate.server.http.form import profile_form
 from ftgate.server.http.gate import EdgeState, Gate
 from ftgate.server.http.openapi import document
+from ftgate.server.http.outcomes import outcome_routes
 
 log = structlog.get_logger("ftgate")
 CONSOLE = Path(__file__).resolve().parent / "console"
@@ -69,6 +70,7 @@ def build_app(service: AdvisorService, engine: Engine, state: EdgeState,
 
     routes: list[BaseRoute] = [
         *api_routes(Decider(service), max_request_bytes, default_deadline, limiter),
+        *outcome_routes(service.decisions.store, CONSOLE, limiter),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),

@@ -74,6 +74,7 @@ class Decider:
             "ListRules": lambda r, c: service.list_rules(r),
             "GetDecision": lambda r, c: service.get_decision(r),
             "ListDecisions": lambda r, c: service.list_decisions(r),
+            "RecordOutcome": lambda r, c: service.record_outcome(r),
         }
 
     def call(self, method: str, request: Message, context: HttpCallContext) -> Message:

@@ -140,6 +140,12 @@ def _operation(b: Binding, schemas: _Schemas) -> dict[str, Any]:
     if b.body:
         op["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": schemas.message(b.method.input_type)}}}
+    elif b.body_field:
+        body = b.method.input_type.fields_by_name[b.body_field].message_type
+        assert body is not None, f"{b.method.name}: body {b.body_field} is not a message"
+        op["requestBody"] = {"required": True, "content": {"application/json": {
+            "schema": schemas.message(body)}}}
+        op["parameters"] = [p for p in _parameters(b, schemas) if p["in"] == "path"]
     else:
         op["parameters"] = _parameters(b, schemas)
     op["parameters"] = [*op.get("parameters", []), {
@@ -147,7 +153,7 @@ def _operation(b: Binding, schemas: _Schemas) -> dict[str, Any]:
         "schema": {"type": "number", "exclusiveMinimum": 0},
         "description": "Seconds the call may take (capped by the server's --default-deadline)."}]
     for code, text in _ERRORS.items():
-        if code in (413, 415) and not b.body:
+        if code in (413, 415) and not (b.body or b.body_field):
             continue
         op["responses"][str(code)] = {"description": text, "content": {
             "application/json": {"schema": _ref("Error")}}}

@@ -26,12 +26,15 @@ _FIELD, _NESTED, _NESTED_ENUM, _ENUM_VALUE, _METHOD = 2, 3, 4, 2, 2
 @dataclass(frozen=True)
 class Binding:
     """One HTTP route of a method: verb, path template (`/v1/decisions/{decision_id}`), and
-    whether the request is the JSON body (`*`) or the path and query parameters."""
+    whether the request is the JSON body (`*`), one field of it (`body_field`) or the path
+    and query parameters."""
 
     method: MethodDescriptor
     verb: str
     path: str
     body: bool
+    # `body: "outcome"`: the JSON body is this field of the request, the rest is in the path.
+    body_field: str = ""
 
 
 @cache
@@ -42,7 +45,8 @@ def bindings() -> tuple[Binding, ...]:
         verb = rule.WhichOneof("pattern")
         if verb is None or verb == "custom":
             continue
-        found.append(Binding(method, verb.upper(), getattr(rule, verb), rule.body == "*"))
+        found.append(Binding(method, verb.upper(), getattr(rule, verb), rule.body == "*",
+                             "" if rule.body == "*" else rule.body))
     return tuple(found)
 
 

@@ -1186,6 +1186,61 @@ export interface ListDecisionsResponse {
   nextPageToken: string;
 }
 
+/**
+ * What became of a project after its decision, as its team reports it (RecordOutcome). Only
+ * fine_tuned is always known; an absent figure was not measured.
+ */
+export interface ProjectOutcome {
+  /** Whether the project was fine-tuned, whatever the verdict (under a waiver, or elsewhere). */
+  fineTuned: boolean;
+  /**
+   * Whether the fine-tuned model reached the quality the project needed. When absent, reports
+   * compare measured_score with the decision's target_score (docs/outcomes.md).
+   */
+  metTarget?:
+    | boolean
+    | undefined;
+  /** Quality measured in production, in [0, 1]. */
+  measuredScore?:
+    | number
+    | undefined;
+  /**
+   * Savings measured over a month, in USD (negative when the fine-tuned model costs more);
+   * at most 10^12 either way.
+   */
+  monthlySavingsUsd?:
+    | number
+    | undefined;
+  /** Requests served per day, measured (0 to 10^12). */
+  requestsPerDay?:
+    | number
+    | undefined;
+  /** Retraining runs over the last twelve months (0 to 10^6). */
+  retrainingRunsLastYear?:
+    | number
+    | undefined;
+  /** Free text (at most 2,000 characters, no NUL character). */
+  note: string;
+}
+
+export interface RecordOutcomeRequest {
+  /** The Assessment.decision_id of the decision. */
+  decisionId: string;
+  outcome?: ProjectOutcome | undefined;
+}
+
+export interface RecordOutcomeResponse {
+  decisionId: string;
+  /** When the outcome was recorded (server clock). */
+  recordedAt?:
+    | Date
+    | undefined;
+  /** The verdict of the decision. */
+  verdict: Verdict;
+  /** True when this outcome replaces an earlier one of the same decision (kept in history). */
+  replaced: boolean;
+}
+
 function createBasePromptEngineering(): PromptEngineering {
   return { promptVariationsTested: undefined, fewShotTried: undefined, moreCapableModelTried: undefined };
 }
@@ -5694,6 +5749,419 @@ export const ListDecisionsResponse: MessageFns<ListDecisionsResponse> = {
   },
 };
 
+function createBaseProjectOutcome(): ProjectOutcome {
+  return {
+    fineTuned: false,
+    metTarget: undefined,
+    measuredScore: undefined,
+    monthlySavingsUsd: undefined,
+    requestsPerDay: undefined,
+    retrainingRunsLastYear: undefined,
+    note: "",
+  };
+}
+
+export const ProjectOutcome: MessageFns<ProjectOutcome> = {
+  encode(message: ProjectOutcome, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fineTuned !== false) {
+      writer.uint32(8).bool(message.fineTuned);
+    }
+    if (message.metTarget !== undefined) {
+      writer.uint32(16).bool(message.metTarget);
+    }
+    if (message.measuredScore !== undefined) {
+      writer.uint32(25).double(message.measuredScore);
+    }
+    if (message.monthlySavingsUsd !== undefined) {
+      writer.uint32(33).double(message.monthlySavingsUsd);
+    }
+    if (message.requestsPerDay !== undefined) {
+      writer.uint32(41).double(message.requestsPerDay);
+    }
+    if (message.retrainingRunsLastYear !== undefined) {
+      writer.uint32(48).int64(message.retrainingRunsLastYear);
+    }
+    if (message.note !== "") {
+      writer.uint32(58).string(message.note);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProjectOutcome {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProjectOutcome();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.fineTuned = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.metTarget = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.measuredScore = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.monthlySavingsUsd = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.requestsPerDay = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.retrainingRunsLastYear = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.note = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProjectOutcome {
+    return {
+      fineTuned: isSet(object.fineTuned)
+        ? globalThis.Boolean(object.fineTuned)
+        : isSet(object.fine_tuned)
+        ? globalThis.Boolean(object.fine_tuned)
+        : false,
+      metTarget: isSet(object.metTarget)
+        ? globalThis.Boolean(object.metTarget)
+        : isSet(object.met_target)
+        ? globalThis.Boolean(object.met_target)
+        : undefined,
+      measuredScore: isSet(object.measuredScore)
+        ? globalThis.Number(object.measuredScore)
+        : isSet(object.measured_score)
+        ? globalThis.Number(object.measured_score)
+        : undefined,
+      monthlySavingsUsd: isSet(object.monthlySavingsUsd)
+        ? globalThis.Number(object.monthlySavingsUsd)
+        : isSet(object.monthly_savings_usd)
+        ? globalThis.Number(object.monthly_savings_usd)
+        : undefined,
+      requestsPerDay: isSet(object.requestsPerDay)
+        ? globalThis.Number(object.requestsPerDay)
+        : isSet(object.requests_per_day)
+        ? globalThis.Number(object.requests_per_day)
+        : undefined,
+      retrainingRunsLastYear: isSet(object.retrainingRunsLastYear)
+        ? globalThis.Number(object.retrainingRunsLastYear)
+        : isSet(object.retraining_runs_last_year)
+        ? globalThis.Number(object.retraining_runs_last_year)
+        : undefined,
+      note: isSet(object.note) ? globalThis.String(object.note) : "",
+    };
+  },
+
+  toJSON(message: ProjectOutcome): unknown {
+    const obj: any = {};
+    if (message.fineTuned !== false) {
+      obj.fineTuned = message.fineTuned;
+    }
+    if (message.metTarget !== undefined) {
+      obj.metTarget = message.metTarget;
+    }
+    if (message.measuredScore !== undefined) {
+      obj.measuredScore = floatToJson(message.measuredScore);
+    }
+    if (message.monthlySavingsUsd !== undefined) {
+      obj.monthlySavingsUsd = floatToJson(message.monthlySavingsUsd);
+    }
+    if (message.requestsPerDay !== undefined) {
+      obj.requestsPerDay = floatToJson(message.requestsPerDay);
+    }
+    if (message.retrainingRunsLastYear !== undefined) {
+      obj.retrainingRunsLastYear = Math.round(message.retrainingRunsLastYear);
+    }
+    if (message.note !== "") {
+      obj.note = message.note;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProjectOutcome>, I>>(base?: I): ProjectOutcome {
+    return ProjectOutcome.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProjectOutcome>, I>>(object: I): ProjectOutcome {
+    const message = createBaseProjectOutcome();
+    message.fineTuned = object.fineTuned ?? false;
+    message.metTarget = object.metTarget ?? undefined;
+    message.measuredScore = object.measuredScore ?? undefined;
+    message.monthlySavingsUsd = object.monthlySavingsUsd ?? undefined;
+    message.requestsPerDay = object.requestsPerDay ?? undefined;
+    message.retrainingRunsLastYear = object.retrainingRunsLastYear ?? undefined;
+    message.note = object.note ?? "";
+    return message;
+  },
+};
+
+function createBaseRecordOutcomeRequest(): RecordOutcomeRequest {
+  return { decisionId: "", outcome: undefined };
+}
+
+export const RecordOutcomeRequest: MessageFns<RecordOutcomeRequest> = {
+  encode(message: RecordOutcomeRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.decisionId !== "") {
+      writer.uint32(10).string(message.decisionId);
+    }
+    if (message.outcome !== undefined) {
+      ProjectOutcome.encode(message.outcome, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordOutcomeRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordOutcomeRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.decisionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.outcome = ProjectOutcome.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordOutcomeRequest {
+    return {
+      decisionId: isSet(object.decisionId)
+        ? globalThis.String(object.decisionId)
+        : isSet(object.decision_id)
+        ? globalThis.String(object.decision_id)
+        : "",
+      outcome: isSet(object.outcome) ? ProjectOutcome.fromJSON(object.outcome) : undefined,
+    };
+  },
+
+  toJSON(message: RecordOutcomeRequest): unknown {
+    const obj: any = {};
+    if (message.decisionId !== "") {
+      obj.decisionId = message.decisionId;
+    }
+    if (message.outcome !== undefined) {
+      obj.outcome = ProjectOutcome.toJSON(message.outcome);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordOutcomeRequest>, I>>(base?: I): RecordOutcomeRequest {
+    return RecordOutcomeRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordOutcomeRequest>, I>>(object: I): RecordOutcomeRequest {
+    const message = createBaseRecordOutcomeRequest();
+    message.decisionId = object.decisionId ?? "";
+    message.outcome = (object.outcome !== undefined && object.outcome !== null)
+      ? ProjectOutcome.fromPartial(object.outcome)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseRecordOutcomeResponse(): RecordOutcomeResponse {
+  return { decisionId: "", recordedAt: undefined, verdict: 0, replaced: false };
+}
+
+export const RecordOutcomeResponse: MessageFns<RecordOutcomeResponse> = {
+  encode(message: RecordOutcomeResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.decisionId !== "") {
+      writer.uint32(10).string(message.decisionId);
+    }
+    if (message.recordedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.recordedAt), writer.uint32(18).fork()).join();
+    }
+    if (message.verdict !== 0) {
+      writer.uint32(24).int32(message.verdict);
+    }
+    if (message.replaced !== false) {
+      writer.uint32(32).bool(message.replaced);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RecordOutcomeResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRecordOutcomeResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.decisionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.recordedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.verdict = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.replaced = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RecordOutcomeResponse {
+    return {
+      decisionId: isSet(object.decisionId)
+        ? globalThis.String(object.decisionId)
+        : isSet(object.decision_id)
+        ? globalThis.String(object.decision_id)
+        : "",
+      recordedAt: isSet(object.recordedAt)
+        ? fromJsonTimestamp(object.recordedAt)
+        : isSet(object.recorded_at)
+        ? fromJsonTimestamp(object.recorded_at)
+        : undefined,
+      verdict: isSet(object.verdict) ? verdictFromJSON(object.verdict) : 0,
+      replaced: isSet(object.replaced) ? globalThis.Boolean(object.replaced) : false,
+    };
+  },
+
+  toJSON(message: RecordOutcomeResponse): unknown {
+    const obj: any = {};
+    if (message.decisionId !== "") {
+      obj.decisionId = message.decisionId;
+    }
+    if (message.recordedAt !== undefined) {
+      obj.recordedAt = message.recordedAt.toISOString();
+    }
+    if (message.verdict !== 0) {
+      obj.verdict = verdictToJSON(message.verdict);
+    }
+    if (message.replaced !== false) {
+      obj.replaced = message.replaced;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RecordOutcomeResponse>, I>>(base?: I): RecordOutcomeResponse {
+    return RecordOutcomeResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RecordOutcomeResponse>, I>>(object: I): RecordOutcomeResponse {
+    const message = createBaseRecordOutcomeResponse();
+    message.decisionId = object.decisionId ?? "";
+    message.recordedAt = object.recordedAt ?? undefined;
+    message.verdict = object.verdict ?? 0;
+    message.replaced = object.replaced ?? false;
+    return message;
+  },
+};
+
 /**
  * FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy (the
  * decision tree, the seven failure modes, the alternatives and the plan: docs/rules.md). The
@@ -5781,6 +6249,24 @@ export const FineTuningAdvisorServiceService = {
       Buffer.from(ListDecisionsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListDecisionsResponse => ListDecisionsResponse.decode(value),
   },
+  /**
+   * Record what became of the project of a decision: whether it was fine-tuned (whatever the
+   * verdict: under a waiver, or elsewhere), whether it met its target, and the figures measured
+   * since. A later outcome of the same decision replaces the earlier one in reports; both stay
+   * in the audit store's history. NOT_FOUND when no decision has this id, INVALID_ARGUMENT
+   * naming each bad figure (`outcome.measured_score` ...), FAILED_PRECONDITION when the server
+   * runs without an audit log.
+   */
+  recordOutcome: {
+    path: "/ftgate.v1.FineTuningAdvisorService/RecordOutcome" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RecordOutcomeRequest): Buffer => Buffer.from(RecordOutcomeRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RecordOutcomeRequest => RecordOutcomeRequest.decode(value),
+    responseSerialize: (value: RecordOutcomeResponse): Buffer =>
+      Buffer.from(RecordOutcomeResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RecordOutcomeResponse => RecordOutcomeResponse.decode(value),
+  },
 } as const;
 
 export interface FineTuningAdvisorServiceServer extends UntypedServiceImplementation {
@@ -5812,6 +6298,15 @@ export interface FineTuningAdvisorServiceServer extends UntypedServiceImplementa
   getDecision: handleUnaryCall<GetDecisionRequest, GetDecisionResponse>;
   /** List decisions from the audit log, newest first, filtered by time range and verdict. */
   listDecisions: handleUnaryCall<ListDecisionsRequest, ListDecisionsResponse>;
+  /**
+   * Record what became of the project of a decision: whether it was fine-tuned (whatever the
+   * verdict: under a waiver, or elsewhere), whether it met its target, and the figures measured
+   * since. A later outcome of the same decision replaces the earlier one in reports; both stay
+   * in the audit store's history. NOT_FOUND when no decision has this id, INVALID_ARGUMENT
+   * naming each bad figure (`outcome.measured_score` ...), FAILED_PRECONDITION when the server
+   * runs without an audit log.
+   */
+  recordOutcome: handleUnaryCall<RecordOutcomeRequest, RecordOutcomeResponse>;
 }
 
 export interface FineTuningAdvisorServiceClient extends Client {
@@ -5926,6 +6421,29 @@ export interface FineTuningAdvisorServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListDecisionsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Record what became of the project of a decision: whether it was fine-tuned (whatever the
+   * verdict: under a waiver, or elsewhere), whether it met its target, and the figures measured
+   * since. A later outcome of the same decision replaces the earlier one in reports; both stay
+   * in the audit store's history. NOT_FOUND when no decision has this id, INVALID_ARGUMENT
+   * naming each bad figure (`outcome.measured_score` ...), FAILED_PRECONDITION when the server
+   * runs without an audit log.
+   */
+  recordOutcome(
+    request: RecordOutcomeRequest,
+    callback: (error: ServiceError | null, response: RecordOutcomeResponse) => void,
+  ): ClientUnaryCall;
+  recordOutcome(
+    request: RecordOutcomeRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RecordOutcomeResponse) => void,
+  ): ClientUnaryCall;
+  recordOutcome(
+    request: RecordOutcomeRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RecordOutcomeResponse) => void,
   ): ClientUnaryCall;
 }
 

@@ -67,6 +67,11 @@ class FineTuningAdvisorServiceStub:
                 request_serializer=ftgate_dot_v1_dot_advisor__pb2.ListDecisionsRequest.SerializeToString,
                 response_deserializer=ftgate_dot_v1_dot_advisor__pb2.ListDecisionsResponse.FromString,
                 _registered_method=True)
+        self.RecordOutcome = channel.unary_unary(
+                '/ftgate.v1.FineTuningAdvisorService/RecordOutcome',
+                request_serializer=ftgate_dot_v1_dot_advisor__pb2.RecordOutcomeRequest.SerializeToString,
+                response_deserializer=ftgate_dot_v1_dot_advisor__pb2.RecordOutcomeResponse.FromString,
+                _registered_method=True)
 
 
 class FineTuningAdvisorServiceServicer:
@@ -125,6 +130,18 @@ class FineTuningAdvisorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RecordOutcome(self, request, context):
+        """Record what became of the project of a decision: whether it was fine-tuned (whatever the
+        verdict: under a waiver, or elsewhere), whether it met its target, and the figures measured
+        since. A later outcome of the same decision replaces the earlier one in reports; both stay
+        in the audit store's history. NOT_FOUND when no decision has this id, INVALID_ARGUMENT
+        naming each bad figure (`outcome.measured_score` ...), FAILED_PRECONDITION when the server
+        runs without an audit log.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FineTuningAdvisorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -157,6 +174,11 @@ def add_FineTuningAdvisorServiceServicer_to_server(servicer, server):
                     servicer.ListDecisions,
                     request_deserializer=ftgate_dot_v1_dot_advisor__pb2.ListDecisionsRequest.FromString,
                     response_serializer=ftgate_dot_v1_dot_advisor__pb2.ListDecisionsResponse.SerializeToString,
+            ),
+            'RecordOutcome': grpc.unary_unary_rpc_method_handler(
+                    servicer.RecordOutcome,
+                    request_deserializer=ftgate_dot_v1_dot_advisor__pb2.RecordOutcomeRequest.FromString,
+                    response_serializer=ftgate_dot_v1_dot_advisor__pb2.RecordOutcomeResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -324,6 +346,33 @@ class FineTuningAdvisorService:
             '/ftgate.v1.FineTuningAdvisorService/ListDecisions',
             ftgate_dot_v1_dot_advisor__pb2.ListDecisionsRequest.SerializeToString,
             ftgate_dot_v1_dot_advisor__pb2.ListDecisionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RecordOutcome(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ftgate.v1.FineTuningAdvisorService/RecordOutcome',
+            ftgate_dot_v1_dot_advisor__pb2.RecordOutcomeRequest.SerializeToString,
+            ftgate_dot_v1_dot_advisor__pb2.RecordOutcomeResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -147,6 +147,9 @@ class DecisionStore:
             raise StoreUnavailable(f"audit log {self.path}: {exc}") from None
         except sqlite3.Error as exc:
             raise StoreError(f"audit log {self.path}: {exc}") from None
+        except UnicodeEncodeError as exc:  # text that is not UTF-8 (a lone surrogate)
+            raise StoreError(f"audit log {self.path}: text that is not valid UTF-8 "
+                             f"({exc.reason})") from None
         return len(values)
 
     def get(self, decision_id: str) -> StoredDecision | None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
+import sqlite3
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -145,3 +147,68 @@ def test_the_cli_refuses_a_nul_name_with_exit_2(tmp_path: Path) -> None:
     assert out.returncode == 2, out.stderr
     assert "name" in out.stderr and NUL_MESSAGE in out.stderr
     assert "Traceback" not in out.stderr
+
+
+class _HeldStore:
+    """The audit store made slow on purpose: a lock held on its table (PostgreSQL) or file
+    (SQLite) that the server's writes wait behind until released."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        self._conn: Any = None
+
+    def count(self) -> int:
+        if self.target.startswith("postgresql://"):
+            return len(_stored_ids(self.target))
+        with sqlite3.connect(f"file:{self.target}?mode=ro", uri=True) as conn:
+            return int(conn.execute("SELECT count(*) FROM decisions").fetchone()[0])
+
+    def hold(self) -> None:
+        if self.target.startswith("postgresql://"):
+            self._conn = psycopg.connect(self.target, connect_timeout=5)
+            self._conn.execute("LOCK TABLE decisions IN ACCESS EXCLUSIVE MODE")
+        else:
+            self._conn = sqlite3.connect(self.target, isolation_level=None)
+            self._conn.execute("BEGIN EXCLUSIVE")
+
+    def release(self) -> None:
+        self._conn.rollback() if self.target.startswith("postgresql://") \
+            else self._conn.execute("ROLLBACK")
+        self._conn.close()
+
+
+def _events(server: ServerProcess, event: str) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in server.log().splitlines()
+            if f'"event": "{event}"' in line]
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
+def test_answered_decisions_are_stored_or_counted_when_the_store_stalls_through_a_stop(
+        kind: str, pg: Any, tmp_path: Path) -> None:
+    target = pg.new_database() if kind == "postgresql" else str(tmp_path / "decisions.db")
+    server = start_server(tmp_path, *single_process(), "--audit-db", target, "--audit-migrate",
+                          "--audit-queue", "100", "--grace", "0.5")
+    store = _HeldStore(target)
+    answered = 0
+    with grpc.insecure_channel(server.address) as channel:
+        stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
+        for i in range(10):
+            stub.Evaluate(pb.EvaluateRequest(project=small_profile(i)), timeout=30)
+            answered += 1
+        wait_until(lambda: store.count() == 10, timeout=30, what="the first 10 stored")
+        store.hold()
+        try:
+            for i in range(300):  # async: answered at once; the queue fills, then drops
+                stub.Evaluate(pb.EvaluateRequest(project=small_profile(1000 + i)), timeout=30)
+                answered += 1
+            server.proc.send_signal(signal.SIGTERM)
+            server.proc.wait(120)  # the shutdown is bounded (watchdog): no hang here
+        finally:
+            store.release()
+    stored = store.count()
+    closed = _events(server, "audit_closed")
+    assert len(closed) == 1, server.log()[-3000:]
+    dropped = closed[0]["dropped"]
+    assert dropped["queue_full"] > 0 and dropped["shutdown"] > 0, closed
+    assert closed[0]["written"] == stored == 10
+    assert stored + sum(dropped.values()) == answered == closed[0]["answered"]

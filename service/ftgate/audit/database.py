@@ -99,6 +99,7 @@ def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
                 conn.executescript(_SCHEMA)
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             conn.execute("PRAGMA busy_timeout=5000")
+            conn.text_factory = _text
         except BaseException:
             conn.close()
             raise
@@ -109,6 +110,15 @@ def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
             f"cannot create the directory of the audit log {path} ({exc.strerror}): create it "
             f"writable by this user, or give --audit-db another path") from None
     return conn
+
+
+def _text(value: bytes) -> str | bytes:
+    """A TEXT value as read: bytes that are not UTF-8 (a damaged row) come back as bytes, for
+    the readers to report that row (audit/damage.py) rather than fail the whole read."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value
 
 
 def check_file(path: str | Path) -> None:

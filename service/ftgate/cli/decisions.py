@@ -162,7 +162,13 @@ def _local(args: argparse.Namespace) -> tuple[Call, Call]:
     from ftgate.errors import InvalidInput
 
     _require_store(args.db)
-    lookup = DecisionLookup(open_store(args.db, readonly=True))
+    lookup = DecisionLookup(open_store(args.db, readonly=True), log_damaged=False)
+
+    def list_reporting_damage(request: pb.ListDecisionsRequest) -> pb.ListDecisionsResponse:
+        page, damaged = lookup.list_page(request)
+        for exc in damaged:
+            print(f"ftgate decisions: skipped {exc}", file=sys.stderr)
+        return page
 
     def guarded(method: Call) -> Call:
         def call(request: Any) -> Any:
@@ -173,7 +179,7 @@ def _local(args: argparse.Namespace) -> tuple[Call, Call]:
             except StatusError as exc:
                 raise _Failed(EXIT_ERROR, exc.message) from None
         return call
-    return guarded(lookup.get), guarded(lookup.list)
+    return guarded(lookup.get), guarded(list_reporting_damage)
 
 
 def _remote(args: argparse.Namespace) -> tuple[Call, Call]:

@@ -90,6 +90,10 @@ def _text(report: Any, show: int) -> str:
     if report.unreadable:
         lines.append(f"{len(report.unreadable)} stored inputs refused by the candidate's "
                      f"validation (not replayed)")
+    if report.damaged:
+        lines.append(f"{len(report.damaged)} damaged records skipped (not replayed): "
+                     f"{', '.join(report.damaged[:show])}"
+                     + (" ..." if len(report.damaged) > show else ""))
     lines.append("")
     lines.append(f"{'recorded':40} {'candidate':40} {'decisions':>9}")
     for (before, after), n in sorted(report.transitions.items(),
@@ -121,5 +125,6 @@ def _json(report: Any) -> str:
                      "recorded": answer(c.before), "candidate": answer(c.after)}
                     for c in report.changes],
         "unreadable": list(report.unreadable),
+        "damaged": list(report.damaged),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }, indent=2) + "\n"

@@ -158,7 +158,7 @@ def test_the_cli_reports_damaged_rows_and_goes_on(seeded: Seeded) -> None:
 
     for decision_id in seeded.damaged:
         shown = _cli("decisions", "show", decision_id, "--db", seeded.target)
-        assert shown.returncode == 1 and "damaged" in shown.stderr, shown.stderr
+        assert shown.returncode == 2 and "damaged" in shown.stderr, shown.stderr
         assert "Traceback" not in shown.stderr
 
     for fmt in ("jsonl", "csv"):

@@ -10,7 +10,7 @@ import structlog
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from ftgate.api.status import StatusError
-from ftgate.audit import BadPageToken, DecisionQuery, StoredDecision, damage
+from ftgate.audit import AuditFileError, BadPageToken, DecisionQuery, StoredDecision, damage
 from ftgate.audit.backend import AuditStore
 from ftgate.audit.errors import StoreError
 from ftgate.audit.page_token import MAX_TOKEN_CHARS
@@ -108,6 +108,8 @@ class DecisionLookup:
         decision_id = parse_decision_id(request.decision_id)
         try:
             row = self._store().get(decision_id)
+        except AuditFileError as exc:  # the file itself damaged
+            raise StatusError(grpc.StatusCode.DATA_LOSS, str(exc)) from None
         except StoreError as exc:
             raise _unavailable(exc) from None
         if row is None:
@@ -139,6 +141,8 @@ class DecisionLookup:
             rows, token = self._store().list(query, size, request.page_token, MAX_PAGE_BYTES)
         except BadPageToken as exc:
             raise InvalidInput([Violation("page_token", str(exc))]) from None
+        except AuditFileError as exc:  # the file itself damaged
+            raise StatusError(grpc.StatusCode.DATA_LOSS, str(exc)) from None
         except StoreError as exc:
             raise _unavailable(exc) from None
         records, damaged = _records(rows)

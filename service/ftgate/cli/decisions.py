@@ -123,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from ftgate.audit.database import AuditFileError
     from ftgate.errors import FtgateError
 
     since = _micros(parse_time(args.since))
@@ -132,7 +133,9 @@ def _export(args: argparse.Namespace) -> int:
     _require_store(args.db)
     try:
         return export.run(args, since, until)
-    except FtgateError as exc:  # the store unreachable or not ours
+    except AuditFileError as exc:  # not an ftgate store (or a damaged one)
+        raise _Failed(EXIT_BAD_INPUT, str(exc)) from None
+    except FtgateError as exc:  # the store unreachable
         raise _Failed(EXIT_ERROR, str(exc)) from None
 
 
@@ -177,7 +180,7 @@ def _local(args: argparse.Namespace) -> tuple[Call, Call]:
             except InvalidInput as exc:
                 raise _Failed(EXIT_BAD_INPUT, f"bad input: {exc}") from None
             except StatusError as exc:
-                raise _Failed(EXIT_ERROR, exc.message) from None
+                raise _Failed(_exit_of(exc.code), exc.message) from None
         return call
     return guarded(lookup.get), guarded(list_reporting_damage)
 
@@ -196,11 +199,19 @@ def _remote(args: argparse.Namespace) -> tuple[Call, Call]:
             try:
                 return method(request, timeout=args.timeout, metadata=metadata)
             except grpc.RpcError as exc:
-                code = EXIT_BAD_INPUT if exc.code() == grpc.StatusCode.INVALID_ARGUMENT \
-                    else EXIT_ERROR
-                raise _Failed(code, f"{exc.code().name}: {exc.details()}") from None
+                raise _Failed(_exit_of(exc.code()),
+                              f"{exc.code().name}: {exc.details()}") from None
         return call
     return guarded(stub.GetDecision), guarded(stub.ListDecisions)
+
+
+def _exit_of(code: Any) -> int:
+    """2 for what the user must fix: a bad request, or a store that holds damage (DATA_LOSS:
+    a damaged record or file, named in the message); 1 otherwise."""
+    import grpc
+
+    bad = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.DATA_LOSS)
+    return EXIT_BAD_INPUT if code in bad else EXIT_ERROR
 
 
 def _when(record: pb.DecisionRecord) -> str:

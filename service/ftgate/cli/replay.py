@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ftgate rules replay: invalid rules: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     from ftgate.audit.backend import open_store
+    from ftgate.audit.database import AuditFileError
     from ftgate.audit.postgres import is_url
 
     if not is_url(args.audit_db) and not args.audit_db.is_file():
@@ -72,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
             report = replay(policy, store.scan(since, until))
         finally:
             store.close()
+    except AuditFileError as exc:  # not an ftgate store (or a damaged one)
+        print(f"ftgate rules replay: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except FtgateError as exc:
         print(f"ftgate rules replay: {exc}", file=sys.stderr)
         return EXIT_ERROR

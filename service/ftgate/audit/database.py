@@ -112,7 +112,7 @@ def _open_failure(path: Path, exc: sqlite3.Error) -> AuditFileError:
             f"writable by this user, or give --audit-db another path")
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
         return not_a_store(path, f"not a usable SQLite database: {text}; move it aside (keep "
-                                 f"it to inspect), or give another path")
+                                 f"it to inspect), or give --audit-db another path")
     if "readonly" in text:
         return AuditFileError(f"the audit log {path} is read-only ({text}): make it and its "
                               f"directory writable by this user, or give --audit-db another path")
@@ -128,7 +128,9 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     columns = tuple(r[1] for r in conn.execute("PRAGMA table_info(decisions)"))
     if tables - _OUR_TABLES or version not in (0, SCHEMA_VERSION) or columns != COLUMN_NAMES:
         raise not_a_store(path, f"an SQLite database of something else: tables "
-                                f"{', '.join(sorted(tables)) or 'none'}, user_version {version}")
+                                f"{', '.join(sorted(tables)) or 'none'}, user_version {version}; "
+                                f"give --audit-db the path of a new file or of an ftgate "
+                                f"audit log")
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:

@@ -27,6 +27,7 @@ from ftgate.v1 import advisor_pb2 as pb
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -64,14 +65,26 @@ def add_parser(sub: Any) -> None:
 
 def parse_time(text: str, now: datetime | None = None) -> datetime:
     """An ISO 8601 time (UTC when it has no offset) or an age such as 30m, 2h, 7d."""
+    from ftgate.api import timestamps
+
     now = now or datetime.now(UTC)
     match = _RELATIVE.match(text.strip())
     if match:
         return now - timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2]])
-    try:
+    if _DATE_TIME.match(text.strip()):  # RFC 3339, told precisely when wrong
+        try:
+            return timestamps.parse(text, offset_required=False)[0]
+        except timestamps.BadTimestamp as exc:
+            raise BadFlag(f"{exc}; or an age such as 2h or 7d") from None
+    try:  # the other ISO 8601 forms (a date alone: its midnight, UTC)
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise BadFlag(f"not a time: {text!r} (ISO 8601, or an age such as 2h or 7d)") from None
+        when = None
+    offset = when.utcoffset() if when else None
+    if when is None or (offset is not None and abs(offset) > timestamps.MAX_OFFSET):
+        raise BadFlag(f"expected an ISO 8601 time such as {timestamps.EXAMPLE} (UTC when no "
+                      f"offset; offsets within ±14:00) or an age such as 2h or 7d; found "
+                      f"{text[:40]!r}")
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 

@@ -84,3 +84,12 @@ def test_the_cli_refuses_offsets_beyond_14_hours(server: ServerProcess) -> None:
                   "--since", "2026-01-01T00:00:00+99:00"]):
         out = _cli(*argv)
         assert out.returncode == 2 and "outside ±14:00" in out.stderr, out.stderr
+
+
+def test_fractions_of_a_second_are_kept() -> None:
+    from ftgate.api import timestamps
+    from ftgate.cli.decisions import parse_time
+
+    assert timestamps.to_json("2026-01-01T00:00:00.25+01:00") == \
+        "2025-12-31T23:00:00.250000000Z"
+    assert parse_time("2026-01-01T00:00:00.123456+00:00").microsecond == 123456

@@ -28,7 +28,8 @@ def _bad(text: str, why: str) -> BadTimestamp:
 
 
 def parse(text: str, offset_required: bool = True) -> tuple[datetime, int]:
-    """The time (aware, UTC) and its nanoseconds within the second; BadTimestamp otherwise.
+    """The time (aware, UTC, to the microsecond) and its nanoseconds within the second;
+    BadTimestamp otherwise.
     Without `offset_required`, a time without an offset is UTC."""
     m = _FORM.match(text.strip())
     if m is None:
@@ -48,15 +49,16 @@ def parse(text: str, offset_required: bool = True) -> tuple[datetime, int]:
         offset = -offset if sign == "-" else offset
     if second == 60:
         raise _bad(text, "a leap second (:60) cannot be represented")
+    nanos = int((fraction or "0").ljust(9, "0"))
     try:
-        local = datetime(year, month, day, hour, minute, second, tzinfo=timezone(offset))
+        local = datetime(year, month, day, hour, minute, second, nanos // 1000,
+                         tzinfo=timezone(offset))
     except ValueError:
         raise _bad(text, "no such date or time of day") from None
     try:
         when = local.astimezone(UTC)
     except OverflowError:
         raise _bad(text, "outside the years 0001 to 9999 in UTC") from None
-    nanos = int((fraction or "0").ljust(9, "0"))
     return when, nanos
 
 

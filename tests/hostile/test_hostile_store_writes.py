@@ -212,3 +212,60 @@ def test_answered_decisions_are_stored_or_counted_when_the_store_stalls_through_
     assert dropped["queue_full"] > 0 and dropped["shutdown"] > 0, closed
     assert closed[0]["written"] == stored == 10
     assert stored + sum(dropped.values()) == answered == closed[0]["answered"]
+
+
+@pytest.mark.parametrize("durability", ["async", "sync"])
+def test_records_the_store_refuses_are_counted_alone_live(durability: str, pg_url: str,
+                                                          tmp_path: Path) -> None:
+    """A store that refuses some records (here a CHECK constraint added to its table, for
+    names that pass validation): each is logged with its id and counted; the records
+    committed with it in its group commit are all stored."""
+    server = start_server(tmp_path, *single_process(), "--audit-db", pg_url, "--audit-migrate",
+                          "--audit-durability", durability)
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("ALTER TABLE decisions ADD CONSTRAINT refuse_some "
+                     "CHECK (project_name NOT LIKE 'refused-%')")
+    stored_ok: list[str] = []
+    refused: list[str] = []
+    failures: list[str] = []
+    lock = threading.Lock()
+
+    def caller(t: int) -> None:
+        with grpc.insecure_channel(server.address) as channel:
+            stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
+            for i in range(50):
+                name = f"refused-{t}-{i}" if i % 7 == 3 else f"ok-{t}-{i}"
+                try:
+                    reply = stub.Evaluate(pb.EvaluateRequest(project=fine_tune_profile(name)),
+                                          timeout=30)
+                except grpc.RpcError as err:
+                    sync_refusal = durability == "sync" and name.startswith("refused-") \
+                        and err.code() == grpc.StatusCode.UNAVAILABLE
+                    with lock:
+                        (refused if sync_refusal else failures).append(
+                            name if sync_refusal else f"{name}: {err.code()} {err.details()}")
+                    continue
+                with lock:
+                    (refused if name.startswith("refused-") else stored_ok).append(
+                        reply.assessment.decision_id)
+
+    threads = [threading.Thread(target=caller, args=(t,)) for t in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert server.stop() == 0
+    assert failures == []
+    assert len(refused) == 6 * 7 and len(stored_ok) == 6 * 43
+    assert _stored_ids(pg_url) == set(stored_ok)
+    logged = _events(server, "audit_record_refused")
+    assert len(logged) == len(refused)
+    assert all("refuse_some" in str(e["error"]) for e in logged)
+    closed = _events(server, "audit_closed")[0]
+    if durability == "async":  # answered, then refused: counted as dropped, by id in the log
+        assert {e["decision_id"] for e in logged} == set(refused)
+        assert closed["dropped"]["refused"] == len(refused)
+        assert closed["answered"] == len(stored_ok) + len(refused)
+    else:  # not answered: those calls failed, nothing answered is missing
+        assert sum(closed["dropped"].values()) == 0
+    assert closed["written"] == len(stored_ok)

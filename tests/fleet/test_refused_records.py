@@ -103,3 +103,12 @@ def test_sqlite_a_refused_record_is_alone_in_being_dropped(tmp_path: Path) -> No
     log.close()
     assert dict(log.ledger.dropped_total) == {"refused": 1}
     assert _stored_names(DecisionStore(db, readonly=True)) == [f"ok{i:02}" for i in range(10)]
+
+
+def test_a_writer_that_never_ran_counts_what_it_was_handed(tmp_path: Path) -> None:
+    log = AuditLog(DecisionStore(tmp_path / "d.db"), queue_size=3)
+    answered = [log.record(_entry(f"n{i}")) for i in range(5)]
+    assert answered == [True, True, True, False, False]
+    log.close()  # never started
+    assert dict(log.ledger.dropped_total) == {"queue_full": 2, "shutdown": 3}
+    assert log.ledger.written_total == 0

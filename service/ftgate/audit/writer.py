@@ -177,7 +177,10 @@ class AuditLog:
         """Write every queued decision, then stop the writer; False (logged, the store left
         open to the writer) when that takes more than `timeout` seconds (no backoff is waited
         beyond it either)."""
-        if not self._thread.is_alive():
+        if not self._thread.is_alive():  # never started (or gone): what it held is counted
+            left = self._abandon()
+            if left:
+                log.error("audit_writer_not_running", dropped=left)
             self.ledger.close()
             return True
         deadline = self._close_deadline = time.monotonic() + timeout

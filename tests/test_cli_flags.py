@@ -56,7 +56,7 @@ BAD_FLAGS = [
     ("no decisions to list", ["decisions", "list", "--server", "127.0.0.1:1", "--limit", "0"],
      "argument --limit: expected a whole number of at least 1, got 0"),
     ("missing audit log", ["decisions", "show", "--db", "audit.db", "some-id"],
-     "argument --db: cannot read audit.db: No such file or directory"),
+     "argument --db: audit.db: not an ftgate audit store (no such file)"),
 ]
 
 

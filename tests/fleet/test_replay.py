@@ -80,7 +80,7 @@ def test_replay_reports_exactly_the_decisions_a_threshold_edit_changes(
 
 def test_replay_bad_input_is_named(tmp_path: Path) -> None:
     out = _replay(str(tmp_path / "missing.db"), default_rules_dir())
-    assert out.returncode == 2 and "argument --audit-db: cannot read" in out.stderr
+    assert out.returncode == 2 and "not an ftgate audit store (no such file)" in out.stderr
     out = _replay("mysql://x/y", default_rules_dir())
     assert out.returncode == 2 and "postgresql:// URL" in out.stderr
     broken = tmp_path / "broken"

@@ -102,4 +102,4 @@ def test_export_formats_and_window(tmp_path: Path) -> None:
     assert [line.split(",")[0] for line in lines[1:]] == [r.decision_id for r in rows[5:1:-1]]
     bad = subprocess.run([*FTGATE, "decisions", "export", "--db", str(db), "--since", "soon"],
                          cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert bad.returncode == 2 and "not a time" in bad.stderr
+    assert bad.returncode == 2 and "expected an ISO 8601 time" in bad.stderr

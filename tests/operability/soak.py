@@ -10,11 +10,16 @@
 3. Stuck clients: 300 connections that open streams and never read (receive window 0); the
    streams held stay within the caps (`--max-streams-per-connection` each, `--max-connections`),
    and RSS growth within what those caps allow (docs/operations.md).
+4. NUL names: for a minute, Evaluate calls whose project name holds U+0000 mixed with normal
+   ones, against a server with a PostgreSQL audit store (SQLite when PostgreSQL's binaries are
+   not at hand): every NUL call refused (INVALID_ARGUMENT), every normal answered decision
+   stored, none lost with them; the counts are printed.
 
 Never part of `make test`.
 
     .venv/bin/python tests/operability/soak.py [--calls N] [--in-flight N] [--reloads N]
-                                               [--stuck-connections N] [-- serve flags...]
+                                               [--stuck-connections N] [--nul-seconds S]
+                                               [-- serve flags...]
 """
 
 from __future__ import annotations
@@ -259,6 +264,7 @@ def main() -> int:
     parser.add_argument("--in-flight", type=int, default=32)
     parser.add_argument("--reloads", type=int, default=300)
     parser.add_argument("--stuck-connections", type=int, default=300)
+    parser.add_argument("--nul-seconds", type=float, default=60.0)
     parser.add_argument("serve_flags", nargs="*", help="extra flags for ftgate serve")
     args = parser.parse_args()
     failed = 0
@@ -266,9 +272,97 @@ def main() -> int:
         failed |= reload_soak(args.reloads, args.serve_flags)
     if args.stuck_connections:
         failed |= stuck_soak(args.stuck_connections, args.serve_flags)
+    if args.nul_seconds > 0:
+        failed |= nul_soak(args.nul_seconds, args.serve_flags)
     if args.calls:
         failed |= call_soak(args.calls, args.in_flight, args.serve_flags)
     return failed
+
+
+def _nul_calls(address: str, seconds: float, threads: int = 8) -> tuple[set[str], Counter[str]]:
+    """Calls from `threads` threads for `seconds`, one in five with a NUL in its name: the
+    decision ids answered, and a count of every kind of result."""
+    import threading
+
+    answered: set[str] = set()
+    counts: Counter[str] = Counter()
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def run(t: int) -> None:
+        with grpc.insecure_channel(address) as channel:
+            stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
+            i = 0
+            while time.monotonic() < deadline:
+                i += 1
+                nul = i % 5 == 0
+                name = f"soak\x00{t}-{i}" if nul else f"soak-{t}-{i}"
+                try:
+                    reply = stub.Evaluate(pb.EvaluateRequest(project=fine_tune_profile(name)),
+                                          timeout=30)
+                    kind = "NUL answered (unexpected)" if nul else "normal answered"
+                    with lock:
+                        answered.add(reply.assessment.decision_id)
+                except grpc.RpcError as err:
+                    refused = nul and err.code() == grpc.StatusCode.INVALID_ARGUMENT \
+                        and "U+0000" in (err.details() or "")
+                    kind = "NUL refused" if refused else f"{'NUL' if nul else 'normal'} " \
+                                                         f"{err.code().name} (unexpected)"
+                with lock:
+                    counts[kind] += 1
+
+    workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return answered, counts
+
+
+def nul_soak(seconds: float, serve_flags: list[str]) -> int:
+    """NUL names mixed with normal calls; every normal answered decision must be stored."""
+    sys.path.insert(0, str(HERE.parent / "fleet"))
+    from pgcluster import PgCluster, server_bindir
+    from serverproc import free_port
+
+    bindir = server_bindir()
+    cluster = PgCluster(bindir, free_port()) if bindir else None
+    with tempfile.TemporaryDirectory(prefix="ftgate-soak-nul-") as tmp:
+        try:
+            if cluster:
+                cluster.start()
+            target = cluster.new_database() if cluster else str(Path(tmp) / "audit.db")
+            server = start_server(Path(tmp), "--workers", "1", "--audit-db", target,
+                                  "--audit-migrate", *serve_flags)
+            try:
+                answered, counts = _nul_calls(server.address, seconds)
+            finally:
+                exit_code = server.stop(timeout=60)
+            stored = _stored(target)
+        finally:
+            if cluster:
+                cluster.remove()
+    lost = answered - stored
+    unexpected = sum(n for kind, n in counts.items() if "unexpected" in kind)
+    failed = bool(lost) or unexpected > 0 or not counts["NUL refused"] or exit_code != 0
+    print(f"NUL names      {seconds:.0f} s against {'PostgreSQL' if cluster else 'SQLite'}: "
+          + ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())))
+    print(f"audit store    {len(answered)} answered, {len(stored)} stored, {len(lost)} lost; "
+          f"exit {exit_code}")
+    print("NUL soak:", "FAILED" if failed else "passed")
+    return 1 if failed else 0
+
+
+def _stored(target: str) -> set[str]:
+    if target.startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(target, connect_timeout=5) as conn:
+            return {str(r[0]) for r in conn.execute("SELECT decision_id FROM decisions")}
+    import sqlite3
+
+    with sqlite3.connect(target) as conn:
+        return {str(r[0]) for r in conn.execute("SELECT decision_id FROM decisions")}
 
 
 def call_soak(calls: int, in_flight: int, serve_flags: list[str]) -> int:

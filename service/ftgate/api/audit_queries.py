@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import grpc
+import structlog
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from ftgate.api.status import StatusError
-from ftgate.audit import BadPageToken, DecisionQuery, StoredDecision
+from ftgate.audit import AuditFileError, BadPageToken, DecisionQuery, StoredDecision, damage
 from ftgate.audit.backend import AuditStore
 from ftgate.audit.errors import StoreError
 from ftgate.audit.page_token import MAX_TOKEN_CHARS
 from ftgate.errors import InvalidInput, Violation
 from ftgate.v1 import advisor_pb2 as pb
 
+log = structlog.get_logger("ftgate")
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 # What one ListDecisions page may hold (stored input and answer of its decisions, past the
@@ -40,6 +43,9 @@ def record_to_proto(row: StoredDecision) -> pb.DecisionRecord:
     """A stored decision as sent to a client: fields this service does not know (kept by
     servers that stored the input as received) are left out, so that a record stays the size
     of what ftgate understood, not of what a client padded it with."""
+    why = damage.problem(row)
+    if why is not None:
+        raise damage.DamagedRecord(damage.decision_id_of(row), why)
     record = pb.DecisionRecord(decision_id=row.decision_id, ruleset_version=row.ruleset_version)
     record.decided_at.FromMicroseconds(row.decided_at_us)
     record.project.ParseFromString(row.project)
@@ -85,10 +91,12 @@ def query_from_proto(request: pb.ListDecisionsRequest) -> tuple[DecisionQuery, i
 
 
 class DecisionLookup:
-    """Answers GetDecision and ListDecisions from a store (None: the audit log is off)."""
+    """Answers GetDecision and ListDecisions from a store (None: the audit log is off).
+    `log_damaged`: log each damaged row met (a server; the CLI says it on stderr itself)."""
 
-    def __init__(self, store: AuditStore | None) -> None:
+    def __init__(self, store: AuditStore | None, log_damaged: bool = True) -> None:
         self.store = store
+        self.log_damaged = log_damaged
 
     def _store(self) -> AuditStore:
         if self.store is None:
@@ -100,22 +108,57 @@ class DecisionLookup:
         decision_id = parse_decision_id(request.decision_id)
         try:
             row = self._store().get(decision_id)
+        except AuditFileError as exc:  # the file itself damaged
+            raise StatusError(grpc.StatusCode.DATA_LOSS, str(exc)) from None
         except StoreError as exc:
             raise _unavailable(exc) from None
         if row is None:
             raise StatusError(grpc.StatusCode.NOT_FOUND, f"no decision {decision_id}")
-        return pb.GetDecisionResponse(decision=record_to_proto(row))
+        try:
+            return pb.GetDecisionResponse(decision=record_to_proto(row))
+        except damage.DamagedRecord as exc:
+            self._damaged([exc])
+            raise StatusError(grpc.StatusCode.DATA_LOSS,
+                              f"{exc}: restore this row from a backup of the audit store; the "
+                              f"other decisions are readable") from None
 
     def list(self, request: pb.ListDecisionsRequest) -> pb.ListDecisionsResponse:
+        """A page; its damaged rows are left out (logged with their ids)."""
+        page, damaged = self.list_page(request)
+        self._damaged(damaged)
+        return page
+
+    def _damaged(self, damaged: Sequence[damage.DamagedRecord]) -> None:
+        if self.log_damaged:
+            for exc in damaged:
+                log.error("audit_record_damaged", decision_id=exc.decision_id, error=exc.why)
+
+    def list_page(self, request: pb.ListDecisionsRequest,
+                  ) -> tuple[pb.ListDecisionsResponse, Sequence[damage.DamagedRecord]]:
+        """A page, and the rows of it left out because they are damaged."""
         query, size = query_from_proto(request)
         try:
             rows, token = self._store().list(query, size, request.page_token, MAX_PAGE_BYTES)
         except BadPageToken as exc:
             raise InvalidInput([Violation("page_token", str(exc))]) from None
+        except AuditFileError as exc:  # the file itself damaged
+            raise StatusError(grpc.StatusCode.DATA_LOSS, str(exc)) from None
         except StoreError as exc:
             raise _unavailable(exc) from None
-        return pb.ListDecisionsResponse(decisions=[record_to_proto(r) for r in rows],
-                                        next_page_token=token)
+        records, damaged = _records(rows)
+        return pb.ListDecisionsResponse(decisions=records, next_page_token=token), damaged
+
+
+def _records(rows: Sequence[StoredDecision],
+             ) -> tuple[list[pb.DecisionRecord], list[damage.DamagedRecord]]:
+    """The rows as messages, and those that are damaged (left out)."""
+    records, damaged = [], []
+    for row in rows:
+        try:
+            records.append(record_to_proto(row))
+        except damage.DamagedRecord as exc:
+            damaged.append(exc)
+    return records, damaged
 
 
 def _unavailable(exc: StoreError) -> StatusError:

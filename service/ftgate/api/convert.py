@@ -20,6 +20,8 @@ from ftgate.ruleset.conditions import to_text
 from ftgate.v1 import advisor_pb2 as pb
 
 MAX_NAME_CHARS = 256
+# Text a PostgreSQL `text` column refuses (and a C string ends at): refused for every store alike.
+NUL = "\x00"
 # Contract limits (not policy): large enough for any real project, small enough that no
 # arithmetic on them overflows.
 MAX_COUNT = 10**12
@@ -58,6 +60,17 @@ class _Checker:
             return None
         return value
 
+    def text(self, value: str, path: str, max_chars: int) -> str:
+        """Text within `max_chars` that every audit store can hold. (Invalid UTF-8 and lone
+        surrogates never get this far: the protobuf and JSON parsers refuse them.)"""
+        if len(value) > max_chars:
+            self.bad(path, describe.expected(f"text of at most {max_chars} characters",
+                                             f"{len(value):,} characters"))
+        if NUL in value:
+            self.bad(path, f"must not contain the NUL character (U+0000); found it at "
+                           f"character {value.index(NUL) + 1}")
+        return value
+
     def number(self, value: float | None, path: str, low: float, high: float) -> float | None:
         if value is None:
             return None
@@ -94,10 +107,7 @@ def profile_from_proto(msg: pb.ProjectProfile, prefix: str = "project.") -> Prof
     c = _Checker(prefix)
     f = present(msg)
     get = f.get
-    name = get("name", "")
-    if len(name) > MAX_NAME_CHARS:
-        c.bad("name", describe.expected(f"text of at most {MAX_NAME_CHARS} characters",
-                                        f"{len(name):,} characters"))
+    name = c.text(get("name", ""), "name", MAX_NAME_CHARS)
     symptoms: list[str] = []
     for i, number in enumerate(get("symptoms", ())):
         symptom = enums.SYMPTOM.short_or_none(number)

@@ -7,7 +7,9 @@ to do, and never written into. `check_file` is what `serve` runs once at start.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 from ftgate.audit.outcomes import OUTCOMES_SCHEMA
@@ -46,6 +48,61 @@ class AuditFileError(FtgateError):
     and what to do."""
 
 
+def not_a_store(path: str | Path, why: str) -> AuditFileError:
+    """The one message of a file that is not (or no longer) a usable ftgate audit store."""
+    return AuditFileError(f"{path}: not an ftgate audit store ({why})")
+
+
+def _special(mode: int) -> str | None:
+    """What a path that is not a regular file is: opening a FIFO would block, a device would
+    be read or written raw."""
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISSOCK, "a socket"))
+    return next((name for test, name in kinds if test(mode)), None)
+
+
+def refuse_special(path: str | Path) -> None:
+    """AuditFileError when `path` exists and is not a regular file (looked at, never opened)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return  # missing (created later) or unreachable: opening it says why
+    kind = _special(mode)
+    if kind is not None:
+        raise not_a_store(path, f"{kind}, not a file")
+
+
+def check_source(path: str | Path, quick_check: bool = False) -> None:
+    """A store to read (decisions, export, replay): an existing regular file that is an ftgate
+    audit log; AuditFileError otherwise, without blocking on a FIFO or reading a device.
+    `quick_check`: also walk the whole file (SQLite's quick_check) for damage."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise not_a_store(path, "no such file") from None
+    except OSError as exc:
+        raise not_a_store(path, f"cannot be read: {exc.strerror}") from None
+    kind = _special(st.st_mode)
+    if kind is not None:
+        raise not_a_store(path, f"{kind}, not a file")
+    if st.st_size == 0:
+        raise not_a_store(path, "an empty file")
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+        try:
+            _check_schema(conn, Path(path))
+            if not _tables(conn):
+                raise not_a_store(path, "an SQLite database without ftgate's tables")
+            problems = _quick_check(conn) if quick_check else ["ok"]
+            if problems != ["ok"]:
+                raise not_a_store(path, f"damaged, SQLite quick_check: {'; '.join(problems)}")
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise _open_failure(Path(path), exc) from None
+
+
 
 def _open_failure(path: Path, exc: sqlite3.Error) -> AuditFileError:
     """An sqlite3 error at open, told as what it means for the operator."""
@@ -58,9 +115,8 @@ def _open_failure(path: Path, exc: sqlite3.Error) -> AuditFileError:
             f"cannot open the audit log {path} ({text}): make its directory exist and be "
             f"writable by this user, or give --audit-db another path")
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
-        return AuditFileError(
-            f"the audit log {path} is not a usable SQLite database ({text}): move it aside "
-            f"(keep it to inspect) so that a new one is created, or give --audit-db another path")
+        return not_a_store(path, f"not a usable SQLite database: {text}; move it aside (keep "
+                                 f"it to inspect), or give --audit-db another path")
     if "readonly" in text:
         return AuditFileError(f"the audit log {path} is read-only ({text}): make it and its "
                               f"directory writable by this user, or give --audit-db another path")
@@ -69,17 +125,21 @@ def _open_failure(path: Path, exc: sqlite3.Error) -> AuditFileError:
 
 def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     """Refuse a database that holds something else than decisions: never write into it."""
-    tables = {r[0] for r in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    tables = _tables(conn)
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if not tables and version == 0:
         return  # a new, empty file
     columns = tuple(r[1] for r in conn.execute("PRAGMA table_info(decisions)"))
     if tables - _OUR_TABLES or version not in (0, 1, SCHEMA_VERSION) or columns != COLUMN_NAMES:
-        raise AuditFileError(
-            f"the audit log {path} is an SQLite database of something else (tables "
-            f"{', '.join(sorted(tables)) or 'none'}, user_version {version}): give --audit-db "
-            f"the path of a new file or of an ftgate audit log")
+        raise not_a_store(path, f"an SQLite database of something else: tables "
+                                f"{', '.join(sorted(tables)) or 'none'}, user_version {version}; "
+                                f"give --audit-db the path of a new file or of an ftgate "
+                                f"audit log")
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {str(r[0]) for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
 
 
 def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
@@ -103,6 +163,7 @@ def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
                 conn.executescript(_SCHEMA)
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             conn.execute("PRAGMA busy_timeout=5000")
+            conn.text_factory = _text
         except BaseException:
             conn.close()
             raise
@@ -115,11 +176,21 @@ def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def _text(value: bytes) -> str | bytes:
+    """A TEXT value as read: bytes that are not UTF-8 (a damaged row) come back as bytes, for
+    the readers to report that row (audit/damage.py) rather than fail the whole read."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value
+
+
 def check_file(path: str | Path) -> None:
     """At start: check an existing audit log, read-only (one of ours? SQLite's quick check),
     then open it as the writer does (creating it when missing), so that a damaged file is
     reported, untouched, before the first decision is lost to it. AuditFileError if not."""
     path = Path(path)
+    refuse_special(path)
     if path.is_file():
         try:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
@@ -131,10 +202,10 @@ def check_file(path: str | Path) -> None:
         except sqlite3.Error as exc:
             raise _open_failure(path, exc) from None
         if problems != ["ok"]:
-            raise AuditFileError(
-                f"the audit log {path} is damaged (SQLite quick_check: {'; '.join(problems)}): "
-                f"restore it from a backup, or recover what it holds with "
-                f"`sqlite3 {path} .recover | sqlite3 NEW.db`, and move the damaged file aside")
+            raise not_a_store(
+                path, f"damaged, SQLite quick_check: {'; '.join(problems)}; restore it from a "
+                      f"backup, or recover what it holds with `sqlite3 {path} .recover | "
+                      f"sqlite3 NEW.db`, and move the damaged file aside")
     connect(path).close()
 
 

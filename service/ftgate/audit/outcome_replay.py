@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ftgate.audit import damage
 from ftgate.audit.outcome_report import result_of, target_score_of
 from ftgate.audit.outcomes import StoredOutcome
 from ftgate.audit.replay import answer_of
@@ -30,6 +31,8 @@ def judge(policy: CompiledPolicy, rows: Iterable[StoredDecision],
     newly_refused: list[str] = []
     newly_allowed: list[str] = []
     for row in rows:
+        if damage.problem(row) is not None:  # reported by the replay itself
+            continue
         outcome = latest.get(row.decision_id)
         if outcome is None:
             continue

@@ -175,6 +175,9 @@ class PostgresStore:
             raise StoreUnavailable(f"audit store {self.target}: {_first_line(exc)}") from None
         except psycopg.Error as exc:
             raise StoreError(f"audit store {self.target}: {_first_line(exc)}") from None
+        except UnicodeEncodeError as exc:  # text that is not UTF-8 (a lone surrogate)
+            raise StoreError(f"audit store {self.target}: text that is not valid UTF-8 "
+                             f"({exc.reason})") from None
 
     def purge(self, cutoff_us: int, batch: int = 1000) -> int:
         """Delete decisions made before `cutoff_us`, and their outcomes, `batch` rows per

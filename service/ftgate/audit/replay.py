@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ftgate import enums
+from ftgate.audit import damage
 from ftgate.audit.store import StoredDecision
 from ftgate.engine import CompiledPolicy
 from ftgate.errors import InvalidProfile
@@ -38,6 +39,7 @@ class ReplayReport:
     transitions: dict[tuple[Answer, Answer], int]  # (before, after) → how many, changed or not
     changes: tuple[Change, ...]  # verdict or outcome different, in the store's order (oldest first)
     unreadable: tuple[str, ...]  # ids of stored inputs the candidate's validation refuses
+    damaged: tuple[str, ...] = ()  # ids of stored rows that cannot be read back (audit/damage.py)
 
     @property
     def changed(self) -> int:
@@ -63,8 +65,12 @@ def replay(policy: CompiledPolicy, rows: Iterable[StoredDecision]) -> ReplayRepo
     transitions: Counter[tuple[Answer, Answer]] = Counter()
     changes: list[Change] = []
     unreadable: list[str] = []
+    damaged: list[str] = []
     replayed = 0
     for row in rows:
+        if damage.problem(row) is not None:
+            damaged.append(damage.decision_id_of(row))
+            continue
         after = answer_of(policy, row)
         if after is None:
             unreadable.append(row.decision_id)
@@ -75,4 +81,4 @@ def replay(policy: CompiledPolicy, rows: Iterable[StoredDecision]) -> ReplayRepo
         if after != before:
             changes.append(Change(row.decision_id, row.project_name, before, after))
     return ReplayReport(policy.ruleset.version, replayed, dict(transitions), tuple(changes),
-                        tuple(unreadable))
+                        tuple(unreadable), tuple(damaged))

@@ -14,11 +14,18 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from ftgate.audit import listing, outcomes
-from ftgate.audit.database import COLUMN_NAMES, AuditFileError, check_file, connect
+from ftgate.audit.database import (
+    COLUMN_NAMES,
+    AuditFileError,
+    check_file,
+    connect,
+    not_a_store,
+)
 from ftgate.audit.errors import StoreError, StoreUnavailable
 from ftgate.audit.outcomes import Recorded, StoredOutcome
 from ftgate.audit.page_token import BadPageToken, filter_digest, make_token
@@ -86,6 +93,18 @@ def _rows(conn: sqlite3.Connection, lock: threading.Lock,
     return [found[i] for i in ids if i in found]
 
 
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """SQLite errors of a read, told as what they mean: a busy or unreachable file may pass
+    (StoreUnavailable); a damaged one will not (AuditFileError, as a file that is not a store)."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        raise StoreUnavailable(f"audit log {path}: {exc}") from None
+    except sqlite3.DatabaseError as exc:
+        raise not_a_store(path, f"damaged: {exc}") from None
+
+
 def _identity(path: Path) -> tuple[int, int] | None:
     try:
         st = os.stat(path)
@@ -101,7 +120,12 @@ class DecisionStore:
         self.path = Path(path)
         self._conn = connect(path, readonly)
         self._identity = _identity(self.path)
-        self._page_key = _page_key(self._conn)
+        try:
+            with _reading(self.path):
+                self._page_key = _page_key(self._conn)
+        except BaseException:
+            self._conn.close()
+            raise
         self._lock = threading.Lock()
 
     @property
@@ -148,10 +172,13 @@ class DecisionStore:
             raise StoreUnavailable(f"audit log {self.path}: {exc}") from None
         except sqlite3.Error as exc:
             raise StoreError(f"audit log {self.path}: {exc}") from None
+        except UnicodeEncodeError as exc:  # text that is not UTF-8 (a lone surrogate)
+            raise StoreError(f"audit log {self.path}: text that is not valid UTF-8 "
+                             f"({exc.reason})") from None
         return len(values)
 
     def get(self, decision_id: str) -> StoredDecision | None:
-        with self._lock:
+        with self._lock, _reading(self.path):
             row = self._conn.execute(
                 f"SELECT {_COLUMNS} FROM decisions WHERE decision_id = ?", (decision_id,)
             ).fetchone()
@@ -170,10 +197,11 @@ class DecisionStore:
         sql = ("SELECT decided_at_us, decision_id, length(project) + length(assessment) "
                "+ length(profile_json) FROM decisions" + w.sql
                + " ORDER BY decided_at_us DESC, decision_id DESC LIMIT ?")
-        with self._lock:
+        with self._lock, _reading(self.path):
             keys = self._conn.execute(sql, [*w.args, limit + 1]).fetchall()
         chosen, more = listing.choose(keys, limit, max_bytes)
-        page = _rows(self._conn, self._lock, chosen)
+        with _reading(self.path):
+            page = _rows(self._conn, self._lock, chosen)
         return page, (make_token(self._page_key, query.digest(), page[-1].decided_at_us,
                                  page[-1].decision_id) if more and page else "")
 
@@ -184,7 +212,7 @@ class DecisionStore:
         after: tuple[int, str] | None = None
         while True:
             w = listing.where(since_us, until_us, None, after, "?", ascending=True)
-            with self._lock:
+            with self._lock, _reading(self.path):
                 rows = [StoredDecision(*r) for r in self._conn.execute(
                     f"SELECT {_COLUMNS} FROM decisions{w.sql} "
                     "ORDER BY decided_at_us, decision_id LIMIT ?", [*w.args, chunk])]
@@ -212,7 +240,7 @@ class DecisionStore:
                 return removed
 
     def count(self) -> int:
-        with self._lock:
+        with self._lock, _reading(self.path):
             return int(self._conn.execute("SELECT COUNT(*) FROM decisions").fetchone()[0])
 
     # -- outcomes (audit/outcomes.py)

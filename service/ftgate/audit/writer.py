@@ -17,7 +17,11 @@ Two durabilities (--audit-durability, docs/operations.md):
 The writer commits once per batch (async: the decisions that arrive within `flush_interval` of
 the first one, up to `batch_size`). `close()` writes every queued decision before it returns:
 SIGTERM loses nothing that was answered, unless the store stays down past the close timeout
-(counted, reason="shutdown").
+(counted, reason="shutdown", the batch in the writer's hands included).
+
+One record the store refuses (a value it cannot hold) never takes its batch with it: a batch
+the store refuses is written again record by record, and only the refused one is dropped
+(counted and logged with its id, audit/ledger.py).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ import structlog
 from ftgate import enums
 from ftgate.audit.backend import AuditStore
 from ftgate.audit.errors import AuditUnavailable, StoreError, StoreUnavailable
+from ftgate.audit.ledger import Ledger
 from ftgate.audit.profile_json import profile_json
 from ftgate.audit.store import StoredDecision
 from ftgate.domain.decision import Decision
@@ -45,7 +50,6 @@ from ftgate.v1 import advisor_pb2 as pb
 log = structlog.get_logger("ftgate")
 _STOP = object()
 _PURGE_EVERY_SECONDS = 3600.0
-_DROP_LOG_EVERY_SECONDS = 10.0
 _BACKOFF_FIRST, _BACKOFF_MAX = 0.1, 5.0
 # How long a sync call waits for its record's commit before it gives up (UNAVAILABLE).
 SYNC_WAIT_SECONDS = 10.0
@@ -104,6 +108,9 @@ class Pending:
             raise AuditUnavailable(self._error)
 
 
+Item = tuple[DecisionEntry, "Pending | None"]
+
+
 class AuditLog:
     """Bounded queue + one writer thread over an AuditStore."""
 
@@ -119,8 +126,13 @@ class AuditLog:
         self.flush_interval = 0.0 if sync else flush_interval
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max(1, queue_size))
         self._thread = threading.Thread(target=self._run, name="ftgate-audit", daemon=True)
-        self._dropped_since_log = 0
-        self._last_drop_log = 0.0
+        self.ledger = Ledger(store.target, self._queue.maxsize)
+        # What the writer has taken from the queue and not yet settled, and whether stop() gave
+        # up on the writer (then stop counted all of it): one lock, so that each decision is
+        # counted once, by one of them.
+        self._hand = threading.Lock()
+        self._in_hand: dict[int, Item] = {}
+        self._abandoned = False
         self._next_purge = 0.0
         self._closing = threading.Event()
         self._close_deadline = float("inf")
@@ -140,7 +152,7 @@ class AuditLog:
             self._queue.put_nowait((entry, None))
             return True
         except queue.Full:
-            self._dropped(entry, "queue_full")
+            self.ledger.dropped(entry.decision_id, "queue_full")
             return False
 
     def record_durably(self, entry: DecisionEntry) -> Pending:
@@ -165,7 +177,11 @@ class AuditLog:
         """Write every queued decision, then stop the writer; False (logged, the store left
         open to the writer) when that takes more than `timeout` seconds (no backoff is waited
         beyond it either)."""
-        if not self._thread.is_alive():
+        if not self._thread.is_alive():  # never started (or gone): what it held is counted
+            left = self._abandon()
+            if left:
+                log.error("audit_writer_not_running", dropped=left)
+            self.ledger.close()
             return True
         deadline = self._close_deadline = time.monotonic() + timeout
         self._closing.set()  # no more waiting for batches to fill, nor backoff
@@ -173,11 +189,32 @@ class AuditLog:
             self._queue.put(_STOP, timeout=timeout)  # waits while full: the writer drains it
         self._thread.join(max(0.0, deadline - time.monotonic()))
         if self._thread.is_alive():
-            log.error("audit_flush_timeout", queued=self._queue.qsize(), timeout_seconds=timeout)
+            left = self._abandon()
+            log.error("audit_flush_timeout", dropped=left, timeout_seconds=timeout)
+            self.ledger.close()
             return False
         self._rescue()
         self.store.close()
+        self.ledger.close()
         return True
+
+    def _abandon(self) -> int:
+        """The writer is stuck past the close timeout: what it holds and what is queued is
+        counted now (reason shutdown), and the writer settles nothing more. How many."""
+        with self._hand:
+            self._abandoned = True
+            left = list(self._in_hand.values())
+            self._in_hand.clear()
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if isinstance(item, tuple):
+                    left.append(item)
+            self._give_up_locked(left, "shutdown", "the server stopped before the audit "
+                                                   "store took the decision")
+        return len(left)
 
     def close(self, timeout: float = 60.0) -> None:
         """stop(timeout), for callers that do not ask how it went."""
@@ -196,21 +233,11 @@ class AuditLog:
         log.error("audit_file_rescued", path=self.store.target, copy=str(copy),
                   action="merge the copy into the audit log, or keep it with the old logs")
 
-    def _dropped(self, entry: DecisionEntry, reason: str, count: int = 1) -> None:
-        operations.AUDIT_DROPPED.labels(reason).inc(count)
-        self._dropped_since_log += count
-        now = time.monotonic()
-        if now - self._last_drop_log >= _DROP_LOG_EVERY_SECONDS:
-            log.warning("audit_dropped", reason=reason, dropped=self._dropped_since_log,
-                        decision_id=entry.decision_id, queue_size=self._queue.maxsize,
-                        store=self.store.target)
-            self._last_drop_log, self._dropped_since_log = now, 0
-
     def _run(self) -> None:
         stopping = False
         while not stopping:
             self._purge_when_due()
-            batch: list[tuple[DecisionEntry, Pending | None]] = []
+            batch: list[Item] = []
             try:
                 item = self._queue.get(timeout=60)
             except queue.Empty:
@@ -221,17 +248,23 @@ class AuditLog:
             if (item is not _STOP and self.flush_interval > 0
                     and self._queue.qsize() < self.batch_size):
                 self._closing.wait(self.flush_interval)
-            while True:
-                if item is _STOP:
-                    stopping = True
-                elif isinstance(item, tuple):
-                    batch.append(item)
-                if stopping or len(batch) >= self.batch_size:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
+            with self._hand:
+                if self._abandoned:  # stop() counted the queue; this one was out of it
+                    if isinstance(item, tuple):
+                        self._give_up_locked([item], "shutdown", "the server stopped")
+                    return
+                while True:
+                    if item is _STOP:
+                        stopping = True
+                    elif isinstance(item, tuple):
+                        batch.append(item)
+                        self._in_hand[id(item)] = item
+                    if stopping or len(batch) >= self.batch_size:
+                        break
+                    try:
+                        item = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
             if batch:
                 self._write(batch)
             operations.AUDIT_QUEUE_DEPTH.set(self._queue.qsize())
@@ -252,21 +285,48 @@ class AuditLog:
         self._file_missing = missing
         operations.AUDIT_FILE_MISSING.set(int(missing))
 
-    def _write(self, batch: list[tuple[DecisionEntry, Pending | None]]) -> None:
+    def _write(self, batch: list[Item]) -> None:
         started = time.perf_counter()
         self._check_file()
-        try:
-            rows = [to_row(e) for e, _ in batch]
-        except Exception:  # never lose the writer to one odd message
-            log.exception("audit_convert_failed", decisions=len(batch))
-            self._give_up(batch, "write_failed", "the decision could not be stored")
-            return
+        rows, batch = self._rows(batch)
+        refused = self._insert(batch, rows)
+        if refused is not None and len(batch) == 1:
+            self._settle(batch, refused=refused)
+        elif refused is not None:
+            # One bad record must not take the others with it: each on its own.
+            for item, row in zip(batch, rows, strict=True):
+                why = self._insert([item], [row])
+                if why is not None:
+                    self._settle([item], refused=why)
+        operations.AUDIT_BATCH_SECONDS.observe(time.perf_counter() - started)
+
+    def _rows(self, batch: list[Item]) -> tuple[list[StoredDecision], list[Item]]:
+        """The rows of the batch, and the items they are of; one that cannot be made into a
+        row is dropped alone (write_failed), never the batch."""
+        rows: list[StoredDecision] = []
+        kept: list[Item] = []
+        for item in batch:
+            try:
+                rows.append(to_row(item[0]))
+            except Exception as exc:  # never lose the writer (or the batch) to one odd message
+                log.exception("audit_convert_failed", decision_id=item[0].decision_id)
+                self._settle([item], reason="write_failed", why=f"the decision could not be "
+                                                                 f"stored ({exc})")
+                continue
+            kept.append(item)
+        return rows, kept
+
+    def _insert(self, batch: list[Item], rows: list[StoredDecision]) -> str | None:
+        """Commit the rows (waiting out an unavailable store, as durability says) and settle
+        their items; or the reason the store refused them, their items left unsettled."""
+        if not rows:
+            return None
         backoff = _BACKOFF_FIRST
         while True:
             if self._down is not None and self._closing.is_set() \
                     and time.monotonic() >= self._close_deadline:
-                self._give_up(batch, "shutdown", self._down)
-                return
+                self._settle(batch, reason="shutdown", why=self._down)
+                return None
             try:
                 self.store.insert(rows)
                 break
@@ -275,27 +335,45 @@ class AuditLog:
                 if self.sync:
                     # Every waiting call fails now (UNAVAILABLE); the writer waits for the
                     # store before it takes the next batch.
-                    self._give_up(batch, None, str(exc))
+                    self._settle(batch, why=str(exc))
                     self._wait_for_store()
-                    return
+                    return None
                 operations.AUDIT_QUEUE_DEPTH.set(self._queue.qsize())  # the backlog, meanwhile
                 self._pause(backoff)
                 backoff = min(backoff * 2, _BACKOFF_MAX)
             except StoreError as exc:
-                log.error("audit_write_failed", decisions=len(rows), error=str(exc))
-                operations.AUDIT_WRITE_ERRORS.inc()
-                self._give_up(batch, "write_failed", str(exc))
-                return
+                self._came_up()  # it answered: it is up, it refused these rows
+                return str(exc)
         self._came_up()
-        for _, pending in batch:
-            if pending is not None:
-                pending.settle()
-        operations.AUDIT_WRITTEN.inc(len(rows))
-        operations.AUDIT_BATCH_SECONDS.observe(time.perf_counter() - started)
+        self._settle(batch, stored=True)
+        return None
 
-    def _give_up(self, batch: list[tuple[DecisionEntry, Pending | None]], reason: str | None,
-                 why: str) -> None:
-        """The batch is not stored: its waiting calls fail; answered ones are counted."""
+    def _settle(self, batch: list[Item], *, stored: bool = False, reason: str | None = None,
+                why: str = "", refused: str | None = None) -> None:
+        """Items leave the writer's hands: stored; refused by the store (each counted and
+        logged); or given up (answered ones counted under `reason`, waiting calls failed)."""
+        with self._hand:
+            if self._abandoned:  # stop() has counted them already
+                if stored:
+                    log.warning("audit_written_after_flush_timeout", decisions=len(batch))
+                return
+            for item in batch:
+                self._in_hand.pop(id(item), None)
+            if stored:
+                for _, pending in batch:
+                    if pending is not None:
+                        pending.settle()
+                self.ledger.written(len(batch))
+            elif refused is not None:
+                for entry, pending in batch:
+                    self.ledger.refused(entry.decision_id, refused, answered=pending is None)
+                    if pending is not None:
+                        pending.settle(f"the audit store refused the decision: {refused}")
+            else:
+                self._give_up_locked(batch, reason, why)
+
+    def _give_up_locked(self, batch: list[Item], reason: str | None, why: str) -> None:
+        """Not stored: waiting calls fail; answered ones are counted under `reason`."""
         answered = 0
         for _, pending in batch:
             if pending is None:
@@ -303,7 +381,7 @@ class AuditLog:
             else:
                 pending.settle(why)
         if answered and reason is not None:
-            self._dropped(batch[0][0], reason, answered)
+            self.ledger.dropped(batch[0][0].decision_id, reason, answered)
 
     def _pause(self, seconds: float) -> None:
         """Backoff before the next try; shortened by close()."""
@@ -337,7 +415,8 @@ class AuditLog:
                 self._queue.put(_STOP)  # (just emptied: room for it) stop once back in _run
                 return
             if isinstance(item, tuple):
-                self._give_up([item], "shutdown", why)
+                with self._hand:
+                    self._give_up_locked([item], "shutdown", why)
 
     def _went_down(self, why: str) -> None:
         if self._down is None:

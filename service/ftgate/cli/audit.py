@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from ftgate.cli.audit_flags import AUDIT_DB_ENV, audit_target
@@ -26,6 +27,21 @@ def add_parser(sub: Any) -> None:
     m.add_argument("--audit-db", type=audit_target, metavar="URL",
                    help="the store: a postgresql:// URL (credentials from the URL, "
                         "PGPASSFILE or PG* variables; default: $FTGATE_AUDIT_DB)")
+
+
+def _sqlite(path: Path) -> int:
+    """An SQLite file needs no migration; one that is not an ftgate store is said to be."""
+    from ftgate.audit.database import AuditFileError, check_source
+
+    if path.exists():
+        try:
+            check_source(path, quick_check=True)
+        except AuditFileError as exc:
+            print(f"ftgate audit migrate: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    print(f"ftgate audit migrate: {path} is an SQLite file: nothing to migrate "
+          f"(the server creates its schema)")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,9 +61,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"ftgate audit migrate: {AUDIT_DB_ENV}: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
     if not is_url(args.audit_db):
-        print(f"ftgate audit migrate: {args.audit_db} is an SQLite file: nothing to migrate "
-              f"(the server creates its schema)")
-        return 0
+        return _sqlite(args.audit_db)
     store = PostgresStore(str(args.audit_db))
     try:
         applied = store.migrate()

@@ -34,6 +34,12 @@ def audit_target(text: str) -> Path | str:
             f":// URL")
     if not text:
         raise argparse.ArgumentTypeError("expected an SQLite file path or a postgresql:// URL")
+    from ftgate.audit.database import AuditFileError, refuse_special
+
+    try:
+        refuse_special(text)  # a FIFO or a device: refused by name, never opened
+    except AuditFileError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
     return Path(text)
 
 
@@ -51,8 +57,15 @@ def retention(text: str) -> float:
 
 
 def audit_source(text: str) -> Path | str:
-    """A store to read: a postgresql:// URL, or an SQLite file that exists and can be read."""
-    from ftgate.cli.flags import readable_file
+    """A store to read: a postgresql:// URL, or an existing SQLite file that is an ftgate
+    audit store (checked without blocking on a FIFO or reading a device)."""
+    from ftgate.audit.database import AuditFileError, check_source
 
     target = audit_target(text)
-    return target if isinstance(target, str) else readable_file(text)
+    if isinstance(target, str):
+        return target
+    try:
+        check_source(target)
+    except AuditFileError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return target

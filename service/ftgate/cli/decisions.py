@@ -27,6 +27,7 @@ from ftgate.v1 import advisor_pb2 as pb
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
+_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -64,14 +65,26 @@ def add_parser(sub: Any) -> None:
 
 def parse_time(text: str, now: datetime | None = None) -> datetime:
     """An ISO 8601 time (UTC when it has no offset) or an age such as 30m, 2h, 7d."""
+    from ftgate.api import timestamps
+
     now = now or datetime.now(UTC)
     match = _RELATIVE.match(text.strip())
     if match:
         return now - timedelta(seconds=float(match[1]) * _UNIT_SECONDS[match[2]])
-    try:
+    if _DATE_TIME.match(text.strip()):  # RFC 3339, told precisely when wrong
+        try:
+            return timestamps.parse(text, offset_required=False)[0]
+        except timestamps.BadTimestamp as exc:
+            raise BadFlag(f"{exc}; or an age such as 2h or 7d") from None
+    try:  # the other ISO 8601 forms (a date alone: its midnight, UTC)
         when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise BadFlag(f"not a time: {text!r} (ISO 8601, or an age such as 2h or 7d)") from None
+        when = None
+    offset = when.utcoffset() if when else None
+    if when is None or (offset is not None and abs(offset) > timestamps.MAX_OFFSET):
+        raise BadFlag(f"expected an ISO 8601 time such as {timestamps.EXAMPLE} (UTC when no "
+                      f"offset; offsets within ±14:00) or an age such as 2h or 7d; found "
+                      f"{text[:40]!r}")
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -123,6 +136,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from ftgate.audit.database import AuditFileError
     from ftgate.errors import FtgateError
 
     since = _micros(parse_time(args.since))
@@ -132,7 +146,9 @@ def _export(args: argparse.Namespace) -> int:
     _require_store(args.db)
     try:
         return export.run(args, since, until)
-    except FtgateError as exc:  # the store unreachable or not ours
+    except AuditFileError as exc:  # not an ftgate store (or a damaged one)
+        raise _Failed(EXIT_BAD_INPUT, str(exc)) from None
+    except FtgateError as exc:  # the store unreachable
         raise _Failed(EXIT_ERROR, str(exc)) from None
 
 
@@ -162,7 +178,13 @@ def _local(args: argparse.Namespace) -> tuple[Call, Call]:
     from ftgate.errors import InvalidInput
 
     _require_store(args.db)
-    lookup = DecisionLookup(open_store(args.db, readonly=True))
+    lookup = DecisionLookup(open_store(args.db, readonly=True), log_damaged=False)
+
+    def list_reporting_damage(request: pb.ListDecisionsRequest) -> pb.ListDecisionsResponse:
+        page, damaged = lookup.list_page(request)
+        for exc in damaged:
+            print(f"ftgate decisions: skipped {exc}", file=sys.stderr)
+        return page
 
     def guarded(method: Call) -> Call:
         def call(request: Any) -> Any:
@@ -171,9 +193,9 @@ def _local(args: argparse.Namespace) -> tuple[Call, Call]:
             except InvalidInput as exc:
                 raise _Failed(EXIT_BAD_INPUT, f"bad input: {exc}") from None
             except StatusError as exc:
-                raise _Failed(EXIT_ERROR, exc.message) from None
+                raise _Failed(_exit_of(exc.code), exc.message) from None
         return call
-    return guarded(lookup.get), guarded(lookup.list)
+    return guarded(lookup.get), guarded(list_reporting_damage)
 
 
 def _remote(args: argparse.Namespace) -> tuple[Call, Call]:
@@ -190,11 +212,19 @@ def _remote(args: argparse.Namespace) -> tuple[Call, Call]:
             try:
                 return method(request, timeout=args.timeout, metadata=metadata)
             except grpc.RpcError as exc:
-                code = EXIT_BAD_INPUT if exc.code() == grpc.StatusCode.INVALID_ARGUMENT \
-                    else EXIT_ERROR
-                raise _Failed(code, f"{exc.code().name}: {exc.details()}") from None
+                raise _Failed(_exit_of(exc.code()),
+                              f"{exc.code().name}: {exc.details()}") from None
         return call
     return guarded(stub.GetDecision), guarded(stub.ListDecisions)
+
+
+def _exit_of(code: Any) -> int:
+    """2 for what the user must fix: a bad request, or a store that holds damage (DATA_LOSS:
+    a damaged record or file, named in the message); 1 otherwise."""
+    import grpc
+
+    bad = (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.DATA_LOSS)
+    return EXIT_BAD_INPUT if code in bad else EXIT_ERROR
 
 
 def _when(record: pb.DecisionRecord) -> str:

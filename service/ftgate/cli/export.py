@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from ftgate.audit import damage
 from ftgate.audit.store import StoredDecision
 from ftgate.cli.audit_flags import audit_source
 from ftgate.cli.help import HelpFormatter
@@ -52,6 +53,19 @@ def jsonl_lines(rows: Iterator[StoredDecision]) -> Iterator[str]:
                f'"findings": {r.findings}, "profile": {r.profile_json}}}\n')
 
 
+def readable(rows: Iterator[StoredDecision], skipped: list[str]) -> Iterator[StoredDecision]:
+    """The rows that can be read back; each damaged one reported on stderr (its id added to
+    `skipped`) and left out: one damaged row never stops an export."""
+    for r in rows:
+        why = damage.problem(r, json_columns=True)
+        if why is None:
+            yield r
+            continue
+        skipped.append(damage.decision_id_of(r))
+        print(f"ftgate decisions export: skipped {damage.DamagedRecord(skipped[-1], why)}",
+              file=sys.stderr)
+
+
 def write(rows: Iterator[StoredDecision], fmt: str, out: TextIO) -> int:
     """Write the rows in `fmt`; how many."""
     count = 0
@@ -74,8 +88,9 @@ def run(args: argparse.Namespace, since_us: int, until_us: int | None) -> int:
     from ftgate.audit.backend import describe, open_store
 
     store = open_store(args.db, readonly=True)
+    skipped: list[str] = []
     try:
-        rows = store.scan(since_us, until_us)
+        rows = readable(store.scan(since_us, until_us), skipped)
         if args.output:
             with open(args.output, "w", encoding="utf-8", newline="") as out:
                 count = write(rows, args.format, out)
@@ -88,6 +103,7 @@ def run(args: argparse.Namespace, since_us: int, until_us: int | None) -> int:
                 return 0
     finally:
         store.close()
-    print(f"ftgate decisions export: {count} decisions from {describe(args.db)}",
+    damaged = f"; {len(skipped)} damaged records skipped (listed above)" if skipped else ""
+    print(f"ftgate decisions export: {count} decisions from {describe(args.db)}{damaged}",
           file=sys.stderr)
     return 0

@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ftgate rules replay: invalid rules: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     from ftgate.audit.backend import open_store
+    from ftgate.audit.database import AuditFileError
     from ftgate.audit.postgres import is_url
 
     if not is_url(args.audit_db) and not args.audit_db.is_file():
@@ -82,6 +83,9 @@ def run(args: argparse.Namespace) -> int:
                                store.latest_outcomes(since, until))
         finally:
             store.close()
+    except AuditFileError as exc:  # not an ftgate store (or a damaged one)
+        print(f"ftgate rules replay: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except FtgateError as exc:
         print(f"ftgate rules replay: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -101,6 +105,10 @@ def _text(report: Any, show: int) -> str:
     if report.unreadable:
         lines.append(f"{len(report.unreadable)} stored inputs refused by the candidate's "
                      f"validation (not replayed)")
+    if report.damaged:
+        lines.append(f"{len(report.damaged)} damaged records skipped (not replayed): "
+                     f"{', '.join(report.damaged[:show])}"
+                     + (" ..." if len(report.damaged) > show else ""))
     lines.append("")
     lines.append(f"{'recorded':40} {'candidate':40} {'decisions':>9}")
     for (before, after), n in sorted(report.transitions.items(),
@@ -144,6 +152,7 @@ def _json(report: Any, judged: dict[str, Any] | None = None) -> str:
                      "recorded": answer(c.before), "candidate": answer(c.after)}
                     for c in report.changes],
         "unreadable": list(report.unreadable),
+        "damaged": list(report.damaged),
         **({"outcomes": judged} if judged is not None else {}),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }, indent=2) + "\n"

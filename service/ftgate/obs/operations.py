@@ -13,9 +13,11 @@ AUDIT_WRITTEN = Counter("ftgate_audit_written", "Decisions written to the audit 
 AUDIT_DROPPED = Counter(
     "ftgate_audit_dropped",
     "Decisions answered but not written to the audit log, by reason: queue_full (the store "
-    "down or slow for longer than the queue holds), write_failed (the store refused the "
-    "batch), shutdown (the store still down when the server stopped).", ["reason"])
-for _reason in ("queue_full", "write_failed", "shutdown"):
+    "down or slow for longer than the queue holds), refused (the store refused that record, "
+    "its batch retried record by record), write_failed (it could not be made into a row), "
+    "shutdown (queued or in the writer's hands when the server stopped and the store was down "
+    "or too slow).", ["reason"])
+for _reason in ("queue_full", "refused", "write_failed", "shutdown"):
     AUDIT_DROPPED.labels(_reason)
 # 1 while the audit writer can write to its store, 0 while it waits for it to come back (and 1
 # with no audit log: nothing is down, FtgateAuditStoreDown stays quiet).
@@ -26,7 +28,7 @@ AUDIT_QUEUE_CAPACITY = Gauge("ftgate_audit_queue_capacity",
                              "Decisions the audit queue holds at most (--audit-queue).",
                              multiprocess_mode="livesum")
 AUDIT_WRITE_ERRORS = Counter(
-    "ftgate_audit_write_errors", "Audit log batches that failed to write (their decisions lost).")
+    "ftgate_audit_write_errors", "Audit records the store refused (each logged with its id).")
 # Set by the writer (not a callback) so that it also works in `serve --workers` (multiprocess).
 AUDIT_QUEUE_DEPTH = Gauge("ftgate_audit_queue_depth", "Decisions waiting for the audit writer.",
                           multiprocess_mode="livesum")

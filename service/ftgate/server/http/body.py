@@ -17,6 +17,7 @@ from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 
 from ftgate import bignum, describe
+from ftgate.api import timestamps
 from ftgate.errors import Violation
 from ftgate.profile_input import read_request_profiles
 from ftgate.profile_input.reader import as_violations
@@ -121,6 +122,9 @@ def _put(data: dict[str, Any], descriptor: Any, name: str, value: str) -> None:
         _put(data.setdefault(field.name, {}), field.message_type, rest, value)
         return
     typed: Any = value
+    if field.message_type is not None \
+            and field.message_type.full_name == "google.protobuf.Timestamp":
+        typed = _timestamp(name, value)
     if field.type == FieldDescriptor.TYPE_BOOL:
         if value.lower() not in ("true", "false"):
             raise BadBody(f"query parameter {name!r}: expected true or false, got {value!r}",
@@ -133,6 +137,16 @@ def _put(data: dict[str, Any], descriptor: Any, name: str, value: str) -> None:
                       violations=[Violation(name, "given twice")])
     else:
         data[field.name] = typed
+
+
+def _timestamp(name: str, value: str) -> str:
+    """A Timestamp query parameter, checked as RFC 3339 (offset within ±14:00) and given to
+    json_format in its canonical form."""
+    try:
+        return timestamps.to_json(value)
+    except timestamps.BadTimestamp as exc:
+        raise BadBody(f"query parameter {name!r}: {exc}",
+                      violations=[Violation(name, str(exc))]) from None
 
 
 def _is_repeated(field: FieldDescriptor) -> bool:

@@ -162,8 +162,9 @@ class Supervisor:
     """Starts, watches, replaces and stops the worker processes."""
 
     def __init__(self, options: ServeOptions, rules_dir: Path | None, log_level: str,
-                 workers: int) -> None:
+                 workers: int, signals: SignalFlags | None = None) -> None:
         self.options = options
+        self._signals = signals
         self.rules_dir = rules_dir
         self.log_level = log_level
         self.count = workers
@@ -236,7 +237,8 @@ class Supervisor:
     def _watch(self, options: ServeOptions) -> int:
         """Until asked to stop: pass SIGHUP on, replace dead and unresponsive workers. 0, or 1
         when no worker can serve."""
-        signals = SignalFlags()  # (server/signals.py: why the handlers take no lock)
+        # (server/signals.py: why the handlers take no lock)
+        signals = self._signals or SignalFlags()
         while not signals.wait(0.2):
             if signals.hangup():
                 log.info("signal", signal="SIGHUP", forwarded_to=self.count)
@@ -351,6 +353,7 @@ class Supervisor:
 
 
 def serve_workers(options: ServeOptions, rules_dir: Path | None, log_level: str,
-                  workers: int) -> int:
-    """Run `workers` server processes on one port until SIGTERM; 0 when all drained cleanly."""
-    return Supervisor(options, rules_dir, log_level, workers).run()
+                  workers: int, signals: SignalFlags | None = None) -> int:
+    """Run `workers` server processes on one port until SIGTERM; 0 when all drained cleanly.
+    `signals`: the stop and hangup handlers, when installed already."""
+    return Supervisor(options, rules_dir, log_level, workers, signals).run()

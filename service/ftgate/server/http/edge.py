@@ -21,6 +21,7 @@ from ftgate.server.auth import TokenAuth
 from ftgate.server.http.address import ListenError, split_address
 from ftgate.server.http.app import build_app
 from ftgate.server.http.gate import EdgeState
+from ftgate.server.http.guard import ConnectionLimits, guarded_protocol
 
 log = structlog.get_logger("ftgate")
 
@@ -61,6 +62,18 @@ def _bind(address: str, reuse_port: bool) -> socket.socket:
     return sock
 
 
+def _client_ca(options: Any) -> Any:
+    """The CA of the client certificates the HTTP port requires: --http-client-ca; else gRPC's
+    --tls-client-ca, unless the HTTP port has a certificate of its own (the Kubernetes API
+    server calls the webhook without a client certificate unless told to present one:
+    docs/gate.md)."""
+    if getattr(options, "http_client_ca", None):
+        return options.http_client_ca
+    if options.tls_client_ca and not getattr(options, "http_tls_cert", None):
+        return options.tls_client_ca
+    return None
+
+
 class HttpEdge:
     """A running HTTP server; `stop` refuses new calls, lets those in flight finish within the
     grace, then closes; `wait` returns once it has."""
@@ -83,14 +96,16 @@ class HttpEdge:
         key = getattr(options, "http_tls_key", None) or options.tls_key
         if cert and key:
             tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
-            # Client certificates as gRPC asks them, unless the HTTP port has a certificate of its
-            # own: the Kubernetes API server calls the webhook without one.
-            if options.tls_client_ca and not getattr(options, "http_tls_cert", None):
-                tls |= {"ssl_ca_certs": str(options.tls_client_ca),
-                        "ssl_cert_reqs": ssl.CERT_REQUIRED}
+            client_ca = _client_ca(options)
+            if client_ca:
+                tls |= {"ssl_ca_certs": str(client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
         self.tls = bool(tls)
+        limits: ConnectionLimits = getattr(options, "http_limits", None) or ConnectionLimits()
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
                                 server_header=False, timeout_graceful_shutdown=options.grace_seconds,
+                                http=guarded_protocol(limits),
+                                # (typed int by uvicorn; it is a delay of call_later: any float)
+                                timeout_keep_alive=limits.keepalive_timeout,  # type: ignore[arg-type]
                                 **tls)
         try:  # now, not in the server's thread: a TLS file that does not load fails the start
             config.load()

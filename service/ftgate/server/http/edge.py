@@ -21,7 +21,7 @@ from ftgate.server.auth import TokenAuth
 from ftgate.server.http.address import ListenError, split_address
 from ftgate.server.http.app import build_app
 from ftgate.server.http.gate import EdgeState
-from ftgate.server.http.guard import ConnectionLimits, guarded_protocol
+from ftgate.server.http.guard import ConnectionLimits, GuardedListener, guarded_protocol
 
 log = structlog.get_logger("ftgate")
 
@@ -45,7 +45,7 @@ def _route_uvicorn_logs() -> None:
 def _bind(address: str, reuse_port: bool) -> socket.socket:
     host, port = split_address(address)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = GuardedListener(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit it: without it, an answer written in two pieces (head, then
     # body) waits for the client's delayed ACK, 40 ms a call (docs/http.md).

@@ -11,7 +11,8 @@ the same. So this subclass closes what uvicorn leaves open:
   steadily the bytes trickle in (slowloris);
 - a request body not all received `body_timeout` seconds after its headers: the same;
 - beyond `max_connections` open connections, or when the new connection's file descriptor is
-  within the headroom of the process's limit, the connection is answered 503 and closed at once.
+  within the headroom of the process's limit (GuardedListener), the connection is answered 503
+  and closed at once.
 
 Each is counted (server/http/metrics.py).
 """
@@ -19,8 +20,10 @@ Each is counted (server/http/metrics.py).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import resource
+import socket
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,20 +68,41 @@ def raw_error(status: int, reason: str, code: str, message: str) -> bytes:
     return head.encode("ascii") + body
 
 
+_TOO_MANY = raw_error(503, "Service Unavailable", "UNAVAILABLE",
+                     "too many HTTP connections are open; try again later")
+
+
+class GuardedListener(socket.socket):
+    """The listening socket: a connection accepted with a descriptor at or above fd_ceiling()
+    is answered 503 and closed at once, before the event loop builds anything for it.
+
+    Here and not in the protocol: the event loop accepts connections by the hundred before any
+    protocol sees one, and each holds a descriptor meanwhile."""
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        conn, address = super().accept()
+        if conn.fileno() < fd_ceiling():
+            return conn, address
+        metrics.CONNECTIONS_REFUSED.labels("file_descriptors").inc()
+        conn.setblocking(False)
+        with contextlib.suppress(OSError):  # a few hundred bytes into an empty send buffer
+            conn.send(_TOO_MANY)
+        conn.close()
+        # The event loop's way to stop accepting until the listener is readable again.
+        raise ConnectionAbortedError
+
+
 def guarded_protocol(limits: ConnectionLimits) -> type[H11Protocol]:
     """uvicorn's h11 protocol class with `limits` (uvicorn.Config(http=...))."""
-    ceiling = fd_ceiling()
 
     class GuardedH11Protocol(_Guarded):
         _limits = limits
-        _fd_ceiling = ceiling
 
     return GuardedH11Protocol
 
 
 class _Guarded(H11Protocol):
     _limits: ConnectionLimits
-    _fd_ceiling: int
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -91,19 +115,15 @@ class _Guarded(H11Protocol):
         if reason is not None:
             self._phase = _CLOSED
             metrics.CONNECTIONS_REFUSED.labels(reason).inc()
-            transport.write(raw_error(503, "Service Unavailable", "UNAVAILABLE",
-                                      "too many HTTP connections are open; try again later"))
+            transport.write(_TOO_MANY)
             transport.close()
             return
         metrics.CONNECTIONS_OPEN.inc()
         self._enter("header")  # the first request's headers are awaited from the start
 
-    def _refusal(self, transport: asyncio.Transport) -> str | None:
+    def _refusal(self, _transport: asyncio.Transport) -> str | None:
         if len(self.connections) > self._limits.max_connections:
             return "max_connections"
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.fileno() >= self._fd_ceiling:
-            return "file_descriptors"
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:

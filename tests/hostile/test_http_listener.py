@@ -107,3 +107,29 @@ def test_connections_beyond_the_cap_are_refused_and_counted(tmp_path: Path) -> N
         for sock in held:
             sock.close()
         assert server.stop() == 0
+
+
+MALFORMED = [
+    b"GARBAGE\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nNo colon here\r\n\r\n",
+    b"POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ten\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\n" + b"X-Long: " + b"a" * 20_000 + b"\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+]
+
+
+def test_requests_that_are_not_http_get_the_json_error_shape(tmp_path: Path) -> None:
+    server = _serve(tmp_path)
+    try:
+        for raw in MALFORMED:
+            with connect(server.http_port or 0) as sock:
+                sock.sendall(raw)
+                closed = wait_closed(sock)
+            assert closed.status == 400, raw[:40]
+            assert "content-type: application/json" in closed.headers, closed.reply[:300]
+            error = closed.json()["error"]
+            assert error == {"code": 400, "status": "INVALID_ARGUMENT",
+                             "message": "the request is not valid HTTP/1.1"}
+        assert metric(scrape(server), "ftgate_http_malformed_requests_total") == len(MALFORMED)
+    finally:
+        assert server.stop() == 0

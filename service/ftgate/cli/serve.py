@@ -20,7 +20,7 @@ from ftgate.cli.flags import (
     readable_file,
 )
 from ftgate.cli.help import HelpFormatter
-from ftgate.server.http.address import listen_flag
+from ftgate.server.http.address import ListenError, listen_flag
 
 
 def add_parser(sub: Any) -> None:
@@ -170,11 +170,14 @@ def options_errors(args: argparse.Namespace) -> list[str]:
 
 
 def _listen_errors(args: argparse.Namespace) -> list[str]:
+    """Each port that cannot be listened on now, named by its flag, with how to choose another
+    (one line each: the usual cause is a second server, or anything else, on a default port)."""
     errors = []
-    for flag, address in (("--listen", args.listen), ("--metrics-listen", args.metrics_listen)):
+    for flag, address in (("--listen", args.listen), ("--metrics-listen", args.metrics_listen),
+                          ("--http-listen", args.http_listen)):
         problem = listen_problem(address) if address else None
         if problem:
-            errors.append(f"{flag}: {problem}")
+            errors.append(f"{flag}: {problem}; choose another with {flag} HOST:PORT")
     return errors
 
 
@@ -253,6 +256,9 @@ def run(args: argparse.Namespace) -> int:
     check_start_files(options)  # token, TLS and audit files: named here, before any worker
     try:
         return start(engine, options)
+    except ListenError as exc:  # the HTTP port, taken between the probe and the bind
+        print(f"ftgate serve: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except OSError as exc:
         # Taken between the probe and the bind (a race), or refused by the system.
         if exc.errno == errno.EADDRINUSE:

@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import time
 from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
@@ -37,6 +38,7 @@ from typing import Any
 
 import structlog
 
+from ftgate.server.http.address import ListenError
 from ftgate.server.metrics_dir import remove_stale, worker_metrics_dir
 from ftgate.server.server import (
     EXIT_ABANDONED,
@@ -58,6 +60,9 @@ _BACKOFF_SECONDS = 0.5
 _BACKOFF_MAX_SECONDS = 15.0
 # The supervisor gives up when no worker serves and each has failed this many starts in a row.
 GIVE_UP_FAILURES = 4
+# A worker's exit code when a port is taken (cli/exits.py EXIT_BAD_INPUT): no restart, the
+# supervisor stops the others and exits with it.
+EXIT_CANNOT_LISTEN = 2
 
 
 def default_workers() -> int:
@@ -96,7 +101,12 @@ def _worker_main(index: int, options: ServeOptions, rules_dir: Path | None,
         heartbeat.value = time.monotonic()
 
     decision_log = configure(log_level, worker=index, pid=os.getpid())
-    raise SystemExit(serve(Engine(rules_dir), options, decision_log, heartbeat=tick))
+    try:
+        code = serve(Engine(rules_dir), options, decision_log, heartbeat=tick)
+    except ListenError as exc:  # a port taken after the supervisor's check: no use retrying
+        print(f"ftgate serve: {exc}", file=sys.stderr)
+        code = EXIT_CANNOT_LISTEN
+    raise SystemExit(code)
 
 
 def _reserve_port(host: str) -> socket.socket:
@@ -174,6 +184,7 @@ class Supervisor:
         self._metrics_dir: Path | None = None
         self._endpoint: Any = None
         self.restarts: dict[str, int] = {"exited": 0, "unresponsive": 0, "start_timeout": 0}
+        self.cannot_listen = False
 
     def worker_states(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -246,6 +257,9 @@ class Supervisor:
             now = time.monotonic()
             for slot in self._slots:
                 self._check(slot, now, options)
+            if self.cannot_listen:
+                log.error("workers_cannot_listen", workers=self.count)
+                return EXIT_CANNOT_LISTEN
             if all(not slot.serving and slot.failures >= GIVE_UP_FAILURES
                    for slot in self._slots):
                 log.error("workers_cannot_serve", workers=self.count,
@@ -275,6 +289,10 @@ class Supervisor:
         self._mark_dead(proc.pid)
         log.error("worker_exited", worker=slot.index, pid=proc.pid, exit_code=proc.exitcode,
                   served=slot.serving)
+        if proc.exitcode == EXIT_CANNOT_LISTEN and not slot.serving:
+            slot.proc = None
+            self.cannot_listen = True  # (it said which port: a restart would fail the same)
+            return
         self._down(slot, "exited")
 
     def _replace(self, slot: _Slot, reason: str, **fields: Any) -> None:

@@ -56,7 +56,8 @@ def _bind(address: str, reuse_port: bool) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise ListenError(f"cannot listen on {address} (--http-listen): {exc.strerror}") from None
+        raise ListenError(f"--http-listen: cannot listen on {address}: {exc.strerror}; "
+                          f"choose another with --http-listen HOST:PORT") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock

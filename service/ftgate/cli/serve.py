@@ -204,9 +204,9 @@ def run(args: argparse.Namespace) -> int:
     # First, before anything slow (the rules load in a second or two): from here on SIGTERM and
     # SIGINT are a stop like any other, exit 0 (server/signals.py), not the default death (143).
     from ftgate.server.fdlimit import raise_open_files_limit
-    from ftgate.server.signals import SignalFlags
+    from ftgate.server.signals import process_flags
 
-    signals = SignalFlags()
+    signals = process_flags()  # (installed already when started as `ftgate serve`)
     open_files = raise_open_files_limit()
     import structlog
 
@@ -223,10 +223,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"ftgate serve: {error}", file=sys.stderr)
     if errors:
         return EXIT_BAD_INPUT
-    structlog.get_logger("ftgate").info("starting", open_files_limit=open_files)
+    log = structlog.get_logger("ftgate")
+    log.info("starting", open_files_limit=open_files)
     engine = Engine(args.rules)  # validates the rules before any worker starts
-    if signals.stopped_by is not None:  # asked to stop while the rules loaded: nothing served
-        structlog.get_logger("ftgate").info("stopped_before_serving", signal=signals.stop_name)
+    if signals.stopped_by is not None:  # asked to stop before or while the rules loaded
+        log.info("stopped_before_serving", signal=signals.stop_name)
         return 0
     workers = default_workers() if args.workers is None else args.workers
     def start(engine: Engine, options: ServeOptions) -> int:

@@ -12,7 +12,10 @@ import pytest
 from opstools import wait_until
 from serverproc import ServerProcess, start_server
 
+CAUGHT = "(SIGTERM caught)"  # the earliest point: the process has a handler for SIGTERM
 STARTS = [
+    ("1", CAUGHT),
+    ("2", CAUGHT),
     ("1", "starting"),  # flags checked, the rules loading
     ("1", "http_serving"),  # the HTTP port up, gRPC starting
     ("1", "serving"),
@@ -22,7 +25,16 @@ STARTS = [
 ]
 
 
+def _catches_sigterm(pid: int) -> bool:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    return False
+
+
 def _seen(server: ServerProcess, event: str) -> bool:
+    if event == CAUGHT:
+        return _catches_sigterm(server.proc.pid)
     for line in server.log().splitlines():
         try:
             if json.loads(line).get("event") == event:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import sqlite3
 import ssl
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from httpcall import Reply, call
 from k8s import job, review
 from opstools import single_process, wait_until
-from serverproc import ServerProcess, start_server
+from serverproc import FTGATE, REPO, ServerProcess, start_server
 from test_ops_access import Pem, Pki, make_pki
 
 GATE = {"ftgate.dev/gate": "enforce"}
@@ -95,10 +96,6 @@ def test_the_api_server_with_its_certificate_gets_answers(server: ServerProcess,
 
 
 def test_a_client_ca_without_https_is_exit_2_naming_the_flag(pki: Pki) -> None:
-    import subprocess
-
-    from serverproc import FTGATE, REPO
-
     done = subprocess.run([*FTGATE, "serve", "--listen", "127.0.0.1:0", "--metrics-listen", "",
                            "--http-listen", "127.0.0.1:0", "--http-client-ca",
                            pki.write("ca.pem", pki.ca.cert)],

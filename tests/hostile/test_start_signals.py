@@ -16,7 +16,7 @@ CAUGHT = "(SIGTERM caught)"  # the earliest point: the process has a handler for
 STARTS = [
     ("1", CAUGHT),
     ("2", CAUGHT),
-    ("1", "starting"),  # flags checked, the rules loading
+    ("1", "starting"),  # flags, rules and files checked
     ("1", "http_serving"),  # the HTTP port up, gRPC starting
     ("1", "serving"),
     ("2", "starting"),

@@ -223,12 +223,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ftgate serve: {error}", file=sys.stderr)
     if errors:
         return EXIT_BAD_INPUT
-    log = structlog.get_logger("ftgate")
-    log.info("starting", open_files_limit=open_files)
     engine = Engine(args.rules)  # validates the rules before any worker starts
-    if signals.stopped_by is not None:  # asked to stop before or while the rules loaded
-        log.info("stopped_before_serving", signal=signals.stop_name)
-        return 0
     workers = default_workers() if args.workers is None else args.workers
     def start(engine: Engine, options: ServeOptions) -> int:
         if workers == 1:
@@ -255,6 +250,11 @@ def run(args: argparse.Namespace) -> int:
             header_timeout=args.http_header_timeout, body_timeout=args.http_body_timeout,
             keepalive_timeout=args.http_keepalive_timeout))
     check_start_files(options)  # token, TLS and audit files: named here, before any worker
+    log = structlog.get_logger("ftgate")
+    log.info("starting", open_files_limit=open_files, workers=workers)
+    if signals.stopped_by is not None:  # asked to stop while the rules and files were read
+        log.info("stopped_before_serving", signal=signals.stop_name)
+        return 0
     try:
         return start(engine, options)
     except ListenError as exc:  # the HTTP port, taken between the probe and the bind

@@ -9,6 +9,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -63,15 +64,15 @@ def _bind(address: str, reuse_port: bool) -> socket.socket:
     return sock
 
 
-def _client_ca(options: Any) -> Any:
+def _client_ca(options: Any) -> Path | None:
     """The CA of the client certificates the HTTP port requires: --http-client-ca; else gRPC's
     --tls-client-ca, unless the HTTP port has a certificate of its own (the Kubernetes API
     server calls the webhook without a client certificate unless told to present one:
     docs/gate.md)."""
     if getattr(options, "http_client_ca", None):
-        return options.http_client_ca
+        return Path(options.http_client_ca)
     if options.tls_client_ca and not getattr(options, "http_tls_cert", None):
-        return options.tls_client_ca
+        return Path(options.tls_client_ca)
     return None
 
 

@@ -111,7 +111,7 @@ class _Guarded(H11Protocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        reason = self._refusal(transport)
+        reason = self._refusal()
         if reason is not None:
             self._phase = _CLOSED
             metrics.CONNECTIONS_REFUSED.labels(reason).inc()
@@ -121,8 +121,8 @@ class _Guarded(H11Protocol):
         metrics.CONNECTIONS_OPEN.inc()
         self._enter("header")  # the first request's headers are awaited from the start
 
-    def _refusal(self, _transport: asyncio.Transport) -> str | None:
-        if len(self.connections) > self._limits.max_connections:
+    def _refusal(self) -> str | None:
+        if len(self.connections) > self._limits.max_connections:  # (this one included)
             return "max_connections"
         return None
 

@@ -114,7 +114,7 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
 
 def _http_limit_flags(s: argparse.ArgumentParser) -> None:
     """The HTTP listener's connection cap and read deadlines (docs/operations.md)."""
-    s.add_argument("--http-max-connections", type=int, default=512,
+    s.add_argument("--http-max-connections", type=int, default=512, metavar="N",
                    help="HTTP connections open at once (per process); beyond: answered 503 and "
                         "closed")
     s.add_argument("--http-header-timeout", type=positive_seconds, default=10.0, metavar="SECONDS",

@@ -24,8 +24,9 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# Flags for the server: make run ARGS="--http-listen 127.0.0.1:8180"
 run: $(STAMP)
-	$(FTGATE) serve
+	$(FTGATE) serve $(ARGS)
 
 # The README's test command. Each part can run alone; `make test` runs all three even when one
 # fails, then says how each went, and fails if any did.

@@ -31,7 +31,7 @@ def test_a_port_in_use_is_exit_2_naming_the_flag() -> None:
         taken.listen()
         run = serve("--http-listen", f"127.0.0.1:{taken.getsockname()[1]}")
     assert run.returncode == 2
-    assert "cannot listen on" in run.stderr and "--http-listen" in run.stderr
+    assert "is already in use" in run.stderr and "--http-listen" in run.stderr
     assert "internal error" not in run.stderr
 
 

@@ -14,11 +14,17 @@
    ones, against a server with a PostgreSQL audit store (SQLite when PostgreSQL's binaries are
    not at hand): every NUL call refused (INVALID_ARGUMENT), every normal answered decision
    stored, none lost with them; the counts are printed.
+5. Slow and idle HTTP clients, for `--slow-seconds` (180 by default): 150 connections that send
+   nothing, 150 that send their headers a byte a second (slowloris) and 150 their body, each
+   replaced when the server closes it. Every 15 s the server's RSS and open descriptors are
+   printed and gRPC health and HTTP /healthz must answer; RSS may grow at most 16 MiB after the
+   first minute, and the descriptors must come back to where they began once the clients leave.
 
 Never part of `make test`.
 
     .venv/bin/python tests/operability/soak.py [--calls N] [--in-flight N] [--reloads N]
                                                [--stuck-connections N] [--nul-seconds S]
+                                               [--slow-seconds S]
                                                [-- serve flags...]
 """
 
@@ -30,6 +36,7 @@ import os
 import sys
 import tempfile
 import time
+import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -44,9 +51,16 @@ from opstools import fine_tune_profile, small_profile, wait_until  # noqa: E402
 from serverproc import REPO, start_server  # noqa: E402
 
 sys.path.insert(0, str(HERE.parent / "hostile"))
+from slow_http import SlowHttpClients, open_files  # noqa: E402
 from stuck_client import open_stuck  # noqa: E402
 
 MAX_RSS_GROWTH = 0.05
+# Slow HTTP clients: of each kind (idle, slow headers, slow body) at a time; a sample every
+# SLOW_SAMPLE_SECONDS; RSS growth bounded after SLOW_WARMUP_SECONDS.
+SLOW_CLIENTS_PER_KIND = 150
+SLOW_SAMPLE_SECONDS = 15.0
+SLOW_WARMUP_SECONDS = 60.0
+SLOW_MAX_RSS_GROWTH_BYTES = 16 * 2**20
 RELOAD_WARMUP = 20
 MAX_RELOAD_GROWTH_BYTES = 16 * 2**20
 # The server's defaults (server/server.py), and what one held stream and one connection may
@@ -258,6 +272,80 @@ def stuck_soak(connections: int, serve_flags: list[str]) -> int:
     return 1 if failed else 0
 
 
+def slow_http_soak(seconds: float, serve_flags: list[str]) -> int:
+    """Slow and idle HTTP clients for `seconds`: the server's memory and descriptors stay
+    bounded, gRPC and HTTP health answer throughout."""
+    with tempfile.TemporaryDirectory(prefix="ftgate-soak-slow-") as tmp:
+        server = start_server(Path(tmp), "--workers", "1", "--http-header-timeout", "5",
+                              "--http-body-timeout", "5", "--http-keepalive-timeout", "5",
+                              *serve_flags)
+        pid = server.proc.pid
+        fds_before = open_files(pid)
+        clients = SlowHttpClients(server.http_port or 0, per_kind=SLOW_CLIENTS_PER_KIND)
+        samples: list[tuple[float, int, int]] = []
+        healthy = True
+        try:
+            start = time.monotonic()
+            next_sample = start
+            while (now := time.monotonic()) < start + seconds:
+                clients.tick(1.0)  # one byte a second from each trickling client
+                if now >= next_sample:
+                    healthy &= _healthy(server.address, server.http_port or 0)
+                    samples.append((now - start, rss_bytes(pid), open_files(pid)))
+                    print(f"slow clients   {samples[-1][0]:5.0f} s: RSS "
+                          f"{samples[-1][1] / 2**20:.1f} MiB, {samples[-1][2]} descriptors, "
+                          f"{clients.open} connections held, closed by the server: "
+                          f"{dict(clients.closed_by_status)}", flush=True)
+                    next_sample += SLOW_SAMPLE_SECONDS
+            clients.close()
+            settled = _fds_settle(pid, fds_before)
+            alive = server.proc.poll() is None
+        finally:
+            clients.close()
+            exit_code = server.stop(timeout=60)
+    warm = [rss for at, rss, _ in samples if at >= min(SLOW_WARMUP_SECONDS, seconds / 2)]
+    growth = (warm[-1] - warm[0]) if warm else 0
+    peak_fds = max(fds for _, _, fds in samples)
+    failed = (not alive or not healthy or not settled or exit_code != 0
+              or growth > SLOW_MAX_RSS_GROWTH_BYTES)
+    print(f"slow clients   {seconds:.0f} s, {3 * SLOW_CLIENTS_PER_KIND} at a time: "
+          f"{sum(clients.closed_by_status.values()):,} closed by the server "
+          f"{dict(clients.closed_by_status)}; health answered throughout: {healthy}")
+    print(f"server RSS     {samples[0][1] / 2**20:.1f} MiB at start, "
+          f"{max(r for _, r, _ in samples) / 2**20:.1f} MiB at most, growth after warm-up "
+          f"{growth / 2**20:+.1f} MiB (limit {SLOW_MAX_RSS_GROWTH_BYTES / 2**20:.0f} MiB); "
+          f"descriptors {fds_before} before, {peak_fds} at most, back after: {settled}; "
+          f"exit {exit_code}")
+    print("slow soak:", "FAILED" if failed else "passed")
+    return 1 if failed else 0
+
+
+def _healthy(address: str, http_port: int) -> bool:
+    with grpc.insecure_channel(address) as channel:
+        try:
+            reply = health_pb2_grpc.HealthStub(channel).Check(health_pb2.HealthCheckRequest(),
+                                                              timeout=10)
+        except grpc.RpcError:
+            return False
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{http_port}/healthz", timeout=10) as r:
+            http_ok = r.status == 200
+    except OSError:
+        http_ok = False
+    return reply.status == health_pb2.HealthCheckResponse.SERVING and http_ok
+
+
+def _fds_settle(pid: int, before: int) -> bool:
+    """Whether the server's descriptors come back to `before` (a few more allowed: gRPC's and
+    the logs' own) once the slow clients have gone."""
+    try:
+        wait_until(lambda: open_files(pid) <= before + 8, timeout=30, every=0.2,
+                   what="the server's descriptors back")
+    except AssertionError:
+        return False
+    return True
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=200_000)
@@ -265,9 +353,12 @@ def main() -> int:
     parser.add_argument("--reloads", type=int, default=300)
     parser.add_argument("--stuck-connections", type=int, default=300)
     parser.add_argument("--nul-seconds", type=float, default=60.0)
+    parser.add_argument("--slow-seconds", type=float, default=180)
     parser.add_argument("serve_flags", nargs="*", help="extra flags for ftgate serve")
     args = parser.parse_args()
     failed = 0
+    if args.slow_seconds:
+        failed |= slow_http_soak(args.slow_seconds, args.serve_flags)
     if args.reloads:
         failed |= reload_soak(args.reloads, args.serve_flags)
     if args.stuck_connections:

@@ -17,10 +17,11 @@ from ftgate.cli.flags import (
     listen_problem,
     log_level,
     optional_listen_address,
+    positive_seconds,
     readable_file,
 )
 from ftgate.cli.help import HelpFormatter
-from ftgate.server.http.address import listen_flag
+from ftgate.server.http.address import ListenError, listen_flag
 
 
 def add_parser(sub: Any) -> None:
@@ -99,6 +100,10 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
                         "the admission webhook needs HTTPS")
     s.add_argument("--http-tls-key", type=readable_file, metavar="FILE",
                    help="PEM private key of --http-tls-cert")
+    s.add_argument("--http-client-ca", type=readable_file, metavar="FILE",
+                   help="PEM CA bundle: the HTTP listener requires client certificates signed "
+                        "by it (the admission webhook's guard; docs/gate.md)")
+    _http_limit_flags(s)
     s.add_argument("--admission-kinds", type=_admission_kinds, default=None, metavar="KINDS",
                    help="the admission webhook (POST /k8s/validate on --http-listen) gates "
                         "batch/v1 Job and these kinds, comma-separated 'GROUP/VERSION Kind', "
@@ -107,6 +112,22 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
     s.add_argument("--admission-mode", choices=("enforce", "warn"), default="enforce",
                    help="enforce: the webhook refuses what the policy refuses; warn: it admits "
                         "everything and says what it would refuse (a first rollout)")
+
+
+def _http_limit_flags(s: argparse.ArgumentParser) -> None:
+    """The HTTP listener's connection cap and read deadlines (docs/operations.md)."""
+    s.add_argument("--http-max-connections", type=int, default=512, metavar="N",
+                   help="HTTP connections open at once (per process); beyond: answered 503 and "
+                        "closed")
+    s.add_argument("--http-header-timeout", type=positive_seconds, default=10.0, metavar="SECONDS",
+                   help="seconds a request's headers may take to arrive, from its first byte (or "
+                        "the connection's opening); beyond: 408 and closed")
+    s.add_argument("--http-body-timeout", type=positive_seconds, default=60.0, metavar="SECONDS",
+                   help="seconds a request's body may take to arrive after its headers; "
+                        "beyond: 408 and closed")
+    s.add_argument("--http-keepalive-timeout", type=positive_seconds, default=5.0,
+                   metavar="SECONDS",
+                   help="seconds an HTTP connection may stay idle between requests; beyond: closed")
 
 
 def _admission_kinds(text: str) -> tuple[Any, ...]:
@@ -128,8 +149,11 @@ def options_errors(args: argparse.Namespace) -> list[str]:
         errors.append("--http-tls-cert and --http-tls-key go together")
     if args.tls_client_ca and not args.tls_cert:
         errors.append("--tls-client-ca needs --tls-cert and --tls-key")
+    if args.http_client_ca and not (args.http_tls_cert or args.tls_cert):
+        errors.append("--http-client-ca needs HTTPS: --http-tls-cert and --http-tls-key "
+                      "(or --tls-cert and --tls-key)")
     for flag in ("max_request_bytes", "max_batch", "threads", "audit_queue",
-                 "max_streams_per_connection", "max_connections"):
+                 "max_streams_per_connection", "max_connections", "http_max_connections"):
         if getattr(args, flag) < 1:
             errors.append(f"--{flag.replace('_', '-')} must be at least 1")
     for flag in ("max_concurrent", "default_deadline", "decision_cache", "reload_interval",
@@ -148,11 +172,14 @@ def options_errors(args: argparse.Namespace) -> list[str]:
 
 
 def _listen_errors(args: argparse.Namespace) -> list[str]:
+    """Each port that cannot be listened on now, named by its flag, with how to choose another
+    (one line each: the usual cause is a second server, or anything else, on a default port)."""
     errors = []
-    for flag, address in (("--listen", args.listen), ("--metrics-listen", args.metrics_listen)):
+    for flag, address in (("--listen", args.listen), ("--metrics-listen", args.metrics_listen),
+                          ("--http-listen", args.http_listen)):
         problem = listen_problem(address) if address else None
         if problem:
-            errors.append(f"{flag}: {problem}")
+            errors.append(f"{flag}: {problem}; choose another with {flag} HOST:PORT")
     return errors
 
 
@@ -176,8 +203,18 @@ def _retention_days(args: argparse.Namespace) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    # First, before anything slow (the rules load in a second or two): from here on SIGTERM and
+    # SIGINT are a stop like any other, exit 0 (server/signals.py), not the default death (143).
+    from ftgate.server.fdlimit import raise_open_files_limit
+    from ftgate.server.signals import process_flags
+
+    signals = process_flags()  # (installed already when started as `ftgate serve`)
+    open_files = raise_open_files_limit()
+    import structlog
+
     from ftgate.engine import Engine
     from ftgate.obs.logging import configure
+    from ftgate.server.http.guard import ConnectionLimits
     from ftgate.server.preflight import check_start_files
     from ftgate.server.server import ServeOptions, serve
     from ftgate.server.workers import default_workers, serve_workers
@@ -192,8 +229,8 @@ def run(args: argparse.Namespace) -> int:
     workers = default_workers() if args.workers is None else args.workers
     def start(engine: Engine, options: ServeOptions) -> int:
         if workers == 1:
-            return serve(engine, options, decision_log)
-        return serve_workers(options, args.rules, args.log_level, workers)
+            return serve(engine, options, decision_log, signals=signals)
+        return serve_workers(options, args.rules, args.log_level, workers, signals=signals)
     options = ServeOptions(
         listen=args.listen, metrics_listen=args.metrics_listen or None,
         http_listen=args.http_listen or None,
@@ -209,10 +246,22 @@ def run(args: argparse.Namespace) -> int:
         audit_retention_days=_retention_days(args), audit_durability=args.audit_durability,
         audit_migrate=args.audit_migrate, decision_cache=args.decision_cache,
         admission_kinds=args.admission_kinds or (), admission_mode=args.admission_mode,
-        http_tls_cert=args.http_tls_cert, http_tls_key=args.http_tls_key)
+        http_tls_cert=args.http_tls_cert, http_tls_key=args.http_tls_key,
+        http_client_ca=args.http_client_ca, http_limits=ConnectionLimits(
+            max_connections=args.http_max_connections,
+            header_timeout=args.http_header_timeout, body_timeout=args.http_body_timeout,
+            keepalive_timeout=args.http_keepalive_timeout))
     check_start_files(options)  # token, TLS and audit files: named here, before any worker
+    log = structlog.get_logger("ftgate")
+    log.info("starting", open_files_limit=open_files, workers=workers)
+    if signals.stopped_by is not None:  # asked to stop while the rules and files were read
+        log.info("stopped_before_serving", signal=signals.stop_name)
+        return 0
     try:
         return start(engine, options)
+    except ListenError as exc:  # the HTTP port, taken between the probe and the bind
+        print(f"ftgate serve: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except OSError as exc:
         # Taken between the probe and the bind (a race), or refused by the system.
         if exc.errno == errno.EADDRINUSE:

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent import futures
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
@@ -39,6 +39,7 @@ from ftgate.server.decode import DecodeInCall
 from ftgate.server.grpc_metrics import ServerMetrics
 from ftgate.server.handlers import Wrapper, WrappingRegistrar, sends_bytes
 from ftgate.server.http.edge import HttpEdge, start_http
+from ftgate.server.http.guard import ConnectionLimits
 from ftgate.server.reload import RulesWatcher
 from ftgate.server.signals import SignalFlags
 from ftgate.server.tracing import TracedCalls
@@ -114,6 +115,10 @@ class ServeOptions:
     http_tls_cert: Path | None = None
     http_tls_key: Path | None = None
     admission_mode: str = "enforce"
+    # Client certificates the HTTP listener requires (the webhook's guard: docs/gate.md).
+    http_client_ca: Path | None = None
+    # The HTTP listener's connection cap and read deadlines (server/http/guard.py).
+    http_limits: ConnectionLimits = field(default_factory=ConnectionLimits)
 
 
 def split_host_port(address: str) -> tuple[str, int]:
@@ -296,7 +301,7 @@ def _beat(tick: Callable[[], None], done: threading.Event) -> None:
 
 
 def serve(engine: Engine, options: ServeOptions, decision_log: DecisionLog | None = None,
-          heartbeat: Callable[[], None] | None = None) -> int:
+          heartbeat: Callable[[], None] | None = None, signals: SignalFlags | None = None) -> int:
     """Run until SIGTERM or SIGINT, then drain; 0, or EXIT_ABANDONED (see AdvisorServer.stop).
 
     `heartbeat` is called every HEARTBEAT_SECONDS from when the server serves until it has
@@ -306,7 +311,11 @@ def serve(engine: Engine, options: ServeOptions, decision_log: DecisionLog | Non
     # The handlers first (server/signals.py: why they take no lock): a SIGTERM that comes while
     # the server starts is then a stop like any other, once it serves. (Before, it could end
     # the interpreter with the gRPC server started and never stopped: an exit that hung.)
-    signals = SignalFlags()
+    # (`signals`: handlers installed earlier still, by `ftgate serve` before the rules load.)
+    signals = signals or SignalFlags()
+    if signals.stopped_by is not None:
+        log.info("stopped_before_serving", signal=signals.stop_name)
+        return 0
     server = AdvisorServer(engine, options, decision_log)
     server.start()
     beating = threading.Event()

@@ -68,3 +68,15 @@ class SignalFlags:
     @property
     def stop_name(self) -> str:
         return signal.Signals(self.stopped_by).name if self.stopped_by is not None else ""
+
+
+_PROCESS_FLAGS: list[SignalFlags] = []
+
+
+def process_flags() -> SignalFlags:
+    """The process's SignalFlags: installed on the first call (SIGTERM, SIGINT, SIGHUP), the
+    same object afterwards. `ftgate serve` calls it before its imports (cli/__init__.py), so
+    that a SIGTERM at any moment of its start is a stop, exit 0, not the default death (143)."""
+    if not _PROCESS_FLAGS:
+        _PROCESS_FLAGS.append(SignalFlags())
+    return _PROCESS_FLAGS[0]

@@ -28,6 +28,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import time
 from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
@@ -37,6 +38,7 @@ from typing import Any
 
 import structlog
 
+from ftgate.server.http.address import ListenError
 from ftgate.server.metrics_dir import remove_stale, worker_metrics_dir
 from ftgate.server.server import (
     EXIT_ABANDONED,
@@ -58,6 +60,9 @@ _BACKOFF_SECONDS = 0.5
 _BACKOFF_MAX_SECONDS = 15.0
 # The supervisor gives up when no worker serves and each has failed this many starts in a row.
 GIVE_UP_FAILURES = 4
+# A worker's exit code when a port is taken (cli/exits.py EXIT_BAD_INPUT): no restart, the
+# supervisor stops the others and exits with it.
+EXIT_CANNOT_LISTEN = 2
 
 
 def default_workers() -> int:
@@ -96,8 +101,12 @@ def _worker_main(index: int, options: ServeOptions, rules_dir: Path | None,
         heartbeat.value = time.monotonic()
 
     decision_log = configure(log_level, worker=index, pid=os.getpid())
-    engine = Engine(rules_dir, options.max_rule_file_bytes)
-    raise SystemExit(serve(engine, options, decision_log, heartbeat=tick))
+    try:
+        code = serve(Engine(rules_dir, options.max_rule_file_bytes), options, decision_log, heartbeat=tick)
+    except ListenError as exc:  # a port taken after the supervisor's check: no use retrying
+        print(f"ftgate serve: {exc}", file=sys.stderr)
+        code = EXIT_CANNOT_LISTEN
+    raise SystemExit(code)
 
 
 def _reserve_port(host: str) -> socket.socket:
@@ -163,8 +172,9 @@ class Supervisor:
     """Starts, watches, replaces and stops the worker processes."""
 
     def __init__(self, options: ServeOptions, rules_dir: Path | None, log_level: str,
-                 workers: int) -> None:
+                 workers: int, signals: SignalFlags | None = None) -> None:
         self.options = options
+        self._signals = signals
         self.rules_dir = rules_dir
         self.log_level = log_level
         self.count = workers
@@ -174,6 +184,7 @@ class Supervisor:
         self._metrics_dir: Path | None = None
         self._endpoint: Any = None
         self.restarts: dict[str, int] = {"exited": 0, "unresponsive": 0, "start_timeout": 0}
+        self.cannot_listen = False
 
     def worker_states(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -237,7 +248,8 @@ class Supervisor:
     def _watch(self, options: ServeOptions) -> int:
         """Until asked to stop: pass SIGHUP on, replace dead and unresponsive workers. 0, or 1
         when no worker can serve."""
-        signals = SignalFlags()  # (server/signals.py: why the handlers take no lock)
+        # (server/signals.py: why the handlers take no lock)
+        signals = self._signals or SignalFlags()
         while not signals.wait(0.2):
             if signals.hangup():
                 log.info("signal", signal="SIGHUP", forwarded_to=self.count)
@@ -245,6 +257,9 @@ class Supervisor:
             now = time.monotonic()
             for slot in self._slots:
                 self._check(slot, now, options)
+            if self.cannot_listen:
+                log.error("workers_cannot_listen", workers=self.count)
+                return EXIT_CANNOT_LISTEN
             if all(not slot.serving and slot.failures >= GIVE_UP_FAILURES
                    for slot in self._slots):
                 log.error("workers_cannot_serve", workers=self.count,
@@ -274,6 +289,10 @@ class Supervisor:
         self._mark_dead(proc.pid)
         log.error("worker_exited", worker=slot.index, pid=proc.pid, exit_code=proc.exitcode,
                   served=slot.serving)
+        if proc.exitcode == EXIT_CANNOT_LISTEN and not slot.serving:
+            slot.proc = None
+            self.cannot_listen = True  # (it said which port: a restart would fail the same)
+            return
         self._down(slot, "exited")
 
     def _replace(self, slot: _Slot, reason: str, **fields: Any) -> None:
@@ -352,6 +371,7 @@ class Supervisor:
 
 
 def serve_workers(options: ServeOptions, rules_dir: Path | None, log_level: str,
-                  workers: int) -> int:
-    """Run `workers` server processes on one port until SIGTERM; 0 when all drained cleanly."""
-    return Supervisor(options, rules_dir, log_level, workers).run()
+                  workers: int, signals: SignalFlags | None = None) -> int:
+    """Run `workers` server processes on one port until SIGTERM; 0 when all drained cleanly.
+    `signals`: the stop and hangup handlers, when installed already."""
+    return Supervisor(options, rules_dir, log_level, workers, signals).run()

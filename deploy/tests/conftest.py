@@ -5,12 +5,10 @@ Every wait is bounded and every process started here is stopped in teardown.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -57,6 +55,12 @@ KNOWN_METRICS = {
 LABELS = {"grpc_service", "grpc_method", "grpc_code", "grpc_type"}
 
 sys.path.insert(0, str(DEPLOY / "tools"))
+sys.path.insert(0, str(REPO / "tests"))
+
+from parallel import group  # noqa: E402
+from ports import free_port  # noqa: E402  (one per xdist worker band: tests/ports.py)
+
+__all__ = ["free_port"]
 
 
 def ftgate_bin() -> str:
@@ -70,10 +74,6 @@ def ftgate_bin() -> str:
     return found
 
 
-def free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def http_get(url: str, timeout: float = 10.0) -> str:
@@ -269,3 +269,8 @@ def prometheus_tool(name: str) -> str:
         pytest.skip(f"{name} is not installed: Debian's 'prometheus' package provides it "
                     "(make test-deploy installs it with apt-get; the install failed or was skipped)")
     return found
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, a module's tests sharing a server or Prometheus stay in one worker."""
+    group(items, Path(__file__).resolve().parent)

@@ -4,7 +4,9 @@ reaches a local OTLP receiver of each protocol (gRPC, HTTP/protobuf) with its sp
 from __future__ import annotations
 
 import gzip
+import os
 import secrets
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -22,12 +24,12 @@ from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from google.protobuf import json_format
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2 as otlp
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2_grpc as otlp_grpc
-from serverproc import REPO, FTGATE, start_server
+from serverproc import FTGATE, REPO, start_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "http"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "admission"))
-from httpcall import call  # noqa: E402
-from k8s import job, review  # noqa: E402
+from httpcall import call
+from k8s import job, review
 
 EVALUATE = "ftgate.v1.FineTuningAdvisorService/Evaluate"
 PROFILE = (REPO / "service" / "ftgate" / "examples" / "support-ticket-classifier.yaml").read_text(
@@ -198,9 +200,6 @@ def test_calls_on_every_door_reach_the_receiver_in_the_callers_trace(
 
 
 def test_an_unknown_protocol_is_refused_at_start_naming_the_variable(tmp_path: Path) -> None:
-    import os
-    import subprocess
-
     env = {**os.environ, "OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9",
            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/json"}
     env.pop("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", None)

@@ -1,11 +1,12 @@
 """Shared fixtures: the shipped engine, and one live server per test session (per xdist worker);
-how tests are grouped when they run in parallel (pytest-xdist, `--dist loadgroup`)."""
+which tests share a pytest-xdist worker (`--dist loadgroup`: tests/parallel.py)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc
 import pytest
@@ -14,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from ftgate.engine import Engine
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
-from parallel import group
+from parallel import scheduler
 from serverproc import ServerProcess, start_server
 
 
@@ -36,7 +37,7 @@ def stub(server: ServerProcess) -> Iterator[pb_grpc.FineTuningAdvisorServiceStub
         yield pb_grpc.FineTuningAdvisorServiceStub(channel)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     # One PostgreSQL cluster (tests/fleet), one Chromium (the console tests): tests/parallel.py.
-    group(items, Path(__file__).resolve().parent,
-          {"fleet": "postgres", "test_console.py": "chromium"})
+    return scheduler(config, log, {"fleet": "postgres", "test_console.py": "chromium"})

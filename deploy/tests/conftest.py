@@ -57,7 +57,7 @@ LABELS = {"grpc_service", "grpc_method", "grpc_code", "grpc_type"}
 sys.path.insert(0, str(DEPLOY / "tools"))
 sys.path.insert(0, str(REPO / "tests"))
 
-from parallel import group  # noqa: E402
+from parallel import scheduler  # noqa: E402
 from ports import free_port  # noqa: E402  (one per xdist worker band: tests/ports.py)
 
 __all__ = ["free_port"]
@@ -271,6 +271,7 @@ def prometheus_tool(name: str) -> str:
     return found
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Under xdist, a module's tests sharing a server or Prometheus stay in one worker."""
-    group(items, Path(__file__).resolve().parent)
+    return scheduler(config, log, {})

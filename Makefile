@@ -52,20 +52,21 @@ test: $(STAMP)
 	printf '\nmake test:\n%b' "$$summary"; \
 	if [ $$failed -ne 0 ]; then echo "make test: $$failed of $(words $(TEST_PARTS)) parts failed" >&2; exit 1; fi
 
-# pytest over $(1); a part in which pytest finds no test at all (its exit code 5) fails, saying so.
+# pytest over $(1) (with the options $(2)); a part in which pytest finds no test at all (its exit
+# code 5) fails, saying so.
 define pytest_part
-	@echo "$(PY) -m pytest -q $(1)"
-	@$(PY) -m pytest -q $(1) || { code=$$?; \
+	@echo "$(PY) -m pytest -q $(2) $(1)"
+	@$(PY) -m pytest -q $(2) $(1) || { code=$$?; \
 	  if [ $$code -eq 5 ]; then echo "$@: pytest collected no test in $(1)" >&2; fi; exit $$code; }
 endef
 
 # Tests in parallel (tests/conftest.py: what must not share a worker is grouped), the slowest 15
 # listed; the long property runs (marker `long`) are left to test-long.
 test-service: $(STAMP)
-	$(call pytest_part,$(PYTEST_PARALLEL) -m 'not long' tests)
+	$(call pytest_part,tests,$(PYTEST_PARALLEL) -m 'not long')
 
 test-long: $(STAMP)
-	$(call pytest_part,-m long tests)
+	$(call pytest_part,tests,-m long)
 
 # Client SDKs (clients/python, clients/typescript) against a live server.
 test-clients: $(STAMP)
@@ -79,7 +80,7 @@ test-deploy: $(STAMP)
 	  $(PIP_INSTALL) -r deploy/requirements.txt $(PIP_QUIET) && \
 	  cp deploy/requirements.txt $(VENV)/.deploy-requirements; }
 	@deploy/scripts/ensure-prometheus.sh
-	$(call pytest_part,$(PYTEST_PARALLEL) deploy/tests)
+	$(call pytest_part,deploy/tests,$(PYTEST_PARALLEL))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check service tests scripts bench

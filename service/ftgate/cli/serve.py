@@ -83,7 +83,7 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
                    help="file of tokens, one a line, that may grant and revoke waivers "
                         "('ftgate-waiver-token: T'); without it the server refuses those writes")
     s.add_argument("--max-waiver-days", type=int, default=90, metavar="DAYS",
-                   help="how far ahead a waiver may expire (default 90)")
+                   help="how far ahead a waiver may expire")
     s.add_argument("--audit-db", type=audit_target, metavar="PATH|URL",
                    help="decision audit log: an SQLite file, or a postgresql:// URL shared by "
                         "every replica (default: $FTGATE_AUDIT_DB, else no audit log)")

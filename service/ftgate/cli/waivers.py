@@ -96,7 +96,7 @@ def add_parser(sub: Any) -> None:
                    help="with --audit-db: the rule files to check rule ids against "
                         "(default: the shipped rules)")
     g.add_argument("--max-waiver-days", type=int, default=90, metavar="DAYS",
-                   help="with --audit-db: how far ahead it may expire (default 90)")
+                   help="with --audit-db: how far ahead it may expire")
     _token_flag(g)
     _where(g, audit_target)
     ls = wsub.add_parser("list", help="list waivers, newest first", formatter_class=HelpFormatter,

@@ -17,6 +17,7 @@ from ftgate.cli.flags import (
     listen_problem,
     log_level,
     optional_listen_address,
+    positive_int,
     positive_seconds,
     readable_file,
 )
@@ -82,7 +83,7 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
     s.add_argument("--waiver-tokens", type=readable_file, metavar="FILE",
                    help="file of tokens, one a line, that may grant and revoke waivers "
                         "('ftgate-waiver-token: T'); without it the server refuses those writes")
-    s.add_argument("--max-waiver-days", type=int, default=90, metavar="DAYS",
+    s.add_argument("--max-waiver-days", type=positive_int, default=90, metavar="DAYS",
                    help="how far ahead a waiver may expire")
     s.add_argument("--audit-db", type=audit_target, metavar="PATH|URL",
                    help="decision audit log: an SQLite file, or a postgresql:// URL shared by "

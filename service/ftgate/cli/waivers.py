@@ -24,7 +24,7 @@ from typing import Any
 from ftgate.cli.audit_flags import audit_source, audit_target
 from ftgate.cli.connect import add_connection_flags, call_metadata, open_channel
 from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
-from ftgate.cli.flags import positive_seconds, readable_file, server_address
+from ftgate.cli.flags import positive_int, positive_seconds, readable_file, server_address
 from ftgate.cli.help import HelpFormatter
 from ftgate.v1 import advisor_pb2 as pb
 
@@ -95,7 +95,7 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--rules", type=Path, metavar="DIR",
                    help="with --audit-db: the rule files to check rule ids against "
                         "(default: the shipped rules)")
-    g.add_argument("--max-waiver-days", type=int, default=90, metavar="DAYS",
+    g.add_argument("--max-waiver-days", type=positive_int, default=90, metavar="DAYS",
                    help="with --audit-db: how far ahead it may expire")
     _token_flag(g)
     _where(g, audit_target)

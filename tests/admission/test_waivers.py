@@ -249,3 +249,26 @@ def test_cli_grants_lists_and_revokes_in_the_store(tmp_path: Path) -> None:
     assert missing.returncode == 1 and "no waiver" in missing.stderr
 
 
+
+
+def test_check_prints_the_waiver_and_its_expiry(hook: Webhook, cert: ServerCert,
+                                                stub: pb_grpc.FineTuningAdvisorServiceStub,
+                                                tmp_path: Path) -> None:
+    name = f"{PROJECT}-check"
+    profile = tmp_path / "profile.yaml"
+    profile.write_text(_profile_text(name), encoding="utf-8")
+    flags = ("--server", hook.server.address, "--ca-cert", str(cert.cert))
+    refused = _ftgate("check", str(profile), *flags)
+    assert refused.returncode == 3, refused.stderr
+    waiver = _grant(hook, _waiver(_blockers(stub), projectName=name))
+    allowed = _ftgate("check", str(profile), *flags)
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert f"waived by {waiver['id']}: does not block" in allowed.stdout
+    assert f"{waiver['id']}: waives" in allowed.stdout
+    assert f"expires {waiver['expiresAt'][:10]}" in allowed.stdout
+    tokens = tmp_path / "token"
+    tokens.write_text(TOKEN, encoding="utf-8")
+    revoked = _ftgate("waivers", "revoke", waiver["id"], *flags,
+                      "--waiver-token-file", str(tokens))
+    assert revoked.returncode == 0, revoked.stderr
+    assert _ftgate("check", str(profile), *flags).returncode == 3

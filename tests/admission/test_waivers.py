@@ -272,3 +272,37 @@ def test_check_prints_the_waiver_and_its_expiry(hook: Webhook, cert: ServerCert,
                       "--waiver-token-file", str(tokens))
     assert revoked.returncode == 0, revoked.stderr
     assert _ftgate("check", str(profile), *flags).returncode == 3
+
+
+def test_replay_decides_with_the_waivers_recorded(hook: Webhook,
+                                                  stub: pb_grpc.FineTuningAdvisorServiceStub,
+                                                  tmp_path: Path) -> None:
+    """A decision made under a waiver (revoked since) replays as it was decided: with that
+    waiver, the same answer; the report says how many were replayed so."""
+    import json
+    import shutil
+
+    from ftgate.engine.engine import default_rules_dir
+
+    name = f"{PROJECT}-replay"
+    waiver = _grant(hook, _waiver(_blockers(stub), projectName=name))
+    answer = stub.Evaluate(pb.EvaluateRequest(project=_profile(name)), timeout=30).assessment
+    assert answer.verdict == pb.VERDICT_FINE_TUNE
+    stub.RevokeWaiver(pb.RevokeWaiverRequest(waiver_id=waiver["id"]), timeout=30,
+                      metadata=[("ftgate-waiver-token", TOKEN)])
+
+    def recorded() -> bool:
+        with sqlite3.connect(hook.audit_db) as db:
+            return db.execute("SELECT 1 FROM decisions WHERE decision_id = ?",
+                              (answer.decision_id,)).fetchone() is not None
+
+    wait_until(recorded, 30, what="the decision recorded")
+    rules = tmp_path / "rules"
+    shutil.copytree(default_rules_dir(), rules)
+    run = _ftgate("rules", "replay", "--rules", str(rules), "--audit-db", str(hook.audit_db),
+                  "--output", "json")
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["changed"] == 0 and report["waived"] >= 1
+    text = _ftgate("rules", "replay", "--rules", str(rules), "--audit-db", str(hook.audit_db))
+    assert "decided with the waivers recorded with them" in text.stdout

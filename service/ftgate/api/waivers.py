@@ -90,13 +90,6 @@ def waiver_from_proto(w: pb.Waiver, ruleset: RuleSet, at_us: int,
                   w.approved_by, at_us, expires or 0, None)
 
 
-def waiver_of_message(m: pb.Waiver) -> Waiver:
-    """A Waiver as an Assessment recorded it (replay decides with these)."""
-    return Waiver(m.id, m.project_name, tuple(m.rule_ids), m.reason, m.ticket, m.approved_by,
-                  m.created_at.ToMicroseconds(), m.expires_at.ToMicroseconds(),
-                  m.revoked_at.ToMicroseconds() if m.HasField("revoked_at") else None)
-
-
 def _unavailable(exc: StoreError) -> StatusError:
     return StatusError(grpc.StatusCode.UNAVAILABLE, f"the audit store cannot answer now: {exc}")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +21,7 @@ from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from google.protobuf import json_format
 from k8s import job, review
-from opstools import wait_until
+from opstools import metric, scrape, wait_until
 from pki import ServerCert
 from serverproc import FTGATE, REPO
 
@@ -136,6 +137,11 @@ def test_a_waiver_is_honoured_at_every_door_then_revoked(
     waiver = _grant(hook, _waiver(blockers))
     assert waiver["id"] and waiver["createdAt"]
     _allowed_under(_doors(hook, stub), waiver)
+    text = scrape(hook.server)
+    assert metric(text, "ftgate_waivers_active") >= 1
+    assert metric(text, "ftgate_waiver_next_expiry_timestamp_seconds") > time.time()
+    for rule_id in blockers:  # one per door
+        assert metric(text, "ftgate_waived_decisions_total", rule_id=rule_id) >= 3
     # Another project with the same profile is not covered: exact name match.
     _refused_everywhere(_doors(hook, stub, name=f"{PROJECT}-2"))
     # The decision as recorded carries the waiver it was made under.

@@ -17,6 +17,7 @@ import structlog
 from ftgate.audit.backend import AuditStore
 from ftgate.audit.errors import StoreError
 from ftgate.domain.waiver import Waiver
+from ftgate.obs.metrics import record_waivers
 
 log = structlog.get_logger("ftgate")
 REFRESH_SECONDS = 5.0
@@ -56,3 +57,6 @@ class WaiverBook:
             log.error("waivers_read_failed", error=str(exc),
                       kept=f"the {len(self._waivers)} waivers read before")
         self._read_at = time.monotonic()
+        now_us = time.time_ns() // 1000
+        ends = [w.expires_at_us for w in self._waivers if w.state(now_us) == "ACTIVE"]
+        record_waivers(len(ends), min(ends, default=None))

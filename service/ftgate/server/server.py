@@ -194,6 +194,7 @@ class AdvisorServer:
         cache = (DecisionCache(options.decision_cache, options.decision_cache_bytes)
                  if options.decision_cache > 0 else None)
         book = WaiverBook(lookup.store)
+        book.current()  # read once at start: the waiver gauges are set before the first call
         waiver_auth = (TokenAuth.from_file(options.waiver_tokens) if options.waiver_tokens
                        else None)
         desk = WaiverDesk(lookup.store, lambda: engine.ruleset,

@@ -191,6 +191,25 @@ def test_writes_need_a_waiver_token(hook: Webhook,
     assert _api(hook, "GET", f"/v1/waivers?projectName={PROJECT}", token=None).status == 200
 
 
+def test_revoke_over_http(hook: Webhook, stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
+    name = f"{PROJECT}-http"
+    waiver = _grant(hook, _waiver(_blockers(stub), projectName=name))
+    path = f"/v1/waivers/{waiver['id']}:revoke"
+    assert _api(hook, "POST", path, token=None).status == 403
+    assert stub.Evaluate(pb.EvaluateRequest(project=_profile(name)),
+                         timeout=30).assessment.verdict == pb.VERDICT_FINE_TUNE
+    reply = _api(hook, "POST", path)
+    assert reply.status == 200, reply.body
+    assert reply.json["waiver"]["id"] == waiver["id"] and reply.json["waiver"]["revokedAt"]
+    assert stub.Evaluate(pb.EvaluateRequest(project=_profile(name)),
+                         timeout=30).assessment.verdict == pb.VERDICT_DO_NOT_FINE_TUNE
+    listed = _api(hook, "GET", f"/v1/waivers?projectName={name}&state=WAIVER_STATE_REVOKED",
+                  token=None)
+    assert [w["id"] for w in listed.json["waivers"]] == [waiver["id"]]
+    missing = _api(hook, "POST", "/v1/waivers/no-such-waiver:revoke")
+    assert missing.status == 404
+
+
 BAD = [
     ({"ruleIds": ["FM9.no-such-rule"]}, "waiver.rule_ids[0]", "no rule"),
     ({"ruleIds": ["FM6.low-volume", "FM6.low-volume"]}, "waiver.rule_ids[1]", "twice"),

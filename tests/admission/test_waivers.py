@@ -144,6 +144,10 @@ def test_a_waiver_is_honoured_at_every_door_then_revoked(
         assert metric(text, "ftgate_waived_decisions_total", rule_id=rule_id) >= 3
     # Another project with the same profile is not covered: exact name match.
     _refused_everywhere(_doors(hook, stub, name=f"{PROJECT}-2"))
+    batch = stub.EvaluateBatch(pb.EvaluateBatchRequest(
+        projects=[_profile(), _profile(f"{PROJECT}-2")]), timeout=30).assessments
+    assert [a.verdict for a in batch] == [pb.VERDICT_FINE_TUNE, pb.VERDICT_DO_NOT_FINE_TUNE]
+    assert [w.id for w in batch[0].waivers_applied] == [waiver["id"]]
     # The decision as recorded carries the waiver it was made under.
     decision_id = _doors(hook, stub)["webhook"]["auditAnnotations"]["decision-id"]
 

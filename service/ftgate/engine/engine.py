@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
 from collections.abc import Sequence
@@ -31,6 +32,11 @@ class CompiledPolicy:
     host: RuleHost
     # One explainer per language (ftgate.languages): each keeps the texts it rendered.
     explainers: dict[str, Explainer]
+
+    @functools.cached_property
+    def blocker_ids(self) -> frozenset[str]:
+        """The ids of the BLOCKER rules: the only ones a waiver can name."""
+        return self.ruleset.blocker_ids
 
     @property
     def explainer(self) -> Explainer:
@@ -66,7 +72,7 @@ class CompiledPolicy:
         if not waivers:
             return {}, ()
         now = time.time_ns() // 1000 if now_us is None else now_us
-        blockers = self.ruleset.blocker_ids
+        blockers = self.blocker_ids
         waived: dict[str, str] = {}
         applied: list[Waiver] = []
         for waiver in active_for(waivers, project_name, now):

@@ -114,3 +114,34 @@ def test_an_sqlite_log_of_schema_2_gains_the_waivers_table(tmp_path: Path) -> No
         assert conn.execute("SELECT count(*) FROM decisions WHERE decision_id = ?",
                             (decision,)).fetchone()[0] == 1
     conn.close()
+
+
+def test_sighup_rereads_the_waiver_tokens(tmp_path: Path) -> None:
+    import signal
+
+    tokens = tmp_path / "waiver-tokens"
+    tokens.write_text("old-token\n", encoding="utf-8")
+    server = start_server(tmp_path, "--audit-db", str(tmp_path / "audit.db"), "--workers", "1",
+                          "--waiver-tokens", str(tokens))
+    waiver = pb.Waiver(project_name=PROJECT, rule_ids=["FM6.low-volume"], reason="r",
+                       approved_by="me")
+    waiver.expires_at.FromDatetime(datetime.now(UTC) + timedelta(days=1))
+
+    def grant(token: str) -> grpc.StatusCode:
+        try:
+            stub(server.address).GrantWaiver(pb.GrantWaiverRequest(waiver=waiver), timeout=30,
+                                             metadata=[("ftgate-waiver-token", token)])
+        except grpc.RpcError as exc:
+            return exc.code()  # type: ignore[no-any-return]
+        return grpc.StatusCode.OK
+
+    try:
+        assert grant("old-token") == grpc.StatusCode.OK
+        assert grant("new-token") == grpc.StatusCode.PERMISSION_DENIED
+        tokens.write_text("new-token\n", encoding="utf-8")
+        server.proc.send_signal(signal.SIGHUP)
+        wait_until(lambda: grant("new-token") == grpc.StatusCode.OK, 30,
+                   what="the new waiver token accepted after SIGHUP")
+        assert grant("old-token") == grpc.StatusCode.PERMISSION_DENIED
+    finally:
+        assert server.stop() == 0

@@ -209,11 +209,13 @@ def _local(args: argparse.Namespace, method: str, request: Any) -> Any:
     from ftgate.audit.backend import check_store, open_store
     from ftgate.errors import FtgateError, InvalidInput
 
+    reading = method == "ListWaivers"
     try:
-        check_store(args.audit_db)  # ours, and at this ftgate's schema
-        store = open_store(args.audit_db)
+        if not reading or isinstance(args.audit_db, str):
+            check_store(args.audit_db)  # ours, and at this ftgate's schema
+        store = open_store(args.audit_db, readonly=reading)  # (a list writes nothing)
         try:
-            if method == "ListWaivers":
+            if reading:
                 return waivers.list_waivers(store, request)
             desk = waivers.WaiverDesk(store, lambda: _ruleset(args), lambda _: True,
                                       getattr(args, "max_waiver_days", 90))

@@ -35,7 +35,7 @@ from ftgate.obs.deferred import COUNTERS
 from ftgate.obs.logging import DecisionLog
 from ftgate.obs.metrics_http import MetricsEndpoint
 from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES
-from ftgate.server.auth import TokenAuth, server_credentials
+from ftgate.server.auth import TokenAuth, read_tokens, server_credentials
 from ftgate.server.calls import CallsInFlight, stall_for_tests
 from ftgate.server.decode import DecodeInCall
 from ftgate.server.grpc_metrics import ServerMetrics
@@ -195,10 +195,11 @@ class AdvisorServer:
                  if options.decision_cache > 0 else None)
         book = WaiverBook(lookup.store)
         book.current()  # read once at start: the waiver gauges are set before the first call
-        waiver_auth = (TokenAuth.from_file(options.waiver_tokens) if options.waiver_tokens
-                       else None)
+        # Who may write waivers: read at start, again on SIGHUP (as the callers' tokens).
+        self.waiver_auth = (TokenAuth(read_tokens(options.waiver_tokens), options.waiver_tokens)
+                            if options.waiver_tokens else None)
         desk = WaiverDesk(lookup.store, lambda: engine.ruleset,
-                          waiver_auth.allows if waiver_auth else None,
+                          self.waiver_auth.allows if self.waiver_auth else None,
                           options.max_waiver_days, book.changed)
         self.service = AdvisorService(engine, Recorder(self.decision_log, self.audit, cache),
                                       max_batch=options.max_batch, cache=cache,
@@ -242,10 +243,12 @@ class AdvisorServer:
                  audit_durability=self.options.audit_durability)
 
     def reload(self) -> None:
-        """SIGHUP: reload the rules (in the watcher's thread) and the token file."""
+        """SIGHUP: reload the rules (in the watcher's thread) and the token files."""
         self.watcher.request()
         if self.auth:
             self.auth.reload()
+        if self.waiver_auth:
+            self.waiver_auth.reload()
 
     def _set_health(self, status: int) -> None:
         for name in ("", SERVICE_NAME):

@@ -226,6 +226,16 @@ BAD = [
 ]
 
 
+def test_a_bad_waiver_over_grpc_is_invalid_argument_naming_the_field(
+        stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
+    waiver = json_format.ParseDict(_waiver(["FM6.low-volume"], reason=""), pb.Waiver())
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.GrantWaiver(pb.GrantWaiverRequest(waiver=waiver), timeout=30,
+                         metadata=[("ftgate-waiver-token", TOKEN)])
+    assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "waiver.reason" in str(caught.value.details())
+
+
 @pytest.mark.parametrize(("change", "field", "words"), BAD)
 def test_bad_waivers_are_refused_by_field(hook: Webhook, change: dict[str, Any], field: str,
                                           words: str) -> None:
@@ -297,6 +307,17 @@ def test_check_prints_the_waiver_and_its_expiry(hook: Webhook, cert: ServerCert,
     assert f"expires {waiver['expiresAt'][:10]}" in allowed.stdout
     tokens = tmp_path / "token"
     tokens.write_text(TOKEN, encoding="utf-8")
+    # The server's refusal of a bad waiver, named by flag: exit 2.
+    bad = _ftgate("waivers", "grant", "--project", name, "--rule", "FM6.low-volume",
+                  "--rule", "FM9.nope", "--reason", "r", "--approved-by", "", "--expires",
+                  "7d", *flags, "--waiver-token-file", str(tokens))
+    assert bad.returncode == 2, bad.stderr
+    assert "--rule[1]: no rule" in bad.stderr and "--approved-by: required" in bad.stderr
+    unauthorised = _ftgate("waivers", "grant", "--project", name, "--rule", "FM6.low-volume",
+                           "--reason", "r", "--approved-by", "me", "--expires", "7d", *flags)
+    assert unauthorised.returncode == 1 and "PERMISSION_DENIED" in unauthorised.stderr
+    listed = _ftgate("waivers", "list", "--project", name, "--state", "active", *flags)
+    assert waiver["id"] in listed.stdout and "active" in listed.stdout
     revoked = _ftgate("waivers", "revoke", waiver["id"], *flags,
                       "--waiver-token-file", str(tokens))
     assert revoked.returncode == 0, revoked.stderr

@@ -107,7 +107,7 @@ def _waived(a: pb.Assessment) -> tuple[str, ...]:
     """One warning per waiver the answer was decided under."""
     return tuple(f"ftgate: allowed under waiver {w.id} (expires "
                  f"{w.expires_at.ToDatetime().strftime('%Y-%m-%d %H:%M UTC')}; waives "
-                 f"{', '.join(w.rule_ids)}; approved by {w.approved_by})"
+                 f"{', '.join(w.rule_ids)}; approved by {' '.join(w.approved_by.split())})"
                  for w in a.waivers_applied)
 
 

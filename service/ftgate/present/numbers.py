@@ -1,0 +1,83 @@
+"""Numbers, money and durations written as each language writes them, by the CLDR rules Babel
+carries: `1,000` · `0.7` · `$15,000` · `250 months` in English, `1 000` (a narrow no-break
+space) · `0,7` · `15 000 $` · `250 mois` in French. Figures are rounded first, by the one rule
+of ftgate.present.rounding.
+
+Formatting is on the request path: the locale and the number patterns are parsed once per
+language and number of decimals (Babel's own functions parse them at every call).
+"""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+
+from babel import Locale
+from babel.numbers import NumberPattern, parse_pattern
+
+from ftgate.present.rounding import decimals, exact, shown
+
+# Babel's locale for each language ftgate answers in.
+_LOCALES = {"en": "en_US", "fr": "fr_FR"}
+_MONTHS = {"en": ("month", "months"), "fr": ("mois", "mois")}
+_NBSP = "\u00a0"
+
+
+@functools.cache
+def _locale(lang: str) -> Locale:
+    return Locale.parse(_LOCALES[lang])
+
+
+@functools.lru_cache(maxsize=64)
+def _pattern(places: int, fixed: bool) -> NumberPattern:
+    """`#,##0` with `places` decimals (all shown when `fixed`, else trailing zeros dropped)."""
+    return parse_pattern("#,##0" + ("." + ("0" if fixed else "#") * places if places else ""))
+
+
+class Numbers:
+    """The number formats of one language."""
+
+    __slots__ = ("_after", "_locale", "_minus", "_prefix", "lang")
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+        self._locale = _locale(lang)
+        currency = self._locale.currency_formats["standard"].pattern
+        # Where the currency sign goes, as the locale writes it: "¤#,##0.00" → "$1", and
+        # "#,##0.00 ¤" → "1 $" (its space kept, a no-break one).
+        self._prefix = currency.lstrip().startswith("¤")
+        self._after = currency[currency.rindex("0") + 1:currency.index("¤")].replace(" ", _NBSP) \
+            if not self._prefix else ""
+        self._minus = str(self._locale.number_symbols["latn"]["minusSign"])
+
+    def number(self, value: float | int | Decimal) -> str:
+        """A figure, rounded by the rule: 20,833 · 6.25 · 0.002 (French: 20 833 · 6,25)."""
+        d = shown(value)
+        return str(_pattern(decimals(d), False).apply(d, self._locale))
+
+    def money(self, value: float | int | Decimal) -> str:
+        """US dollars: $15,000 · $60.50 · $0.002 (French: 15 000 $ · 60,50 $ · 0,002 $)."""
+        d = shown(value, whole_from=100)
+        places = decimals(d)
+        if places == 1 or (places == 2 and abs(d) >= 1):
+            text = str(_pattern(2, True).apply(d.copy_abs(), self._locale))
+        else:
+            text = str(_pattern(places, False).apply(d.copy_abs(), self._locale))
+        sign = self._minus if d < 0 else ""
+        return f"{sign}${text}" if self._prefix else f"{sign}{text}{self._after}$"
+
+    def months(self, value: float | int | Decimal) -> str:
+        """A duration in months: 0.25 months · 1 month · 6,25 mois."""
+        one, many = _MONTHS[self.lang]
+        return f"{self.number(value)}{_NBSP}{one if exact(value) == 1 else many}" \
+            if self.lang == "fr" else f"{self.number(value)} {one if exact(value) == 1 else many}"
+
+    def shown(self, value: float | int | Decimal) -> Decimal:
+        """The value a figure reads as (for a chart that draws what the text says)."""
+        return shown(value)
+
+
+@functools.cache
+def numbers(lang: str) -> Numbers:
+    """The number formats of `lang` (one object per language)."""
+    return Numbers(lang)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import string
+from decimal import Decimal
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -31,7 +32,7 @@ def check_spec(spec: str) -> str | None:
     return f"unknown format {spec!r} (expected nothing, {' or '.join(SPECS)})"
 
 
-def _writer(spec: str, n: Numbers) -> Callable[[float], str]:
+def _writer(spec: str, n: Numbers) -> Callable[[float | Decimal], str]:
     if spec == "usd":
         return n.money
     if spec == "months":
@@ -48,7 +49,7 @@ class Template:
         self.text = text
         n = numbers(lang)
         self._unknown = _UNKNOWN[lang]
-        parts: list[tuple[str, str | None, Callable[[float], str] | None]] = []
+        parts: list[tuple[str, str | None, Callable[[float | Decimal], str] | None]] = []
         for literal, name, spec, _ in _FORMATTER.parse(text):
             parts.append((literal, name or None, _writer(spec or "", n) if name else None))
         self._parts = tuple(parts)
@@ -62,7 +63,7 @@ class Template:
                 continue
             value = values[name]
             kind = type(value)
-            if kind is int or kind is float:
+            if kind is int or kind is float or kind is Decimal:
                 out.append(write(value))  # type: ignore[misc]
             elif kind is str:
                 out.append(value)
@@ -73,6 +74,10 @@ class Template:
             else:  # the value a template reads when the profile does not give it
                 out.append(self._unknown)
         return "".join(out)
+
+    def format(self, **values: Any) -> str:
+        """The text with these values (a template of ftgate.engine.fact_texts)."""
+        return self.format_map(values)
 
     def __str__(self) -> str:
         return self.text

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 import string
-from decimal import Decimal
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from ftgate.present.numbers import Numbers, numbers

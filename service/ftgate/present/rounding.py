@@ -1,12 +1,13 @@
 """The one rounding rule for the figures people read (docs/presentation.md).
 
-A figure of 1 or more keeps two decimals at most (6.25 months, 18.12 months, $828.50); a smaller
-one keeps two significant digits (0.37 months), unless it has four or fewer, as a price or a
-score is written ($0.0023, $0.0125, 0.82): then it is shown as it is. Trailing zeros are
-dropped (250 months, not 250.0). A figure that is not whole never reads as a whole number:
-the thresholds the rules compare figures with are whole (12 months, 10,000 requests/day), and 12.0002 months, which is
-above 12, must not read "12" — it keeps the decimals that tell it from its neighbour.
-Money of $100 or more is shown in whole dollars ($829), which no threshold compares.
+A figure of 1 or more keeps two decimals at most (6.25 months, 18.12 months, $828.50); a
+smaller one keeps two significant digits (0.37 months), unless it has four or fewer, as a price
+or a score is written ($0.0023, $0.0125, 0.82): then it is shown as it is. Trailing zeros are
+dropped (250 months, not 250.0). A figure that is not whole never reads as a whole number: the
+thresholds the rules compare figures with are whole (12 months, 10,000 requests/day), and
+12.0002 months, which is above 12, must not read "12": it keeps the decimals that tell it from
+its neighbour. Money of $100 or more is shown in whole dollars ($829), which no threshold
+compares.
 """
 
 from __future__ import annotations

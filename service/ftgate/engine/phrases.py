@@ -165,7 +165,7 @@ class Phrases:
         if at_least is None and below is None:
             return w["any"]
         if at_least is None:
-            return w["below"].format(b=n.number(below))  # type: ignore[arg-type]
+            return w["below"].format(b=n.number(below))
         if below is None:
             return w["or_more"].format(a=n.number(at_least))
         return w["from_to"].format(a=n.number(at_least), b=n.number(below))

@@ -79,6 +79,9 @@ _FIELD_NAMES: dict[str, dict[str, str]] = {
         "symptoms": "symptômes", "prompt.system_prompt_tokens": "tokens du prompt système",
         "prompt.prompt_is_repeated": "prompt répété",
         "needs_external_actions": "actions externes nécessaires",
+        # (the groups of the console's form)
+        "name": "nom du projet", "economics": "économie du projet",
+        "prompt_engineering": "prompt engineering", "prompt": "prompt",
     },
 }
 

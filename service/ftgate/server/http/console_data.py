@@ -26,12 +26,12 @@ _POINTS = 80  # of the curve
 _CHART = {
     "en": {"title": "Break-even net of retraining against requests per day; at {r} requests/day: "
                     "{m}", "x": "requests per day (log scale)",
-           "y": "break-even net of retraining (months)", "limit": "{m}: break-even from {r} "
+           "y": "months to break even, net", "limit": "{m}: break-even from {r} "
            "requests/day", "limit_alone": "{m}", "you": "you: {r} requests/day, {m}",
            "never": "never breaks even", "off": " (off the chart)"},
     "fr": {"title": "Amortissement, réentraînement déduit, selon le nombre de requêtes par "
                     "jour ; à {r} requêtes/jour : {m}", "x": "requêtes par jour (échelle log)",
-           "y": "amortissement, réentraînement déduit (mois)", "limit": "{m} : amorti dès {r} "
+           "y": "mois pour amortir, net", "limit": "{m} : amorti dès {r} "
            "requêtes/jour", "limit_alone": "{m}", "you": "vous : {r} requêtes/jour, {m}",
            "never": "jamais amorti", "off": " (hors du graphique)"},
 }
@@ -65,8 +65,15 @@ def roi(engine: Engine, project: Any, lang: str) -> dict[str, Any]:
     profile = profile_from_proto(project)
     decision = engine.decide(profile, explain=True, lang=lang)
     n = numbers(lang)
+    plan = decision.plan
     return {"rows": _rows(decision.roi, n, _ROWS[lang]),
-            "chart": _chart(engine, profile, decision, n, lang)}
+            "chart": _chart(engine, profile, decision, n, lang),
+            "plan": None if plan is None else {
+                "tolerance": n.number(plan.degradation_tolerance),
+                "costs": [[c.item, n.money(c.low_usd), n.money(c.high_usd)]
+                          for c in plan.year_one_costs],
+                "total": [n.money(plan.year_one_cost_low_usd),
+                          n.money(plan.year_one_cost_high_usd)]}}
 
 
 def _rows(r: Roi, n: Numbers, w: dict[str, str]) -> list[list[str]]:

@@ -18,6 +18,7 @@ from ftgate.present.numbers import numbers
 from ftgate.present.typography import NBSP, NNBSP, french
 from ftgate.ruletest import load_cases, profile_message
 from randomprofiles import random_profiles
+from test_languages import _texts
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -123,6 +124,8 @@ def _answers(engine: Engine) -> list[tuple[str, str]]:
             continue
         a = wire.to_message(engine.decide(profile, explain=True, lang="fr"), "id")
         out.append((report.render_report(a, "fr"), profile.name or "?"))
+        # Each text of the answer as it is sent (the console shows them as they are).
+        out.append(("\n\n\n\n" + "\n".join(_texts(a)), (profile.name or "?") + " (answer)"))
     return out
 
 

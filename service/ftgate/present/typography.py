@@ -12,8 +12,9 @@ NBSP, NNBSP = "\u00a0", "\u202f"
 _SPACES = " \u00a0\u202f"
 
 # A punctuation mark that ends a word or a field, followed by a space, a closing mark or the end.
-_COLON = re.compile(rf"(?<=[^\s(«])[{_SPACES}]*:(?=[\s)»\"]|$)")
-_HIGH = re.compile(rf"(?<=[^\s(«])[{_SPACES}]*([;?!])(?=[\s)»\"]|$)")
+# (or a separator alone, " ; ", that goes between two texts)
+_COLON = re.compile(rf"(?:(?<=[^\s(«])|^(?=[{_SPACES}]))[{_SPACES}]*:(?=[\s)»\"]|$)")
+_HIGH = re.compile(rf"(?:(?<=[^\s(«])|^(?=[{_SPACES}]))[{_SPACES}]*([;?!])(?=[\s)»\"]|$)")
 _PERCENT = re.compile(rf"(?<=\d)[{_SPACES}]*%")
 _OPEN = re.compile(rf"«[{_SPACES}]*")
 _CLOSE = re.compile(rf"[{_SPACES}]*»")

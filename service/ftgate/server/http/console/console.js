@@ -380,7 +380,9 @@ function listFindings(findings) {
     el("p", {}, el("span", { class: "badge", text: labelOf(f.severity) }),
       el("strong", { text: f.title }), ` (${f.ruleId})`),
     el("p", { text: f.message }),
-    (f.evidence || []).length ? el("p", { class: "hint evidence", text: f.evidence.map((e) => `${e.name} = ${e.value}`).join(" · ") }) : null,
+    // (the evidence is data: the facts' names and values as the rules read them)
+    (f.evidence || []).length ? el("p", { class: "hint evidence" },
+      el("code", { text: f.evidence.map((e) => `${e.name} = ${e.value}`).join(" · ") })) : null,
     f.recommendation ? el("p", { text: "→ " + f.recommendation }) : null,
     el("p", {}, el("cite", { text: f.citation })))));
   if (!findings.length) list.replaceChildren(el("li", { text: t("no_rule") }));
@@ -457,7 +459,7 @@ function showPlan(a) {
   const lora = p.lora || {};
   const money = (state.roi && state.roi.plan) || {};
   document.getElementById("plan").replaceChildren(
-    el("p", { text: `LoRA r=${lora.r}, lora_alpha=${lora.loraAlpha}, lora_dropout=${lora.loraDropout}, target_modules: ${(lora.targetModules || []).join(", ")}` }),
+    el("p", {}, el("code", { text: `LoraConfig(r=${lora.r}, lora_alpha=${lora.loraAlpha}, lora_dropout=${lora.loraDropout}, target_modules=${JSON.stringify(lora.targetModules || [])})` })),
     el("p", { text: `${t("validation")} : ${(p.validationTasks || []).join(", ")} ; ${t("tolerance")} ${money.tolerance || ""}`.replace(" : ", state.lang === "fr" ? "\u00a0: " : ": ").replace(" ; ", state.lang === "fr" ? "\u202f; " : "; ") }),
     el("p", { text: `${t("metrics")}${state.lang === "fr" ? "\u00a0: " : ": "}${(p.metrics || []).join(", ")}` }),
     el("table", {}, el("tr", {}, el("th", { text: t("year_one") }), el("th", { text: t("low") }), el("th", { text: t("high") })),

@@ -240,3 +240,14 @@ def test_the_example_tooltips_are_whole(browser: Any, http_server: ServerProcess
     page.wait_for_selector("body[data-ready=true]")
     title = page.get_attribute("button[data-example='low-volume-roi.yaml']", "title")
     assert title.endswith("(exit 3).") and "250 months" in title
+
+
+def test_the_screenshots_are_fresh() -> None:
+    """docs/console*.png were taken from the console as it is (`make screenshots` records the
+    sources it drew them from)."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from console_screenshots import SHOTS, STAMP, sources_digest
+
+    assert all((REPO / "docs" / name).exists() for name, *_ in SHOTS)
+    assert STAMP.read_text(encoding="utf-8") == sources_digest(), \
+        "the console changed since docs/console*.png were taken: run `make screenshots`"

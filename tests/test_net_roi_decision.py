@@ -125,7 +125,7 @@ def test_never_breaks_even_shows_the_arithmetic_in_both_languages(engine: Engine
         "savings never pay for the retraining, and the project never breaks even.")
     (message,) = [f.message for f in fr.findings if f.rule_id == "FM6.never-breaks-even"]
     assert message.startswith("0,0023\u00a0$ × 12\u202f000 requêtes/jour × 30 jours = "
-                              "828\u00a0$ d'économie par mois ; ")
+                              "828\u00a0$ d'économie par mois\u202f; ")
     assert ("828\u00a0$ − 20\u202f000\u00a0$ ÷ 12 = -839\u00a0$ par mois, réentraînement "
             "déduit") in message
     assert message.endswith("l'investissement n'est jamais amorti.")

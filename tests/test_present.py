@@ -143,3 +143,23 @@ def test_the_golden_french_reports_are_french() -> None:
         lines = path.read_text(encoding="utf-8").splitlines()[4:]
         found = [f for line in lines for f in faults(line.strip())]
         assert not found, f"{path.name}:\n" + "\n".join(found)
+
+
+def test_a_template_with_an_unknown_spec_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    from test_cli import ftgate
+
+    rules = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", rules)
+    path = rules / "failure_modes.yaml"
+    text = path.read_text(encoding="utf-8")
+    written = "{savings_per_request_usd:usd} saved per request"
+    assert written in text
+    path.write_text(text.replace(written, "{savings_per_request_usd:dollars} saved per request"),
+                    encoding="utf-8")
+    run = ftgate("rules", "lint", "--rules", str(rules))
+    assert run.returncode == 2
+    assert "rule FM6.small-savings: field message.en" in run.stderr or \
+        "FM6.small-savings" in run.stderr, run.stderr
+    assert "unknown format 'dollars' (expected nothing, usd or months)" in run.stderr, run.stderr

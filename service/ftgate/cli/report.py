@@ -133,10 +133,10 @@ def _lines(a: pb.Assessment, lang: str) -> list[str]:
                   f"  {w['validation']}{w['colon']}{', '.join(p.validation_tasks)}{w['sep']}"
                   + w["degraded"].format(v=n.number(p.degradation_tolerance)),
                   f"  {w['watch']}{w['colon']}{', '.join(p.metrics)}",
-                  f"  {w['year_one']} {n.money(p.year_one_cost_low_usd)}–"
-                  f"{n.money(p.year_one_cost_high_usd)}{w['colon']}"
+                  f"  {w['year_one']}{w['colon']}{n.money(p.year_one_cost_low_usd)}–"
+                  f"{n.money(p.year_one_cost_high_usd)} ("
                   + w["sep"].join(f"{c.item} {n.money(c.low_usd)}–{n.money(c.high_usd)}"
-                              for c in p.year_one_costs)]
+                                  for c in p.year_one_costs) + ")"]
         lines += [f"  - {r}" for r in p.recommendations]
     return lines
 

@@ -92,7 +92,8 @@ def _change(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
     text = w["runs"][runs != 1 and runs >= w["plural_from"]].format(runs=runs)
     if cost is not None:
         annual = _figure(fact, "annual_retraining_cost_usd", money.annual_cost(cost, runs))
-        text += w["runs_cost"].format(cost=cost, annual=annual)
+        if runs:  # (no retraining costs nothing: not said)
+            text += w["runs_cost"].format(cost=cost, annual=annual)
     if runs >= t["impossible_retraining_runs_per_year"]:
         text += w["impossible"]
     fact["retraining_text"] = text

@@ -13,10 +13,11 @@ from ftgate.api import convert, wire
 from ftgate.cli import report
 from ftgate.engine import Engine, fact_texts, phrases
 from ftgate.engine.engine import default_rules_dir
-from ftgate.present import labels
+from ftgate.present import console_words, labels
 from ftgate.present.numbers import numbers
 from ftgate.present.typography import NBSP, NNBSP, french
 from ftgate.ruletest import load_cases, profile_message
+from ftgate.server.http import console_data
 from randomprofiles import random_profiles
 from test_languages import _texts
 
@@ -105,6 +106,10 @@ def _french_sources() -> list[str]:
     texts += phrases.field_names("fr").values()
     texts += [v for table in labels.table("fr").values() for v in table.values()]
     texts += [french(t) for t in report._LABELS["fr"].values()]
+    # The console: its page's words, its ROI table's and chart's.
+    texts += [french(t) for t in console_words.WORDS["fr"].values()]
+    texts += [french(t) for table in (console_data._ROWS["fr"], console_data._CHART["fr"])
+              for t in table.values()]
     return texts
 
 

@@ -16,7 +16,7 @@ from ftgate.domain.text import label
 from ftgate.present.templates import Template
 from ftgate.present.typography import in_language
 
-_EN_LABELS = {"STATIC": "never (static data)", "UNPREDICTABLE": "unpredictably"}
+_EN_LABELS = {"STATIC": "rarely if ever (static data)", "UNPREDICTABLE": "unpredictably"}
 
 _TEXTS: dict[str, dict[str, Any]] = {
     "en": {

@@ -168,3 +168,26 @@ def test_a_template_with_an_unknown_spec_is_refused(tmp_path: Path) -> None:
     assert "rule FM6.small-savings: field message.en" in run.stderr or \
         "FM6.small-savings" in run.stderr, run.stderr
     assert "unknown format 'dollars' (expected nothing, usd or months)" in run.stderr, run.stderr
+
+
+def test_a_figure_at_a_boundary_reads_as_what_the_rules_compared(engine: Engine) -> None:
+    """$0.002 × 20,833 requests/day: $15,000 breaks even in 12.0002 months, which fails the
+    12-month maximum; the message must not say "12 months, above the maximum of 12 months"."""
+    from ftgate.domain.profile import Economics
+
+    base = convert.profile_from_proto(profile_message({
+        "taskType": "TASK_TYPE_STYLE_TONE", "goal": "GOAL_STYLE", "qualityExamples": 6000,
+        "dataChangeFrequency": "CHANGE_FREQUENCY_STATIC", "dedicatedModel": True,
+        "baseModelScore": 0.7, "targetScore": 0.85,
+        "promptEngineering": {"promptVariationsTested": 12, "fewShotTried": True,
+                              "moreCapableModelTried": True}}))
+    import dataclasses
+
+    for lang, said in (("en", "breaks even after 12.0002 months, above the maximum of 12 months"),
+                       ("fr", f"amortis en 12,0002{NBSP}mois, au-delà du maximum de 12{NBSP}mois")):
+        profile = dataclasses.replace(base, economics=Economics(20_833, 0.002, 15_000, None))
+        d = engine.decide(profile, lang=lang)
+        (message,) = [f.message for f in d.findings if f.rule_id == "FM6.slow-break-even"]
+        assert said in message, message
+        passing = dataclasses.replace(base, economics=Economics(20_834, 0.002, 15_000, None))
+        assert engine.decide(passing, lang=lang).verdict == "FINE_TUNE"

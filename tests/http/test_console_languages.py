@@ -242,6 +242,18 @@ def test_the_example_tooltips_are_whole(browser: Any, http_server: ServerProcess
     assert title.endswith("(exit 3).") and "250 months" in title
 
 
+@pytest.mark.parametrize(("lang", "said"), [("en-US", "0.25 months"), ("fr-FR", "0,25\u00a0mois")])
+def test_one_figure_reads_the_same_in_the_tree_table_and_chart(
+        browser: Any, http_server: ServerProcess, lang: str, said: str) -> None:
+    """$30,000 ÷ $120,000 a month: 0.25 months, everywhere (not 0.2, 0.25 and 0.3)."""
+    page = new_page(browser, lang)
+    open_example(page, http_server, "support-ticket-classifier.yaml")
+    tree = " ".join(page.eval_on_selector_all("#tree-svg text", "ts => ts.map(t => t.textContent)"))
+    assert said in tree
+    assert said in page.text_content("#roi table")
+    assert said in page.text_content("#roi-svg title")
+
+
 def test_the_screenshots_are_fresh() -> None:
     """docs/console*.png were taken from the console as it is (`make screenshots` records the
     sources it drew them from)."""

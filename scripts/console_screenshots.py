@@ -65,7 +65,7 @@ def main() -> int:
                                        else "#verdict[data-verdict^=VERDICT_]")
                 if width < 600:  # a phone: the screen the decision opens on
                     page.evaluate("document.getElementById('result').scrollIntoView()")
-                page.screenshot(path=str(REPO / "docs" / name), full_page=not spoil and width >= 600)
+                page.screenshot(path=str(REPO / "docs" / name), full_page=width >= 600)
                 print(f"docs/{name}")
             STAMP.write_text(sources_digest(), encoding="utf-8")
             browser.close()  # type: ignore[attr-defined]

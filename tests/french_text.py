@@ -54,6 +54,11 @@ def english_words(text: str) -> list[str]:
     return found
 
 
+# False friends: French words that do not mean what the English one does ("accuracy" is
+# « exactitude »; "inconsistent" is « incohérent »).
+FALSE_FRIENDS = ("précision", "inconsistant")
+
+
 def faults(text: str) -> list[str]:
     """Everything wrong with one French text (a separator alone, ` : `, is not a text)."""
     if not re.search(r"\w", text):
@@ -62,4 +67,6 @@ def faults(text: str) -> list[str]:
     words = english_words(text)
     if words:
         out.append(f"English words {words}: {text[:90]}")
+    out += [f"false friend {w!r}: {text[:90]}" for w in FALSE_FRIENDS
+            if w in _CODE.sub(" ", text).lower()]
     return out

@@ -83,6 +83,7 @@ def test_the_checks_catch_what_the_issue_saw() -> None:
     assert english_words("le seuil de rentabilité de $12,000 investis est atteint after 80 mois")
     assert english_words("Yes. Le modèle de base obtient 0.82")
     assert not english_words("Le few-shot prompting et le prompt engineering, le RAG.")
+    assert faults("précision sur la tâche cible")  # accuracy is « exactitude »
 
 
 def _french_sources() -> list[str]:

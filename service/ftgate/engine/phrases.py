@@ -36,7 +36,7 @@ _WORDS: dict[str, dict[str, str]] = {
         "change": "« {name} » à {value} ({now})", "now": "au lieu de {value}",
         "now_absent": "pas de valeur aujourd'hui", "and": " et ",
         "at_least": "{value} au moins", "at_most": "{value} au plus",
-        "absent": "non renseigné", "true": "oui", "false": "non", "none": "aucune valeur",
+        "absent": "sans valeur", "true": "oui", "false": "non", "none": "aucune valeur",
         "below": "moins de {b}", "from_to": "de {a} à moins de {b}", "or_more": "{a} ou plus",
         "any": "toute valeur",
     },

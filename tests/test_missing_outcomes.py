@@ -56,7 +56,7 @@ TABLE = [
           "no → Do not fine-tune (Risk of catastrophic forgetting)")]}),
     ("an enum", dataclasses.replace(BASE, goal=None),
      {"goal": [
-         (["KNOWLEDGE"], "DO_NOT_FINE_TUNE", "USE_RAG", "knowledge (facts) → Do not fine-tune (Use RAG)"),
+         (["KNOWLEDGE"], "DO_NOT_FINE_TUNE", "USE_RAG", "factual knowledge → Do not fine-tune (Use RAG)"),
          (["STYLE", "FORMAT", "BEHAVIOR"], "FINE_TUNE", "FINE_TUNE",
           "style, format, behaviour → Fine-tune")]}),
     ("the examples against the task type's minimum",
@@ -68,7 +68,7 @@ TABLE = [
     ("two missing: each alone still needs the other",
      dataclasses.replace(BASE, goal=None, dedicated_model=None),
      {"goal": [
-         (["KNOWLEDGE"], "DO_NOT_FINE_TUNE", "USE_RAG", "knowledge (facts) → Do not fine-tune (Use RAG)"),
+         (["KNOWLEDGE"], "DO_NOT_FINE_TUNE", "USE_RAG", "factual knowledge → Do not fine-tune (Use RAG)"),
          (["STYLE", "FORMAT", "BEHAVIOR"], "NEEDS_INFORMATION", None,
           "style, format, behaviour → Information needed")],
       "dedicated_model": [

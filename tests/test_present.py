@@ -109,6 +109,7 @@ def _french_sources() -> list[str]:
     texts += [french(t) for t in report._LABELS["fr"].values()]
     # The console: its page's words, its ROI table's and chart's.
     texts += [french(t) for t in console_words.WORDS["fr"].values()]
+    texts += [french(t) for t in console_words.FIELD_HELP["fr"].values()]
     texts += [french(t) for table in (console_data._ROWS["fr"], console_data._CHART["fr"])
               for t in table.values()]
     return texts

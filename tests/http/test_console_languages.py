@@ -89,6 +89,12 @@ def test_each_example_in_french_reads_as_french(browser: Any, http_server: Serve
     assert page.text_content("#tree-title") == "Arbre de décision"
     found = [f for line in decision_text(page) for f in faults(line)]
     assert not found, "\n".join(found)
+    # The form too: names, help, choices (but the examples' file names).
+    form = page.evaluate("""() => { const copy = document.getElementById('input').cloneNode(true);
+        copy.querySelector('#examples').remove(); document.body.append(copy);
+        const text = copy.innerText; copy.remove(); return text; }""")
+    found = [f for line in form.splitlines() if line.strip() for f in faults(line.strip())]
+    assert not found, "\n".join(found)
     # The drop-downs show labels, not proto names.
     options = page.eval_on_selector_all("select[name=task_type] option", "os => os.map(o => o.text)")
     assert "Style ou ton spécifique" in options and not any("_" in o for o in options)

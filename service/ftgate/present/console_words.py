@@ -61,3 +61,47 @@ WORDS: dict[str, dict[str, str]] = {
         "tolerance": "tolérance de dégradation",
     },
 }
+
+# What each field of the form asks for, in the languages other than English (English: the
+# API's own comments, from the proto), by proto path; "" is the whole form.
+FIELD_HELP: dict[str, dict[str, str]] = {
+    "fr": {
+        "": "Le profil décrit un projet LLM. Un champ laissé vide est « inconnu » : l'arbre "
+            "s'arrête et demande l'information quand une étape en a besoin.",
+        "name": "Nom libre du projet (256 caractères au plus) ; le seul texte libre journalisé.",
+        "task_type": "Le type de tâche visé ; il fixe les seuils d'exemples.",
+        "goal": "Ce que le fine-tuning doit changer.",
+        "domain": "Le domaine du projet ; il indique les modèles spécialisés à essayer.",
+        "quality_examples": "Nombre d'exemples annotés de bonne qualité.",
+        "data_change_frequency": "À quel rythme les données du projet changent (donc à quel "
+                                 "rythme un modèle fine-tuné devra être réentraîné).",
+        "prompt_engineering": "La checklist de prompt engineering à suivre avant de fine-tuner.",
+        "prompt_engineering.prompt_variations_tested": "Nombre de variations de prompts testées "
+                                                       "(la checklist en demande au moins 5).",
+        "prompt_engineering.few_shot_tried": "Le few-shot prompting avec de bons exemples a-t-il "
+                                             "été essayé ?",
+        "prompt_engineering.more_capable_model_tried": "Un modèle plus capable a-t-il été testé ?",
+        "base_model_score": "Qualité mesurée du modèle de base, entre 0 et 1.",
+        "target_score": "Qualité visée, entre 0 et 1.",
+        "base_model_meets_target": "Le modèle de base atteint-il l'objectif ? Sert seulement "
+                                   "quand les deux scores manquent.",
+        "dedicated_model": "Le modèle fine-tuné servira-t-il uniquement à cette tâche ?",
+        "planned_method": "La méthode de fine-tuning prévue.",
+        "economics": "Le volet financier du projet, en dollars US.",
+        "economics.requests_per_day": "Requêtes servies par jour par le modèle en production.",
+        "economics.savings_per_request_usd": "Ce qu'un modèle fine-tuné ferait économiser par "
+                                             "requête (prompts plus courts, modèle plus petit…).",
+        "economics.investment_usd": "L'investissement de départ : annotation, temps des équipes, "
+                                    "compute, validation.",
+        "economics.retraining_cost_usd": "Le coût d'un réentraînement. L'étape 5 le demande quand "
+                                         "les données changent : l'amortissement qu'elle juge "
+                                         "est net du réentraînement. Inutile pour des données "
+                                         "statiques.",
+        "symptoms": "Ce que l'équipe espère corriger par le fine-tuning.",
+        "prompt": "Le prompt tel qu'il est envoyé en production, pour le prompt caching.",
+        "prompt.system_prompt_tokens": "Taille du prompt système, en tokens.",
+        "prompt.prompt_is_repeated": "Le même prompt système est-il envoyé à chaque requête ?",
+        "needs_external_actions": "La tâche demande-t-elle des calculs, des requêtes en base, un "
+                                  "calendrier, des e-mails… ?",
+    },
+}

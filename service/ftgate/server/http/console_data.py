@@ -18,7 +18,7 @@ from ftgate.domain.profile import Profile
 from ftgate.engine import Engine
 from ftgate.engine.phrases import field_names
 from ftgate.present import labels
-from ftgate.present.console_words import WORDS
+from ftgate.present.console_words import FIELD_HELP, WORDS
 from ftgate.present.numbers import Numbers, numbers
 from ftgate.present.typography import in_language
 
@@ -57,7 +57,9 @@ def words(lang: str, decision_links: bool) -> dict[str, Any]:
     enum_labels = {e.full(short): text for name, e in labels.ENUMS.items()
                    for short, text in labels.table(lang)[name].items()}
     return {"lang": lang, "words": {k: in_language(v, lang) for k, v in WORDS[lang].items()},
-            "labels": enum_labels, "fields": field_names(lang), "decisionLinks": decision_links}
+            "labels": enum_labels, "fields": field_names(lang),
+            "help": {k: in_language(v, lang) for k, v in FIELD_HELP.get(lang, {}).items()},
+            "decisionLinks": decision_links}
 
 
 def roi(engine: Engine, project: Any, lang: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@
 const SVG = "http://www.w3.org/2000/svg";
 const STEPS = 6;
 const MIN_FONT = 11;  // px: no text of the page is drawn smaller
-const state = { form: null, profile: {}, lang: "en", words: {}, labels: {}, fields: {},
+const state = { form: null, profile: {}, lang: "en", words: {}, labels: {}, fields: {}, help: {},
                 decisionLinks: false, examples: [], answer: null, roi: null };
 const t = (key, n) => (state.words[key] || key).replace("{n}", n === undefined ? "" : n);
 const labelOf = (name) => state.labels[name] || name;
@@ -74,12 +74,12 @@ function fieldNode(f) {
     control, el("p", { class: "error", id: err, role: "alert" }));
 }
 
-// A field's name in the page's language; its help (the API's comments, in English) in English only.
+// A field's name and help in the page's language (English: the API's comments).
 function fieldLabel(f) {
   const name = state.lang === "en" ? f.label : state.fields[f.name] || f.label;
   return name.charAt(0).toUpperCase() + name.slice(1);
 }
-function helpOf(f) { return state.lang === "en" ? f.help || "" : ""; }
+function helpOf(f) { return state.lang === "en" ? f.help || "" : state.help[f.name] || ""; }
 
 function leaves(fields) {
   return fields.flatMap((f) => f.kind === "group" ? leaves(f.fields) : [f]);
@@ -474,7 +474,7 @@ function showPlan(a) {
 async function loadWords(lang) {
   const data = await (await fetch("/console/words.json?lang=" + encodeURIComponent(lang))).json();
   Object.assign(state, { lang: data.lang, words: data.words, labels: data.labels, fields: data.fields,
-                         decisionLinks: data.decisionLinks });
+                         help: data.help || {}, decisionLinks: data.decisionLinks });
   document.documentElement.lang = state.lang;
   document.title = t("title");
   for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
@@ -493,7 +493,7 @@ async function switchLanguage(lang) {
 }
 
 function buildForm() {
-  document.getElementById("form-help").textContent = state.lang === "en" ? state.form.help : "";
+  document.getElementById("form-help").textContent = state.lang === "en" ? state.form.help : state.help[""] || "";
   document.getElementById("fields").replaceChildren(...state.form.fields.map(fieldNode));
 }
 

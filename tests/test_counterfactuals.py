@@ -143,7 +143,7 @@ def test_summary_and_values(engine: Engine) -> None:
     a = wire.to_message(engine.decide(_base(dedicated_model=False), explain=True), "")
     (c,) = a.counterfactuals
     assert c.summary == ("With model dedicated to the task: yes (now no), the verdict would be "
-                         "FINE_TUNE.")
+                         "“Fine-tune”.")
     (ch,) = c.changes
     assert value_of(getattr(ch, "from")) is False and value_of(ch.to) is True
     assert enums.OUTCOME.short(c.resulting_outcome) == "FINE_TUNE"

@@ -125,7 +125,7 @@ def test_check_lang_fr_and_the_golden_reports() -> None:
         assert golden.exists(), f"{golden.name} is missing: run make docs"
         text = golden.read_text(encoding="utf-8")
         assert f"$ ftgate check examples/{path.name} --lang fr" in text
-        assert "Évaluation ftgate de" in text
+        assert "Évaluation ftgate du projet" in text
     run = ftgate("check", str(EXAMPLES / "low-volume-roi.yaml"), "--lang", "fr")
     assert run.returncode == 3
     assert "Le volume ne justifie pas l'investissement" in run.stdout

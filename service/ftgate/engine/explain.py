@@ -39,6 +39,7 @@ from ftgate.domain.decision import (
 )
 from ftgate.engine.facts import Fact, roi_likely_positive
 from ftgate.engine.texts import Templates, plain
+from ftgate.present.templates import Template
 from ftgate.ruleset.conditions import holds
 from ftgate.ruleset.model import Rule, RulePlace, RuleSet, TreeStep
 from ftgate.ruleset.vocabulary import FACTS
@@ -184,7 +185,7 @@ class _Step:
 class _Trigger:
     key: str  # the rule id that must have fired
     text: str | None  # the rationale when it reads no fact
-    template: str
+    template: Template
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +207,7 @@ class _PendingAlternative:
         self.kind, self.details = kind, details
         self.parts = tuple((t.text, t.template) for t in held)
         self.rule_ids = tuple(t.key for t in held)
-        self.reads = _reads(templates, *(t.template for t in held if t.text is None))
+        self.reads = _reads(templates, *(t.template.text for t in held if t.text is None))
         self.rendered: dict[tuple[Any, ...], Alternative] = {}
 
     def render(self, fact: Fact, values_of: _ValuesOf) -> Alternative:
@@ -258,7 +259,7 @@ class Explainer:
 
     def __init__(self, rs: RuleSet) -> None:
         self.ruleset = rs
-        templates = self._templates = Templates(rs.thresholds)
+        templates = self._templates = Templates(rs.thresholds, rs.lang)
         # fact → the mapping the templates read (a dict subclass: a copy of the fact)
         self._values = cast(_ValuesOf, templates.values_type)
         order = {r.id: i for i, r in enumerate(rs.rules)}

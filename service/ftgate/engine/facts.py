@@ -16,7 +16,6 @@ from typing import Any
 
 from ftgate.domain import money
 from ftgate.domain.profile import Profile
-from ftgate.domain.text import signed_usd, usd
 from ftgate.engine.fact_texts import WORDS, enum_label
 
 _NO_FIGURES: Mapping[str, Decimal] = MappingProxyType({})
@@ -93,7 +92,8 @@ def _change(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
     text = w["runs"][runs != 1 and runs >= w["plural_from"]].format(runs=runs)
     if cost is not None:
         annual = _figure(fact, "annual_retraining_cost_usd", money.annual_cost(cost, runs))
-        text += w["runs_cost"].format(cost=usd(cost), annual=usd(annual))
+        if runs:  # (no retraining costs nothing: not said)
+            text += w["runs_cost"].format(cost=cost, annual=annual)
     if runs >= t["impossible_retraining_runs_per_year"]:
         text += w["impossible"]
     fact["retraining_text"] = text
@@ -106,14 +106,14 @@ def _roi(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
     if rpd is not None and saving is not None:
         monthly = money.monthly_savings(saving, rpd, t["days_per_month"])
         reported = _figure(fact, "monthly_savings_usd", monthly)
-        fact["savings_text"] = w["savings"].format(saving=usd(saving), rpd=rpd,
+        fact["savings_text"] = w["savings"].format(saving=saving, rpd=rpd,
                                                    days=t["days_per_month"],
-                                                   monthly=usd(reported))
+                                                   monthly=reported)
         parts.append(fact["savings_text"])
         if investment is not None and monthly > 0:
             months = _figure(fact, "break_even_months",
                              money.break_even_months(investment, monthly))
-            parts.append(w["break_even"].format(investment=usd(investment), months=months))
+            parts.append(w["break_even"].format(investment=investment, months=months))
         net = _net(fact, monthly, investment, w)
         if net is not None:
             parts.append(net)
@@ -143,11 +143,11 @@ def _net(fact: Fact, monthly: Decimal, investment: float | None,
     _net_figures(fact, yearly, investment, None)
     fact["net_savings_text"] = w["sep"].join((
         fact["savings_text"], fact["retraining_text"],
-        w["net_arithmetic"].format(monthly=usd(fact["monthly_savings_usd"]),
-                                   annual=usd(float(annual)), net=signed_usd(net_double))))
+        w["net_arithmetic"].format(monthly=fact["monthly_savings_usd"],
+                                   annual=annual, net=net_double)))
     if yearly <= 0:
-        return str(w["net_never"].format(annual=usd(float(annual)), short=usd(-net_double)))
-    text = str(w["net"].format(annual=usd(float(annual)), net=usd(net_double)))
+        return str(w["net_never"].format(annual=annual, short=-net_double))
+    text = str(w["net"].format(annual=annual, net=net_double))
     months = fact.get("net_break_even_months")
     return text if months is None else text + w["net_break_even"].format(months=months)
 
@@ -236,16 +236,16 @@ def _positive_roi_criteria(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> 
     checks = _criteria(fact, t)
     if False in checks:
         failed = [w["criteria_fails"][i].format(
-            rpd=fact.get("requests_per_day"), saving=usd(fact.get("savings_per_request_usd", 0)),
+            rpd=fact.get("requests_per_day"), saving=fact.get("savings_per_request_usd", 0),
             frequency=fact.get("frequency_label"),
             volume=t["roi_positive_requests_per_day"],
-            minimum=usd(t["roi_positive_savings_per_request_usd"]))
+            minimum=t["roi_positive_savings_per_request_usd"])
             for i, check in enumerate(checks) if check is False]
         answer, details = w["no"], w["sep"].join(failed)
     elif all(checks):
         answer = w["yes"]
         details = w["criteria_hold"].format(volume=t["roi_positive_requests_per_day"],
-                                            minimum=usd(t["roi_positive_savings_per_request_usd"]))
+                                            minimum=t["roi_positive_savings_per_request_usd"])
     else:
         return
     fact["positive_roi_criteria_text"] = w["criteria"].format(answer=answer, details=details)

@@ -89,11 +89,21 @@ class Search:
     """The explanations of one decision under one policy."""
 
     def __init__(self, ruleset: RuleSet, explainer: Explainer, probe: Probe,
-                 decide: Callable[[Profile], Decision], phrases: Phrases) -> None:
-        self._rs, self._explainer, self._probe, self._decide = ruleset, explainer, probe, decide
+                 phrases: Phrases) -> None:
+        self._rs, self._explainer, self._probe = ruleset, explainer, probe
         self._phrases = phrases
         self._rules = {r.id: r for r in ruleset.rules}
         self._tried = 0
+        # Profiles probed in this search: the same changes are reached by several paths (a
+        # change checked by _unfires is probed again when its branch is taken, and once more
+        # when the change set found is verified); each is probed once.
+        self._probed: dict[Profile, Probed] = {}
+
+    def _probe_once(self, profile: Profile) -> Probed:
+        probed = self._probed.get(profile)
+        if probed is None:
+            probed = self._probed[profile] = self._probe(profile)
+        return probed
 
     def explanations(self, profile: Profile, decision: Decision) -> Explanations:
         if decision.verdict == FINE_TUNE:
@@ -118,7 +128,7 @@ class Search:
                 return _minimal(found), False
             changes = stack.pop()
             self._tried += 1
-            probed = self._probe(with_changes(profile, changes))
+            probed = self._probe_once(with_changes(profile, changes))
             if probed.stop.verdict == FINE_TUNE:
                 found.append(changes)
                 continue
@@ -155,7 +165,7 @@ class Search:
     def _unfires(self, probed: Probed, option: Changes, rule_id: str) -> bool:
         """Whether `option`, applied to the probed profile, stops `rule_id` from firing."""
         self._tried += 1
-        return rule_id not in self._probe(with_changes(probed.profile, option)).fired
+        return rule_id not in self._probe_once(with_changes(probed.profile, option)).fired
 
     def _fill(self, probed: Probed, step_index: int) -> list[Changes]:
         """Values for the inputs a step lacks, each the first (in sample order) with which none
@@ -171,7 +181,7 @@ class Search:
                                                                 self._rs.thresholds)):
                     trial = {**changes, name: value}
                     self._tried += 1
-                    if not self._probe(with_changes(probed.profile, trial)).fired & blocked_by:
+                    if not self._probe_once(with_changes(probed.profile, trial)).fired & blocked_by:
                         changes = trial
                         break
                 else:
@@ -187,7 +197,9 @@ class Search:
         for changes in sorted(found, key=lambda c: (len(c), sorted(_FIELD_ORDER[n] for n in c))):
             if len(out) == 2 * _KEPT:
                 break
-            result = self._decide(with_changes(profile, changes))
+            # Decided again: the walk of the changed profile (its fact, the rules that fire on
+            # it), the same as its Decision's, without rendering the answer's texts.
+            result = self._probe_once(with_changes(profile, changes)).stop
             if result.verdict != FINE_TUNE:
                 continue
             fields = tuple(FieldChange(FACTS[n].path or n, _wire(input_value(profile, n)),
@@ -205,14 +217,14 @@ class Search:
     # ---- missing fields ------------------------------------------------------------------
 
     def _missing(self, profile: Profile, decision: Decision) -> list[MissingFieldOutcome]:
-        fact = self._probe(profile).fact
+        fact = self._probe_once(profile).fact
         conditions = [self._rules[r].when for step in self._rs.steps for r in step.blocked_by]
         out = []
         for path in decision.missing_fields:
             name = _BY_PATH.get(path)
             if name is None:
                 continue
-            results = [(value, self._probe(with_changes(profile, {name: value})).stop)
+            results = [(value, self._probe_once(with_changes(profile, {name: value})).stop)
                        for value in sample_values(name, conditions, fact, self._rs.thresholds)]
             out.append(MissingFieldOutcome(path, tuple(self._grouped(name, results))))
         return out

@@ -41,8 +41,7 @@ class CompiledPolicy:
         fact = build_fact(profile, self.ruleset.thresholds, lang)
         decision = self.explainers[lang].explain(fact, self.host.fire(fact), profile.name)
         if explain:
-            search = Search(self.ruleset, self.explainer, self.probe, self.decide,
-                            Phrases(lang))
+            search = Search(self.ruleset, self.explainer, self.probe, Phrases(lang))
             decision = dataclasses.replace(
                 decision, explanations=search.explanations(profile, decision))
         return decision

@@ -89,8 +89,8 @@ class Search:
     """The explanations of one decision under one policy."""
 
     def __init__(self, ruleset: RuleSet, explainer: Explainer, probe: Probe,
-                 phrases: Phrases) -> None:
-        self._rs, self._explainer, self._probe = ruleset, explainer, probe
+                 walk: Callable[[Profile], Stop], phrases: Phrases) -> None:
+        self._rs, self._explainer, self._probe, self._walk = ruleset, explainer, probe, walk
         self._phrases = phrases
         self._rules = {r.id: r for r in ruleset.rules}
         self._tried = 0
@@ -197,9 +197,9 @@ class Search:
         for changes in sorted(found, key=lambda c: (len(c), sorted(_FIELD_ORDER[n] for n in c))):
             if len(out) == 2 * _KEPT:
                 break
-            # Decided again: the walk of the changed profile (its fact, the rules that fire on
-            # it), the same as its Decision's, without rendering the answer's texts.
-            result = self._probe_once(with_changes(profile, changes)).stop
+            # Decided again by the rule host: the walk of the changed profile, as its Decision
+            # walks it, without rendering the answer's texts.
+            result = self._walk(with_changes(profile, changes))
             if result.verdict != FINE_TUNE:
                 continue
             fields = tuple(FieldChange(FACTS[n].path or n, _wire(input_value(profile, n)),

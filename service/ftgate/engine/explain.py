@@ -22,7 +22,7 @@ die with the compiled policy that owns it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -327,7 +327,7 @@ class Explainer:
             missing_fields=missing, ruleset_version=self.ruleset.version,
             project_name=project_name)
 
-    def stop(self, fact: Fact, fired_ids: list[str]) -> Stop:
+    def stop(self, fact: Fact, fired_ids: Iterable[str]) -> Stop:
         """Where the walk stops for a profile, without rendering a text (engine/counterfactuals
         asks it for each profile it tries)."""
         shape = self._shape(frozenset(fired_ids))

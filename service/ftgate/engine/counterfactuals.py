@@ -50,7 +50,8 @@ _FIELD_ORDER = {name: i for i, name in enumerate(FACTS)}
 
 @dataclass(frozen=True, slots=True)
 class Probed:
-    """A profile tried: its fact, the rules that fired on it, where its walk stops."""
+    """A profile tried: its fact, the rules that block a step that fired on it, where its walk
+    stops."""
 
     profile: Profile
     fact: Fact

@@ -29,7 +29,8 @@ class CompiledPolicy:
     host: RuleHost
     # One explainer per language (ftgate.languages): each keeps the texts it rendered.
     explainers: dict[str, Explainer]
-    # The same rules matched in Python: where the counterfactual search's profiles stop.
+    # The rules that block a step, matched in Python: where the walk of each profile the
+    # counterfactual search tries stops.
     matcher: RuleMatcher
 
     @property
@@ -51,8 +52,9 @@ class CompiledPolicy:
         return decision
 
     def probe(self, profile: Profile) -> Probed:
-        """Where the walk stops for `profile`, the rules matched in Python (engine/matching.py),
-        without rendering an answer: what the counterfactual search asks of each profile."""
+        """Where the walk stops for `profile` (`fired`: the rules that block a step, matched in
+        Python, engine/matching.py), without rendering an answer: what the counterfactual
+        search asks of each profile it tries."""
         fact = build_fact(profile, self.ruleset.thresholds, texts=False)
         fired = frozenset(self.matcher.fire(fact))
         return Probed(profile, fact, fired, self.explainer.stop(fact, fired))
@@ -70,7 +72,8 @@ def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
     keys = {name: f"f{i}" for i, name in enumerate(fields)}  # short keys: less JSON to parse
     rules = [(r.id, compile_condition(r.when, ruleset.thresholds, keys)) for r in ruleset.rules]
     explainers = {lang: Explainer(ruleset.in_language(lang)) for lang in LANGUAGES}
-    matcher = RuleMatcher([(r.id, r.when) for r in ruleset.rules], ruleset.thresholds)
+    matcher = RuleMatcher([(r.id, r.when) for r in ruleset.rules], ruleset.thresholds,
+                          {rule_id for step in ruleset.steps for rule_id in step.blocked_by})
     return CompiledPolicy(ruleset, RuleHost(rules, keys), explainers, matcher)
 
 

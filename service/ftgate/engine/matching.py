@@ -12,7 +12,7 @@ answers), and each counterfactual it returns is decided again by the rule host.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 from ftgate.engine.durable_host import compile_condition
@@ -65,11 +65,13 @@ def compile_test(cond: Condition, thresholds: dict[str, Any]) -> Test:
 
 
 class RuleMatcher:
-    """`fire(fact)`: the ids of the rules whose condition holds, in rule order (as the rule
-    host returns them)."""
+    """`fire(fact)`: the ids of the rules whose condition holds, in rule order; only those of
+    `only` when given (the rules that block a step are all a walk needs to know)."""
 
-    def __init__(self, rules: Sequence[tuple[str, Condition]], thresholds: dict[str, Any]):
-        self._tests = [(rule_id, compile_test(cond, thresholds)) for rule_id, cond in rules]
+    def __init__(self, rules: Sequence[tuple[str, Condition]], thresholds: dict[str, Any],
+                 only: Collection[str] | None = None) -> None:
+        self._tests = [(rule_id, compile_test(cond, thresholds)) for rule_id, cond in rules
+                       if only is None or rule_id in only]
         # The groups of figures compared with one another, as the rule host computes them.
         self._groups = comparison_groups([compile_condition(cond, thresholds)
                                           for _, cond in rules])

@@ -111,20 +111,25 @@ class Search:
         self._phrases = phrases
         self._rules = {r.id: r for r in ruleset.rules}
         self._tried = 0
-        # Profiles probed in this search: the same changes are reached by several paths (a
-        # change checked by _unfires is probed again when its branch is taken, and once more
-        # when the change set found is verified); each is probed once.
-        self._probed: dict[Profile, Probed] = {}
+        # The profiles probed in this search, by their changes from the profile explained:
+        # the same changes are reached by several paths (a change checked by _unfires is
+        # probed again when its branch is taken); each is probed once.
+        self._profile = Profile()
+        self._probed: dict[frozenset[tuple[str, Any]], Probed] = {}
 
-    def _probe_once(self, profile: Profile) -> Probed:
-        probed = self._probed.get(profile)
+    def _probe_once(self, changes: Changes) -> Probed:
+        """The probe of the profile explained with `changes`."""
+        key = frozenset([(n, _hashable(v)) for n, v in changes.items()])
+        probed = self._probed.get(key)
         if probed is None:
-            probed = self._probed[profile] = self._probe(profile)
+            probed = self._probed[key] = self._probe(with_changes(self._profile, changes))
         return probed
 
     def explanations(self, profile: Profile, decision: Decision) -> Explanations:
         if decision.verdict == FINE_TUNE:
             return Explanations()
+        self._profile = profile
+        self._probed.clear()
         found, complete = self._search(profile)
         counterfactuals = tuple(self._verified(profile, found))
         missing = (tuple(self._missing(profile, decision))
@@ -145,11 +150,11 @@ class Search:
                 return _minimal(found), False
             changes = stack.pop()
             self._tried += 1
-            probed = self._probe_once(with_changes(profile, changes))
+            probed = self._probe_once(changes)
             if probed.stop.verdict == FINE_TUNE:
                 found.append(changes)
                 continue
-            for option in reversed(self._options(probed)):
+            for option in reversed(self._options(changes, probed)):
                 merged = {**changes, **option}
                 if all(changes.get(n, input_value(profile, n)) == v
                        for n, v in option.items()):
@@ -162,7 +167,7 @@ class Search:
                     stack.append(merged)
         return _minimal(found), True
 
-    def _options(self, probed: Probed) -> list[Changes]:
+    def _options(self, changes: Changes, probed: Probed) -> list[Changes]:
         """The changes worth trying where the walk stopped: for a blocking rule, each input's
         nearest change that inverts its condition; for missing inputs, values that pass."""
         t, fact, stop = self._rs.thresholds, probed.fact, probed.stop
@@ -172,19 +177,19 @@ class Search:
             per_input: set[tuple[str, ...]] = set()
             for option in options(rule.when, fact, t):
                 names = tuple(sorted(option))
-                if names not in per_input and self._unfires(probed, option, rule.id):
+                if names not in per_input and self._unfires(changes, option, rule.id):
                     per_input.add(names)
                     out.append(option)
             return out
         assert stop.step_index is not None
-        return self._fill(probed, stop.step_index)
+        return self._fill(changes, probed, stop.step_index)
 
-    def _unfires(self, probed: Probed, option: Changes, rule_id: str) -> bool:
+    def _unfires(self, changes: Changes, option: Changes, rule_id: str) -> bool:
         """Whether `option`, applied to the probed profile, stops `rule_id` from firing."""
         self._tried += 1
-        return rule_id not in self._probe_once(with_changes(probed.profile, option)).fired
+        return rule_id not in self._probe_once({**changes, **option}).fired
 
-    def _fill(self, probed: Probed, step_index: int) -> list[Changes]:
+    def _fill(self, base: Changes, probed: Probed, step_index: int) -> list[Changes]:
         """Values for the inputs a step lacks, each the first (in sample order) with which none
         of the step's rules fires: one change set per way of meeting the step's requirements."""
         step = self._explainer.steps[step_index].step
@@ -198,7 +203,7 @@ class Search:
                                                                 self._rs.thresholds)):
                     trial = {**changes, name: value}
                     self._tried += 1
-                    if not self._probe_once(with_changes(probed.profile, trial)).fired & blocked_by:
+                    if not self._probe_once({**base, **trial}).fired & blocked_by:
                         changes = trial
                         break
                 else:
@@ -234,14 +239,14 @@ class Search:
     # ---- missing fields ------------------------------------------------------------------
 
     def _missing(self, profile: Profile, decision: Decision) -> list[MissingFieldOutcome]:
-        fact = self._probe_once(profile).fact
+        fact = self._probe_once({}).fact
         conditions = [self._rules[r].when for step in self._rs.steps for r in step.blocked_by]
         out = []
         for path in decision.missing_fields:
             name = _BY_PATH.get(path)
             if name is None:
                 continue
-            results = [(value, self._probe_once(with_changes(profile, {name: value})).stop)
+            results = [(value, self._probe_once({name: value}).stop)
                        for value in sample_values(name, conditions, fact, self._rs.thresholds)]
             out.append(MissingFieldOutcome(path, tuple(self._grouped(name, results))))
         return out

@@ -167,6 +167,17 @@ class _Step:
         s = self.step
         return StepTaken(s.step, s.question, s.answer_when_blocked != passed, reason)
 
+    def lacks(self, fact: Fact) -> bool:
+        """Whether `missing(fact)` names any field (without listing them)."""
+        for req in self.step.requires:
+            if any(all(name in fact for name in group) for group in req.groups):
+                continue
+            if req.when is not None and not holds(req.when, fact, self._thresholds):
+                continue
+            if any(n not in fact for n in req.groups[0]):
+                return True
+        return False
+
     def missing(self, fact: Fact) -> list[str]:
         """The input fields this step lacks (of each requirement that applies, the first
         group's)."""
@@ -227,7 +238,7 @@ class _Shape:
     the walk stops, and (filled as they are asked for) the alternatives for each outcome and
     domain: each a whole Alternative when its rationale is fixed, else its parts."""
 
-    __slots__ = ("alternatives", "block_at", "blocking", "findings", "position")
+    __slots__ = ("alternatives", "block_at", "blocking", "findings", "position", "stop")
 
     def __init__(self, explainer: Explainer, fired: frozenset[str]) -> None:
         self.findings = tuple(r for r in explainer.finding_rules if r.rule.id in fired)
@@ -240,6 +251,7 @@ class _Shape:
                 self.block_at, self.blocking = i, blocking
                 break
         self.alternatives: dict[tuple[str | None, str], tuple[Any, ...]] = {}
+        self.stop: Stop | None = None  # where a walk that reaches the blocking step stops
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +280,9 @@ class Explainer:
                            _SEVERITY_RANK[r.severity or "INFO"], order[r.id])))
         self.steps = tuple(_Step(step, templates) for step in rs.steps)
         self._final_outcome = rs.final_outcome
+        # The stops a walk can reach, built once (the counterfactual search asks for thousands).
+        self._lacking = tuple(Stop(NEEDS_INFORMATION, None, i, ()) for i in range(len(self.steps)))
+        self._passed = Stop(FINE_TUNE, self._final_outcome, None, ())
         self._alternatives = tuple(
             _AlternativeSpec(
                 spec.kind,
@@ -332,14 +347,17 @@ class Explainer:
         asks it for each profile it tries)."""
         shape = self._shape(frozenset(fired_ids))
         present = fact.keys()
+        steps = self.steps
         for i in range(shape.block_at):
-            step = self.steps[i]
-            if not step.inputs <= present and step.missing(fact):
-                return Stop(NEEDS_INFORMATION, None, i, ())
+            step = steps[i]
+            if not step.inputs <= present and step.lacks(fact):
+                return self._lacking[i]
         if not shape.blocking:
-            return Stop(FINE_TUNE, self._final_outcome, None, ())
-        return Stop(DO_NOT_FINE_TUNE, self.steps[shape.block_at].step.outcome, shape.block_at,
-                    shape.blocking)
+            return self._passed
+        if shape.stop is None:
+            shape.stop = Stop(DO_NOT_FINE_TUNE, steps[shape.block_at].step.outcome,
+                              shape.block_at, shape.blocking)
+        return shape.stop
 
     def _walk(self, shape: _Shape, fact: Fact, values_of: _ValuesOf,
               findings: tuple[Finding, ...],

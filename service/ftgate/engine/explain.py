@@ -238,11 +238,10 @@ class _Shape:
     the walk stops, and (filled as they are asked for) the alternatives for each outcome and
     domain: each a whole Alternative when its rationale is fixed, else its parts."""
 
-    __slots__ = ("alternatives", "block_at", "blocking", "findings", "position", "stop")
+    __slots__ = ("alternatives", "block_at", "blocking", "findings", "stop")
 
     def __init__(self, explainer: Explainer, fired: frozenset[str]) -> None:
         self.findings = tuple(r for r in explainer.finding_rules if r.rule.id in fired)
-        self.position = {r.rule.id: i for i, r in enumerate(self.findings)}
         self.block_at = len(explainer.steps)
         self.blocking: tuple[str, ...] = ()
         for i, step in enumerate(explainer.steps):
@@ -298,6 +297,13 @@ class Explainer:
             for t in alt.triggers:
                 if index not in self._triggered_by.setdefault(t.key, []):
                     self._triggered_by[t.key].append(index)
+        # The rank of each finding rule in the order of the findings (that of any shape's).
+        self._finding_rank = {r.rule.id: i for i, r in enumerate(self.finding_rules)}
+        self._trigger_keys = frozenset(self._triggered_by)
+        # The ranked alternatives by what they depend on: the triggers that fired, the outcome
+        # and the domain. Many sets of fired rules share them (profiles never seen before fire
+        # more sets than the shapes kept); at most _SHAPES_KEPT, then emptied.
+        self._ranked: dict[tuple[frozenset[str], str | None, str], tuple[Any, ...]] = {}
         self.plan = _plan(rs)
         self._shapes: dict[frozenset[str], _Shape] = {}
         self._shapes_kept = _SHAPES_KEPT
@@ -390,17 +396,24 @@ class Explainer:
         """The alternatives whose triggers fired, most relevant first (module docstring); each
         a whole Alternative when its rationale is fixed, else (kind, the rationale's parts,
         details, rule ids: _PendingAlternative). Kept in the shape for the next profile with the
-        same rules."""
-        candidates = sorted({i for rule_id in fired for i in self._triggered_by.get(rule_id, ())})
-        position = shape.position
+        same rules, and for any set of fired rules with the same triggers."""
+        triggers = fired & self._trigger_keys
+        key = (triggers, outcome, domain)
+        found = self._ranked.get(key)
+        if found is not None:
+            shape.alternatives[(outcome, domain)] = found
+            return found
+        candidates = sorted({i for rule_id in triggers for i in self._triggered_by[rule_id]})
+        # (the findings' order: a trigger's rank among the finding rules orders as its position
+        # among the findings of the shape)
+        rank, after_all = self._finding_rank, len(self._finding_rank)
         ranked = []
         for index in candidates:
             alt = self._alternatives[index]
             held = [t for t in alt.triggers if t.key in fired]
             if not held:
                 continue
-            first = min((position[t.key] for t in held if t.key in position),
-                        default=len(position))
+            first = min((rank[t.key] for t in held if t.key in rank), default=after_all)
             ranked.append(((outcome not in alt.leaf_outcomes, first, index), alt, held))
         ranked.sort(key=lambda entry: entry[0])
         entries: list[Any] = []
@@ -414,6 +427,9 @@ class Explainer:
                 entries.append(_PendingAlternative(alt.kind, held, details, self._templates))
         found = tuple(entries)
         shape.alternatives[(outcome, domain)] = found
+        if len(self._ranked) >= self._shapes_kept:
+            self._ranked.clear()
+        self._ranked[key] = found
         return found
 
     def _roi(self, fact: Fact) -> Roi:

@@ -304,6 +304,9 @@ class Explainer:
         # and the domain. Many sets of fired rules share them (profiles never seen before fire
         # more sets than the shapes kept); at most _SHAPES_KEPT, then emptied.
         self._ranked: dict[tuple[frozenset[str], str | None, str], tuple[Any, ...]] = {}
+        # (at most one per alternative, set of its triggers and details: a few hundred)
+        self._pending: dict[tuple[int, tuple[str, ...], tuple[str, ...]],
+                            _PendingAlternative] = {}
         self.plan = _plan(rs)
         self._shapes: dict[frozenset[str], _Shape] = {}
         self._shapes_kept = _SHAPES_KEPT
@@ -424,13 +427,25 @@ class Explainer:
                 entries.append(Alternative(alt.kind, " ".join(t.text for t in held),  # type: ignore[misc]
                                            details, ids))
             else:
-                entries.append(_PendingAlternative(alt.kind, held, details, self._templates))
+                entries.append(self._pending_alternative(index, alt, held, details))
         found = tuple(entries)
         shape.alternatives[(outcome, domain)] = found
         if len(self._ranked) >= self._shapes_kept:
             self._ranked.clear()
         self._ranked[key] = found
         return found
+
+    def _pending_alternative(self, index: int, alt: _AlternativeSpec, held: list[_Trigger],
+                             details: tuple[str, ...]) -> _PendingAlternative:
+        """The one _PendingAlternative of alternative `index` with these triggers and details:
+        shared by every shape that has it, so that the texts it keeps (at most _RENDERED_KEPT)
+        are kept once, however many sets of fired rules come."""
+        key = (index, tuple(t.key for t in held), details)
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = _PendingAlternative(alt.kind, held, details,
+                                                               self._templates)
+        return pending
 
     def _roi(self, fact: Fact) -> Roi:
         """Each ROI figure the fact has; whether the ROI is likely positive, when decidable."""

@@ -117,10 +117,12 @@ def memory(evals: int, seed: int) -> dict[str, Any]:
         if done % 10_000 == 0 or done == 1000:
             gc.collect()
             samples.append(_rss_kib())
-    first, last = samples[0], samples[-1]
+    first, half, last = samples[0], samples[len(samples) // 2], samples[-1]
     return {"evaluations": evals, "seed": seed, "rss_kib_after_1000": first,
-            "rss_kib_after": last, "rss_kib_max": max(samples),
+            "rss_kib_half_way": half, "rss_kib_after": last, "rss_kib_max": max(samples),
             "rss_growth_pct": round((last - first) / first * 100, 2),
+            # (the caches of the policy fill in the first tens of thousands: then flat?)
+            "rss_growth_second_half_pct": round((last - half) / half * 100, 2),
             "rss_kib_every_10000": samples[1:],
             "cpu_us_per_eval_with_generation": round(
                 (time.process_time() - cpu0) / evals * 1e6, 1)}

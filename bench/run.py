@@ -510,7 +510,8 @@ def never_seen_table(n: dict[str, Any]) -> list[str]:
         "  verdicts: " + ", ".join(f"{k} {v}" for k, v in n["verdicts"].items()),
         f"  RSS over {m['evaluations']:,} never-seen evaluations: {m['rss_kib_after_1000']} KiB "
         f"after 1,000 -> {m['rss_kib_after']} KiB ({m['rss_growth_pct']:+} %, max "
-        f"{m['rss_kib_max']} KiB)",
+        f"{m['rss_kib_max']} KiB); second half {m['rss_kib_half_way']} -> {m['rss_kib_after']} KiB "
+        f"({m['rss_growth_second_half_pct']:+} %)",
         ""]
 
 

@@ -2,13 +2,18 @@
 
 **Counterfactuals.** From the profile, walk the policy as it is decided: where a step blocks, the
 blocking rule's condition is inverted (engine/inversion.py) into candidate changes, each applied
-and the profile decided again; where a step lacks inputs, each is given the first value that lets
-the step pass. Each branch ends at FINE_TUNE (a counterfactual), or gives up after
-`_MAX_FIELDS` changed fields or `_BUDGET` profiles tried. The sets found are kept when no other
-found set changes a subset of their fields, ranked by the number of fields changed, and each is
-decided once more from the original profile with all its changes: only those that give FINE_TUNE
-are returned. When the search ends without exhausting its budget and finds none, nothing within
-the inputs' valid ranges passes: `fine_tune_unreachable`.
+and the changed profile probed (where its walk stops); where a step lacks inputs, each is given
+the first value that lets the step pass. Each branch ends at FINE_TUNE (a counterfactual), or
+gives up after `_MAX_FIELDS` changed fields or `_BUDGET` profiles tried. The sets found are kept
+when no other found set changes a subset of their fields, ranked by the number of fields changed,
+and each is decided once more from the original profile with all its changes, by the rule host as
+a Decision is (`walk`): only those that give FINE_TUNE are returned. When the search ends without
+exhausting its budget and finds none, nothing within the inputs' valid ranges passes:
+`fine_tune_unreachable`.
+
+**Probes** are the cheap exact check: the fact without its texts, the rules that block a step
+matched in Python over the same doubles as the rule host (engine/matching.py), the walk's stop;
+each changed profile is probed once per search, remembered by its changes.
 
 **Missing fields.** For NEEDS_INFORMATION, each missing input is given values on each side of
 every boundary the rules put on it (every value of an enum or bool), the others left missing, and

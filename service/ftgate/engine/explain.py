@@ -238,7 +238,7 @@ class _Shape:
     the walk stops, and (filled as they are asked for) the alternatives for each outcome and
     domain: each a whole Alternative when its rationale is fixed, else its parts."""
 
-    __slots__ = ("alternatives", "block_at", "blocking", "findings", "stop")
+    __slots__ = ("alternatives", "block_at", "blocking", "findings")
 
     def __init__(self, explainer: Explainer, fired: frozenset[str]) -> None:
         self.findings = tuple(r for r in explainer.finding_rules if r.rule.id in fired)
@@ -250,7 +250,6 @@ class _Shape:
                 self.block_at, self.blocking = i, blocking
                 break
         self.alternatives: dict[tuple[str | None, str], tuple[Any, ...]] = {}
-        self.stop: Stop | None = None  # where a walk that reaches the blocking step stops
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +281,8 @@ class Explainer:
         # The stops a walk can reach, built once (the counterfactual search asks for thousands).
         self._lacking = tuple(Stop(NEEDS_INFORMATION, None, i, ()) for i in range(len(self.steps)))
         self._passed = Stop(FINE_TUNE, self._final_outcome, None, ())
+        self._step_rules = frozenset(r for step in rs.steps for r in step.blocked_by)
+        self._blocks: dict[frozenset[str], tuple[int, Stop]] = {}
         self._alternatives = tuple(
             _AlternativeSpec(
                 spec.kind,
@@ -354,19 +355,28 @@ class Explainer:
     def stop(self, fact: Fact, fired_ids: Iterable[str]) -> Stop:
         """Where the walk stops for a profile, without rendering a text (engine/counterfactuals
         asks it for each profile it tries)."""
-        shape = self._shape(frozenset(fired_ids))
+        # Only the rules that block a step move the walk: at most 2**9 sets of them, each
+        # with its blocking step (a shape per set of fired rules would be one of thousands).
+        blocks = frozenset(fired_ids) & self._step_rules
+        block_at, blocked = self._blocks.get(blocks) or self._block(blocks)
         present = fact.keys()
         steps = self.steps
-        for i in range(shape.block_at):
+        for i in range(block_at):
             step = steps[i]
             if not step.inputs <= present and step.lacks(fact):
                 return self._lacking[i]
-        if not shape.blocking:
-            return self._passed
-        if shape.stop is None:
-            shape.stop = Stop(DO_NOT_FINE_TUNE, steps[shape.block_at].step.outcome,
-                              shape.block_at, shape.blocking)
-        return shape.stop
+        return blocked
+
+    def _block(self, blocks: frozenset[str]) -> tuple[int, Stop]:
+        """The first step a rule of `blocks` blocks, and the stop there (FINE_TUNE past the
+        last step)."""
+        shape = _Shape(self, blocks)
+        found = (shape.block_at, self._passed if not shape.blocking else Stop(
+            DO_NOT_FINE_TUNE, self.steps[shape.block_at].step.outcome, shape.block_at,
+            shape.blocking))
+        if len(self._blocks) < _SHAPES_KEPT:
+            self._blocks[blocks] = found
+        return found
 
     def _walk(self, shape: _Shape, fact: Fact, values_of: _ValuesOf,
               findings: tuple[Finding, ...],

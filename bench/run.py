@@ -501,7 +501,8 @@ def never_seen_table(n: dict[str, Any]) -> list[str]:
     m = n["memory"]
     return [
         f"NEVER-SEEN PROFILES (in-process, one thread, {n['profiles']:,} seeded random profiles,"
-        " each once per stage, a fresh policy per stage; CPU time per call)",
+        " the stages of each back to back, each by its own policy compiled afresh for each of 3"
+        " rounds; per profile the least CPU time of the rounds)",
         "  stage               median us    p99 us    max us   mean us",
         *(f"  {k:18} {n[k]['median_us']:>10.1f} {n[k]['p99_us']:>9.1f} {n[k]['max_us']:>9.1f} "
           f"{n[k]['mean_us']:>9.1f}" for k in stage_names),

@@ -14,9 +14,9 @@ from ftgate.domain.profile import Economics, Profile, PromptEngineering
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
 from ftgate.errors import InvalidInput
+from ftgate.randomprofiles import random_profiles
 from ftgate.ruletest import load_cases, profile_message
 from ftgate.v1 import advisor_pb2 as pb
-from randomprofiles import random_profiles
 
 CASES = [profile_message(case.profile) for case in load_cases(default_rules_dir() / "tests")]
 

@@ -10,9 +10,9 @@ import pytest
 from ftgate.api import convert, language, wire
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
+from ftgate.randomprofiles import random_profiles
 from ftgate.ruletest import load_cases, profile_message
 from ftgate.v1 import advisor_pb2 as pb
-from randomprofiles import random_profiles
 from serverproc import REPO
 from test_cli import ftgate
 

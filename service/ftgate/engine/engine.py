@@ -16,8 +16,9 @@ from ftgate.domain.regression import RegressionReport, check_regression
 from ftgate.domain.waiver import Waiver, active_for
 from ftgate.engine.counterfactuals import Probed, Search
 from ftgate.engine.durable_host import RuleHost, compile_condition
-from ftgate.engine.explain import Explainer
+from ftgate.engine.explain import Explainer, Stop
 from ftgate.engine.facts import build_fact
+from ftgate.engine.matching import RuleMatcher
 from ftgate.engine.phrases import DEFAULT_LANGUAGE, LANGUAGES, Phrases
 from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES, RuleSet, load_ruleset
 from ftgate.ruleset.conditions import facts_of
@@ -32,6 +33,9 @@ class CompiledPolicy:
     host: RuleHost
     # One explainer per language (ftgate.languages): each keeps the texts it rendered.
     explainers: dict[str, Explainer]
+    # The rules that block a step, matched in Python: where the walk of each profile the
+    # counterfactual search tries stops.
+    matcher: RuleMatcher
 
     @functools.cached_property
     def blocker_ids(self) -> frozenset[str]:
@@ -59,7 +63,7 @@ class CompiledPolicy:
         if applied:
             decision = dataclasses.replace(decision, waivers_applied=applied)
         if explain:
-            search = Search(self.ruleset, self.explainer, self.probe, self.decide,
+            search = Search(self.ruleset, self.explainer, self.probe, self.walk,
                             Phrases(lang))
             decision = dataclasses.replace(
                 decision, explanations=search.explanations(profile, decision))
@@ -84,10 +88,18 @@ class CompiledPolicy:
         return waived, tuple(applied)
 
     def probe(self, profile: Profile) -> Probed:
-        """Where the walk stops for `profile`, without rendering an answer."""
-        fact = build_fact(profile, self.ruleset.thresholds)
-        fired = self.host.fire(fact)
-        return Probed(profile, fact, frozenset(fired), self.explainer.stop(fact, fired))
+        """Where the walk stops for `profile` (`fired`: the rules that block a step, matched in
+        Python, engine/matching.py), without rendering an answer: what the counterfactual
+        search asks of each profile it tries."""
+        fact = build_fact(profile, self.ruleset.thresholds, texts=False)
+        fired = frozenset(self.matcher.fire(fact))
+        return Probed(profile, fact, fired, self.explainer.stop(fact, fired))
+
+    def walk(self, profile: Profile) -> Stop:
+        """Where the walk stops for `profile`, decided as `decide` decides it (the rule host),
+        without rendering an answer."""
+        fact = build_fact(profile, self.ruleset.thresholds, texts=False)
+        return self.explainer.stop(fact, self.host.fire(fact))
 
 
 def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
@@ -96,7 +108,9 @@ def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
     keys = {name: f"f{i}" for i, name in enumerate(fields)}  # short keys: less JSON to parse
     rules = [(r.id, compile_condition(r.when, ruleset.thresholds, keys)) for r in ruleset.rules]
     explainers = {lang: Explainer(ruleset.in_language(lang)) for lang in LANGUAGES}
-    return CompiledPolicy(ruleset, RuleHost(rules, keys), explainers)
+    matcher = RuleMatcher([(r.id, r.when) for r in ruleset.rules], ruleset.thresholds,
+                          {rule_id for step in ruleset.steps for rule_id in step.blocked_by})
+    return CompiledPolicy(ruleset, RuleHost(rules, keys), explainers, matcher)
 
 
 def default_rules_dir() -> Path:

@@ -16,9 +16,9 @@ from ftgate.engine.engine import default_rules_dir
 from ftgate.present import console_words, labels
 from ftgate.present.numbers import numbers
 from ftgate.present.typography import NBSP, NNBSP, french
+from ftgate.randomprofiles import random_profiles
 from ftgate.ruletest import load_cases, profile_message
 from ftgate.server.http import console_data
-from randomprofiles import random_profiles
 from test_languages import _texts
 
 REPO = Path(__file__).resolve().parent.parent

@@ -71,6 +71,7 @@ OUTCOME = EnumNames(pb.Outcome)
 FAILURE_MODE = EnumNames(pb.FailureMode)
 SEVERITY = EnumNames(pb.Severity)
 ALTERNATIVE_KIND = EnumNames(pb.AlternativeKind)
+WAIVER_STATE = EnumNames(pb.WaiverState)
 
 # The enum-valued fields of a ProjectProfile, by field name.
 PROFILE_FIELDS: dict[str, EnumNames] = {
@@ -80,7 +81,8 @@ PROFILE_FIELDS: dict[str, EnumNames] = {
 }
 
 _BY_ENUM = {t.enum: t for t in (TASK_TYPE, GOAL, DOMAIN, CHANGE_FREQUENCY, TUNING_METHOD, SYMPTOM,
-                                VERDICT, OUTCOME, FAILURE_MODE, SEVERITY, ALTERNATIVE_KIND)}
+                                VERDICT, OUTCOME, FAILURE_MODE, SEVERITY, ALTERNATIVE_KIND,
+                                WAIVER_STATE)}
 
 
 def of(enum: Any) -> EnumNames:

@@ -1,18 +1,20 @@
 """The one wire writer: its bytes are exactly what the protobuf message API serializes.
 
-The server answers with `AssessmentWriter`'s bytes (api/wire.py), written field by field with
-parts encoded once per policy; in-process callers get `to_message`, built with the message API.
-On every rule-table case and on 10,000 seeded random profiles, the two are the same bytes.
+The gRPC edge answers with `AssessmentWriter`'s bytes (server/grpc/assessments.py), written field
+by field with parts encoded once per policy; in-process callers and the audit writer get
+`to_message` (ftgate/assessment.py), built with the message API. On every rule-table case and on
+10,000 seeded random profiles, the two are the same bytes.
 """
-
 from __future__ import annotations
 
 import pytest
-from ftgate.api import convert, wire
+from ftgate.api import convert
+from ftgate.assessment import to_message
 from ftgate.engine import Engine
 from ftgate.engine.engine import compile_policy, default_rules_dir
 from ftgate.errors import InvalidInput
 from ftgate.ruletest import load_cases, profile_message
+from ftgate.server.grpc import assessments
 from ftgate.v1 import advisor_pb2 as pb
 from randomprofiles import random_profiles
 
@@ -21,7 +23,7 @@ CASES = [profile_message(case.profile) for case in load_cases(default_rules_dir(
 
 def _writer_agrees(engine: Engine, projects: list[pb.ProjectProfile],
                    explain: bool = False) -> set[int]:
-    writer = wire.writer_for(engine.policy)
+    writer = assessments.writer_for(engine.policy)
     verdicts = set()
     for project in projects:
         try:
@@ -29,8 +31,8 @@ def _writer_agrees(engine: Engine, projects: list[pb.ProjectProfile],
         except InvalidInput:
             continue
         decision = engine.decide(profile, explain=explain)
-        message = wire.to_message(decision, "0f8fad5b-d9cb-469f-a165-70867728950e")
-        encoded = wire.assessment(message.decision_id, writer.body(decision))
+        message = to_message(decision, "0f8fad5b-d9cb-469f-a165-70867728950e")
+        encoded = assessments.assessment(message.decision_id, writer.body(decision))
         assert encoded == message.SerializeToString(deterministic=True), project
         assert pb.Assessment.FromString(encoded) == message
         verdicts.add((message.verdict, message.outcome))
@@ -54,14 +56,26 @@ def test_ten_thousand_random_profiles(engine: Engine) -> None:
 
 def test_responses_wrap_assessments(engine: Engine) -> None:
     decision = engine.decide(convert.profile_from_proto(CASES[0]))
-    one = wire.assessment("id", wire.writer_for(engine.policy).body(decision))
-    assert pb.EvaluateResponse.FromString(wire.evaluate_response(one)).assessment == \
+    one = assessments.assessment("id", assessments.writer_for(engine.policy).body(decision))
+    assert pb.EvaluateResponse.FromString(assessments.evaluate_response(one)).assessment == \
         pb.Assessment.FromString(one)
-    batch = pb.EvaluateBatchResponse.FromString(wire.batch_response([one, one]))
+    batch = pb.EvaluateBatchResponse.FromString(assessments.batch_response([one, one]))
     assert list(batch.assessments) == [pb.Assessment.FromString(one)] * 2
 
 
 def test_a_writer_belongs_to_its_policy(engine: Engine) -> None:
     other = compile_policy(engine.ruleset)  # as a reload makes
-    assert wire.writer_for(engine.policy) is wire.writer_for(engine.policy)
-    assert wire.writer_for(other) is not wire.writer_for(engine.policy)
+    assert assessments.writer_for(engine.policy) is assessments.writer_for(engine.policy)
+    assert assessments.writer_for(other) is not assessments.writer_for(engine.policy)
+
+
+def test_a_writer_dies_with_its_policy(engine: Engine) -> None:
+    import gc
+    import weakref
+
+    other = compile_policy(engine.ruleset)
+    writer = weakref.ref(assessments.writer_for(other))
+    assert writer() is not None
+    del other
+    gc.collect()
+    assert writer() is None

@@ -7,9 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ftgate import enums
 from ftgate.admission.review import API_VERSION, KIND
-from ftgate.v1 import advisor_pb2 as pb
+from ftgate.api import answer as decided
 
 # The API server prefixes each key with the webhook's name (docs/gate.md): with the webhook
 # `gate.ftgate.dev`, its audit log shows `gate.ftgate.dev/decision-id`.
@@ -61,12 +60,13 @@ def review(uid: str, answer: Answer) -> dict[str, Any]:
     return {"apiVersion": API_VERSION, "kind": KIND, "response": response}
 
 
-def from_assessment(a: pb.Assessment, dry_run: bool) -> Answer:
+def from_decided(answered: decided.Answer, dry_run: bool) -> Answer:
     """FINE_TUNE admits; DO_NOT_FINE_TUNE and NEEDS_INFORMATION refuse, saying why."""
-    verdict = enums.VERDICT.short(a.verdict)
+    a, decision_id = answered.decision, answered.decision_id
+    verdict = a.verdict
     recorded = "dry run, not recorded" if dry_run else "recorded"
-    decision = f"Decision {a.decision_id} ({recorded}; ruleset {a.ruleset_version})"
-    audit = {DECISION_ID: a.decision_id, RULESET_VERSION: a.ruleset_version}
+    decision = f"Decision {decision_id} ({recorded}; ruleset {a.ruleset_version})"
+    audit = {DECISION_ID: decision_id, RULESET_VERSION: a.ruleset_version}
     project = f"project {a.project_name!r}" if a.project_name else "the project"
     if verdict == "FINE_TUNE":
         return Answer(True, warnings=(f"ftgate: FINE_TUNE for {project}. {decision}",),
@@ -79,22 +79,22 @@ def from_assessment(a: pb.Assessment, dry_run: bool) -> Answer:
                  decision]
         return replace(refused("\n".join(lines), 422, "Invalid"), audit=audit)
     lines = [f"ftgate: DO_NOT_FINE_TUNE for {project}"
-             + (f" (outcome {enums.OUTCOME.short(a.outcome)})" if a.outcome else "") + "."]
-    if a.decision_path:
-        step = a.decision_path[-1]  # where the walk of the tree stopped
+             + (f" (outcome {a.outcome})" if a.outcome else "") + "."]
+    if a.path:
+        step = a.path[-1]  # where the walk of the tree stopped
         lines.append(f"Blocked at step {step.step}: {step.question} "
                      f"{'yes' if step.answer else 'no'}: {step.reason}")
     for f in a.findings:
-        if enums.SEVERITY.short(f.severity) == "BLOCKER":
+        if f.severity == "BLOCKER":
             # The step above carries the figures; a finding past the tree brings its own.
-            said = f.title if a.decision_path else f.message
+            said = f.title if a.path else f.message
             lines.append(f"Blocker {f.rule_id}: {said}. Fix: {f.recommendation}")
     if a.alternatives:
         alt = a.alternatives[0]
-        kind = enums.ALTERNATIVE_KIND.short(alt.kind).replace("_", " ").lower()
+        kind = alt.kind.replace("_", " ").lower()
         lines.append(f"Instead: {kind}: {alt.rationale}"
                      + (f" ({', '.join(alt.details)})" if alt.details else ""))
-    lines.append(f"{decision}; ftgate decisions show {a.decision_id} prints the whole answer.")
+    lines.append(f"{decision}; ftgate decisions show {decision_id} prints the whole answer.")
     return replace(refused("\n".join(lines)), audit=audit)
 
 

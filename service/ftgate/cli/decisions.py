@@ -173,7 +173,7 @@ Call = Callable[[Any], Any]
 
 def _local(args: argparse.Namespace) -> tuple[Call, Call]:
     from ftgate.api.audit_queries import DecisionLookup
-    from ftgate.api.status import StatusError
+    from ftgate.api.errors import DataLoss, ServiceError
     from ftgate.audit.backend import open_store
     from ftgate.errors import InvalidInput
 
@@ -192,8 +192,9 @@ def _local(args: argparse.Namespace) -> tuple[Call, Call]:
                 return method(request)
             except InvalidInput as exc:
                 raise _Failed(EXIT_BAD_INPUT, f"bad input: {exc}") from None
-            except StatusError as exc:
-                raise _Failed(_exit_of(exc.code), exc.message) from None
+            except ServiceError as exc:
+                code = EXIT_BAD_INPUT if isinstance(exc, DataLoss) else EXIT_ERROR
+                raise _Failed(code, exc.message) from None
         return call
     return guarded(lookup.get), guarded(list_reporting_damage)
 

@@ -172,8 +172,8 @@ def _remote(args: argparse.Namespace,
 
 def _local(args: argparse.Namespace,
            request: pb.RecordOutcomeRequest) -> pb.RecordOutcomeResponse:
+    from ftgate.api.errors import ServiceError
     from ftgate.api.outcomes import record_outcome
-    from ftgate.api.status import StatusError
     from ftgate.audit.backend import check_store, open_store
     from ftgate.errors import FtgateError
 
@@ -184,7 +184,7 @@ def _local(args: argparse.Namespace,
             return record_outcome(store, request)
         finally:
             store.close()
-    except StatusError as exc:
+    except ServiceError as exc:
         raise _Failed(EXIT_ERROR, exc.message) from None
     except FtgateError as exc:
         raise _Failed(EXIT_ERROR, str(exc)) from None

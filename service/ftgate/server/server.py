@@ -23,7 +23,6 @@ from ftgate.api.audit_queries import DecisionLookup
 from ftgate.api.cache import DecisionCache
 from ftgate.api.record import Recorder
 from ftgate.api.service import AdvisorService
-from ftgate.api.servicer import SENDS_BYTES, AdvisorServicer
 from ftgate.audit import AuditLog
 from ftgate.audit.backend import describe, open_store
 from ftgate.engine import Engine
@@ -36,6 +35,7 @@ from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES
 from ftgate.server.auth import TokenAuth, server_credentials
 from ftgate.server.calls import CallsInFlight, stall_for_tests
 from ftgate.server.decode import DecodeInCall
+from ftgate.server.grpc.servicer import SENDS_BYTES, AdvisorServicer
 from ftgate.server.grpc_metrics import ServerMetrics
 from ftgate.server.handlers import Wrapper, WrappingRegistrar, sends_bytes
 from ftgate.server.http.edge import HttpEdge, start_http

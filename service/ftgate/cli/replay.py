@@ -47,7 +47,7 @@ def add_parser(rsub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ftgate.audit.replay import replay
+    from ftgate.api.replay import replay
     from ftgate.cli.decisions import BadFlag, parse_time
     from ftgate.engine import Engine
     from ftgate.errors import FtgateError, RuleFileError
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
             report = replay(policy, store.scan(since, until))
             judged = None
             if args.outcomes:
-                from ftgate.audit.outcome_replay import judge
+                from ftgate.api.outcome_replay import judge
 
                 judged = judge(policy, store.scan(since, until),
                                store.latest_outcomes(since, until))

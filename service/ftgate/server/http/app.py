@@ -15,10 +15,10 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from ftgate.access import TokenAuth
 from ftgate.admission import Admission
 from ftgate.api.service import AdvisorService
 from ftgate.engine import Engine
-from ftgate.server.auth import TokenAuth
 from ftgate.server.http.admission import admission_route
 from ftgate.server.http.api import api_routes
 from ftgate.server.http.decide import Decider

@@ -12,8 +12,8 @@ import structlog
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ftgate.access import TokenAuth, bearer_token
 from ftgate.obs.operations import AUTH_REFUSED
-from ftgate.server.auth import TokenAuth, bearer_token
 from ftgate.server.http import metrics
 from ftgate.server.http.errors import http_error
 

@@ -3,7 +3,8 @@
 Each recorded input (the ProjectProfile as received) is validated and decided as the server
 would, under the candidate's policy; its verdict and outcome are compared with the recorded
 ones. The store is read a chunk at a time (AuditStore.scan): a replay over millions of
-decisions holds one chunk and the changed ids.
+decisions holds one chunk and the changed ids. (Here, beside the validation it needs, not in
+audit/: the audit package stores and reads, it decides nothing.)
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ftgate import enums
+from ftgate.api.convert import profile_from_proto
 from ftgate.audit import damage
 from ftgate.audit.store import StoredDecision
 from ftgate.engine import CompiledPolicy
@@ -48,8 +50,6 @@ class ReplayReport:
 
 def answer_of(policy: CompiledPolicy, row: StoredDecision) -> Answer | None:
     """What `policy` answers to the stored input; None when its validation refuses it."""
-    from ftgate.api.convert import profile_from_proto
-
     project = pb.ProjectProfile.FromString(row.project)
     try:
         profile = profile_from_proto(project)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 from ftgate.audit import AuditLog, DecisionEntry, DecisionStore
-from ftgate.audit.backend import AuditStore, check_store
+from ftgate.audit.backend import AuditStore
 from ftgate.audit.errors import AuditUnavailable
 from ftgate.audit.postgres import PostgresStore
+from ftgate.audit.stores import check_store
 from ftgate.domain.profile import Profile
 from ftgate.engine import Engine
 from ftgate.v1 import advisor_pb2 as pb

@@ -157,9 +157,9 @@ def _micros(when: datetime) -> int:
 
 
 def _require_store(db: Path | str) -> None:
-    from ftgate.audit.postgres import is_url
+    from ftgate.audit.stores import exists
 
-    if not is_url(db) and not Path(db).is_file():
+    if not exists(db):
         raise _Failed(EXIT_BAD_INPUT, f"--db: no audit log at {db}")
 
 
@@ -174,7 +174,7 @@ Call = Callable[[Any], Any]
 def _local(args: argparse.Namespace) -> tuple[Call, Call]:
     from ftgate.api.audit_queries import DecisionLookup
     from ftgate.api.errors import DataLoss, ServiceError
-    from ftgate.audit.backend import open_store
+    from ftgate.audit.stores import open_store
     from ftgate.errors import InvalidInput
 
     _require_store(args.db)

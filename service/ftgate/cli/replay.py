@@ -63,11 +63,10 @@ def run(args: argparse.Namespace) -> int:
     except RuleFileError as exc:
         print(f"ftgate rules replay: invalid rules: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    from ftgate.audit.backend import open_store
     from ftgate.audit.database import AuditFileError
-    from ftgate.audit.postgres import is_url
+    from ftgate.audit.stores import exists, open_store
 
-    if not is_url(args.audit_db) and not args.audit_db.is_file():
+    if not exists(args.audit_db):
         print(f"ftgate rules replay: --audit-db: no audit log at {args.audit_db}",
               file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -24,7 +24,7 @@ from ftgate.api.cache import DecisionCache
 from ftgate.api.record import Recorder
 from ftgate.api.service import AdvisorService
 from ftgate.audit import AuditLog
-from ftgate.audit.backend import describe, open_store
+from ftgate.audit.stores import describe, open_store
 from ftgate.engine import Engine
 from ftgate.obs import metrics, tracing
 from ftgate.obs.background import Background, Lifecycle

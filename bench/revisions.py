@@ -39,6 +39,10 @@ def questions(count: int, seed: int) -> list[Question]:
     asked += [(pb.EvaluateRequest(project=p, explain=True), "en") for p in cases]
     asked += [(pb.EvaluateRequest(project=p, explain=True), "fr") for p in cases]
     asked += [(pb.EvaluateRequest(project=p), "en") for p in random_profiles(count, seed)]
+    bad = [pb.ProjectProfile(base_model_score=1.5), pb.ProjectProfile(name="x" * 300),
+           pb.ProjectProfile(quality_examples=-1, target_score=-0.5),
+           pb.ProjectProfile(economics=pb.Economics(investment_usd=float("inf")))]
+    asked += [(pb.EvaluateRequest(project=p), lang) for p in bad for lang in ("en", "fr")]
     return asked
 
 

@@ -1,6 +1,6 @@
 """How long a call may run: the client's deadline, capped by the server's default deadline.
 
-The servicer asks `CallBudget.check()` before each unit of work (each profile of a batch), so a
+The service asks `CallBudget.check()` before each unit of work (each profile of a batch), so a
 call whose client went away or whose time is up stops working instead of finishing for nobody.
 (The other limits, request size and concurrent calls, are enforced by the gRPC core: see
 `server.server`.)

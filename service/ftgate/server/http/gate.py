@@ -19,6 +19,7 @@ from ftgate.server.http.errors import http_error
 
 log = structlog.get_logger("ftgate")
 API_PREFIX = "/v1/"
+_KEPT_TEMPLATES = 1024  # paths whose route template is kept (ids make paths many)
 GATED_PREFIXES = (API_PREFIX, "/k8s/")
 
 
@@ -41,14 +42,24 @@ class Gate:
         self.routes = routes
         self.state = state
         self.auth = auth
+        self._templates: dict[tuple[str, str], str] = {}
 
     def _route(self, scope: Scope) -> str:
-        """The route template of a request (a bounded metric label)."""
-        for route in self.routes:
-            match, _ = route.matches(scope)
-            if match != Match.NONE:
-                return str(getattr(route, "path", "other")) or "other"
-        return "other"
+        """The route template of a request (a bounded metric label); the templates of the
+        last paths seen are kept (matching every route was a regex per route per call)."""
+        key = (scope["method"], scope["path"])
+        template = self._templates.get(key)
+        if template is None:
+            template = "other"
+            for route in self.routes:
+                match, _ = route.matches(scope)
+                if match != Match.NONE:
+                    template = str(getattr(route, "path", "other")) or "other"
+                    break
+            if len(self._templates) >= _KEPT_TEMPLATES:
+                self._templates.clear()
+            self._templates[key] = template
+        return template
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

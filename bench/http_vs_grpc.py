@@ -108,7 +108,7 @@ def main() -> int:
         server = start_server(Path(tmp), "--workers", "1", "--max-concurrent", "0")
         try:
             clients = {
-                "grpc": [str(HERE / "loadgen.py"), "--target", server.address, "--distinct",
+                "grpc": [str(HERE / "loadgen.py"), "--target", server.address, "--profiles", "renamed",
                          "--concurrency", str(args.concurrency), "--duration",
                          str(args.duration), "--warmup", "1"],
                 "http": [__file__, "--client", str(server.http_port), "--concurrency",

@@ -1,10 +1,14 @@
 """Load generator, run in its own process: N Evaluate calls in flight over grpc.aio, loopback only.
 
 Bounded in count and in time; prints one JSON object (calls/s, latency percentiles, errors).
-The requests cycle through the mix of profiles.py (repeated profiles, as a gate sees the same
-projects again); with --distinct every call's profile is new (its name is unique), so that the
-server's decision cache never answers and every call is evaluated.
-    python bench/loadgen.py --target 127.0.0.1:50051 --concurrency 16 --duration 5
+--profiles chooses what is asked:
+- repeated: the mix of profiles.py over and over (as a gate sees the same projects again);
+- renamed: the mix, each call under a new name, so that the server's decision cache never
+  answers (the figures are the mix's: whatever the server renders for them is already known);
+- new: profiles never seen before, new figures on every call (ftgate.randomprofiles, seeded by
+  --seed, only those that pass validation), each under a new name: every call is evaluated and
+  rendered from scratch.
+    python bench/loadgen.py --target 127.0.0.1:50051 --concurrency 16 --duration 5 --profiles new
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import sys
 import time
 from collections import Counter
@@ -21,6 +26,9 @@ import grpc
 from google.protobuf import json_format
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ftgate.api import convert
+from ftgate.errors import InvalidInput
+from ftgate.randomprofiles import random_profile
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from profiles import MIX
@@ -35,10 +43,32 @@ def percentile(sorted_values: list[int], q: float) -> float:
     return sorted_values[index] / 1e6  # ns → ms
 
 
+PROFILES = ("repeated", "renamed", "new")
+
+
+def new_profiles(count: int, seed: int) -> list[pb.EvaluateRequest]:
+    """`count` requests of seeded random profiles that pass validation, generated before the
+    clock starts (the generator would otherwise weigh on the load generator's own CPU)."""
+    rng = random.Random(seed)
+    out: list[pb.EvaluateRequest] = []
+    while len(out) < count:
+        profile = random_profile(rng)
+        try:
+            convert.profile_from_proto(profile)
+        except InvalidInput:
+            continue
+        out.append(pb.EvaluateRequest(project=profile))
+    return out
+
+
 async def run(target: str, concurrency: int, duration: float, warmup: float, max_calls: int,
-              channels: int, distinct: bool = False) -> dict[str, object]:
-    requests = [pb.EvaluateRequest(project=json_format.ParseDict(p, pb.ProjectProfile()))
-                for p in MIX.values()]
+              channels: int, profiles: str = "repeated", seed: int = 0,
+              pool: int = 20_000) -> dict[str, object]:
+    if profiles == "new":
+        requests = new_profiles(pool, seed)
+    else:
+        requests = [pb.EvaluateRequest(project=json_format.ParseDict(p, pb.ProjectProfile()))
+                    for p in MIX.values()]
     # One connection per channel: SO_REUSEPORT spreads connections, not calls, over workers.
     chans = [grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1),
                                                         ("ftgate.bench.channel", i)])
@@ -65,9 +95,9 @@ async def run(target: str, concurrency: int, duration: float, warmup: float, max
                 return
             issued += 1
             request = requests[i % len(requests)]
-            if distinct:  # a profile never asked about before: the server cannot reuse an answer
+            if profiles != "repeated":  # a name never asked about: no cached answer
                 request = pb.EvaluateRequest(project=request.project)
-                request.project.name = f"bench-{k}-{i}"
+                request.project.name = f"bench-{seed}-{k}-{i}"
             i += concurrency
             t0 = time.perf_counter_ns()
             try:
@@ -91,7 +121,9 @@ async def run(target: str, concurrency: int, duration: float, warmup: float, max
     ok = len(latencies) - sum(errors.values())
     return {
         "target": target, "concurrency": concurrency, "channels": channels,
-        "profiles": "distinct" if distinct else "repeated",
+        "profiles": profiles, "seed": seed,
+        # (new profiles: calls beyond the pool ask about figures already asked about)
+        "pool_reused": max(0, completed - len(requests)) if profiles == "new" else None,
         "duration_s": round(elapsed, 3), "calls": len(latencies), "ok": ok,
         "errors": sum(errors.values()), "error_codes": dict(errors), "calls_total": completed,
         "client_cpu_us_per_call": round(cpu / max(1, completed) * 1e6),
@@ -111,15 +143,17 @@ def main() -> int:
     p.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
     p.add_argument("--max-calls", type=int, default=500_000)
     p.add_argument("--channels", type=int, default=0, help="connections (0: min(N, 8))")
-    p.add_argument("--distinct", action="store_true",
-                   help="every call asks about a profile never asked before (a new name)")
+    p.add_argument("--profiles", choices=PROFILES, default="repeated")
+    p.add_argument("--seed", type=int, default=1, help="of the new profiles")
+    p.add_argument("--pool", type=int, default=20_000, help="new profiles generated beforehand")
     args = p.parse_args()
     if not args.target.startswith(LOOPBACK):
         print("loadgen: loopback targets only", file=sys.stderr)
         return 2
     channels = args.channels or min(args.concurrency, 8)
     result = asyncio.run(run(args.target, args.concurrency, min(args.duration, 120),
-                             args.warmup, args.max_calls, channels, args.distinct))
+                             args.warmup, args.max_calls, channels, args.profiles,
+                             args.seed, args.pool))
     print(json.dumps(result))
     return 0
 

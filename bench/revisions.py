@@ -23,9 +23,9 @@ REPO = HERE.parent
 sys.path[:0] = [str(REPO / "tests")]
 
 from ftgate.engine.engine import default_rules_dir  # noqa: E402
+from ftgate.randomprofiles import random_profiles  # noqa: E402
 from ftgate.ruletest import load_cases, profile_message  # noqa: E402
 from ftgate.v1 import advisor_pb2 as pb  # noqa: E402
-from randomprofiles import random_profiles  # noqa: E402
 from serverproc import ServerProcess, start_server  # noqa: E402
 
 EVALUATE = "/ftgate.v1.FineTuningAdvisorService/Evaluate"

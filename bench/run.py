@@ -43,6 +43,8 @@ from ftgate.server.grpc import assessments  # noqa: E402
 from ftgate.v1 import advisor_pb2 as pb  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
 from profiles import MIX  # noqa: E402
+from random_stages import memory as never_seen_memory  # noqa: E402
+from random_stages import stages as never_seen_stages  # noqa: E402
 from serverproc import wait_serving  # noqa: E402
 
 PACKAGES = ("durable-rules", "grpcio", "protobuf", "prometheus-client",
@@ -278,7 +280,7 @@ class Server:
     another revision's tree, its package put before this one's)."""
 
     def __init__(self, kind: str, workers: int, logdir: Path,
-                 checkout: Path | None = None) -> None:
+                 checkout: Path | None = None, http: bool = True) -> None:
         self.kind, self.workers = kind, workers
         self.port = free_port()
         self.address = f"127.0.0.1:{self.port}"
@@ -286,7 +288,10 @@ class Server:
         if kind in ("ftgate", "baseline"):
             cmd = [sys.executable, "-m", "ftgate.cli", "serve", "--listen", self.address,
                    "--metrics-listen", f"127.0.0.1:{free_port()}", "--workers", str(workers),
-                   "--max-concurrent", "0", "--http-listen", ""]
+                   "--max-concurrent", "0"]
+            if _has_http_listener(checkout or REPO):
+                # As served by default (the HTTP listener on, idle here), on a free port.
+                cmd += ["--http-listen", f"127.0.0.1:{free_port()}" if http else ""]
             if kind == "baseline":
                 assert checkout is not None
                 env["PYTHONPATH"] = str(checkout / "service")
@@ -330,12 +335,20 @@ class Server:
         return code
 
 
-def load(address: str, concurrency: int, duration: float, distinct: bool = False,
+_seeds = iter(range(1, 1 << 30))  # every load of new profiles asks about other figures
+
+
+def _has_http_listener(tree: Path) -> bool:
+    """Whether the server of `tree` has the HTTP listener (and its --http-listen option)."""
+    return (tree / "service" / "ftgate" / "server" / "http").is_dir()
+
+
+def load(address: str, concurrency: int, duration: float, profiles: str = "repeated",
          ) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, str(HERE / "loadgen.py"), "--target", address, "--concurrency",
          str(concurrency), "--duration", str(duration), "--warmup", "1",
-         *(["--distinct"] if distinct else [])],
+         "--profiles", profiles, "--seed", str(next(_seeds))],
         capture_output=True, text=True, timeout=duration + 60, cwd=REPO)
     if out.returncode != 0:
         raise RuntimeError(f"loadgen failed: {out.stderr}")
@@ -343,33 +356,38 @@ def load(address: str, concurrency: int, duration: float, distinct: bool = False
     return result
 
 
+LOADS = ("new", "renamed", "repeated")  # loadgen.py --profiles; the headline first
+
+
 def bench_e2e(worker_counts: tuple[int, ...], duration: float, rounds: int, logdir: Path,
-              baseline: Path | None = None) -> dict[str, Any]:
+              baseline: Path | None = None, concurrency: tuple[int, ...] = CONCURRENCY,
+              http: bool = True) -> dict[str, Any]:
     """Every load `rounds` times, the servers taking turns within each round, so that a change
     in the machine's load falls on all of them alike; ratios are taken round by round."""
     runs: list[dict[str, Any]] = []
     memory: dict[str, Any] = {}
     kinds = ("empty", "ftgate", *(("baseline",) if baseline else ()))
     for workers in worker_counts:
-        servers = {kind: Server(kind, workers, logdir, baseline if kind == "baseline" else None)
-                   for kind in kinds}
+        servers = {kind: Server(kind, workers, logdir, baseline if kind == "baseline" else None,
+                                http) for kind in kinds}
         try:
-            for c in CONCURRENCY:
+            for c in concurrency:
                 for round_ in range(rounds):
-                    # The empty server, then ftgate on the mix (profiles asked about again and
-                    # again: the decision cache answers), then ftgate on profiles never seen
-                    # before (every call evaluated), back to back.
-                    for kind, distinct in (("empty", False), *((k, d) for k in kinds[1:]
-                                                              for d in (False, True))):
+                    # The empty server, then each ftgate server (this checkout's, the
+                    # baseline's) on each load, back to back: profiles never seen before (new
+                    # figures every call), the mix under new names, the mix over and over
+                    # (the decision cache answers).
+                    for kind, profiles in (("empty", "repeated"), *((k, p) for p in LOADS
+                                                                     for k in kinds[1:])):
                         server = servers[kind]
                         cpu0 = server.cpu_seconds()
-                        r = load(server.address, c, duration, distinct)
+                        r = load(server.address, c, duration, profiles)
                         cpu = server.cpu_seconds() - cpu0  # includes the 1 s warm-up's calls
                         r.update(server=kind, workers=workers, round=round_,
                                  server_cpu_us_per_call=round(
                                      cpu / max(1, r["calls_total"]) * 1e6))
                         runs.append(r)
-                        print(f"  {kind:6} {r['profiles']:8} workers={workers} "
+                        print(f"  {kind:8} {r['profiles']:8} workers={workers} "
                               f"in-flight={c:<3} round {round_ + 1}/{rounds} "
                               f"{r['calls_per_s']:>8} calls/s  p50 {r['p50_ms']} ms  "
                               f"p99 {r['p99_ms']} ms  errors {r['errors']}  server CPU "
@@ -388,6 +406,11 @@ def _median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
+def _load_order(item: tuple[tuple[str, str, int, int], Any]) -> tuple[int, int, int]:
+    (_, profiles, workers, c), _ = item
+    return (LOADS.index(profiles) if profiles in LOADS else len(LOADS), workers, c)
+
+
 def versus_baseline(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """This checkout against the baseline revision, per load: the median of the round-by-round
     ratios of calls/s and of p99 (runs of the same round, back to back)."""
@@ -396,14 +419,18 @@ def versus_baseline(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         by.setdefault((r["server"], r.get("profiles", "repeated"), r["workers"],
                        r["concurrency"]), {})[r.get("round", 0)] = r
     rows = []
-    for (server, profiles, workers, c), mine in sorted(by.items()):
+    for (server, profiles, workers, c), mine in sorted(by.items(), key=_load_order):
         base = by.get(("baseline", profiles, workers, c))
         if server != "ftgate" or not base:
             continue
         pairs = [(r, base[n]) for n, r in mine.items() if n in base]
         calls = [f["calls_per_s"] / b["calls_per_s"] for f, b in pairs if b["calls_per_s"]]
         p99 = [f["p99_ms"] / b["p99_ms"] for f, b in pairs if b["p99_ms"]]
+        cpu = [f["server_cpu_us_per_call"] / b["server_cpu_us_per_call"] for f, b in pairs
+               if b["server_cpu_us_per_call"]]
         rows.append({"profiles": profiles, "workers": workers, "concurrency": c,
+                     "cpu_per_call_ratio": round(_median(cpu), 3) if cpu else None,
+                     "cpu_per_call_ratio_rounds": [round(x, 3) for x in cpu],
                      "calls_per_s_ratio": round(_median(calls), 3) if calls else None,
                      "calls_per_s_ratio_rounds": [round(x, 3) for x in calls],
                      "p99_ratio": round(_median(p99), 3) if p99 else None,
@@ -419,8 +446,7 @@ def ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         key = (r["server"], r.get("profiles", "repeated"), r["workers"], r["concurrency"])
         by.setdefault(key, []).append(r)
     rows = []
-    for (server, profiles, workers, c), mine in sorted(by.items(), key=lambda kv: (
-            kv[0][1] != "repeated", kv[0][2], kv[0][3])):
+    for (server, profiles, workers, c), mine in sorted(by.items(), key=_load_order):
         if server != "ftgate":
             continue
         empty = {r.get("round", 0): r for r in by.get(("empty", "repeated", workers, c), [])}
@@ -451,6 +477,7 @@ def ratios(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "errors": sum(r["errors"] for r in mine),
             "empty_errors": sum(e["errors"] for e in empties),
             "ftgate_cpu_us_per_call": med("server_cpu_us_per_call", mine),
+            "reused_pool_calls": sum(r.get("pool_reused") or 0 for r in mine),
             "empty_cpu_us_per_call": med("server_cpu_us_per_call", empties) if empties else None,
             "cpu_ratio": round(_median(cpu), 2) if cpu else None,
         })
@@ -464,9 +491,31 @@ def table(result: dict[str, Any]) -> str:
         f"machine: {result['machine']['cores']} cores, {result['machine']['cpu']}, Python "
         f"{result['machine']['python']}, load average at start "
         f"{', '.join(f'{x:.1f}' for x in result['machine']['load_average_at_start'])}", ""]
+    if "never_seen" in result:
+        lines += never_seen_table(result["never_seen"])
     if "engine" in result:
         lines += engine_table(result["engine"])
     return "\n".join(lines + e2e_table(result))
+
+
+def never_seen_table(n: dict[str, Any]) -> list[str]:
+    stage_names = ("build_fact", "decide", "answer_bytes", "decide_explained")
+    m = n["memory"]
+    return [
+        f"NEVER-SEEN PROFILES (in-process, one thread, {n['profiles']:,} seeded random profiles,"
+        " the stages of each back to back, each by its own policy compiled afresh for each of 3"
+        " rounds; per profile the least CPU time of the rounds)",
+        "  stage               median us    p99 us    max us   mean us",
+        *(f"  {k:18} {n[k]['median_us']:>10.1f} {n[k]['p99_us']:>9.1f} {n[k]['max_us']:>9.1f} "
+          f"{n[k]['mean_us']:>9.1f}" for k in stage_names),
+        f"  explained / decide: median {n['explained_over_decide_median']}x, p99 "
+        f"{n['explained_over_decide_p99']}x",
+        "  verdicts: " + ", ".join(f"{k} {v}" for k, v in n["verdicts"].items()),
+        f"  RSS over {m['evaluations']:,} never-seen evaluations: {m['rss_kib_after_1000']} KiB "
+        f"after 1,000 -> {m['rss_kib_after']} KiB ({m['rss_growth_pct']:+} %, max "
+        f"{m['rss_kib_max']} KiB); second half {m['rss_kib_half_way']} -> {m['rss_kib_after']} KiB "
+        f"({m['rss_growth_second_half_pct']:+} %)",
+        ""]
 
 
 def engine_table(e: dict[str, Any]) -> list[str]:
@@ -499,9 +548,9 @@ def engine_table(e: dict[str, Any]) -> list[str]:
 
 def e2e_table(result: dict[str, Any]) -> list[str]:
     lines = [
-        "END TO END (loopback, grpc.aio load generator in its own process; profiles: repeated ="
-        " the mix over and over, answered by the decision cache; distinct = every call a profile"
-        " never seen, evaluated)",
+        "END TO END (loopback, grpc.aio load generator in its own process; profiles: new = every"
+        " call a profile never seen, new figures (seeded random); renamed = the mix under new"
+        " names, evaluated; repeated = the mix over and over, answered by the decision cache)",
         "  profiles workers in-flight  ftgate/s   empty/s  ratio   p50 ms  p99 ms  p99.9 ms  "
         "empty p99  p99 ratio  errors  x1->2  CPU us/call ftgate/empty   ratio by round",
     ]
@@ -517,12 +566,14 @@ def e2e_table(result: dict[str, Any]) -> list[str]:
     if result.get("versus_baseline"):
         lines += ["", f"THIS CHECKOUT / BASELINE {result['baseline']} (same rounds, back to back;"
                   " calls/s ratio > 1 and p99 ratio < 1 favour this checkout)",
-                  "  profiles workers in-flight  calls/s ratio  p99 ratio   by round"]
+                  "  profiles workers in-flight  calls/s ratio  p99 ratio  CPU/call ratio   "
+                  "by round (calls/s, p99, CPU/call)"]
         for row in result["versus_baseline"]:
             lines.append(
                 f"  {row['profiles']:8} {row['workers']:>7} {row['concurrency']:>9} "
-                f"{row['calls_per_s_ratio']:>14} {row['p99_ratio']:>10}   "
-                f"{row['calls_per_s_ratio_rounds']} {row['p99_ratio_rounds']}")
+                f"{row['calls_per_s_ratio']:>14} {row['p99_ratio']:>10} "
+                f"{row['cpu_per_call_ratio']:>15}   {row['calls_per_s_ratio_rounds']} "
+                f"{row['p99_ratio_rounds']} {row['cpu_per_call_ratio_rounds']}")
     lines.append("")
     lines.append("MEMORY (peak RSS per ftgate worker, KiB): " + json.dumps(result["e2e"]["memory"]))
     return lines
@@ -553,6 +604,12 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=3,
                    help="rounds of every load; medians and round-by-round ratios are reported")
     p.add_argument("--workers", default="1,2", help="worker counts of the end-to-end runs")
+    p.add_argument("--concurrency", default=",".join(map(str, CONCURRENCY)),
+                   help="calls in flight of the end-to-end runs")
+    p.add_argument("--http-off", action="store_true",
+                   help="serve without the HTTP listener (by default it is on, idle)")
+    p.add_argument("--random-count", type=int, default=5000,
+                   help="never-seen profiles of the in-process stages")
     p.add_argument("--quick", action="store_true", help="20,000 evaluations, 2 s per load run")
     p.add_argument("--out", type=Path, default=HERE / "results.json")
     p.add_argument("--baseline", metavar="REF",
@@ -562,17 +619,24 @@ def main() -> int:
     args = p.parse_args()
     if args.quick:
         args.evals, args.stage_evals, args.duration, args.rounds = 20_000, 3_000, 2.0, 1
+        args.random_count = 1000
     logdir = Path(os.environ.get("TMPDIR", "/tmp")) / f"ftgate-bench-{os.getpid()}"
     logdir.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     result: dict[str, Any] = {"machine": machine()}
     if not args.skip_engine:
         print(f"engine: {args.evals:,} evaluations...", flush=True)
+        print(f"never-seen profiles: stages on {args.random_count:,}, memory over "
+              f"{args.evals:,}...", flush=True)
+        result["never_seen"] = never_seen_stages(args.random_count, 20261207)
+        result["never_seen"]["memory"] = never_seen_memory(args.evals, 20261208)
         result["engine"] = bench_engine(args.evals, args.stage_evals)
     print("end to end...", flush=True)
     workers = tuple(int(w) for w in args.workers.split(","))
     with baseline_checkout(args.baseline) as baseline:
-        result["e2e"] = bench_e2e(workers, args.duration, args.rounds, logdir, baseline)
+        result["e2e"] = bench_e2e(workers, args.duration, args.rounds, logdir, baseline,
+                                  tuple(int(c) for c in args.concurrency.split(",")),
+                                  not args.http_off)
     result["ratios"] = ratios(result["e2e"]["runs"])
     if args.baseline:
         result["baseline"] = args.baseline

@@ -17,11 +17,12 @@ from ftgate.domain.decision import Roi
 from ftgate.engine import Engine
 from ftgate.engine.engine import compile_policy, default_rules_dir
 from ftgate.errors import InvalidInput
+from ftgate.randomprofiles import random_profiles
 from ftgate.ruletest import load_cases, profile_message
 from ftgate.server.http import assessment_json
 from ftgate.v1 import advisor_pb2 as pb
 from google.protobuf import json_format
-from randomprofiles import random_profiles
+from test_wire import _waived
 
 CASES = [profile_message(case.profile) for case in load_cases(default_rules_dir() / "tests")]
 DECISION_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"
@@ -67,6 +68,18 @@ def test_thousands_of_random_profiles(engine: Engine) -> None:
 @pytest.mark.slow
 def test_ten_thousand_random_profiles(engine: Engine) -> None:
     assert len(_agrees(engine, random_profiles(10_000))) == 8
+
+
+def test_waived_findings_and_the_waivers_applied(engine: Engine) -> None:
+    decisions = _waived(engine, CASES + random_profiles(300, seed=5))
+    assert len(decisions) >= 50
+    for decision in decisions:
+        answer = Answer(DECISION_ID, decision, engine.policy, "en", False)
+        expected = _oracle(to_message(decision, DECISION_ID))
+        assert isinstance(expected, dict) and expected["waiversApplied"]
+        assert any(f["waiverId"] for f in expected["findings"])
+        assert assessment_json.assessment_dict(answer) == expected
+        assert orjson.loads(assessment_json.evaluate_json(answer)) == {"assessment": expected}
 
 
 def test_a_batch_lists_its_answers_in_order(engine: Engine) -> None:

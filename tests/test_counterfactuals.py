@@ -15,9 +15,9 @@ from ftgate.domain.profile import Economics, Profile, PromptEngineering
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
 from ftgate.errors import InvalidInput
+from ftgate.randomprofiles import random_profiles
 from ftgate.ruletest import load_cases, profile_message
 from ftgate.v1 import advisor_pb2 as pb
-from randomprofiles import random_profiles
 
 CASES = [profile_message(case.profile) for case in load_cases(default_rules_dir() / "tests")]
 
@@ -63,13 +63,18 @@ def test_every_rule_table_case(engine: Engine, index: int) -> None:
     _check_true(engine, CASES[index])
 
 
-def test_thousands_of_random_profiles(engine: Engine) -> None:
+# The default run checks the first 1,000 of the 5,000 profiles make test-long checks: they already
+# reach every outcome, every field a counterfactual changes (and with each resulting outcome)
+# and every number of changes that the 5,000 reach.
+@pytest.mark.slow
+@pytest.mark.parametrize("count", [1_000, pytest.param(5_000, marks=pytest.mark.long)])
+def test_random_profiles(engine: Engine, count: int) -> None:
     found = unreachable = 0
-    for project in random_profiles(5_000, seed=12):
+    for project in random_profiles(count, seed=12):
         n, never = _check_true(engine, project)
         found += n
         unreachable += never
-    assert found > 2_000  # (the property is not vacuous)
+    assert found > 0.4 * count  # (the property is not vacuous)
 
 
 def _base(**changes: object) -> Profile:
@@ -139,7 +144,7 @@ def test_summary_and_values(engine: Engine) -> None:
     a = to_message(engine.decide(_base(dedicated_model=False), explain=True), "")
     (c,) = a.counterfactuals
     assert c.summary == ("With model dedicated to the task: yes (now no), the verdict would be "
-                         "FINE_TUNE.")
+                         "“Fine-tune”.")
     (ch,) = c.changes
     assert value_of(getattr(ch, "from")) is False and value_of(ch.to) is True
     assert enums.OUTCOME.short(c.resulting_outcome) == "FINE_TUNE"

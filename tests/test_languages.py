@@ -11,10 +11,10 @@ from ftgate.api import convert, language
 from ftgate.assessment import to_message
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
+from ftgate.randomprofiles import random_profiles
 from ftgate.ruletest import load_cases, profile_message
 from ftgate.server.grpc import assessments
 from ftgate.v1 import advisor_pb2 as pb
-from randomprofiles import random_profiles
 from serverproc import REPO
 from test_cli import ftgate
 
@@ -127,7 +127,7 @@ def test_check_lang_fr_and_the_golden_reports() -> None:
         assert golden.exists(), f"{golden.name} is missing: run make docs"
         text = golden.read_text(encoding="utf-8")
         assert f"$ ftgate check examples/{path.name} --lang fr" in text
-        assert "Évaluation ftgate de" in text
+        assert "Évaluation ftgate du projet" in text
     run = ftgate("check", str(EXAMPLES / "low-volume-roi.yaml"), "--lang", "fr")
     assert run.returncode == 3
     assert "Le volume ne justifie pas l'investissement" in run.stdout

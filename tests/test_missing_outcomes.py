@@ -41,38 +41,38 @@ TABLE = [
      dataclasses.replace(BASE, economics=Economics(None, 0.02, 30_000, 400)),
      {"economics.requests_per_day": [
          ((None, 10_000.0), "DO_NOT_FINE_TUNE", "PROMPT_ENGINEERING",
-          "below 10,000 → DO_NOT_FINE_TUNE (PROMPT_ENGINEERING)"),
-         ((10_000.0, None), "FINE_TUNE", "FINE_TUNE", "10,000 or more → FINE_TUNE")]}),
+          "below 10,000 → Do not fine-tune (Prompt engineering)"),
+         ((10_000.0, None), "FINE_TUNE", "FINE_TUNE", "10,000 or more → Fine-tune")]}),
     ("the break-even moves the volume that passes",
      dataclasses.replace(BASE, economics=Economics(None, 0.002, 30_000, 400)),
      {"economics.requests_per_day": [
          ((None, 41_667.0), "DO_NOT_FINE_TUNE", "PROMPT_ENGINEERING",
-          "below 41,667 → DO_NOT_FINE_TUNE (PROMPT_ENGINEERING)"),
-         ((41_667.0, None), "FINE_TUNE", "FINE_TUNE", "41,667 or more → FINE_TUNE")]}),
+          "below 41,667 → Do not fine-tune (Prompt engineering)"),
+         ((41_667.0, None), "FINE_TUNE", "FINE_TUNE", "41,667 or more → Fine-tune")]}),
     ("a bool", dataclasses.replace(BASE, dedicated_model=None),
      {"dedicated_model": [
-         ([True], "FINE_TUNE", "FINE_TUNE", "yes → FINE_TUNE"),
+         ([True], "FINE_TUNE", "FINE_TUNE", "yes → Fine-tune"),
          ([False], "DO_NOT_FINE_TUNE", "FORGETTING_RISK",
-          "no → DO_NOT_FINE_TUNE (FORGETTING_RISK)")]}),
+          "no → Do not fine-tune (Risk of catastrophic forgetting)")]}),
     ("an enum", dataclasses.replace(BASE, goal=None),
      {"goal": [
-         (["KNOWLEDGE"], "DO_NOT_FINE_TUNE", "USE_RAG", "KNOWLEDGE → DO_NOT_FINE_TUNE (USE_RAG)"),
+         (["KNOWLEDGE"], "DO_NOT_FINE_TUNE", "USE_RAG", "factual knowledge → Do not fine-tune (Use RAG)"),
          (["STYLE", "FORMAT", "BEHAVIOR"], "FINE_TUNE", "FINE_TUNE",
-          "STYLE, FORMAT, BEHAVIOR → FINE_TUNE")]}),
+          "style, format, behaviour → Fine-tune")]}),
     ("the examples against the task type's minimum",
      dataclasses.replace(BASE, quality_examples=None, task_type="STYLE_TONE"),
      {"quality_examples": [
          ((None, 1_000.0), "DO_NOT_FINE_TUNE", "FEW_SHOT",
-          "below 1,000 → DO_NOT_FINE_TUNE (FEW_SHOT)"),
-         ((1_000.0, None), "FINE_TUNE", "FINE_TUNE", "1,000 or more → FINE_TUNE")]}),
+          "below 1,000 → Do not fine-tune (Few-shot prompting)"),
+         ((1_000.0, None), "FINE_TUNE", "FINE_TUNE", "1,000 or more → Fine-tune")]}),
     ("two missing: each alone still needs the other",
      dataclasses.replace(BASE, goal=None, dedicated_model=None),
      {"goal": [
-         (["KNOWLEDGE"], "DO_NOT_FINE_TUNE", "USE_RAG", "KNOWLEDGE → DO_NOT_FINE_TUNE (USE_RAG)"),
+         (["KNOWLEDGE"], "DO_NOT_FINE_TUNE", "USE_RAG", "factual knowledge → Do not fine-tune (Use RAG)"),
          (["STYLE", "FORMAT", "BEHAVIOR"], "NEEDS_INFORMATION", None,
-          "STYLE, FORMAT, BEHAVIOR → NEEDS_INFORMATION")],
+          "style, format, behaviour → Information needed")],
       "dedicated_model": [
-          ([True, False], "NEEDS_INFORMATION", None, "yes, no → NEEDS_INFORMATION")]}),
+          ([True, False], "NEEDS_INFORMATION", None, "yes, no → Information needed")]}),
 ]
 
 

@@ -81,9 +81,9 @@ def test_no_net_figure_without_its_inputs(engine: Engine, profile: Profile) -> N
 def test_the_texts_say_which_figure(engine: Engine) -> None:
     fact = build_fact(_profile("YEARLY", 0.0023, 12_000, 9_936, 1_200), engine.ruleset.thresholds)
     assert fact["roi_text"] == ("$0.0023 × 12,000 requests/day × 30 days = $828/month; "
-                                "$9,936 invested breaks even after 12.0 months; "
+                                "$9,936 invested breaks even after 12 months; "
                                 "net of $1,200 a year of retraining, $728/month, "
-                                "breaking even after 13.6 months")
+                                "breaking even after 13.65 months")
     never = build_fact(_profile("MONTHLY", 0.008, 10_000, 25_000, 2_500),
                        engine.ruleset.thresholds)
     assert never["roi_text"].endswith("net of $30,000 a year of retraining, "

@@ -112,7 +112,7 @@ def test_the_figures_of_the_issue(engine: Engine) -> None:
     assert finding.message == (
         "$0.0034 × 10,000 requests/day × 30 days = $1,020/month; 1 retraining run a year × "
         "$11,000 = $11,000 a year; $1,020 − $11,000 ÷ 12 = $103/month net of retraining: $10,000 "
-        "invested breaks even after 96.8 months, above the maximum of 12 months.")
+        "invested breaks even after 96.77 months, above the maximum of 12 months.")
 
 
 def test_never_breaks_even_shows_the_arithmetic_in_both_languages(engine: Engine) -> None:
@@ -125,9 +125,11 @@ def test_never_breaks_even_shows_the_arithmetic_in_both_languages(engine: Engine
         "$20,000 = $20,000 a year; $828 − $20,000 ÷ 12 = -$839/month net of retraining: the "
         "savings never pay for the retraining, and the project never breaks even.")
     (message,) = [f.message for f in fr.findings if f.rule_id == "FM6.never-breaks-even"]
-    assert message.startswith("$0.0023 × 12,000 requêtes/jour × 30 jours = $828/mois ; ")
-    assert "$828 − $20,000 ÷ 12 = -$839/mois net du réentraînement" in message
-    assert message.endswith("le seuil de rentabilité n'est jamais atteint.")
+    assert message.startswith("0,0023\u00a0$ × 12\u202f000 requêtes/jour × 30 jours = "
+                              "828\u00a0$ d'économie par mois\u202f; ")
+    assert ("828\u00a0$ − 20\u202f000\u00a0$ ÷ 12 = -839\u00a0$ par mois, réentraînement "
+            "déduit") in message
+    assert message.endswith("l'investissement n'est jamais amorti.")
 
 
 def test_the_counterfactuals_solve_the_net_break_even(engine: Engine) -> None:
@@ -179,8 +181,8 @@ def test_the_roi_words_cannot_contradict_a_fine_tune_verdict(engine: Engine) -> 
     assert a.roi.positive_roi_criteria in report and "unlikely" not in report
     fr = _assessment(engine, profile, lang="fr")
     assert fr.roi.positive_roi_criteria == (
-        "remplit les critères de l'article d'un ROI clairement positif : non (50,000 "
-        "requêtes/jour, pas plus de 100,000)")
+        "critères de l'article pour un ROI clairement positif non réunis (50\u202f000 "
+        "requêtes/jour, pas au-delà de 100\u202f000)")
     assert "probablement" not in render_report(fr, "fr")
     yes = _assessment(engine, _profile("STATIC", 200_000, 0.02, 30_000, None))
     assert yes.roi.positive_roi_criteria.endswith(

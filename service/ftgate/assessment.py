@@ -22,6 +22,7 @@ from ftgate.domain.decision import (
     Roi,
     StepTaken,
 )
+from ftgate.domain.waiver import Waiver
 from ftgate.v1 import advisor_pb2 as pb
 
 ROI_FIELDS = ("monthly_savings_usd", "break_even_months", "annual_retraining_cost_usd",
@@ -35,7 +36,8 @@ def finding_message(f: Finding) -> pb.Finding:
                       failure_mode=enums.FAILURE_MODE.number(f.failure_mode),
                       severity=enums.SEVERITY.number(f.severity), title=f.title,
                       evidence=[pb.Evidence(name=e.name, value=e.value) for e in f.evidence],
-                      recommendation=f.recommendation, citation=f.citation, message=f.message)
+                      recommendation=f.recommendation, citation=f.citation, message=f.message,
+                      waiver_id=f.waiver_id)
 
 
 def step_message(s: StepTaken) -> pb.DecisionStep:
@@ -130,6 +132,18 @@ def to_message(d: Decision, decision_id: str) -> pb.Assessment:
     out.fine_tune_unreachable = e.fine_tune_unreachable
     out.missing_field_outcomes.extend(missing_outcome_message(m)
                                       for m in e.missing_field_outcomes)
+    out.waivers_applied.extend(waiver_message(w) for w in d.waivers_applied)
+    return out
+
+
+def waiver_message(w: Waiver) -> pb.Waiver:
+    """A waiver as the API shows it (an Assessment's waivers_applied, ListWaivers...)."""
+    out = pb.Waiver(id=w.id, project_name=w.project_name, rule_ids=w.rule_ids,
+                    reason=w.reason, ticket=w.ticket, approved_by=w.approved_by)
+    out.created_at.FromMicroseconds(w.created_at_us)
+    out.expires_at.FromMicroseconds(w.expires_at_us)
+    if w.revoked_at_us is not None:
+        out.revoked_at.FromMicroseconds(w.revoked_at_us)
     return out
 
 

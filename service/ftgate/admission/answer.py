@@ -5,6 +5,7 @@ ran `kubectl` and writes `auditAnnotations` to its audit log."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ftgate.admission.review import API_VERSION, KIND
@@ -14,8 +15,10 @@ from ftgate.api import answer as decided
 # `gate.ftgate.dev`, its audit log shows `gate.ftgate.dev/decision-id`.
 DECISION_ID = "decision-id"
 RULESET_VERSION = "ruleset-version"
+WAIVER_IDS = "waiver-ids"  # the waivers that kept a blocker from blocking, comma-separated
 # The API server may cut longer warnings (and advises 120 characters).
 MAX_WARNING = 256
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +70,12 @@ def from_decided(answered: decided.Answer, dry_run: bool) -> Answer:
     recorded = "dry run, not recorded" if dry_run else "recorded"
     decision = f"Decision {decision_id} ({recorded}; ruleset {a.ruleset_version})"
     audit = {DECISION_ID: decision_id, RULESET_VERSION: a.ruleset_version}
+    if a.waivers_applied:
+        audit[WAIVER_IDS] = ",".join(w.id for w in a.waivers_applied)
     project = f"project {a.project_name!r}" if a.project_name else "the project"
     if verdict == "FINE_TUNE":
-        return Answer(True, warnings=(f"ftgate: FINE_TUNE for {project}. {decision}",),
-                      audit=audit, kind="admitted")
+        return Answer(True, warnings=(f"ftgate: FINE_TUNE for {project}. {decision}",
+                                      *_waived(answered)), audit=audit, kind="admitted")
     if verdict == "NEEDS_INFORMATION":
         lines = [f"ftgate: NEEDS_INFORMATION for {project}: the profile in annotation "
                  "ftgate.dev/profile lacks what the decision tree needs:",
@@ -85,7 +90,9 @@ def from_decided(answered: decided.Answer, dry_run: bool) -> Answer:
         lines.append(f"Blocked at step {step.step}: {step.question} "
                      f"{'yes' if step.answer else 'no'}: {step.reason}")
     for f in a.findings:
-        if f.severity == "BLOCKER":
+        if f.waiver_id:
+            lines.append(f"Waived {f.rule_id} (waiver {f.waiver_id}): does not block.")
+        elif f.severity == "BLOCKER":
             # The step above carries the figures; a finding past the tree brings its own.
             said = f.title if a.path else f.message
             lines.append(f"Blocker {f.rule_id}: {said}. Fix: {f.recommendation}")
@@ -96,6 +103,18 @@ def from_decided(answered: decided.Answer, dry_run: bool) -> Answer:
                      + (f" ({', '.join(alt.details)})" if alt.details else ""))
     lines.append(f"{decision}; ftgate decisions show {decision_id} prints the whole answer.")
     return replace(refused("\n".join(lines)), audit=audit)
+
+
+def _waived(answered: decided.Answer) -> tuple[str, ...]:
+    """One warning per waiver the answer was decided under."""
+    return tuple(f"ftgate: allowed under waiver {w.id} (expires "
+                 f"{_utc(w.expires_at_us).strftime('%Y-%m-%d %H:%M UTC')}; waives "
+                 f"{', '.join(w.rule_ids)}; approved by {' '.join(w.approved_by.split())})"
+                 for w in answered.decision.waivers_applied)
+
+
+def _utc(at_us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=at_us)
 
 
 def _clip(text: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ftgate.domain.waiver import Waiver
+
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
@@ -32,6 +34,7 @@ class Finding:
     recommendation: str
     citation: str
     message: str
+    waiver_id: str = ""  # the waiver that keeps this BLOCKER finding from blocking, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,3 +180,4 @@ class Decision:
     ruleset_version: str
     project_name: str
     explanations: Explanations = NO_EXPLANATIONS
+    waivers_applied: tuple[Waiver, ...] = ()  # those that kept a finding from blocking

@@ -2,13 +2,18 @@
 
 **Counterfactuals.** From the profile, walk the policy as it is decided: where a step blocks, the
 blocking rule's condition is inverted (engine/inversion.py) into candidate changes, each applied
-and the profile decided again; where a step lacks inputs, each is given the first value that lets
-the step pass. Each branch ends at FINE_TUNE (a counterfactual), or gives up after
-`_MAX_FIELDS` changed fields or `_BUDGET` profiles tried. The sets found are kept when no other
-found set changes a subset of their fields, ranked by the number of fields changed, and each is
-decided once more from the original profile with all its changes: only those that give FINE_TUNE
-are returned. When the search ends without exhausting its budget and finds none, nothing within
-the inputs' valid ranges passes: `fine_tune_unreachable`.
+and the changed profile probed (where its walk stops); where a step lacks inputs, each is given
+the first value that lets the step pass. Each branch ends at FINE_TUNE (a counterfactual), or
+gives up after `_MAX_FIELDS` changed fields or `_BUDGET` profiles tried. The sets found are kept
+when no other found set changes a subset of their fields, ranked by the number of fields changed,
+and each is decided once more from the original profile with all its changes, by the rule host as
+a Decision is (`walk`): only those that give FINE_TUNE are returned. When the search ends without
+exhausting its budget and finds none, nothing within the inputs' valid ranges passes:
+`fine_tune_unreachable`.
+
+**Probes** are the cheap exact check: the fact without its texts, the rules that block a step
+matched in Python over the same doubles as the rule host (engine/matching.py), the walk's stop;
+each changed profile is probed once per search, remembered by its changes.
 
 **Missing fields.** For NEEDS_INFORMATION, each missing input is given values on each side of
 every boundary the rules put on it (every value of an enum or bool), the others left missing, and
@@ -17,11 +22,10 @@ the answers are grouped: ranges of numbers, sets of enum values.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from ftgate.domain.decision import (
     Counterfactual,
@@ -31,7 +35,7 @@ from ftgate.domain.decision import (
     MissingFieldOutcome,
     ValueOutcome,
 )
-from ftgate.domain.profile import Profile
+from ftgate.domain.profile import Economics, Profile, PromptEngineering, PromptInfo
 from ftgate.engine.explain import FINE_TUNE, NEEDS_INFORMATION, Explainer, Stop
 from ftgate.engine.facts import Fact
 from ftgate.engine.inversion import Changes, options, sample_values
@@ -43,6 +47,7 @@ from ftgate.ruleset.vocabulary import FACTS, REDEFINES_PROBLEM
 _MAX_FIELDS = 12  # fields a counterfactual may change (a sparse profile needs many)
 _BUDGET = 300  # profiles tried per search
 _KEPT = 5  # counterfactuals returned
+_Frozen = TypeVar("_Frozen")
 _BY_PATH = {spec.path: name for name, spec in FACTS.items() if spec.path is not None}
 _FIELD_ORDER = {name: i for i, name in enumerate(FACTS)}
 
@@ -50,7 +55,8 @@ _FIELD_ORDER = {name: i for i, name in enumerate(FACTS)}
 
 @dataclass(frozen=True, slots=True)
 class Probed:
-    """A profile tried: its fact, the rules that fired on it, where its walk stops."""
+    """A profile tried: its fact, the rules that block a step that fired on it, where its walk
+    stops."""
 
     profile: Profile
     fact: Fact
@@ -72,9 +78,25 @@ def with_changes(profile: Profile, changes: Changes) -> Profile:
             nested.setdefault(group, {})[field] = value
         else:
             top[path] = tuple(value) if name == "symptoms" else value
-    for group, fields in nested.items():
-        top[group] = dataclasses.replace(getattr(profile, group), **fields)
-    return dataclasses.replace(profile, **top)
+    for group, values in nested.items():
+        top[group] = _replaced(getattr(profile, group), values)
+    return _replaced(profile, top)
+
+
+_set = object.__setattr__
+_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in fields(cls))
+    for cls in (Profile, PromptEngineering, Economics, PromptInfo)}
+
+
+def _replaced(obj: _Frozen, fields: dict[str, Any]) -> _Frozen:
+    """dataclasses.replace for the profile's frozen dataclasses with slots, whose values are
+    already valid: each slot copied or set, without __init__ (a tenth of the cost: the search
+    builds thousands of profiles)."""
+    new = object.__new__(type(obj))
+    for name in _FIELDS[type(obj)]:
+        _set(new, name, fields[name] if name in fields else getattr(obj, name))
+    return new
 
 
 def input_value(profile: Profile, name: str) -> Any:
@@ -89,15 +111,30 @@ class Search:
     """The explanations of one decision under one policy."""
 
     def __init__(self, ruleset: RuleSet, explainer: Explainer, probe: Probe,
-                 decide: Callable[[Profile], Decision], phrases: Phrases) -> None:
-        self._rs, self._explainer, self._probe, self._decide = ruleset, explainer, probe, decide
+                 walk: Callable[[Profile], Stop], phrases: Phrases) -> None:
+        self._rs, self._explainer, self._probe, self._walk = ruleset, explainer, probe, walk
         self._phrases = phrases
         self._rules = {r.id: r for r in ruleset.rules}
         self._tried = 0
+        # The profiles probed in this search, by their changes from the profile explained:
+        # the same changes are reached by several paths (a change checked by _unfires is
+        # probed again when its branch is taken); each is probed once.
+        self._profile = Profile()
+        self._probed: dict[frozenset[tuple[str, Any]], Probed] = {}
+
+    def _probe_once(self, changes: Changes) -> Probed:
+        """The probe of the profile explained with `changes`."""
+        key = frozenset([(n, _hashable(v)) for n, v in changes.items()])
+        probed = self._probed.get(key)
+        if probed is None:
+            probed = self._probed[key] = self._probe(with_changes(self._profile, changes))
+        return probed
 
     def explanations(self, profile: Profile, decision: Decision) -> Explanations:
         if decision.verdict == FINE_TUNE:
             return Explanations()
+        self._profile = profile
+        self._probed.clear()
         found, complete = self._search(profile)
         counterfactuals = tuple(self._verified(profile, found))
         missing = (tuple(self._missing(profile, decision))
@@ -118,11 +155,11 @@ class Search:
                 return _minimal(found), False
             changes = stack.pop()
             self._tried += 1
-            probed = self._probe(with_changes(profile, changes))
+            probed = self._probe_once(changes)
             if probed.stop.verdict == FINE_TUNE:
                 found.append(changes)
                 continue
-            for option in reversed(self._options(probed)):
+            for option in reversed(self._options(changes, probed)):
                 merged = {**changes, **option}
                 if all(changes.get(n, input_value(profile, n)) == v
                        for n, v in option.items()):
@@ -135,7 +172,7 @@ class Search:
                     stack.append(merged)
         return _minimal(found), True
 
-    def _options(self, probed: Probed) -> list[Changes]:
+    def _options(self, changes: Changes, probed: Probed) -> list[Changes]:
         """The changes worth trying where the walk stopped: for a blocking rule, each input's
         nearest change that inverts its condition; for missing inputs, values that pass."""
         t, fact, stop = self._rs.thresholds, probed.fact, probed.stop
@@ -145,19 +182,19 @@ class Search:
             per_input: set[tuple[str, ...]] = set()
             for option in options(rule.when, fact, t):
                 names = tuple(sorted(option))
-                if names not in per_input and self._unfires(probed, option, rule.id):
+                if names not in per_input and self._unfires(changes, option, rule.id):
                     per_input.add(names)
                     out.append(option)
             return out
         assert stop.step_index is not None
-        return self._fill(probed, stop.step_index)
+        return self._fill(changes, probed, stop.step_index)
 
-    def _unfires(self, probed: Probed, option: Changes, rule_id: str) -> bool:
+    def _unfires(self, changes: Changes, option: Changes, rule_id: str) -> bool:
         """Whether `option`, applied to the probed profile, stops `rule_id` from firing."""
         self._tried += 1
-        return rule_id not in self._probe(with_changes(probed.profile, option)).fired
+        return rule_id not in self._probe_once({**changes, **option}).fired
 
-    def _fill(self, probed: Probed, step_index: int) -> list[Changes]:
+    def _fill(self, base: Changes, probed: Probed, step_index: int) -> list[Changes]:
         """Values for the inputs a step lacks, each the first (in sample order) with which none
         of the step's rules fires: one change set per way of meeting the step's requirements."""
         step = self._explainer.steps[step_index].step
@@ -171,7 +208,7 @@ class Search:
                                                                 self._rs.thresholds)):
                     trial = {**changes, name: value}
                     self._tried += 1
-                    if not self._probe(with_changes(probed.profile, trial)).fired & blocked_by:
+                    if not self._probe_once({**base, **trial}).fired & blocked_by:
                         changes = trial
                         break
                 else:
@@ -187,7 +224,9 @@ class Search:
         for changes in sorted(found, key=lambda c: (len(c), sorted(_FIELD_ORDER[n] for n in c))):
             if len(out) == 2 * _KEPT:
                 break
-            result = self._decide(with_changes(profile, changes))
+            # Decided again by the rule host: the walk of the changed profile, as its Decision
+            # walks it, without rendering the answer's texts.
+            result = self._walk(with_changes(profile, changes))
             if result.verdict != FINE_TUNE:
                 continue
             fields = tuple(FieldChange(FACTS[n].path or n, _wire(input_value(profile, n)),
@@ -205,14 +244,14 @@ class Search:
     # ---- missing fields ------------------------------------------------------------------
 
     def _missing(self, profile: Profile, decision: Decision) -> list[MissingFieldOutcome]:
-        fact = self._probe(profile).fact
+        fact = self._probe_once({}).fact
         conditions = [self._rules[r].when for step in self._rs.steps for r in step.blocked_by]
         out = []
         for path in decision.missing_fields:
             name = _BY_PATH.get(path)
             if name is None:
                 continue
-            results = [(value, self._probe(with_changes(profile, {name: value})).stop)
+            results = [(value, self._probe_once({name: value}).stop)
                        for value in sample_values(name, conditions, fact, self._rs.thresholds)]
             out.append(MissingFieldOutcome(path, tuple(self._grouped(name, results))))
         return out

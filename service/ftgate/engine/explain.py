@@ -22,8 +22,8 @@ die with the compiled policy that owns it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from ftgate.domain.decision import (
@@ -39,6 +39,7 @@ from ftgate.domain.decision import (
 )
 from ftgate.engine.facts import Fact, roi_likely_positive
 from ftgate.engine.texts import Templates, plain
+from ftgate.present.templates import Template
 from ftgate.ruleset.conditions import holds
 from ftgate.ruleset.model import Rule, RulePlace, RuleSet, TreeStep
 from ftgate.ruleset.vocabulary import FACTS
@@ -167,6 +168,17 @@ class _Step:
         s = self.step
         return StepTaken(s.step, s.question, s.answer_when_blocked != passed, reason)
 
+    def lacks(self, fact: Fact) -> bool:
+        """Whether `missing(fact)` names any field (without listing them)."""
+        for req in self.step.requires:
+            if any(all(name in fact for name in group) for group in req.groups):
+                continue
+            if req.when is not None and not holds(req.when, fact, self._thresholds):
+                continue
+            if any(n not in fact for n in req.groups[0]):
+                return True
+        return False
+
     def missing(self, fact: Fact) -> list[str]:
         """The input fields this step lacks (of each requirement that applies, the first
         group's)."""
@@ -184,7 +196,7 @@ class _Step:
 class _Trigger:
     key: str  # the rule id that must have fired
     text: str | None  # the rationale when it reads no fact
-    template: str
+    template: Template
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +218,7 @@ class _PendingAlternative:
         self.kind, self.details = kind, details
         self.parts = tuple((t.text, t.template) for t in held)
         self.rule_ids = tuple(t.key for t in held)
-        self.reads = _reads(templates, *(t.template for t in held if t.text is None))
+        self.reads = _reads(templates, *(t.template.text for t in held if t.text is None))
         self.rendered: dict[tuple[Any, ...], Alternative] = {}
 
     def render(self, fact: Fact, values_of: _ValuesOf) -> Alternative:
@@ -227,11 +239,10 @@ class _Shape:
     the walk stops, and (filled as they are asked for) the alternatives for each outcome and
     domain: each a whole Alternative when its rationale is fixed, else its parts."""
 
-    __slots__ = ("alternatives", "block_at", "blocking", "findings", "position")
+    __slots__ = ("alternatives", "block_at", "blocking", "findings")
 
     def __init__(self, explainer: Explainer, fired: frozenset[str]) -> None:
         self.findings = tuple(r for r in explainer.finding_rules if r.rule.id in fired)
-        self.position = {r.rule.id: i for i, r in enumerate(self.findings)}
         self.block_at = len(explainer.steps)
         self.blocking: tuple[str, ...] = ()
         for i, step in enumerate(explainer.steps):
@@ -258,7 +269,7 @@ class Explainer:
 
     def __init__(self, rs: RuleSet) -> None:
         self.ruleset = rs
-        templates = self._templates = Templates(rs.thresholds)
+        templates = self._templates = Templates(rs.thresholds, rs.lang)
         # fact → the mapping the templates read (a dict subclass: a copy of the fact)
         self._values = cast(_ValuesOf, templates.values_type)
         order = {r.id: i for i, r in enumerate(rs.rules)}
@@ -268,6 +279,11 @@ class Explainer:
                            _SEVERITY_RANK[r.severity or "INFO"], order[r.id])))
         self.steps = tuple(_Step(step, templates) for step in rs.steps)
         self._final_outcome = rs.final_outcome
+        # The stops a walk can reach, built once (the counterfactual search asks for thousands).
+        self._lacking = tuple(Stop(NEEDS_INFORMATION, None, i, ()) for i in range(len(self.steps)))
+        self._passed = Stop(FINE_TUNE, self._final_outcome, None, ())
+        self._step_rules = frozenset(r for step in rs.steps for r in step.blocked_by)
+        self._blocks: dict[frozenset[str], tuple[int, Stop]] = {}
         self._alternatives = tuple(
             _AlternativeSpec(
                 spec.kind,
@@ -283,6 +299,16 @@ class Explainer:
             for t in alt.triggers:
                 if index not in self._triggered_by.setdefault(t.key, []):
                     self._triggered_by[t.key].append(index)
+        # The rank of each finding rule in the order of the findings (that of any shape's).
+        self._finding_rank = {r.rule.id: i for i, r in enumerate(self.finding_rules)}
+        self._trigger_keys = frozenset(self._triggered_by)
+        # The ranked alternatives by what they depend on: the triggers that fired, the outcome
+        # and the domain. Many sets of fired rules share them (profiles never seen before fire
+        # more sets than the shapes kept); at most _SHAPES_KEPT, then emptied.
+        self._ranked: dict[tuple[frozenset[str], str | None, str], tuple[Any, ...]] = {}
+        # (at most one per alternative, set of its triggers and details: a few hundred)
+        self._pending: dict[tuple[int, tuple[str, ...], tuple[str, ...]],
+                            _PendingAlternative] = {}
         self.plan = _plan(rs)
         self._shapes: dict[frozenset[str], _Shape] = {}
         self._shapes_kept = _SHAPES_KEPT
@@ -302,13 +328,21 @@ class Explainer:
                 self._shapes[fired] = shape
         return shape
 
-    def explain(self, fact: Fact, fired_ids: list[str], project_name: str) -> Decision:
-        """The Decision for a profile's fact and the ids of the rules that fired for it."""
+    def explain(self, fact: Fact, fired_ids: list[str], project_name: str,
+                waived: Mapping[str, str] | None = None) -> Decision:
+        """The Decision for a profile's fact and the ids of the rules that fired for it.
+        `waived`: rule id → the waiver id of each fired BLOCKER rule a waiver covers; their
+        findings stay, marked, and the walk goes on as if they had not fired."""
         fired = frozenset(fired_ids)
         shape = self._shape(fired)
         values_of = self._values
         findings = tuple([r.render(fact, values_of) for r in shape.findings])
-        path, outcome, missing = self._walk(shape, fact, values_of, findings)
+        walked = shape
+        if waived:
+            walked = self._shape(fired.difference(waived))
+            findings = tuple([replace(f, waiver_id=waived[f.rule_id]) if f.rule_id in waived
+                              else f for f in findings])
+        path, outcome, missing = self._walk(walked, fact, values_of, findings)
         if outcome is None:
             verdict = NEEDS_INFORMATION
         elif outcome == self._final_outcome:
@@ -327,19 +361,31 @@ class Explainer:
             missing_fields=missing, ruleset_version=self.ruleset.version,
             project_name=project_name)
 
-    def stop(self, fact: Fact, fired_ids: list[str]) -> Stop:
+    def stop(self, fact: Fact, fired_ids: Iterable[str]) -> Stop:
         """Where the walk stops for a profile, without rendering a text (engine/counterfactuals
         asks it for each profile it tries)."""
-        shape = self._shape(frozenset(fired_ids))
+        # Only the rules that block a step move the walk: at most 2**9 sets of them, each
+        # with its blocking step (a shape per set of fired rules would be one of thousands).
+        blocks = frozenset(fired_ids) & self._step_rules
+        block_at, blocked = self._blocks.get(blocks) or self._block(blocks)
         present = fact.keys()
-        for i in range(shape.block_at):
-            step = self.steps[i]
-            if not step.inputs <= present and step.missing(fact):
-                return Stop(NEEDS_INFORMATION, None, i, ())
-        if not shape.blocking:
-            return Stop(FINE_TUNE, self._final_outcome, None, ())
-        return Stop(DO_NOT_FINE_TUNE, self.steps[shape.block_at].step.outcome, shape.block_at,
-                    shape.blocking)
+        steps = self.steps
+        for i in range(block_at):
+            step = steps[i]
+            if not step.inputs <= present and step.lacks(fact):
+                return self._lacking[i]
+        return blocked
+
+    def _block(self, blocks: frozenset[str]) -> tuple[int, Stop]:
+        """The first step a rule of `blocks` blocks, and the stop there (FINE_TUNE past the
+        last step)."""
+        shape = _Shape(self, blocks)
+        found = (shape.block_at, self._passed if not shape.blocking else Stop(
+            DO_NOT_FINE_TUNE, self.steps[shape.block_at].step.outcome, shape.block_at,
+            shape.blocking))
+        if len(self._blocks) < _SHAPES_KEPT:
+            self._blocks[blocks] = found
+        return found
 
     def _walk(self, shape: _Shape, fact: Fact, values_of: _ValuesOf,
               findings: tuple[Finding, ...],
@@ -372,17 +418,24 @@ class Explainer:
         """The alternatives whose triggers fired, most relevant first (module docstring); each
         a whole Alternative when its rationale is fixed, else (kind, the rationale's parts,
         details, rule ids: _PendingAlternative). Kept in the shape for the next profile with the
-        same rules."""
-        candidates = sorted({i for rule_id in fired for i in self._triggered_by.get(rule_id, ())})
-        position = shape.position
+        same rules, and for any set of fired rules with the same triggers."""
+        triggers = fired & self._trigger_keys
+        key = (triggers, outcome, domain)
+        found = self._ranked.get(key)
+        if found is not None:
+            shape.alternatives[(outcome, domain)] = found
+            return found
+        candidates = sorted({i for rule_id in triggers for i in self._triggered_by[rule_id]})
+        # (the findings' order: a trigger's rank among the finding rules orders as its position
+        # among the findings of the shape)
+        rank, after_all = self._finding_rank, len(self._finding_rank)
         ranked = []
         for index in candidates:
             alt = self._alternatives[index]
             held = [t for t in alt.triggers if t.key in fired]
             if not held:
                 continue
-            first = min((position[t.key] for t in held if t.key in position),
-                        default=len(position))
+            first = min((rank[t.key] for t in held if t.key in rank), default=after_all)
             ranked.append(((outcome not in alt.leaf_outcomes, first, index), alt, held))
         ranked.sort(key=lambda entry: entry[0])
         entries: list[Any] = []
@@ -393,10 +446,25 @@ class Explainer:
                 entries.append(Alternative(alt.kind, " ".join(t.text for t in held),  # type: ignore[misc]
                                            details, ids))
             else:
-                entries.append(_PendingAlternative(alt.kind, held, details, self._templates))
+                entries.append(self._pending_alternative(index, alt, held, details))
         found = tuple(entries)
         shape.alternatives[(outcome, domain)] = found
+        if len(self._ranked) >= self._shapes_kept:
+            self._ranked.clear()
+        self._ranked[key] = found
         return found
+
+    def _pending_alternative(self, index: int, alt: _AlternativeSpec, held: list[_Trigger],
+                             details: tuple[str, ...]) -> _PendingAlternative:
+        """The one _PendingAlternative of alternative `index` with these triggers and details:
+        shared by every shape that has it, so that the texts it keeps (at most _RENDERED_KEPT)
+        are kept once, however many sets of fired rules come."""
+        key = (index, tuple(t.key for t in held), details)
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = _PendingAlternative(alt.kind, held, details,
+                                                               self._templates)
+        return pending
 
     def _roi(self, fact: Fact) -> Roi:
         """Each ROI figure the fact has; whether the ROI is likely positive, when decidable."""

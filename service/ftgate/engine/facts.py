@@ -16,7 +16,6 @@ from typing import Any
 
 from ftgate.domain import money
 from ftgate.domain.profile import Profile
-from ftgate.domain.text import signed_usd, usd
 from ftgate.engine.fact_texts import WORDS, enum_label
 
 _NO_FIGURES: Mapping[str, Decimal] = MappingProxyType({})
@@ -68,24 +67,31 @@ def _inputs(p: Profile) -> Fact:
     return fact
 
 
-def _examples(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
+def _examples(fact: Fact, t: dict[str, Any], w: dict[str, Any] | None) -> None:
     pair = t["examples"].get(fact.get("task_type"))
     if pair:
         fact["minimum_viable_examples"] = pair["minimum_viable"]
         fact["recommended_examples"] = pair["recommended"]
     fact["tree_minimum_examples"] = max(t["tree_minimum_examples_floor"],
                                         fact.get("minimum_viable_examples", 0))
-    fact["task_label"] = enum_label(w, "task", fact.get("task_type"))
+    if w is not None:
+        fact["task_label"] = enum_label(w, "task", fact.get("task_type"))
 
 
-def _change(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
+def _change(fact: Fact, t: dict[str, Any], w: dict[str, Any] | None) -> None:
     freq = fact.get("data_change_frequency")
     if freq is None:
         return
     fact["frequent_change"] = freq in t["frequent_change"]
-    fact["frequency_label"] = enum_label(w, "frequency", freq)
     runs = t["retraining_runs_per_year"].get(freq)
     cost = fact.get("retraining_cost_usd")
+    if w is None:  # (the figures only)
+        if runs is not None:
+            fact["retraining_runs_per_year"] = runs
+            if cost is not None:
+                _figure(fact, "annual_retraining_cost_usd", money.annual_cost(cost, runs))
+        return
+    fact["frequency_label"] = enum_label(w, "frequency", freq)
     if runs is None:
         fact["retraining_text"] = w["unplannable"]
         return
@@ -93,35 +99,39 @@ def _change(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
     text = w["runs"][runs != 1 and runs >= w["plural_from"]].format(runs=runs)
     if cost is not None:
         annual = _figure(fact, "annual_retraining_cost_usd", money.annual_cost(cost, runs))
-        text += w["runs_cost"].format(cost=usd(cost), annual=usd(annual))
+        if runs:  # (no retraining costs nothing: not said)
+            text += w["runs_cost"].format(cost=cost, annual=annual)
     if runs >= t["impossible_retraining_runs_per_year"]:
         text += w["impossible"]
     fact["retraining_text"] = text
 
 
-def _roi(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
+def _roi(fact: Fact, t: dict[str, Any], w: dict[str, Any] | None) -> None:
     rpd, saving = fact.get("requests_per_day"), fact.get("savings_per_request_usd")
     investment = fact.get("investment_usd")
     parts = []
     if rpd is not None and saving is not None:
         monthly = money.monthly_savings(saving, rpd, t["days_per_month"])
         reported = _figure(fact, "monthly_savings_usd", monthly)
-        fact["savings_text"] = w["savings"].format(saving=usd(saving), rpd=rpd,
-                                                   days=t["days_per_month"],
-                                                   monthly=usd(reported))
-        parts.append(fact["savings_text"])
+        if w is not None:
+            fact["savings_text"] = w["savings"].format(saving=saving, rpd=rpd,
+                                                       days=t["days_per_month"],
+                                                       monthly=reported)
+            parts.append(fact["savings_text"])
         if investment is not None and monthly > 0:
             months = _figure(fact, "break_even_months",
                              money.break_even_months(investment, monthly))
-            parts.append(w["break_even"].format(investment=usd(investment), months=months))
+            if w is not None:
+                parts.append(w["break_even"].format(investment=investment, months=months))
         net = _net(fact, monthly, investment, w)
         if net is not None:
             parts.append(net)
-    fact["roi_text"] = w["sep"].join(parts) if parts else w["no_savings"]
+    if w is not None:
+        fact["roi_text"] = w["sep"].join(parts) if parts else w["no_savings"]
 
 
 def _net(fact: Fact, monthly: Decimal, investment: float | None,
-         w: dict[str, Any]) -> str | None:
+         w: dict[str, Any] | None) -> str | None:
     """The figures net of retraining, when the yearly retraining cost is known (0 for data that
     never changes); the text that says them when retraining costs something."""
     runs = fact.get("retraining_runs_per_year")
@@ -130,7 +140,8 @@ def _net(fact: Fact, monthly: Decimal, investment: float | None,
     annual = (fact.exact.get("annual_retraining_cost_usd")
               or Decimal(repr(fact.get("annual_retraining_cost_usd", 0))))
     if not annual:  # no retraining: the net figures are the gross ones
-        fact["net_savings_text"] = fact["savings_text"]
+        if w is not None:
+            fact["net_savings_text"] = fact["savings_text"]
         fact["net_monthly_savings_usd"] = fact["monthly_savings_usd"]
         if "monthly_savings_usd" in fact.exact:
             fact.exact = {**fact.exact, "net_monthly_savings_usd": fact.exact[
@@ -141,13 +152,15 @@ def _net(fact: Fact, monthly: Decimal, investment: float | None,
     yearly = money.net_yearly(monthly, annual)
     net_double = _figure(fact, "net_monthly_savings_usd", money.per_month(yearly))
     _net_figures(fact, yearly, investment, None)
+    if w is None:
+        return None
     fact["net_savings_text"] = w["sep"].join((
         fact["savings_text"], fact["retraining_text"],
-        w["net_arithmetic"].format(monthly=usd(fact["monthly_savings_usd"]),
-                                   annual=usd(float(annual)), net=signed_usd(net_double))))
+        w["net_arithmetic"].format(monthly=fact["monthly_savings_usd"],
+                                   annual=annual, net=net_double)))
     if yearly <= 0:
-        return str(w["net_never"].format(annual=usd(float(annual)), short=usd(-net_double)))
-    text = str(w["net"].format(annual=usd(float(annual)), net=usd(net_double)))
+        return str(w["net_never"].format(annual=annual, short=-net_double))
+    text = str(w["net"].format(annual=annual, net=net_double))
     months = fact.get("net_break_even_months")
     return text if months is None else text + w["net_break_even"].format(months=months)
 
@@ -170,20 +183,24 @@ def _net_figures(fact: Fact, yearly: Decimal, investment: float | None,
                     money.net_break_even_months(investment, yearly))
 
 
-def _base_model(fact: Fact, t: dict[str, Any], w: dict[str, Any], lang: str) -> None:
+def _base_model(fact: Fact, t: dict[str, Any], w: dict[str, Any] | None, lang: str) -> None:
     score, target = fact.get("base_model_score"), fact.get("target_score")
     if score is not None and target is not None:
         fact["target_met"] = score >= target  # doubles compare as their decimals (money.py)
-        fact["base_vs_target"] = w["scores"].format(score=score, target=target)
+        if w is not None:
+            fact["base_vs_target"] = w["scores"].format(score=score, target=target)
     elif "base_model_meets_target" in fact:
         fact["target_met"] = fact["base_model_meets_target"]
-        fact["base_vs_target"] = w["meets"] if fact["target_met"] else w["misses"]
+        if w is not None:
+            fact["base_vs_target"] = w["meets"] if fact["target_met"] else w["misses"]
     needed = t["checklist_prompt_variations"]
     tested = fact.get("prompt_variations_tested")
     checks = (None if tested is None else tested >= needed,
               fact.get("few_shot_tried"), fact.get("more_capable_model_tried"))
     if False in checks:  # (each is True, False or None)
         fact["checklist_complete"] = False
+        if w is None:
+            return
         fact["checklist_unchecked"] = w["sep"].join(
             name for name, ok in zip(_checklist_items(needed, lang), checks, strict=True)
             if ok is False)
@@ -197,18 +214,22 @@ def _checklist_items(prompt_variations: int, lang: str) -> tuple[str, ...]:
     return tuple(item.format(n=prompt_variations) for item in WORDS[lang]["checklist"])
 
 
-def build_fact(profile: Profile, thresholds: dict[str, Any], lang: str = "en") -> Fact:
+def build_fact(profile: Profile, thresholds: dict[str, Any], lang: str = "en",
+               texts: bool = True) -> Fact:
     """The fact asserted for `profile`: inputs that are present, plus derived quantities; its
-    texts in `lang`."""
-    w = WORDS[lang]
+    texts in `lang` (without `texts`, none: the figures the rules compare, for a walk that
+    renders no answer)."""
+    w = WORDS[lang] if texts else None
     fact = _inputs(profile)
     _examples(fact, thresholds, w)
     _change(fact, thresholds, w)
     _roi(fact, thresholds, w)
-    _positive_roi_criteria(fact, thresholds, w)
+    if w is not None:
+        _positive_roi_criteria(fact, thresholds, w)
     _base_model(fact, thresholds, w, lang)
-    fact["goal_label"] = enum_label(w, "goal", fact.get("goal"))
-    fact["domain_label"] = enum_label(w, "domain", fact.get("domain"))
+    if w is not None:
+        fact["goal_label"] = enum_label(w, "goal", fact.get("goal"))
+        fact["domain_label"] = enum_label(w, "domain", fact.get("domain"))
     return fact
 
 
@@ -236,16 +257,16 @@ def _positive_roi_criteria(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> 
     checks = _criteria(fact, t)
     if False in checks:
         failed = [w["criteria_fails"][i].format(
-            rpd=fact.get("requests_per_day"), saving=usd(fact.get("savings_per_request_usd", 0)),
+            rpd=fact.get("requests_per_day"), saving=fact.get("savings_per_request_usd", 0),
             frequency=fact.get("frequency_label"),
             volume=t["roi_positive_requests_per_day"],
-            minimum=usd(t["roi_positive_savings_per_request_usd"]))
+            minimum=t["roi_positive_savings_per_request_usd"])
             for i, check in enumerate(checks) if check is False]
         answer, details = w["no"], w["sep"].join(failed)
     elif all(checks):
         answer = w["yes"]
         details = w["criteria_hold"].format(volume=t["roi_positive_requests_per_day"],
-                                            minimum=usd(t["roi_positive_savings_per_request_usd"]))
+                                            minimum=t["roi_positive_savings_per_request_usd"])
     else:
         return
     fact["positive_roi_criteria_text"] = w["criteria"].format(answer=answer, details=details)

@@ -1,30 +1,42 @@
 """The sentences of the explanations (counterfactual summaries, what a missing field's values lead
-to), in each language ftgate answers in. Numbers are written as the source article writes them
-in French too ($15,000, 0.002): one format for both languages.
+to), in each language ftgate answers in. Figures, verdicts and enum values are written by
+ftgate.present: 20,834 · 20 834; "Fine-tune" · « Fine-tuner »; Simple classification ·
+Classification simple.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
+from ftgate import enums
 from ftgate.domain.decision import FieldChange
 from ftgate.languages import DEFAULT_LANGUAGE, LANGUAGES
+from ftgate.present.labels import label
+from ftgate.present.numbers import numbers
+from ftgate.present.typography import in_language
 
 __all__ = ["DEFAULT_LANGUAGE", "LANGUAGES", "Phrases"]
 
 _WORDS: dict[str, dict[str, str]] = {
     "en": {
-        "with": "With", "and": "and", "then": "the verdict would be", "colon": ": ",
-        "at_least": "at least", "at_most": "at most", "now": "now", "absent": "not given",
+        # With requests/day: at least 20,834 (now 1,000), the verdict would be "Fine-tune".
+        "counterfactual": "With {changes}, the verdict would be “{verdict}”.",
+        "change": "{name}: {value} ({now})", "now": "now {value}", "now_absent": "now not given",
+        "and": " and ",
+        "at_least": "at least {value}", "at_most": "at most {value}", "absent": "not given",
         "true": "yes", "false": "no", "none": "no value",
         "below": "below {b}", "from_to": "{a} to below {b}", "or_more": "{a} or more",
         "any": "any value",
     },
     "fr": {
-        "with": "Avec", "and": "et", "then": "le verdict serait", "colon": " : ",
-        "at_least": "au moins", "at_most": "au plus", "now": "actuellement",
-        "absent": "non renseigné", "true": "oui", "false": "non", "none": "aucune valeur",
+        # Avec « requêtes/jour » à 20 834 au moins (au lieu de 1 000), le verdict serait
+        # « Fine-tuner ».
+        "counterfactual": "Avec {changes}, le verdict serait « {verdict} ».",
+        "change": "« {name} » à {value} ({now})", "now": "au lieu de {value}",
+        "now_absent": "pas de valeur aujourd'hui", "and": " et ",
+        "at_least": "{value} au moins", "at_most": "{value} au plus",
+        "absent": "sans valeur", "true": "oui", "false": "non", "none": "aucune valeur",
         "below": "moins de {b}", "from_to": "de {a} à moins de {b}", "or_more": "{a} ou plus",
         "any": "toute valeur",
     },
@@ -67,14 +79,41 @@ _FIELD_NAMES: dict[str, dict[str, str]] = {
         "symptoms": "symptômes", "prompt.system_prompt_tokens": "tokens du prompt système",
         "prompt.prompt_is_repeated": "prompt répété",
         "needs_external_actions": "actions externes nécessaires",
+        # (the groups of the console's form)
+        "name": "nom du projet", "economics": "économie du projet",
+        "prompt_engineering": "prompt engineering", "prompt": "prompt",
     },
 }
 
 
-def _number(value: float) -> str:
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return repr(float(value))
+def field_name(path: str, lang: str) -> str:
+    """An input as people name it: economics.requests_per_day → requests/day · requêtes/jour."""
+    return _FIELD_NAMES[lang].get(path, path)
+
+
+def field_names(lang: str) -> dict[str, str]:
+    """Every input's name in `lang`, by proto path."""
+    return dict(_FIELD_NAMES[lang])
+
+
+def words(lang: str) -> dict[str, str]:
+    """The words of the sentences, as written (for the tests that read every French text)."""
+    return _WORDS[lang]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+# The enum of each value a profile's enum fields may hold (no two share a name).
+_ENUM_OF = {name: enum for enum in enums.PROFILE_FIELDS.values() for name in enum.names}
+
+
+def in_sentence(text: str) -> str:
+    """A label inside a sentence: its first letter in lower case, unless the first word is an
+    acronym (Jamais (données statiques) → jamais (données statiques); SQL, RAG, LoRA stay)."""
+    first = text.split(" ", 1)[0]
+    return text if first[1:2].isupper() or len(first) == 1 else text[:1].lower() + text[1:]
 
 
 class Phrases:
@@ -82,53 +121,59 @@ class Phrases:
 
     def __init__(self, lang: str) -> None:
         self.lang = lang
-        self._w = _WORDS[lang]
+        self._w = {k: in_language(v, lang) for k, v in _WORDS[lang].items()}
+        self._n = numbers(lang)
 
-    def value(self, value: Any) -> str:
+    def value(self, value: Any, path: str = "") -> str:
+        """A value as people read it; an enum value by its label."""
         if value is None:
             return self._w["absent"]
         if isinstance(value, bool):
             return self._w["true" if value else "false"]
-        if isinstance(value, int | float):
-            return _number(value)
+        if _is_number(value):
+            return self._n.number(value)
         if isinstance(value, list | tuple):
-            return ", ".join(map(str, value)) or self._w["none"]
-        return str(value)
+            return ", ".join(self.value(v, path) for v in value) or self._w["none"]
+        enum = _ENUM_OF.get(value) if isinstance(value, str) else None
+        return in_sentence(label(enum, value, self.lang)) if enum is not None else str(value)
 
     def _change(self, c: FieldChange) -> str:
-        """requests/day: at least 10,000 (now 5,000)"""
+        """requests/day: at least 20,834 (now 1,000)"""
         w, to = self._w, c.to_value
-        name = _FIELD_NAMES[self.lang].get(c.field, c.field) + w["colon"]
-        now = f"({w['now']} {self.value(c.from_value)})"
-        if isinstance(to, int | float) and not isinstance(to, bool) and isinstance(
-                c.from_value, int | float) and not isinstance(c.from_value, bool):
-            direction = w["at_least"] if to > c.from_value else w["at_most"]
-            return f"{name}{direction} {self.value(to)} {now}"
-        return f"{name}{self.value(to)} {now}"
+        value = self.value(to, c.field)
+        if _is_number(to) and _is_number(c.from_value):
+            up = cast(float, to) > cast(float, c.from_value)
+            value = w["at_least" if up else "at_most"].format(value=value)
+        now = w["now_absent"] if c.from_value is None else \
+            w["now"].format(value=self.value(c.from_value, c.field))
+        return w["change"].format(name=field_name(c.field, self.lang), value=value, now=now)
 
     def counterfactual(self, changes: Sequence[FieldChange], verdict: str) -> str:
-        """"With requests/day: at least 10,000 (now 5,000), the verdict would be FINE_TUNE."."""
+        """With requests/day: at least 20,834 (now 1,000), the verdict would be “Fine-tune”."""
         w = self._w
         parts = [self._change(c) for c in changes]
-        joined = ", ".join(parts[:-1]) + f" {w['and']} " + parts[-1] if len(parts) > 1 \
-            else parts[0]
-        return f"{w['with']} {joined}, {w['then']} {verdict}."
+        joined = ", ".join(parts[:-1]) + w["and"] + parts[-1] if len(parts) > 1 else parts[0]
+        return w["counterfactual"].format(changes=joined,
+                                          verdict=label(enums.VERDICT, verdict, self.lang))
 
     def answer(self, verdict: str, outcome: str | None) -> str:
-        """DO_NOT_FINE_TUNE (PROMPT_ENGINEERING) · FINE_TUNE · NEEDS_INFORMATION."""
+        """Do not fine-tune (Prompt engineering) · Fine-tune · Information needed."""
+        said = label(enums.VERDICT, verdict, self.lang)
         if outcome is None or outcome == verdict:
-            return verdict
-        return f"{verdict} ({outcome})"
+            return said
+        return f"{said} ({label(enums.OUTCOME, outcome, self.lang)})"
 
     def value_range(self, at_least: float | None, below: float | None) -> str:
-        w = self._w
+        w, n = self._w, self._n
         if at_least is None and below is None:
             return w["any"]
         if at_least is None:
-            return w["below"].format(b=_number(below))  # type: ignore[arg-type]
+            return w["below"].format(b=n.number(below))
         if below is None:
-            return w["or_more"].format(a=_number(at_least))
-        return w["from_to"].format(a=_number(at_least), b=_number(below))
+            return w["or_more"].format(a=n.number(at_least))
+        return w["from_to"].format(a=n.number(at_least), b=n.number(below))
 
-    def values(self, values: Sequence[Any], verdict: str, outcome: str | None) -> str:
-        return ", ".join(self.value(v) for v in values) + " → " + self.answer(verdict, outcome)
+    def values(self, values: Sequence[Any], verdict: str, outcome: str | None,
+               path: str = "") -> str:
+        return ", ".join(self.value(v, path) for v in values) + " → " + self.answer(verdict,
+                                                                                    outcome)

@@ -1,6 +1,7 @@
 """The templates of the rule files (messages, reasons, rationales) and how values read in them.
 
-A template names facts and thresholds (`{quality_examples:,}`, `{minimum_requests_per_day}`).
+A template names facts and thresholds (`{quality_examples}`, `{investment_usd:usd}`); values are
+written in the ruleset's language by ftgate.present.templates.
 One that names only thresholds reads the same for every profile: it is rendered once, when the
 policy is compiled. In the others the thresholds are rendered in once, so that an evaluation
 formats the facts only.
@@ -11,6 +12,8 @@ from __future__ import annotations
 import string
 from typing import Any
 
+from ftgate.languages import DEFAULT_LANGUAGE
+from ftgate.present.templates import Template
 from ftgate.ruleset.vocabulary import FACTS
 
 _FORMATTER = string.Formatter()
@@ -59,8 +62,9 @@ def _escape(text: str) -> str:
 class Templates:
     """The templates of one ruleset, prepared."""
 
-    def __init__(self, thresholds: dict[str, Any]) -> None:
+    def __init__(self, thresholds: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> None:
         self.thresholds = thresholds
+        self.lang = lang
         self.values_type = values_type(thresholds)
         self.values = self.values_type()  # the thresholds alone
         self._fixed_names = frozenset(n for n in thresholds if n not in FACTS)
@@ -68,9 +72,10 @@ class Templates:
     def fixed(self, template: str) -> str | None:
         """The text of a template that reads no fact, else None."""
         names = {name for _, name, _, _ in _FORMATTER.parse(template) if name}
-        return template.format_map(self.values) if names <= self._fixed_names else None
+        return Template(template, self.lang).format_map(self.values) \
+            if names <= self._fixed_names else None
 
-    def bind(self, template: str) -> str:
+    def bind(self, template: str) -> Template:
         """`template` with the fields that read a threshold (not shadowed by a fact) already
         rendered: the same text for any values, formatted faster."""
         out: list[str] = []
@@ -81,10 +86,10 @@ class Templates:
             whole = "{" + name + (f"!{conversion}" if conversion else "") + (
                 f":{spec}" if spec else "") + "}"
             if name in self._fixed_names and "{" not in (spec or ""):
-                out.append(_escape(whole.format_map(self.values)))
+                out.append(_escape(Template(whole, self.lang).format_map(self.values)))
             else:
                 out.append(whole)
-        return "".join(out)
+        return Template("".join(out), self.lang)
 
     def facts_read(self, text: str) -> set[str]:
         """The names a template reads that a fact may hold (a bare name: itself)."""

@@ -28,6 +28,8 @@ import yaml
 from ftgate import enums
 from ftgate.errors import RuleFileError
 from ftgate.languages import DEFAULT_LANGUAGE, LANGUAGES
+from ftgate.present import typography
+from ftgate.present.templates import check_spec
 from ftgate.ruleset import conditions
 from ftgate.ruleset.model import (
     AlternativeSpec,
@@ -99,7 +101,9 @@ class _File:
         if unknown:
             raise self.fail(f"unknown language {unknown[0]!r} (expected {', '.join(LANGUAGES)})",
                             rule, field)
-        return value[self.lang]
+        return typography.in_language(value[self.lang], self.lang) if kind is str else [
+            typography.in_language(item, self.lang) if isinstance(item, str) else item
+            for item in value[self.lang]]
 
     def fail(self, message: str, rule: str | None = None, field: str | None = None) -> RuleFileError:
         return RuleFileError(self.name, message, rule, field)
@@ -127,6 +131,10 @@ class _File:
         for f in fields:
             if f not in names:
                 raise self.fail(f"template names unknown fact or threshold {f!r}", rule, field)
+        for _, name, spec, _ in string.Formatter().parse(text):
+            problem = check_spec(spec or "") if name else None
+            if problem:
+                raise self.fail(f"field {{{name}:{spec}}}: {problem}", rule, field)
         return text
 
     def strings(self, obj: Any, key: str, rule: str | None = None, where: str = "",
@@ -401,7 +409,7 @@ def load_ruleset(directory: str | Path,
     for lang in LANGUAGES:
         for f in files:
             f.lang = lang
-        built[lang] = _build(files, version)
+        built[lang] = replace(_build(files, version), lang=lang)
     default = built.pop(DEFAULT_LANGUAGE)
     return replace(default, translations=built)
 

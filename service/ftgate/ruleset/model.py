@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from ftgate.languages import DEFAULT_LANGUAGE
+
 # A condition is kept as the validated mapping of the rule file ({fact, op: value} or
 # {all|any: [...]}); ftgate.engine compiles it for durable-rules, ftgate.ruleset.conditions
 # renders it as text.
@@ -100,8 +102,14 @@ class RuleSet:
     alternatives: tuple[AlternativeSpec, ...]
     plan: PlanSpec
     files: tuple[str, ...]
+    lang: str = DEFAULT_LANGUAGE  # the language of its texts
     # The same rules with the texts of each other language (ftgate.languages), by language.
     translations: dict[str, RuleSet] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def blocker_ids(self) -> frozenset[str]:
+        """The ids of the BLOCKER rules: the only ones a waiver can name."""
+        return frozenset(r.id for r in self.rules if r.severity == "BLOCKER")
 
     def in_language(self, lang: str) -> RuleSet:
         """This RuleSet with the texts of `lang` (itself for its own language)."""

@@ -18,11 +18,14 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from ftgate import access
 from ftgate.admission import AdmissionKind
 from ftgate.api.audit_queries import DecisionLookup
 from ftgate.api.cache import DecisionCache
 from ftgate.api.record import Recorder
 from ftgate.api.service import AdvisorService
+from ftgate.api.waiver_book import WaiverBook
+from ftgate.api.waivers import WaiverDesk
 from ftgate.audit import AuditLog
 from ftgate.audit.stores import describe, open_store
 from ftgate.engine import Engine
@@ -96,6 +99,9 @@ class ServeOptions:
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
     auth_tokens: Path | None = None
+    # Who may grant and revoke waivers (None: nobody through the server), and how far ahead.
+    waiver_tokens: Path | None = None
+    max_waiver_days: int = 90
     # Decision audit log (None: off): an SQLite path or a postgresql:// URL (audit/backend.py);
     # sync: a call is answered only once its record is committed (audit/writer.py).
     audit_db: Path | str | None = None
@@ -188,9 +194,18 @@ class AdvisorServer:
         registrar = WrappingRegistrar(self.server, wrappers)
         cache = (DecisionCache(options.decision_cache, options.decision_cache_bytes)
                  if options.decision_cache > 0 else None)
+        book = WaiverBook(lookup.store)
+        book.current()  # read once at start: the waiver gauges are set before the first call
+        # Who may write waivers: read at start, again on SIGHUP (as the callers' tokens).
+        self.waiver_auth = (access.TokenAuth(access.read_tokens(options.waiver_tokens),
+                                             options.waiver_tokens)
+                            if options.waiver_tokens else None)
+        desk = WaiverDesk(lookup.store, lambda: engine.ruleset,
+                          self.waiver_auth.allows if self.waiver_auth else None,
+                          options.max_waiver_days, book.changed)
         self.service = AdvisorService(engine, Recorder(self.decision_log, self.audit, cache),
                                       max_batch=options.max_batch, cache=cache,
-                                      decisions=lookup)
+                                      decisions=lookup, waiver_book=book, waiver_desk=desk)
         pb_grpc.add_FineTuningAdvisorServiceServicer_to_server(
             AdvisorServicer(self.service, options.default_deadline or None), registrar)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, registrar)
@@ -230,10 +245,12 @@ class AdvisorServer:
                  audit_durability=self.options.audit_durability)
 
     def reload(self) -> None:
-        """SIGHUP: reload the rules (in the watcher's thread) and the token file."""
+        """SIGHUP: reload the rules (in the watcher's thread) and the token files."""
         self.watcher.request()
         if self.auth:
             self.auth.reload()
+        if self.waiver_auth:
+            self.waiver_auth.reload()
 
     def _set_health(self, status: int) -> None:
         for name in ("", SERVICE_NAME):

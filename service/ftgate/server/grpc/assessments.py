@@ -28,6 +28,7 @@ from ftgate.assessment import (
     missing_outcome_message,
     plan_message,
     step_message,
+    waiver_message,
 )
 from ftgate.domain.decision import (
     NO_EXPLANATIONS,
@@ -91,8 +92,10 @@ _PATH, _FINDINGS, _ALTERNATIVES, _ROI, _PLAN, _MISSING, _VERSION, _PROJECT = (
 _COUNTERFACTUALS, _MISSING_OUTCOMES = (
     _key(pb.Assessment, f) for f in ("counterfactuals", "missing_field_outcomes"))
 _UNREACHABLE = _key(pb.Assessment, "fine_tune_unreachable", 0)
-_F_EVIDENCE, _F_RECOMMENDATION, _F_CITATION, _F_MESSAGE = (
-    _key(pb.Finding, f) for f in ("evidence", "recommendation", "citation", "message"))
+_F_EVIDENCE, _F_RECOMMENDATION, _F_CITATION, _F_MESSAGE, _F_WAIVER = (
+    _key(pb.Finding, f) for f in ("evidence", "recommendation", "citation", "message",
+                                  "waiver_id"))
+_WAIVERS_APPLIED = _key(pb.Assessment, "waivers_applied")
 _E_NAME, _E_VALUE = _key(pb.Evidence, "name"), _key(pb.Evidence, "value")
 _S_REASON = _key(pb.DecisionStep, "reason")
 _A_RATIONALE, _A_DETAILS, _A_RULE_IDS = (
@@ -176,6 +179,8 @@ class AssessmentWriter:
         parts.append(_text(_PROJECT, d.project_name))
         if d.explanations is not _NONE:
             parts.append(_explanations(d.explanations))
+        parts += [_field(_WAIVERS_APPLIED, _encoded(waiver_message(w)))
+                  for w in d.waivers_applied]
         return b"".join(parts)
 
     def _remember(self, obj: object, data: bytes) -> bytes:
@@ -210,7 +215,7 @@ class AssessmentWriter:
                     evidence[(e.name, e.value)] = item
             parts.append(item)
         parts += [_text(_F_RECOMMENDATION, f.recommendation), heads[1],
-                  _text(_F_MESSAGE, f.message)]
+                  _text(_F_MESSAGE, f.message), _text(_F_WAIVER, f.waiver_id)]
         return _field(_FINDINGS, b"".join(parts))
 
     def _alternative(self, a: Alternative) -> bytes:

@@ -3,6 +3,7 @@ console, behind the gate (gate.py); every error in the one JSON shape (errors.py
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import anyio
@@ -17,16 +18,22 @@ from starlette.types import ASGIApp
 
 from ftgate.access import TokenAuth
 from ftgate.admission import Admission
+from ftgate.api import language
 from ftgate.api.service import AdvisorService
 from ftgate.engine import Engine
+from ftgate.obs import tracing
+from ftgate.profile_input.reader import as_violations, read_request_profiles
+from ftgate.server.http import console_data
 from ftgate.server.http.admission import admission_route
-from ftgate.server.http.api import api_routes
+from ftgate.server.http.api import api_routes, read_body
+from ftgate.server.http.body import BadBody
 from ftgate.server.http.decide import Decider
 from ftgate.server.http.errors import http_error
 from ftgate.server.http.form import profile_form
 from ftgate.server.http.gate import EdgeState, Gate
 from ftgate.server.http.openapi import document
 from ftgate.server.http.outcomes import outcome_routes
+from ftgate.server.http.tracing import TracedRequests
 
 log = structlog.get_logger("ftgate")
 CONSOLE = Path(__file__).resolve().parent / "console"
@@ -74,6 +81,29 @@ def build_app(service: AdvisorService, engine: Engine, state: EdgeState,
     async def console(_: Request) -> Response:
         return FileResponse(CONSOLE / "index.html", media_type="text/html; charset=utf-8")
 
+    async def console_words(request: Request) -> Response:
+        lang = language.choose(request.query_params.get("lang")
+                               or request.headers.get("accept-language"))
+        return JSONResponse(console_data.words(lang, service.recorder.audit is not None))
+
+    async def console_roi(request: Request) -> Response:
+        try:
+            data = json.loads(await read_body(request, max_request_bytes) or b"{}")
+        except BadBody as exc:
+            return http_error(exc.http_status, exc.message)
+        except ValueError:
+            return http_error(400, "the body is not JSON: send the body of /v1/evaluate")
+        if not isinstance(data, dict):
+            return http_error(400, "the body must be a JSON object with a `project` profile")
+        profiles, problems = read_request_profiles(data, False)
+        if problems or not profiles:
+            return http_error(400, "the profile has invalid fields" if problems else
+                              "the body has no `project` profile", as_violations(problems))
+        lang = language.choose(request.headers.get("accept-language"))
+        answer = await anyio.to_thread.run_sync(console_data.roi, engine, profiles[0], lang,
+                                                limiter=limiter)
+        return JSONResponse(answer)
+
     routes: list[BaseRoute] = [
         *api_routes(Decider(service), max_request_bytes, default_deadline, limiter),
         *outcome_routes(service.decisions.store, CONSOLE, limiter),
@@ -83,6 +113,8 @@ def build_app(service: AdvisorService, engine: Engine, state: EdgeState,
         Route("/", console, methods=["GET"]),
         Route("/decisions/{decision_id}", console, methods=["GET"]),
         Route("/console/form.json", form, methods=["GET"]),
+        Route("/console/words.json", console_words, methods=["GET"]),
+        Route("/console/roi.json", console_roi, methods=["POST"]),
         Mount("/console", StaticFiles(directory=CONSOLE), name="console"),
     ]
     if admission is not None:  # the webhook (ftgate.admission)
@@ -91,4 +123,6 @@ def build_app(service: AdvisorService, engine: Engine, state: EdgeState,
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception,
                                                        ClientDisconnect: _client_gone,
                                                        Exception: _internal})
-    return Gate(app, routes, state, auth)
+    gate = Gate(app, routes, state, auth)
+    tracer = tracing.tracer()  # None: tracing off, no wrapper at all
+    return gate if tracer is None else TracedRequests(gate, tracer, gate.route)

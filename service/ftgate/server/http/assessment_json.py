@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
+from google.protobuf import timestamp_pb2
 
 from ftgate import enums
 from ftgate.api.answer import Answer
@@ -34,6 +35,7 @@ from ftgate.domain.decision import (
     Roi,
     StepTaken,
 )
+from ftgate.domain.waiver import Waiver
 
 _KNOWN = 8192  # mapped objects a policy's mapper keeps
 
@@ -63,7 +65,27 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     return {"ruleId": f.rule_id, "failureMode": enums.FAILURE_MODE.full(f.failure_mode),
             "severity": enums.SEVERITY.full(f.severity), "title": f.title,
             "evidence": [{"name": e.name, "value": e.value} for e in f.evidence],
-            "recommendation": f.recommendation, "citation": f.citation, "message": f.message}
+            "recommendation": f.recommendation, "citation": f.citation, "message": f.message,
+            "waiverId": f.waiver_id}
+
+
+def _timestamp(at_us: int) -> str:
+    """A google.protobuf.Timestamp as the mapping writes it (RFC 3339, UTC)."""
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromMicroseconds(at_us)
+    return stamp.ToJsonString()
+
+
+def waiver_dict(w: Waiver) -> dict[str, Any]:
+    """A waiver as the mapping writes it (an Assessment's waiversApplied)."""
+    out: dict[str, Any] = {"id": w.id, "projectName": w.project_name,
+                           "ruleIds": list(w.rule_ids), "reason": w.reason, "ticket": w.ticket,
+                           "approvedBy": w.approved_by,
+                           "createdAt": _timestamp(w.created_at_us),
+                           "expiresAt": _timestamp(w.expires_at_us)}
+    if w.revoked_at_us is not None:
+        out["revokedAt"] = _timestamp(w.revoked_at_us)
+    return out
 
 
 def step_dict(s: StepTaken) -> dict[str, Any]:
@@ -187,6 +209,7 @@ class AssessmentMapper:
             out.update(_NO_EXPLANATIONS)
         else:
             out.update(_explanations(e))
+        out["waiversApplied"] = [waiver_dict(w) for w in d.waivers_applied]
         return out
 
 

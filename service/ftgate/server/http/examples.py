@@ -18,16 +18,16 @@ OUT = HERE / "console" / "examples.json"
 
 
 def _title(text: str) -> str:
-    """The first comment line of a YAML example (why it is an example), without `# `; the
-    editor's schema header is not one."""
+    """The opening comment of a YAML example (why it is an example), whole, without `# `; the
+    editor's schema header is not part of it."""
+    said: list[str] = []
     for line in text.splitlines():
         if line.startswith("# yaml-language-server:"):
             continue
-        if line.startswith("#"):
-            return line.lstrip("# ").strip()
-        if line.strip():
+        if not line.startswith("#"):
             break
-    return ""
+        said.append(line.lstrip("# ").strip())
+    return " ".join(s for s in said if s)
 
 
 def bundle(examples: Path) -> list[dict[str, Any]]:

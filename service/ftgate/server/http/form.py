@@ -10,6 +10,8 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 
 from ftgate.api import convert
+from ftgate.languages import LANGUAGES
+from ftgate.present.numbers import numbers
 from ftgate.server.http.protodoc import comments
 from ftgate.v1 import advisor_pb2 as pb
 
@@ -48,6 +50,9 @@ def _field(f: FieldDescriptor, path: str, doc: dict[str, str]) -> dict[str, Any]
         item["kind"] = "integer" if f.type in _INTEGERS else "number"
         if path in RANGES:
             item["min"], item["max"] = RANGES[path]
+            # (written by the server in each language: the console formats no figure)
+            item["min_text"], item["max_text"] = (
+                {lang: numbers(lang).number(v) for lang in LANGUAGES} for v in RANGES[path])
     else:
         item["kind"] = "text"
         if path == "name":

@@ -44,7 +44,7 @@ class Gate:
         self.auth = auth
         self._templates: dict[tuple[str, str], str] = {}
 
-    def _route(self, scope: Scope) -> str:
+    def route(self, scope: Scope) -> str:
         """The route template of a request (a bounded metric label); the templates of the
         last paths seen are kept (matching every route was a regex per route per call)."""
         key = (scope["method"], scope["path"])
@@ -79,7 +79,7 @@ class Gate:
             else:
                 await self.app(scope, receive, sending)
         finally:
-            metrics.record(scope["method"], self._route(scope), status[0],
+            metrics.record(scope["method"], self.route(scope), status[0],
                            time.perf_counter() - started)
 
     async def _api(self, scope: Scope, receive: Receive, send: Send) -> None:

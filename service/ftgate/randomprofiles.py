@@ -1,5 +1,6 @@
 """Seeded random ProjectProfile messages: every field present or absent, values around the
-thresholds of the shipped rules and across their whole valid range, for property tests."""
+thresholds of the shipped rules and across their whole valid range, for property tests and for
+the benchmarks' profiles never seen before (bench/loadgen.py, bench/random_stages.py)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,10 @@ def _pick(rng: random.Random, choices: tuple[float, ...], low: float, high: floa
 def random_profile(rng: random.Random) -> pb.ProjectProfile:
     """One profile; about half of the fields set, each independently."""
     p = pb.ProjectProfile()
-    maybe = lambda: rng.random() < 0.75  # noqa: E731 - a coin, weighted towards "present"
+
+    def maybe() -> bool:  # a coin, weighted towards "present"
+        return rng.random() < 0.75
+
     if maybe():
         p.name = rng.choice(("", "faq", "support-classifier", "projet été", "x" * 40))
     for field, table in enums.PROFILE_FIELDS.items():

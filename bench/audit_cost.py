@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "tests" / "operability"))
 
 import grpc  # noqa: E402
-from ftgate.api import convert, wire  # noqa: E402
+from ftgate.api import convert  # noqa: E402
 from ftgate.audit import DecisionStore  # noqa: E402
 from ftgate.audit.writer import DecisionEntry, to_row  # noqa: E402
 from ftgate.engine import Engine  # noqa: E402
@@ -46,8 +46,7 @@ def writer_cpu_per_decision(n: int, tmp: Path) -> float:
     entries = []
     for _ in range(n):
         decision_id = str(uuid.uuid4())
-        entries.append(DecisionEntry(time.time(), decision_id, project, profile, decision,
-                                     wire.to_message(decision, decision_id).SerializeToString()))
+        entries.append(DecisionEntry(time.time(), decision_id, project, profile, decision))
     store = DecisionStore(tmp / "micro.db")
     started = time.process_time()
     for i in range(0, n, 100):

@@ -23,14 +23,15 @@ from ftgate.server.server import ServeOptions  # the same defaults as `ftgate se
 
 def fixed_response() -> Any:
     """A real answer of the mix (the one closest to the mix's mean size), computed once."""
-    from ftgate.api import convert, wire
+    from ftgate.api import convert
+    from ftgate.assessment import to_message
     from ftgate.engine import Engine
     from ftgate.v1 import advisor_pb2 as pb
     from google.protobuf import json_format
     from profiles import MIX
 
     engine = Engine()
-    answers = [pb.EvaluateResponse(assessment=wire.to_message(engine.decide(
+    answers = [pb.EvaluateResponse(assessment=to_message(engine.decide(
         convert.profile_from_proto(json_format.ParseDict(p, pb.ProjectProfile()))),
         "0f8fad5b-d9cb-469f-a165-70867728950e")) for p in MIX.values()]
     mean = sum(a.ByteSize() for a in answers) / len(answers)

@@ -1,7 +1,15 @@
-"""The engine and the plain-Python floor give identical Decisions on random profiles.
+"""Identical answers, two ways.
 
+The engine and the plain-Python floor give identical Decisions on random profiles:
     .venv/bin/python bench/equivalence.py [--seed 1] [--count 3000]
 Backs docs/performance.md (the floor as a replacement for durable-rules on the request path).
+
+Two revisions' servers give identical answers: `ftgate serve` of a git revision (default: the
+merge base with main) and of this tree, on the rule-table cases (also with explanations, and in
+French) and on seeded random profiles (tests/randomprofiles.py), each asked over gRPC (the
+response's bytes, decision id aside) and over HTTP (the JSON, decision id aside; bad input: the
+status and the error body):
+    .venv/bin/python bench/equivalence.py servers [--base REV] [--count 10000] [--seed 1]
 """
 
 from __future__ import annotations
@@ -57,6 +65,10 @@ def random_profile(rnd: random.Random) -> P.Profile:
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["servers"]:
+        from revisions import main as servers
+
+        return servers(sys.argv[2:])
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--count", type=int, default=3000)

@@ -22,12 +22,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ftgate.api import convert, wire
+from ftgate.api import convert
 from ftgate.engine import Engine
 from ftgate.engine.engine import compile_policy
 from ftgate.engine.facts import build_fact
 from ftgate.errors import InvalidInput
 from ftgate.randomprofiles import random_profile, random_profiles
+from ftgate.server.grpc import assessments
 
 
 def valid_profiles(count: int, seed: int) -> list[Any]:
@@ -63,7 +64,7 @@ def stages(count: int, seed: int, rounds: int = 3) -> dict[str, Any]:
     best = {name: [1 << 62] * len(profiles) for name in names}
     for _ in range(rounds):
         decide, explained, answer = (compile_policy(engine.ruleset) for _ in range(3))
-        writer = wire.writer_for(answer)
+        writer = assessments.writer_for(answer)
         calls: dict[str, Callable[[Any], object]] = {
             "build_fact": lambda p: build_fact(p, thresholds),
             "decide": decide.decide,
@@ -102,7 +103,7 @@ def memory(evals: int, seed: int) -> dict[str, Any]:
     """RSS over `evals` never-seen profiles, each generated, validated, decided and written as
     the server answers it (the Decision, then its bytes) by one policy; sampled every 10,000."""
     policy = compile_policy(Engine().ruleset)
-    writer = wire.writer_for(policy)
+    writer = assessments.writer_for(policy)
     rng = random.Random(seed)
     samples: list[int] = []
     done = 0

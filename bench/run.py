@@ -35,9 +35,11 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests"))  # serverproc: waiting for a server to be SERVING
 
 from floor import FloorPolicy  # noqa: E402
-from ftgate.api import convert, wire  # noqa: E402
+from ftgate.api import convert  # noqa: E402
+from ftgate.assessment import to_message  # noqa: E402
 from ftgate.engine import Engine  # noqa: E402
 from ftgate.engine.facts import build_fact  # noqa: E402
+from ftgate.server.grpc import assessments  # noqa: E402
 from ftgate.v1 import advisor_pb2 as pb  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
 from profiles import MIX  # noqa: E402
@@ -116,8 +118,8 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
            .SerializeToString() for p in MIX.values()]
     requests = [pb.EvaluateRequest.FromString(r) for r in raw]
     decisions = [engine.decide(p) for p in mix]
-    writer = wire.writer_for(engine.policy)
-    replies = [pb.EvaluateResponse(assessment=wire.to_message(d, "x")) for d in decisions]
+    writer = assessments.writer_for(engine.policy)
+    replies = [pb.EvaluateResponse(assessment=to_message(d, "x")) for d in decisions]
 
     def decision_log(i: int) -> None:
         d = decisions[i]
@@ -141,13 +143,13 @@ def request_path_stages(engine: Engine, mix: list[Any], count: int) -> dict[str,
     cache = DecisionCache(4096)
     cached = AdvisorService(engine, Recorder(decision_lines, None, cache), cache=cache)
     stages = {
-        # (Evaluate returns its response serialized: api/wire.py)
+        # (the gRPC edge writes the typed answer's bytes: server/grpc/assessments.py)
         "whole_handler": timed(
-            lambda i: service.evaluate(pb.EvaluateRequest.FromString(raw[i]),
-                                       CallBudget(context, 10.0)), count, n),
+            lambda i: assessments.encode_one(service.evaluate(
+                pb.EvaluateRequest.FromString(raw[i]), CallBudget(context, 10.0))), count, n),
         "whole_handler_cache_hit": timed(
-            lambda i: cached.evaluate(pb.EvaluateRequest.FromString(raw[i]),
-                                      CallBudget(context, 10.0)), count, n),
+            lambda i: assessments.encode_one(cached.evaluate(
+                pb.EvaluateRequest.FromString(raw[i]), CallBudget(context, 10.0))), count, n),
         "decode_request": timed(lambda i: pb.EvaluateRequest.FromString(raw[i]), count, n),
         "from_proto": timed(lambda i: convert.profile_from_proto(requests[i].project), count, n),
         "wire_body": timed(lambda i: writer.body(decisions[i]), count, n),
@@ -171,7 +173,7 @@ def bench_engine(evals: int, stage_evals: int) -> dict[str, Any]:
     for p, f, ids in zip(mix, facts, fired, strict=True):  # the floor is the same policy
         assert floor.fire(f) == ids, (p, ids, floor.fire(f))
         assert floor.decide(p) == policy.decide(p)
-    writer = wire.writer_for(policy)
+    writer = assessments.writer_for(policy)
     explainer = policy.explainer
     stages = {
         "build_fact": timed(lambda i: build_fact(mix[i], engine.ruleset.thresholds),
@@ -189,8 +191,8 @@ def bench_engine(evals: int, stage_evals: int) -> dict[str, Any]:
     stages.update(request_path_stages(engine, mix, stage_evals))
     # Engine and floor in alternate rounds, best of each: the ratio compares like with like on
     # a machine whose load changes from one second to the next.
-    # The engine as the server runs it: the Decision, then its bytes (api/wire.py); beside it,
-    # the Assessment built as a message, as in-process callers get it (`wire.to_message`).
+    # The engine as the server runs it: the Decision, then its bytes (server/grpc/assessments.py); beside it,
+    # the Assessment built as a message, as in-process callers get it (`to_message`).
     def as_served(i: int) -> bytes:
         return writer.body(policy.decide(mix[i]))
 
@@ -203,7 +205,7 @@ def bench_engine(evals: int, stage_evals: int) -> dict[str, Any]:
     for _ in range(7):
         engine_rounds.append(timed(as_served, 3 * 2000, n))
         floor_rounds.append(timed(as_floor, 3 * 2000, n))
-        message_rounds.append(timed(lambda i: wire.to_message(policy.decide(mix[i]), "x"),
+        message_rounds.append(timed(lambda i: to_message(policy.decide(mix[i]), "x"),
                                     3 * 2000, n))
     floor_s, paired_engine_s = min(floor_rounds), min(engine_rounds)
 

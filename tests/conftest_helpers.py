@@ -21,7 +21,7 @@ def violated_fields(error: grpc.RpcError) -> list[str]:
 
 def assess(engine, profile, decision_id: str = ""):  # type: ignore[no-untyped-def]
     """The Assessment message of the engine's decision on a domain Profile, as in-process
-    callers build it (api/wire.py)."""
-    from ftgate.api import wire
+    callers build it (ftgate/assessment.py)."""
+    from ftgate.assessment import to_message
 
-    return wire.to_message(engine.decide(profile), decision_id)
+    return to_message(engine.decide(profile), decision_id)

@@ -11,12 +11,12 @@ from collections.abc import Iterator
 import grpc
 import pytest
 from conftest_helpers import assess
-from ftgate.api import wire
 from ftgate.api.cache import DecisionCache
 from ftgate.api.convert import profile_from_proto
 from ftgate.api.limits import CallBudget
 from ftgate.api.record import Recorder
 from ftgate.api.service import AdvisorService
+from ftgate.assessment import to_message
 from ftgate.engine import Engine
 from ftgate.engine.engine import CompiledPolicy, compile_policy
 from ftgate.obs.logging import DecisionLog
@@ -98,7 +98,7 @@ def _put(cache: DecisionCache, policy: CompiledPolicy, key: bytes,
          profile: pb.ProjectProfile) -> None:
     validated = profile_from_proto(profile)
     decision = policy.decide(validated)
-    cache.put(policy, key, validated, decision, wire.writer_for(policy).body(decision))
+    cache.put(policy, key, validated, decision)
 
 
 def test_entries_never_outlive_their_policy(engine: Engine) -> None:
@@ -108,7 +108,7 @@ def test_entries_never_outlive_their_policy(engine: Engine) -> None:
     assert cache.get(old, key) is None
     _put(cache, old, key, PROFILE)
     hit = cache.get(old, key)
-    assert hit is not None and pb.Assessment.FromString(hit.body).decision_id == ""
+    assert hit is not None and to_message(hit.decision, "") == assess(engine, profile_from_proto(PROFILE))
     assert cache.get(new, key) is None and len(cache) == 0  # the new policy starts empty
     _put(cache, old, key, PROFILE)  # decided under the old one
     assert cache.get(new, key) is None
@@ -159,8 +159,11 @@ def test_a_hit_is_the_answer_the_engine_gives(engine: Engine) -> None:
     cache = DecisionCache(16)
     service = _service(engine, cache)
     request = pb.EvaluateRequest(project=PROFILE)
-    first, second = (pb.EvaluateResponse.FromString(service.evaluate(
-        request, CallBudget(_Context(), None))).assessment for _ in range(2))
+    first, second = (service.evaluate(request, CallBudget(_Context(), None))
+                     for _ in range(2))
+    assert first.decision is second.decision  # the cached Decision, typed
+    assert first.decision_id != second.decision_id
+    first, second = (to_message(a.decision, a.decision_id) for a in (first, second))
     fresh = assess(engine, profile_from_proto(PROFILE))
     for a in (first, second, fresh):
         a.decision_id = ""
@@ -172,8 +175,7 @@ def test_a_batch_goes_through_the_cache_too(engine: Engine) -> None:
     cache = DecisionCache(16)
     service = _service(engine, cache)
     request = pb.EvaluateBatchRequest(projects=[PROFILE, PROFILE])
-    answers = pb.EvaluateBatchResponse.FromString(service.evaluate_batch(
-        request, CallBudget(_Context(), None))).assessments
+    answers = service.evaluate_batch(request, CallBudget(_Context(), None))
     assert len(cache) == 1 and answers[0].decision_id != answers[1].decision_id
 
 

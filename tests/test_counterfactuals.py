@@ -9,7 +9,8 @@ import pytest
 from conftest_helpers import assess
 from counterfactual_check import apply, changes_of, value_of
 from ftgate import enums
-from ftgate.api import convert, wire
+from ftgate.api import convert
+from ftgate.assessment import to_message
 from ftgate.domain.profile import Economics, Profile, PromptEngineering
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
@@ -26,7 +27,7 @@ def _explained(engine: Engine, project: pb.ProjectProfile) -> pb.Assessment | No
         profile = convert.profile_from_proto(project)
     except InvalidInput:
         return None
-    return wire.to_message(engine.decide(profile, explain=True), "")
+    return to_message(engine.decide(profile, explain=True), "")
 
 
 def _check_true(engine: Engine, project: pb.ProjectProfile) -> tuple[int, bool]:
@@ -46,7 +47,7 @@ def _check_true(engine: Engine, project: pb.ProjectProfile) -> tuple[int, bool]:
     for c in a.counterfactuals:
         changed = apply(project, changes_of(c))
         profile = convert.profile_from_proto(changed)  # within the valid ranges, or it raises
-        again = wire.to_message(engine.decide(profile), "")
+        again = to_message(engine.decide(profile), "")
         assert (again.verdict, again.outcome) == (c.resulting_verdict, c.resulting_outcome), \
             (project, c)
         assert c.resulting_verdict == pb.VERDICT_FINE_TUNE
@@ -93,7 +94,7 @@ def _changes(a: pb.Assessment) -> list[dict[str, object]]:
 
 
 def test_the_smallest_volume_that_passes(engine: Engine) -> None:
-    a = wire.to_message(engine.decide(_base(economics=Economics(5_000, 0.02, 30_000, 400)),
+    a = to_message(engine.decide(_base(economics=Economics(5_000, 0.02, 30_000, 400)),
                                       explain=True), "")
     assert {"economics.requests_per_day": 10_000.0} in _changes(a)
     assert a.counterfactuals[0].actionable
@@ -101,7 +102,7 @@ def test_the_smallest_volume_that_passes(engine: Engine) -> None:
 
 def test_break_even_solved_back_to_the_inputs(engine: Engine) -> None:
     # $0.002 × 20,000/day × 30 = $1,200/month; $30,000 breaks even after 25 months (max 12).
-    a = wire.to_message(engine.decide(_base(economics=Economics(20_000, 0.002, 30_000, 400)),
+    a = to_message(engine.decide(_base(economics=Economics(20_000, 0.002, 30_000, 400)),
                                       explain=True), "")
     got = _changes(a)
     assert {"economics.requests_per_day": 41_667.0} in got  # 30,000 / (12 × 0.002 × 30)
@@ -110,26 +111,26 @@ def test_break_even_solved_back_to_the_inputs(engine: Engine) -> None:
 
 
 def test_an_enum_moves_to_the_nearest_passing_value(engine: Engine) -> None:
-    a = wire.to_message(engine.decide(_base(data_change_frequency="MONTHLY"), explain=True), "")
+    a = to_message(engine.decide(_base(data_change_frequency="MONTHLY"), explain=True), "")
     assert _changes(a) == [{"data_change_frequency": "YEARLY"}]
     assert not a.counterfactuals[0].actionable  # how often the data changes is the problem's
 
 
 def test_the_goal_is_not_actionable(engine: Engine) -> None:
-    a = wire.to_message(engine.decide(_base(goal="KNOWLEDGE"), explain=True), "")
+    a = to_message(engine.decide(_base(goal="KNOWLEDGE"), explain=True), "")
     assert a.counterfactuals and not any(c.actionable for c in a.counterfactuals)
     assert a.counterfactuals[0].summary.startswith("With goal: ")
 
 
 def test_the_checklist_items_together(engine: Engine) -> None:
-    a = wire.to_message(engine.decide(
+    a = to_message(engine.decide(
         _base(prompt_engineering=PromptEngineering(2, False, True)), explain=True), "")
     assert _changes(a) == [{"prompt_engineering.prompt_variations_tested": 5.0,
                             "prompt_engineering.few_shot_tried": True}]
 
 
 def test_a_fine_tune_verdict_has_none(engine: Engine) -> None:
-    a = wire.to_message(engine.decide(_base(), explain=True), "")
+    a = to_message(engine.decide(_base(), explain=True), "")
     assert a.verdict == pb.VERDICT_FINE_TUNE
     assert not a.counterfactuals and not a.fine_tune_unreachable
 
@@ -140,7 +141,7 @@ def test_without_the_option_nothing_is_searched(engine: Engine) -> None:
 
 
 def test_summary_and_values(engine: Engine) -> None:
-    a = wire.to_message(engine.decide(_base(dedicated_model=False), explain=True), "")
+    a = to_message(engine.decide(_base(dedicated_model=False), explain=True), "")
     (c,) = a.counterfactuals
     assert c.summary == ("With model dedicated to the task: yes (now no), the verdict would be "
                          "“Fine-tune”.")
@@ -193,7 +194,7 @@ def test_nothing_within_the_valid_ranges_passes(tmp_path) -> None:  # type: igno
     path.write_text(path.read_text(encoding="utf-8").replace(
         old, "when: { fact: quality_examples, gte: 0 }"), encoding="utf-8")
     strict = Engine(rules)
-    a = wire.to_message(strict.decide(_base(), explain=True), "")
+    a = to_message(strict.decide(_base(), explain=True), "")
     assert enums.OUTCOME.short(a.outcome) == "FEW_SHOT"
     assert not a.counterfactuals and a.fine_tune_unreachable
     from ftgate.cli.report import render_report

@@ -7,11 +7,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ftgate.api import convert, language, wire
+from ftgate.api import convert, language
+from ftgate.assessment import to_message
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
 from ftgate.randomprofiles import random_profiles
 from ftgate.ruletest import load_cases, profile_message
+from ftgate.server.grpc import assessments
 from ftgate.v1 import advisor_pb2 as pb
 from serverproc import REPO
 from test_cli import ftgate
@@ -57,8 +59,8 @@ def test_every_text_exists_in_french(engine: Engine) -> None:
             profile = convert.profile_from_proto(project)
         except ValueError:
             continue
-        en = wire.to_message(engine.decide(profile, explain=True), "")
-        fr = wire.to_message(engine.decide(profile, explain=True, lang="fr"), "")
+        en = to_message(engine.decide(profile, explain=True), "")
+        fr = to_message(engine.decide(profile, explain=True, lang="fr"), "")
         # Same decision, other words.
         assert (fr.verdict, fr.outcome, [f.rule_id for f in fr.findings]) == \
             (en.verdict, en.outcome, [f.rule_id for f in en.findings])
@@ -76,8 +78,8 @@ def test_every_text_exists_in_french(engine: Engine) -> None:
 
 
 def test_the_writer_agrees_in_french(engine: Engine) -> None:
-    writer = wire.writer_for(engine.policy, "fr")
-    assert writer is not wire.writer_for(engine.policy)  # heads hold titles and questions
+    writer = assessments.writer_for(engine.policy, "fr")
+    assert writer is not assessments.writer_for(engine.policy)  # heads hold titles and questions
     for project in CASES + random_profiles(200, seed=9):
         try:
             profile = convert.profile_from_proto(project)
@@ -85,8 +87,8 @@ def test_the_writer_agrees_in_french(engine: Engine) -> None:
             continue
         for explain in (False, True):
             decision = engine.decide(profile, explain=explain, lang="fr")
-            message = wire.to_message(decision, "id")
-            assert wire.assessment("id", writer.body(decision)) == \
+            message = to_message(decision, "id")
+            assert assessments.assessment("id", writer.body(decision)) == \
                 message.SerializeToString(deterministic=True)
 
 

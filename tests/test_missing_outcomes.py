@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 from counterfactual_check import value_of
 from ftgate import enums
-from ftgate.api import wire
+from ftgate.assessment import to_message
 from ftgate.domain.profile import Economics, Profile, PromptEngineering
 from ftgate.engine import Engine
 from ftgate.v1 import advisor_pb2 as pb
@@ -22,7 +22,7 @@ BASE = Profile(
 
 
 def _outcomes(engine: Engine, profile: Profile) -> dict[str, list[tuple[object, ...]]]:
-    a = wire.to_message(engine.decide(profile, explain=True), "")
+    a = to_message(engine.decide(profile, explain=True), "")
     assert a.verdict == pb.VERDICT_NEEDS_INFORMATION
     assert [m.field for m in a.missing_field_outcomes] == list(a.missing_fields)
     out = {}
@@ -87,7 +87,7 @@ def test_a_field_that_cannot_change_the_verdict_is_not_asked_for(engine: Engine)
     # cannot change the verdict.
     profile = dataclasses.replace(BASE, goal="KNOWLEDGE", base_model_score=None,
                                   quality_examples=None, dedicated_model=None)
-    a = wire.to_message(engine.decide(profile, explain=True), "")
+    a = to_message(engine.decide(profile, explain=True), "")
     assert list(a.missing_fields) == ["base_model_score"]
     (m,) = a.missing_field_outcomes
     assert {enums.OUTCOME.short_or_none(o.outcome) for o in m.outcomes} == {
@@ -95,6 +95,6 @@ def test_a_field_that_cannot_change_the_verdict_is_not_asked_for(engine: Engine)
 
 
 def test_only_with_needs_information(engine: Engine) -> None:
-    a = wire.to_message(engine.decide(dataclasses.replace(BASE, dedicated_model=False),
+    a = to_message(engine.decide(dataclasses.replace(BASE, dedicated_model=False),
                                       explain=True), "")
     assert not a.missing_field_outcomes

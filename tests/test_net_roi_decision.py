@@ -12,7 +12,8 @@ import pytest
 from boundary_cases import Boundary, with_overrides
 from conftest_helpers import assess
 from counterfactual_check import apply, changes_of
-from ftgate.api import convert, wire
+from ftgate.api import convert
+from ftgate.assessment import to_message
 from ftgate.engine import Engine
 from ftgate.ruletest import profile_message
 from ftgate.v1 import advisor_pb2 as pb
@@ -98,7 +99,7 @@ def test_held_out_in_process(engine: Engine, case: Held) -> None:
 def _assessment(engine: Engine, profile: dict[str, Any], lang: str = "en",
                 explain: bool = False) -> pb.Assessment:
     domain = Boundary("", profile).domain()
-    return wire.to_message(engine.decide(domain, explain=explain, lang=lang), "")
+    return to_message(engine.decide(domain, explain=explain, lang=lang), "")
 
 
 def test_the_figures_of_the_issue(engine: Engine) -> None:
@@ -143,7 +144,7 @@ def test_the_counterfactuals_solve_the_net_break_even(engine: Engine) -> None:
     project = profile_message(CASES[0].profile)
     for c in a.counterfactuals:
         again = convert.profile_from_proto(apply(project, changes_of(c)))
-        assert wire.to_message(engine.decide(again), "").verdict == pb.VERDICT_FINE_TUNE
+        assert to_message(engine.decide(again), "").verdict == pb.VERDICT_FINE_TUNE
 
 
 def test_what_the_missing_retraining_cost_leads_to(engine: Engine) -> None:

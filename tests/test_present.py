@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from french_text import english_words, faults
 from ftgate import enums
-from ftgate.api import convert, wire
+from ftgate.api import convert
+from ftgate.assessment import to_message
 from ftgate.cli import report
 from ftgate.engine import Engine, fact_texts, phrases
 from ftgate.engine.engine import default_rules_dir
@@ -129,7 +130,7 @@ def _answers(engine: Engine) -> list[tuple[str, str]]:
             profile = convert.profile_from_proto(project)
         except ValueError:
             continue
-        a = wire.to_message(engine.decide(profile, explain=True, lang="fr"), "id")
+        a = to_message(engine.decide(profile, explain=True, lang="fr"), "id")
         out.append((report.render_report(a, "fr"), profile.name or "?"))
         # Each text of the answer as it is sent (the console shows them as they are).
         out.append(("\n\n\n\n" + "\n".join(_texts(a)), (profile.name or "?") + " (answer)"))

@@ -7,10 +7,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from ftgate.api import convert, wire
+from ftgate.api import convert
+from ftgate.assessment import to_message
 from ftgate.domain.profile import Profile
 from ftgate.domain.waiver import Waiver
 from ftgate.engine import Engine
+from ftgate.server.grpc import assessments
 from ftgate.v1 import advisor_pb2 as pb
 
 NOW = 1_800_000_000_000_000  # µs: the decision's clock, given to the engine
@@ -56,10 +58,10 @@ def test_a_waiver_keeps_the_finding_marked_and_lets_the_walk_go_on(engine: Engin
     assert d.plan is not None and d.waivers_applied == (waiver,)
     assert {f.rule_id for f in d.findings if f.waiver_id == "w-1"} == set(waiver.rule_ids)
     # The bytes the server writes are still exactly the message API's.
-    writer = wire.writer_for(engine.policy)
-    assert wire.assessment("id", writer.body(d)) == \
-        wire.to_message(d, "id").SerializeToString(deterministic=True)
-    message = wire.to_message(d, "id")
+    writer = assessments.writer_for(engine.policy)
+    assert assessments.assessment("id", writer.body(d)) == \
+        to_message(d, "id").SerializeToString(deterministic=True)
+    message = to_message(d, "id")
     assert [w.id for w in message.waivers_applied] == ["w-1"]
 
 

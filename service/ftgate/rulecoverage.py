@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ftgate import enums
-from ftgate.api import convert, wire
+from ftgate.api import convert
+from ftgate.assessment import to_message
 from ftgate.engine import Engine
 from ftgate.errors import InvalidInput
 from ftgate.ruletest import Case, profile_message
@@ -73,7 +74,7 @@ def measure(engine: Engine, cases: Iterable[Case]) -> Coverage:
             profile = convert.profile_from_proto(profile_message(case.profile))
         except (InvalidInput, ValueError):
             continue
-        seen |= _seen(wire.to_message(engine.decide(profile), ""))
+        seen |= _seen(to_message(engine.decide(profile), ""))
     rs = engine.ruleset
     wanted = [("rule", r.id) for r in rs.rules]
     wanted += [("branch", f"step {s.step} {b}") for s in rs.steps for b in ("passed", "blocked")]

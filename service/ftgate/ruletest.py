@@ -20,7 +20,8 @@ import yaml
 from google.protobuf import json_format
 
 from ftgate import enums
-from ftgate.api import convert, wire
+from ftgate.api import convert
+from ftgate.assessment import to_message
 from ftgate.engine import Engine
 from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES
 from ftgate.userfile import read_file
@@ -109,7 +110,7 @@ def run_cases(engine: Engine, cases: Iterable[Case]) -> list[tuple[Case, list[st
     for case in cases:
         try:
             profile = convert.profile_from_proto(profile_message(case.profile))
-            problems = check(case.expect, wire.to_message(engine.decide(profile), ""))
+            problems = check(case.expect, to_message(engine.decide(profile), ""))
         except Exception as exc:  # a broken case is a failed case, not a crash
             problems = [f"error: {exc}"]
         results.append((case, problems))

@@ -4,11 +4,14 @@ on demand (a decision stopped by its deadline), and the warn mode's transformati
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
-import grpc
 from ftgate.admission import Admission, AdmissionRequest, parse_review
 from ftgate.admission import answer as answers
-from ftgate.api.limits import CallStopped
+from ftgate.api.answer import Answer
+from ftgate.api.errors import DeadlineExceeded
+from ftgate.domain.profile import Profile
+from ftgate.engine import Engine
 from ftgate.errors import InvalidProfile, Violation
 from ftgate.v1 import advisor_pb2 as pb
 from k8s import job, review
@@ -22,8 +25,8 @@ def request(annotations: dict[str, str] | None = None) -> AdmissionRequest:
     return parse_review(json.dumps(document).encode())
 
 
-def stopped(profile: pb.ProjectProfile, audit: bool) -> pb.Assessment:
-    raise CallStopped(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+def stopped(profile: pb.ProjectProfile, audit: bool) -> Answer:
+    raise DeadlineExceeded("deadline exceeded")
 
 
 def test_a_decision_stopped_by_its_deadline_refuses_504() -> None:
@@ -33,7 +36,7 @@ def test_a_decision_stopped_by_its_deadline_refuses_504() -> None:
 
 
 def test_the_contracts_violations_are_placed_on_the_annotations_lines() -> None:
-    def invalid(profile: pb.ProjectProfile, audit: bool) -> pb.Assessment:
+    def invalid(profile: pb.ProjectProfile, audit: bool) -> Answer:
         raise InvalidProfile([Violation("project.quality_examples", "must be at most 10")])
 
     result = Admission.of().answer(request(), invalid)
@@ -45,9 +48,12 @@ def test_the_contracts_violations_are_placed_on_the_annotations_lines() -> None:
 def test_dry_run_asks_for_no_audit() -> None:
     asked: list[bool] = []
 
-    def decide(profile: pb.ProjectProfile, audit: bool) -> pb.Assessment:
+    engine = Engine()
+    admitted = replace(engine.decide(Profile(name="x")), verdict="FINE_TUNE")
+
+    def decide(profile: pb.ProjectProfile, audit: bool) -> Answer:
         asked.append(audit)
-        return pb.Assessment(decision_id="d", verdict=pb.VERDICT_FINE_TUNE, ruleset_version="v")
+        return Answer("d", admitted, engine.policy, "en", False)
 
     document = review(job(labels=GATED, annotations={"ftgate.dev/profile": PROFILE}),
                       dry_run=True)

@@ -359,8 +359,8 @@ def test_purged_decisions_take_their_outcomes_with_them(tmp_path: Path, backend:
                                                         request: pytest.FixtureRequest) -> None:
     import time
 
-    from ftgate.audit.backend import check_store, open_store
     from ftgate.audit.outcomes import StoredOutcome
+    from ftgate.audit.stores import check_store, open_store
     from rows import row
 
     target = (str(request.getfixturevalue("pg_url")) if backend == "postgresql"

@@ -10,9 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 from ftgate.audit import BadPageToken, DecisionQuery, DecisionStore
-from ftgate.audit.backend import check_store, open_store
 from ftgate.audit.pg_schema import LATEST, SchemaError
 from ftgate.audit.postgres import PostgresStore, redact
+from ftgate.audit.stores import check_store, open_store
 from rows import row
 from serverproc import FTGATE, REPO
 

@@ -10,11 +10,11 @@ import uuid
 from pathlib import Path
 
 import pytest
-from ftgate.api import wire
 from ftgate.audit import AuditLog, DecisionEntry, DecisionStore
-from ftgate.audit.backend import AuditStore, check_store
+from ftgate.audit.backend import AuditStore
 from ftgate.audit.errors import AuditUnavailable
 from ftgate.audit.postgres import PostgresStore
+from ftgate.audit.stores import check_store
 from ftgate.domain.profile import Profile
 from ftgate.engine import Engine
 from ftgate.v1 import advisor_pb2 as pb
@@ -26,14 +26,12 @@ BAD_NAME = "nul\x00name"
 
 
 def _entry(name: str) -> DecisionEntry:
-    """A decision about a project of this name (NEEDS_INFORMATION); the messages carry it
-    only where protobuf can hold it (not a lone surrogate)."""
+    """A decision about a project of this name (NEEDS_INFORMATION); the messages (and the
+    decision, which the writer encodes as one) carry it only where protobuf can hold it (not a
+    lone surrogate): the validated profile (its JSON copy) carries it always."""
     wire_name = name if name.isprintable() or "\x00" in name else "unencodable"
-    decision_id = str(uuid.uuid4())
-    message = wire.to_message(_ENGINE.decide(Profile(name=wire_name)), decision_id)
-    return DecisionEntry(time.time(), decision_id, pb.ProjectProfile(name=wire_name),
-                         Profile(name=name), _ENGINE.decide(Profile(name=name)),
-                         message.SerializeToString())
+    return DecisionEntry(time.time(), str(uuid.uuid4()), pb.ProjectProfile(name=wire_name),
+                         Profile(name=name), _ENGINE.decide(Profile(name=wire_name)))
 
 
 def _pg(pg_url: str) -> PostgresStore:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fleettools import wait_until
 from ftgate.audit import DecisionStore
-from ftgate.audit.backend import check_store, open_store
+from ftgate.audit.stores import check_store, open_store
 from rows import row
 from serverproc import FTGATE, REPO, start_server
 

@@ -19,7 +19,7 @@ import grpc
 import psycopg
 import pytest
 from ftgate.audit import DecisionStore, StoredDecision
-from ftgate.audit.backend import check_store, open_store
+from ftgate.audit.stores import check_store, open_store
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from opstools import single_process

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from ftgate.api import wire
 from ftgate.audit import AuditLog, DecisionEntry, DecisionQuery, DecisionStore
 from ftgate.cli import main
 from ftgate.domain.profile import Profile
@@ -228,7 +227,7 @@ def entry(name: str, decided_at: float) -> DecisionEntry:
     decision = _ENGINE.decide(Profile(name=name))  # NEEDS_INFORMATION
     decision_id = str(uuid.uuid4())
     return DecisionEntry(decided_at, decision_id, pb.ProjectProfile(name=name), Profile(name=name),
-                         decision, wire.to_message(decision, decision_id).SerializeToString())
+                         decision)
 
 
 def test_full_queue_drops_and_counts_never_blocks(tmp_path: Path) -> None:

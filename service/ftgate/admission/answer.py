@@ -5,11 +5,11 @@ ran `kubectl` and writes `auditAnnotations` to its audit log."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ftgate import enums
 from ftgate.admission.review import API_VERSION, KIND
-from ftgate.v1 import advisor_pb2 as pb
+from ftgate.api import answer as decided
 
 # The API server prefixes each key with the webhook's name (docs/gate.md): with the webhook
 # `gate.ftgate.dev`, its audit log shows `gate.ftgate.dev/decision-id`.
@@ -18,6 +18,7 @@ RULESET_VERSION = "ruleset-version"
 WAIVER_IDS = "waiver-ids"  # the waivers that kept a blocker from blocking, comma-separated
 # The API server may cut longer warnings (and advises 120 characters).
 MAX_WARNING = 256
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,18 +63,19 @@ def review(uid: str, answer: Answer) -> dict[str, Any]:
     return {"apiVersion": API_VERSION, "kind": KIND, "response": response}
 
 
-def from_assessment(a: pb.Assessment, dry_run: bool) -> Answer:
+def from_decided(answered: decided.Answer, dry_run: bool) -> Answer:
     """FINE_TUNE admits; DO_NOT_FINE_TUNE and NEEDS_INFORMATION refuse, saying why."""
-    verdict = enums.VERDICT.short(a.verdict)
+    a, decision_id = answered.decision, answered.decision_id
+    verdict = a.verdict
     recorded = "dry run, not recorded" if dry_run else "recorded"
-    decision = f"Decision {a.decision_id} ({recorded}; ruleset {a.ruleset_version})"
-    audit = {DECISION_ID: a.decision_id, RULESET_VERSION: a.ruleset_version}
+    decision = f"Decision {decision_id} ({recorded}; ruleset {a.ruleset_version})"
+    audit = {DECISION_ID: decision_id, RULESET_VERSION: a.ruleset_version}
     if a.waivers_applied:
         audit[WAIVER_IDS] = ",".join(w.id for w in a.waivers_applied)
     project = f"project {a.project_name!r}" if a.project_name else "the project"
     if verdict == "FINE_TUNE":
         return Answer(True, warnings=(f"ftgate: FINE_TUNE for {project}. {decision}",
-                                      *_waived(a)), audit=audit, kind="admitted")
+                                      *_waived(answered)), audit=audit, kind="admitted")
     if verdict == "NEEDS_INFORMATION":
         lines = [f"ftgate: NEEDS_INFORMATION for {project}: the profile in annotation "
                  "ftgate.dev/profile lacks what the decision tree needs:",
@@ -82,33 +84,37 @@ def from_assessment(a: pb.Assessment, dry_run: bool) -> Answer:
                  decision]
         return replace(refused("\n".join(lines), 422, "Invalid"), audit=audit)
     lines = [f"ftgate: DO_NOT_FINE_TUNE for {project}"
-             + (f" (outcome {enums.OUTCOME.short(a.outcome)})" if a.outcome else "") + "."]
-    if a.decision_path:
-        step = a.decision_path[-1]  # where the walk of the tree stopped
+             + (f" (outcome {a.outcome})" if a.outcome else "") + "."]
+    if a.path:
+        step = a.path[-1]  # where the walk of the tree stopped
         lines.append(f"Blocked at step {step.step}: {step.question} "
                      f"{'yes' if step.answer else 'no'}: {step.reason}")
     for f in a.findings:
         if f.waiver_id:
             lines.append(f"Waived {f.rule_id} (waiver {f.waiver_id}): does not block.")
-        elif enums.SEVERITY.short(f.severity) == "BLOCKER":
+        elif f.severity == "BLOCKER":
             # The step above carries the figures; a finding past the tree brings its own.
-            said = f.title if a.decision_path else f.message
+            said = f.title if a.path else f.message
             lines.append(f"Blocker {f.rule_id}: {said}. Fix: {f.recommendation}")
     if a.alternatives:
         alt = a.alternatives[0]
-        kind = enums.ALTERNATIVE_KIND.short(alt.kind).replace("_", " ").lower()
+        kind = alt.kind.replace("_", " ").lower()
         lines.append(f"Instead: {kind}: {alt.rationale}"
                      + (f" ({', '.join(alt.details)})" if alt.details else ""))
-    lines.append(f"{decision}; ftgate decisions show {a.decision_id} prints the whole answer.")
+    lines.append(f"{decision}; ftgate decisions show {decision_id} prints the whole answer.")
     return replace(refused("\n".join(lines)), audit=audit)
 
 
-def _waived(a: pb.Assessment) -> tuple[str, ...]:
+def _waived(answered: decided.Answer) -> tuple[str, ...]:
     """One warning per waiver the answer was decided under."""
     return tuple(f"ftgate: allowed under waiver {w.id} (expires "
-                 f"{w.expires_at.ToDatetime().strftime('%Y-%m-%d %H:%M UTC')}; waives "
+                 f"{_utc(w.expires_at_us).strftime('%Y-%m-%d %H:%M UTC')}; waives "
                  f"{', '.join(w.rule_ids)}; approved by {' '.join(w.approved_by.split())})"
-                 for w in a.waivers_applied)
+                 for w in answered.decision.waivers_applied)
+
+
+def _utc(at_us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=at_us)
 
 
 def _clip(text: str) -> str:

@@ -4,7 +4,7 @@
     a kind this server does not gate (--admission-kinds)          → refused, naming the flag
     UPDATE that leaves the profile annotation as it was admitted  → allowed, no new decision
     no ftgate.dev/profile annotation, or a profile that is bad    → refused, naming it
-    otherwise: the profile decided (dryRun: kept out of the audit log) → answer.from_assessment
+    otherwise: the profile decided (dryRun: kept out of the audit log) → answer.from_decided
 
 --admission-mode warn admits what it would refuse, with the reasons as warnings.
 """
@@ -15,13 +15,12 @@ import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import grpc
-
 from ftgate.admission import answer
 from ftgate.admission.answer import Answer
 from ftgate.admission.kinds import JOB, AdmissionKind
 from ftgate.admission.review import AdmissionRequest
-from ftgate.api.status import StatusError
+from ftgate.api import answer as decided
+from ftgate.api.errors import DeadlineExceeded, ServiceError
 from ftgate.errors import InvalidInput
 from ftgate.profile_input import ProfileInputError, read_profile
 from ftgate.v1 import advisor_pb2 as pb
@@ -30,9 +29,9 @@ GATE_LABEL = "ftgate.dev/gate"
 GATE_ON = "enforce"
 PROFILE_ANNOTATION = "ftgate.dev/profile"
 
-# Decides a profile on the server's decision path: (profile, audit) → its Assessment; raises
-# InvalidInput for a profile that breaks the contract, StatusError when the call must stop.
-Decide = Callable[[pb.ProjectProfile, bool], pb.Assessment]
+# Decides a profile on the server's decision path: (profile, audit) → its typed answer; raises
+# InvalidInput for a profile that breaks the contract, ServiceError when the call must stop.
+Decide = Callable[[pb.ProjectProfile, bool], decided.Answer]
 
 
 class AdmissionMode(enum.Enum):
@@ -86,16 +85,16 @@ class Admission:
         try:
             profile = read_profile(text.encode("utf-8"), PROFILE_ANNOTATION)
             try:
-                assessment = decide(profile.message, not dry_run)
+                answered = decide(profile.message, not dry_run)
             except InvalidInput as exc:
                 raise profile.locate(exc.violations) from None
         except ProfileInputError as exc:
             return answer.refused(
                 f"ftgate: the profile in annotation {PROFILE_ANNOTATION} cannot be used; fix:\n"
                 + "\n".join(f"  {p}" for p in exc.problems), 422, "Invalid")
-        except StatusError as exc:
-            late = exc.code == grpc.StatusCode.DEADLINE_EXCEEDED
+        except ServiceError as exc:
+            late = isinstance(exc, DeadlineExceeded)
             return answer.refused(
                 f"ftgate could not decide ({exc.message}); apply again in a moment.",
                 504 if late else 503, "Timeout" if late else "ServiceUnavailable")
-        return answer.from_assessment(assessment, dry_run)
+        return answer.from_decided(answered, dry_run)

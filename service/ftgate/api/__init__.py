@@ -1,1 +1,2 @@
-"""The gRPC face of ftgate: proto <-> domain mapping, validation, servicer and server."""
+"""The API without a transport: validation, the one decision path, typed answers and errors;
+the doors (server/grpc, server/http, the CLI) map them."""

@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-import grpc
 import structlog
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from ftgate.api.status import StatusError
+from ftgate.api.errors import DataLoss, FailedPrecondition, NotFound, Unavailable
 from ftgate.audit import AuditFileError, BadPageToken, DecisionQuery, StoredDecision, damage
 from ftgate.audit.backend import AuditStore
 from ftgate.audit.errors import StoreError
@@ -100,8 +99,7 @@ class DecisionLookup:
 
     def _store(self) -> AuditStore:
         if self.store is None:
-            raise StatusError(grpc.StatusCode.FAILED_PRECONDITION,
-                              "the audit log is off: start the server with --audit-db PATH")
+            raise FailedPrecondition("the audit log is off: start the server with --audit-db PATH")
         return self.store
 
     def get(self, request: pb.GetDecisionRequest) -> pb.GetDecisionResponse:
@@ -109,17 +107,16 @@ class DecisionLookup:
         try:
             row = self._store().get(decision_id)
         except AuditFileError as exc:  # the file itself damaged
-            raise StatusError(grpc.StatusCode.DATA_LOSS, str(exc)) from None
+            raise DataLoss(str(exc)) from None
         except StoreError as exc:
             raise _unavailable(exc) from None
         if row is None:
-            raise StatusError(grpc.StatusCode.NOT_FOUND, f"no decision {decision_id}")
+            raise NotFound(f"no decision {decision_id}")
         try:
             return pb.GetDecisionResponse(decision=record_to_proto(row))
         except damage.DamagedRecord as exc:
             self._damaged([exc])
-            raise StatusError(grpc.StatusCode.DATA_LOSS,
-                              f"{exc}: restore this row from a backup of the audit store; the "
+            raise DataLoss(f"{exc}: restore this row from a backup of the audit store; the "
                               f"other decisions are readable") from None
 
     def list(self, request: pb.ListDecisionsRequest) -> pb.ListDecisionsResponse:
@@ -142,7 +139,7 @@ class DecisionLookup:
         except BadPageToken as exc:
             raise InvalidInput([Violation("page_token", str(exc))]) from None
         except AuditFileError as exc:  # the file itself damaged
-            raise StatusError(grpc.StatusCode.DATA_LOSS, str(exc)) from None
+            raise DataLoss(str(exc)) from None
         except StoreError as exc:
             raise _unavailable(exc) from None
         records, damaged = _records(rows)
@@ -161,5 +158,5 @@ def _records(rows: Sequence[StoredDecision],
     return records, damaged
 
 
-def _unavailable(exc: StoreError) -> StatusError:
-    return StatusError(grpc.StatusCode.UNAVAILABLE, f"the audit store cannot answer now: {exc}")
+def _unavailable(exc: StoreError) -> Unavailable:
+    return Unavailable(f"the audit store cannot answer now: {exc}")

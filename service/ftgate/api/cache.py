@@ -4,7 +4,8 @@ A provisioning gate is asked about the same project again and again (every job o
 every retry), and a Decision is a pure function of the profile and the policy: the engine is
 deterministic, and the decision id is the only part of the answer that differs from one call to
 the next. So a profile that is byte for byte one already answered under the same policy gets that
-answer again, with a new decision id, without validating or evaluating it again. The decision is
+answer again, with a new decision id, without validating or evaluating it again. What is kept is
+the typed Decision (api/answer.py): each door writes it in its own format. The decision is
 still logged, counted and audited like any other (api/record.py).
 
 - the key is the profile's deterministic serialization, unknown fields dropped (the project name
@@ -32,15 +33,18 @@ from ftgate.engine import CompiledPolicy
 from ftgate.obs.operations import DECISION_CACHE_HITS, DECISION_CACHE_MISSES
 
 _ENTRY_OVERHEAD_BYTES = 600  # the objects around an entry's key and answer, roughly
+# What a Decision holds of its own, roughly: most of its objects (findings, steps, the plan) are
+# the explainer's, shared by every answer that has them; explanations are its own.
+_DECISION_BYTES = 2048
+_EXPLANATION_BYTES = 1024
 
 
 @dataclass(frozen=True, slots=True)
 class CachedAnswer:
-    """An answer without its decision id, and the validated profile (for the audit log)."""
+    """A decision (an answer but its id), and the validated profile (for the audit log)."""
 
     profile: Profile
     decision: Decision
-    body: bytes  # the Assessment's bytes but its decision id
     size: int  # bytes counted against the cache's budget
 
 
@@ -70,14 +74,14 @@ class DecisionCache:
         (DECISION_CACHE_MISSES if entry is None else DECISION_CACHE_HITS).inc()
         return entry
 
-    def put(self, policy: CompiledPolicy, key: bytes, profile: Profile, decision: Decision,
-            body: bytes) -> None:
+    def put(self, policy: CompiledPolicy, key: bytes, profile: Profile,
+            decision: Decision) -> None:
         """Keep an answer decided under `policy` (not when the policy changed meanwhile, nor
         one larger than a tenth of the byte budget)."""
-        size = len(key) + len(body) + _ENTRY_OVERHEAD_BYTES
+        size = len(key) + _ENTRY_OVERHEAD_BYTES + _decision_size(decision)
         if size * 10 > self.max_bytes:
             return
-        entry = CachedAnswer(profile, decision, body, size)
+        entry = CachedAnswer(profile, decision, size)
         with self._lock:
             if self._policy is None:
                 self._policy = policy
@@ -94,3 +98,10 @@ class DecisionCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def _decision_size(decision: Decision) -> int:
+    """The bytes a cached Decision is counted for (an estimate: see _DECISION_BYTES)."""
+    e = decision.explanations
+    return (_DECISION_BYTES + len(decision.project_name)
+            + _EXPLANATION_BYTES * (len(e.counterfactuals) + len(e.missing_field_outcomes)))

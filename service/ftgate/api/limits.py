@@ -1,6 +1,6 @@
 """How long a call may run: the client's deadline, capped by the server's default deadline.
 
-The servicer asks `CallBudget.check()` before each unit of work (each profile of a batch), so a
+The service asks `CallBudget.check()` before each unit of work (each profile of a batch), so a
 call whose client went away or whose time is up stops working instead of finishing for nobody.
 (The other limits, request size and concurrent calls, are enforced by the gRPC core: see
 `server.server`.)
@@ -18,9 +18,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-import grpc
-
-from ftgate.api.status import StatusError
+from ftgate.api.errors import Cancelled, DeadlineExceeded
 from ftgate.obs.operations import CALLS_STOPPED
 
 # grpc reports "no deadline" as a deadline centuries away.
@@ -48,10 +46,6 @@ def read_test_delay(environ: Mapping[str, str]) -> float:
 _TEST_DELAY = read_test_delay(os.environ)
 
 
-class CallStopped(StatusError):
-    """The call must end now: DEADLINE_EXCEEDED, or CANCELLED by the client."""
-
-
 class CallBudget:
     """The deadline of one call; `default_deadline` (seconds, None = none) caps the client's."""
 
@@ -66,15 +60,16 @@ class CallBudget:
         self.expires = time.monotonic() + min(limits) if limits else None
 
     def check(self) -> None:
-        """Raise CallStopped when the client cancelled or the deadline has passed."""
+        """Raise DeadlineExceeded when the deadline has passed, Cancelled when the client
+        cancelled (both api.errors.CallStopped)."""
         if _TEST_DELAY:
             time.sleep(_TEST_DELAY)
         if self.expires is not None and time.monotonic() >= self.expires:
             CALLS_STOPPED.labels("deadline").inc()
-            raise CallStopped(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
+            raise DeadlineExceeded("deadline exceeded")
         if not self.context.is_active():
             CALLS_STOPPED.labels("cancelled").inc()
-            raise CallStopped(grpc.StatusCode.CANCELLED, "cancelled by the client")
+            raise Cancelled("cancelled by the client")
 
 
 def _time_remaining(context: Any) -> float | None:

@@ -9,10 +9,8 @@ from __future__ import annotations
 import math
 import time
 
-import grpc
-
 from ftgate.api.audit_queries import parse_decision_id
-from ftgate.api.status import StatusError
+from ftgate.api.errors import FailedPrecondition, NotFound, Unavailable
 from ftgate.audit.backend import AuditStore
 from ftgate.audit.errors import StoreError
 from ftgate.audit.outcome_report import result_of, target_score_of
@@ -75,16 +73,15 @@ def outcome_from_proto(decision_id: str, outcome: pb.ProjectOutcome, recorded_at
 
 
 def store_outcome(store: AuditStore, outcome: StoredOutcome) -> Recorded:
-    """Store a checked outcome and count it (ftgate_outcomes_recorded_total); StatusError
-    NOT_FOUND when no decision has its id, UNAVAILABLE when the store cannot answer."""
+    """Store a checked outcome and count it (ftgate_outcomes_recorded_total); NotFound
+    when no decision has its id, Unavailable when the store cannot answer."""
     try:
         recorded = store.record_outcome(outcome)
         row = store.get(outcome.decision_id) if recorded is not None else None
     except StoreError as exc:
-        raise StatusError(grpc.StatusCode.UNAVAILABLE,
-                          f"the audit store cannot answer now: {exc}") from None
+        raise Unavailable(f"the audit store cannot answer now: {exc}") from None
     if recorded is None or row is None:
-        raise StatusError(grpc.StatusCode.NOT_FOUND, f"no decision {outcome.decision_id}")
+        raise NotFound(f"no decision {outcome.decision_id}")
     OUTCOMES_RECORDED.labels(recorded.verdict.removeprefix("VERDICT_"),
                              result_of(outcome, target_score_of(row))).inc()
     return recorded
@@ -94,8 +91,7 @@ def record_outcome(store: AuditStore | None,
                    request: pb.RecordOutcomeRequest) -> pb.RecordOutcomeResponse:
     """RecordOutcome (the audit log must be on: FAILED_PRECONDITION otherwise)."""
     if store is None:
-        raise StatusError(grpc.StatusCode.FAILED_PRECONDITION,
-                          "the audit log is off: start the server with --audit-db PATH")
+        raise FailedPrecondition("the audit log is off: start the server with --audit-db PATH")
     if not request.HasField("outcome"):  # (an absent one would read as "not fine-tuned")
         raise InvalidInput([Violation("outcome", "missing: give at least fine_tuned")])
     outcome = outcome_from_proto(request.decision_id, request.outcome, time.time_ns() // 1000)

@@ -1,9 +1,10 @@
 """Recording a decision: one call gives it its id and writes it everywhere it goes.
 
 `Recorder.record(Decided)` is the only place a decision leaves the request path: its decision
-id is drawn, its Assessment bytes completed (api/wire.py), its line written to the decision log,
-its counters moved, its entry queued for the audit log (when on), and a newly evaluated answer
-kept in the decision cache (when on). Evaluate and EvaluateBatch both come here (api/service.py).
+id is drawn, its line written to the decision log, its counters moved, its entry queued for the
+audit log (when on: typed input and output; the audit writer encodes them off the request path),
+and a newly evaluated decision kept in the decision cache (when on). It answers an
+`api.answer.Answer`; no bytes are written here. Evaluate and EvaluateBatch both come here (api/service.py).
 """
 
 from __future__ import annotations
@@ -13,12 +14,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import grpc
-
 from ftgate import enums
-from ftgate.api import wire
+from ftgate.api.answer import Answer
 from ftgate.api.cache import DecisionCache
-from ftgate.api.status import StatusError
+from ftgate.api.errors import Unavailable
 from ftgate.audit import AuditLog, DecisionEntry
 from ftgate.audit.errors import AuditUnavailable
 from ftgate.audit.writer import SYNC_WAIT_SECONDS, Pending
@@ -37,10 +36,11 @@ class Decided:
     project: pb.ProjectProfile  # as received, unknown fields dropped
     profile: Profile  # as validated
     decision: Decision
-    body: bytes  # the Assessment's bytes but its decision id (wire.AssessmentWriter.body)
     policy: CompiledPolicy  # the policy that made it
     seconds: float | None  # what the engine took; None: from the decision cache
     cache_key: bytes | None  # the profile's key, to keep a new answer in the cache
+    lang: str  # of the decision's texts
+    explained: bool  # explanations asked for
 
 
 class Recorder:
@@ -53,10 +53,10 @@ class Recorder:
         self.cache = cache
 
     def record_all(self, decided: Sequence[Decided], expires: float | None = None,
-                   audit: bool = True) -> list[bytes]:
-        """Record the decisions of a call; their Assessments, serialized. With
+                   audit: bool = True) -> list[Answer]:
+        """Record the decisions of a call; their answers. With
         --audit-durability sync, only once every one of their records is committed:
-        StatusError UNAVAILABLE when one cannot be (nothing is answered unrecorded), at the
+        Unavailable when one cannot be (nothing is answered unrecorded), at the
         latest when the call's deadline (`expires`, time.monotonic()) or SYNC_WAIT_SECONDS
         runs out. `audit=False` leaves them out of the audit log (a dry run: answered, logged
         and counted, but no decision of record)."""
@@ -70,8 +70,7 @@ class Recorder:
                 for p in pending:
                     p.wait(_wait_seconds(expires))
         except AuditUnavailable as exc:
-            raise StatusError(grpc.StatusCode.UNAVAILABLE,
-                              f"not answered: the decision could not be recorded in the audit "
+            raise Unavailable(f"not answered: the decision could not be recorded in the audit "
                               f"store ({exc}); try again") from None
         if tracing.tracer() is not None:
             tracing.decisions(ids, [enums.VERDICT.full(d.decision.verdict) for d in decided],
@@ -79,14 +78,13 @@ class Recorder:
         return answers
 
     def record(self, d: Decided, pending: list[Pending] | None = None,
-               ids: list[str] | None = None, audit: bool = True) -> bytes:
-        """Record a decision; its whole Assessment, serialized. Sync durability: what to wait
+               ids: list[str] | None = None, audit: bool = True) -> Answer:
+        """Record a decision; its answer. Sync durability: what to wait
         on is appended to `pending` (AuditUnavailable when the store is known down); its
         decision id to `ids` when given. `audit=False`: not in the audit log (a dry run)."""
         decision_id = new_decision_id()
         if ids is not None:
             ids.append(decision_id)
-        assessment = wire.assessment(decision_id, d.body)
         decision = d.decision
         cached = d.seconds is None
         self.decision_log.write(decision_id, decision.project_name, decision.verdict,
@@ -96,15 +94,14 @@ class Recorder:
                                 cached)
         metrics.count_decision(decision, d.seconds)
         if audit and self.audit is not None:
-            entry = DecisionEntry(time.time(), decision_id, d.project, d.profile, decision,
-                                  assessment)
+            entry = DecisionEntry(time.time(), decision_id, d.project, d.profile, decision)
             if self.audit.sync and pending is not None:
                 pending.append(self.audit.record_durably(entry))
             else:
                 self.audit.record(entry)
         if self.cache is not None and d.cache_key is not None:
-            self.cache.put(d.policy, d.cache_key, d.profile, decision, d.body)
-        return assessment
+            self.cache.put(d.policy, d.cache_key, d.profile, decision)
+        return Answer(decision_id, decision, d.policy, d.lang, d.explained)
 
 
 def _wait_seconds(expires: float | None) -> float:

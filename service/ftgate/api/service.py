@@ -1,14 +1,15 @@
-"""The API, without a transport: request messages in, response messages out.
+"""The API, without a transport: request messages in, typed answers out.
 
-Every front door (the gRPC servicer, the HTTP/JSON one) calls this class and maps its errors:
-`ftgate.errors.InvalidInput` (the fields a client got wrong) and `api.status.StatusError` (a
-status of its own: deadline, not found, audit log off). Evaluate and EvaluateBatch share one
-decision path, `_decide`:
+Every front door (the gRPC servicer, the HTTP/JSON one, the webhook) calls this class and maps
+its errors: `ftgate.errors.InvalidInput` (the fields a client got wrong) and the typed errors of
+`api/errors.py` (unavailable, not found, deadline exceeded, cancelled…). Evaluate and
+EvaluateBatch share one decision path, `_decide`:
 
     request → drop unknown fields → decision cache? → validate (api/convert.py)
-            → engine.decide → wire bytes (api/wire.py) → record (api/record.py) → answer
+            → engine.decide → record (api/record.py) → Answer (api/answer.py)
 
-The two answer in wire format (bytes): the server sends them as they are.
+Each door writes the answers in its own format: the gRPC edge as bytes
+(server/grpc/assessments.py), the HTTP edge as JSON; nothing here knows a wire format.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ftgate.api import convert, outcomes, waivers, wire
+from ftgate.api import convert, outcomes, waivers
+from ftgate.api.answer import Answer
 from ftgate.api.audit_queries import DecisionLookup
 from ftgate.api.cache import CachedAnswer, DecisionCache
 from ftgate.api.limits import CallBudget
@@ -74,15 +76,15 @@ class AdvisorService:
                                                      changed=self.waiver_book.changed)
 
     def evaluate(self, request: pb.EvaluateRequest, budget: CallBudget,
-                 lang: str = DEFAULT_LANGUAGE, *, audit: bool = True) -> bytes:
-        """The EvaluateResponse, serialized; its texts in `lang` (api/language.py).
+                 lang: str = DEFAULT_LANGUAGE, *, audit: bool = True) -> Answer:
+        """The answer of an Evaluate; its texts in `lang` (api/language.py).
         `audit=False`: a dry run, kept out of the audit log (the admission webhook's dryRun)."""
-        return wire.evaluate_response(self._decide((request.project,), ("project.",), budget,
-                                                   Asked(request.explain, lang), audit)[0])
+        return self._decide((request.project,), ("project.",), budget,
+                            Asked(request.explain, lang), audit)[0]
 
     def evaluate_batch(self, request: pb.EvaluateBatchRequest, budget: CallBudget,
-                       lang: str = DEFAULT_LANGUAGE) -> bytes:
-        """The EvaluateBatchResponse, serialized: every profile decided, or none."""
+                       lang: str = DEFAULT_LANGUAGE) -> list[Answer]:
+        """The answers of an EvaluateBatch, in order: every profile decided, or none."""
         projects = request.projects
         if len(projects) > self.max_batch:
             raise InvalidProfile([Violation("projects", f"at most {self.max_batch} projects per "
@@ -90,15 +92,14 @@ class AdvisorService:
         if not projects:
             raise InvalidProfile([Violation("projects", "must hold at least one project")])
         prefixes = [f"projects[{i}]." for i in range(len(projects))]
-        return wire.batch_response(self._decide(projects, prefixes, budget,
-                                                Asked(request.explain, lang)))
+        return self._decide(projects, prefixes, budget, Asked(request.explain, lang))
 
     def _decide(self, projects: Sequence[pb.ProjectProfile], prefixes: Sequence[str],
-                budget: CallBudget, asked: Asked, audit: bool = True) -> list[bytes]:
+                budget: CallBudget, asked: Asked, audit: bool = True) -> list[Answer]:
         """Decide each profile on one policy (the one active when the call started): validated
         all first (InvalidInput naming every bad field of every profile: nothing is decided
-        then), each decided as the call's budget allows (CallStopped when it runs out), then
-        each recorded; their Assessments."""
+        then), each decided as the call's budget allows (api.errors.CallStopped when it runs
+        out), then each recorded; their answers."""
         policy = self.engine.policy
         looked_up: list[_LookedUp] = []
         violations: list[Violation] = []
@@ -138,21 +139,19 @@ class AdvisorService:
 
     def _evaluate(self, looked_up: list[_LookedUp], policy: CompiledPolicy,
                   budget: CallBudget, asked: Asked, book: _Waivers) -> list[Decided]:
-        writer: wire.AssessmentWriter | None = None  # (only needed for a miss)
         decided: list[Decided] = []
         for project, profile, hit, key in looked_up:
             budget.check()
             if hit is not None:
-                decided.append(Decided(project, profile, hit.decision, hit.body, policy, None,
-                                       None))
+                decided.append(Decided(project, profile, hit.decision, policy, None, None,
+                                       asked.lang, asked.explain))
                 continue
             started = time.perf_counter()
             decision = policy.decide(profile, explain=asked.explain, lang=asked.lang,
                                      waivers=book[0], now_us=book[1])
             seconds = time.perf_counter() - started
-            writer = writer or wire.writer_for(policy, asked.lang)
-            decided.append(Decided(project, profile, decision, writer.body(decision), policy,
-                                   seconds, key))
+            decided.append(Decided(project, profile, decision, policy, seconds, key, asked.lang,
+                                   asked.explain))
         return decided
 
     def check_regression(self, request: pb.CheckRegressionRequest,

@@ -3,7 +3,7 @@
 `waiver_from_proto` is the one reader of a Waiver: the gRPC and HTTP doors (through
 AdvisorService) and `ftgate waivers grant --audit-db` all check waivers with it. Writing needs
 a waiver token (`ftgate-waiver-token` metadata or HTTP header, from --waiver-tokens): a server
-started without that flag refuses every write with PERMISSION_DENIED.
+started without that flag refuses every write (api.errors.PermissionDenied).
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import grpc
-
-from ftgate.api.status import StatusError
-from ftgate.api.wire import waiver_message
+from ftgate.api.errors import FailedPrecondition, NotFound, PermissionDenied, Unavailable
+from ftgate.assessment import waiver_message
 from ftgate.audit.backend import AuditStore
 from ftgate.audit.errors import StoreError
 from ftgate.domain.waiver import Waiver
@@ -90,14 +88,13 @@ def waiver_from_proto(w: pb.Waiver, ruleset: RuleSet, at_us: int,
                   w.approved_by, at_us, expires or 0, None)
 
 
-def _unavailable(exc: StoreError) -> StatusError:
-    return StatusError(grpc.StatusCode.UNAVAILABLE, f"the audit store cannot answer now: {exc}")
+def _unavailable(exc: StoreError) -> Unavailable:
+    return Unavailable(f"the audit store cannot answer now: {exc}")
 
 
 def _need(store: AuditStore | None) -> AuditStore:
     if store is None:
-        raise StatusError(grpc.StatusCode.FAILED_PRECONDITION,
-                          "the audit log is off: start the server with --audit-db PATH")
+        raise FailedPrecondition("the audit log is off: start the server with --audit-db PATH")
     return store
 
 
@@ -130,12 +127,12 @@ class WaiverDesk:
 
     def _check_token(self, token: str | None) -> None:
         if self.allows is None:
-            raise StatusError(grpc.StatusCode.PERMISSION_DENIED,
-                              "waivers cannot be written through this server (it runs without "
-                              "--waiver-tokens); use ftgate waivers grant --audit-db")
+            raise PermissionDenied("waivers cannot be written through this server (it runs "
+                                   "without --waiver-tokens); use ftgate waivers grant "
+                                   "--audit-db")
         if not self.allows(token):
-            raise StatusError(grpc.StatusCode.PERMISSION_DENIED,
-                              f"missing or unknown waiver token (the {TOKEN_HEADER} header)")
+            raise PermissionDenied(f"missing or unknown waiver token (the {TOKEN_HEADER} "
+                                   f"header)")
 
     def grant(self, request: pb.GrantWaiverRequest, token: str | None,
               ) -> pb.GrantWaiverResponse:
@@ -163,6 +160,6 @@ class WaiverDesk:
         except StoreError as exc:
             raise _unavailable(exc) from None
         if found is None:
-            raise StatusError(grpc.StatusCode.NOT_FOUND, f"no waiver {waiver_id[:80]}")
+            raise NotFound(f"no waiver {waiver_id[:80]}")
         self.changed()
         return pb.RevokeWaiverResponse(waiver=waiver_message(found))

@@ -1,4 +1,4 @@
-"""One store interface, two backends, chosen from the value of --audit-db.
+"""One store interface; its backends are chosen by URL scheme in audit/stores.py.
 
 A path is an SQLite file (embedded, one replica); a `postgresql://` URL is a PostgreSQL
 database that every replica shares. Both honour the same behaviour: the same rows, the same
@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ftgate.audit.outcomes import Recorded, StoredOutcome
-from ftgate.audit.postgres import PostgresStore, is_url, redact
-from ftgate.audit.store import DecisionQuery, DecisionStore, StoredDecision, check_file
+from ftgate.audit.store import DecisionQuery, StoredDecision
 from ftgate.domain.waiver import Waiver
 
 
@@ -44,38 +43,3 @@ class AuditStore(Protocol):
     def replaced(self) -> bool: ...
     def save_copy(self) -> Path: ...
     def close(self) -> None: ...
-
-
-def describe(target: str | Path) -> str:
-    """--audit-db as it may be logged."""
-    return redact(str(target)) if is_url(target) else str(target)
-
-
-def open_store(target: str | Path, readonly: bool = False) -> AuditStore:
-    """The store --audit-db names. PostgreSQL: connects lazily (a store that is down now is
-    written to when it is back)."""
-    if is_url(target):
-        return PostgresStore(str(target))
-    return DecisionStore(target, readonly=readonly)
-
-
-def check_store(target: str | Path, migrate: bool = False) -> None:
-    """At start: the store is usable (AuditFileError naming it and what to do otherwise).
-    SQLite: the file is checked and created. PostgreSQL: reachable, and its schema is this
-    ftgate's (applied first when `migrate`)."""
-    if not is_url(target):
-        check_file(target)
-        return
-    from ftgate.audit.errors import StoreUnavailable
-    from ftgate.audit.store import AuditFileError
-
-    store = PostgresStore(str(target))
-    try:
-        if migrate:
-            store.migrate()
-        store.check_schema()
-    except StoreUnavailable as exc:
-        raise AuditFileError(f"{exc}: check the URL, the credentials (PGPASSFILE, PG* "
-                             f"variables) and that PostgreSQL runs") from None
-    finally:
-        store.close()

@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import structlog
 
 from ftgate import enums
+from ftgate.assessment import to_bytes
 from ftgate.audit.backend import AuditStore
 from ftgate.audit.errors import AuditUnavailable, StoreError, StoreUnavailable
 from ftgate.audit.ledger import Ledger
@@ -57,17 +58,19 @@ SYNC_WAIT_SECONDS = 10.0
 
 @dataclass(frozen=True, slots=True)
 class DecisionEntry:
-    """What the call hands to the writer: cheap to make, converted off the request path."""
+    """What the call hands to the writer: its typed input and output (as a decision log keeps
+    a check's input and output), cheap to make; the writer's thread encodes them (`to_row`)."""
 
     decided_at: float  # time.time()
     decision_id: str
     project: pb.ProjectProfile  # as received, unknown fields dropped
     profile: Profile  # as validated (for the JSON copy of the input)
     decision: Decision
-    assessment: bytes  # the Assessment as answered, serialized
 
 
 def to_row(entry: DecisionEntry) -> StoredDecision:
+    """The stored record of an entry: the Assessment as answered (the bytes the gRPC edge
+    sends, ftgate/assessment.py), its summary columns and the profile, as received and as JSON."""
     d = entry.decision
     # The store keeps proto names (VERDICT_FINE_TUNE), as the messages it holds do.
     findings = [{"rule_id": f.rule_id, "failure_mode": enums.FAILURE_MODE.full(f.failure_mode),
@@ -82,7 +85,7 @@ def to_row(entry: DecisionEntry) -> StoredDecision:
         findings=json.dumps(findings, separators=(",", ":")),
         profile_json=profile_json(entry.profile),
         project=entry.project.SerializeToString(),
-        assessment=entry.assessment,
+        assessment=to_bytes(d, entry.decision_id),
     )
 
 

@@ -29,25 +29,28 @@ def add_parser(sub: Any) -> None:
                         "PGPASSFILE or PG* variables; default: $FTGATE_AUDIT_DB)")
 
 
-def _sqlite(path: Path) -> int:
-    """An SQLite file needs no migration; one that is not an ftgate store is said to be."""
-    from ftgate.audit.database import AuditFileError, check_source
+def _no_migrations(target: Path | str, kind: str) -> int:
+    """A store without migrations (SQLite) needs none; one that is not an ftgate store is said
+    to be."""
+    from ftgate.audit.database import AuditFileError
+    from ftgate.audit.stores import check_readable, exists
 
-    if path.exists():
+    if exists(target):
         try:
-            check_source(path, quick_check=True)
+            check_readable(target, quick=True)
         except AuditFileError as exc:
             print(f"ftgate audit migrate: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-    print(f"ftgate audit migrate: {path} is an SQLite file: nothing to migrate "
+    name = "an SQLite" if kind == "sqlite" else f"a {kind}"
+    print(f"ftgate audit migrate: {target} is {name} file: nothing to migrate "
           f"(the server creates its schema)")
     return 0
 
 
 def run(args: argparse.Namespace) -> int:
     from ftgate.audit.errors import StoreUnavailable
-    from ftgate.audit.pg_schema import LATEST, SchemaError
-    from ftgate.audit.postgres import PostgresStore, is_url
+    from ftgate.audit.store import AuditFileError
+    from ftgate.audit.stores import describe, kind_of
 
     if args.audit_db is None:
         value = os.environ.get(AUDIT_DB_ENV, "").strip()
@@ -60,21 +63,19 @@ def run(args: argparse.Namespace) -> int:
         except argparse.ArgumentTypeError as exc:
             print(f"ftgate audit migrate: {AUDIT_DB_ENV}: {exc}", file=sys.stderr)
             return EXIT_BAD_INPUT
-    if not is_url(args.audit_db):
-        return _sqlite(args.audit_db)
-    store = PostgresStore(str(args.audit_db))
+    kind = kind_of(args.audit_db)
+    if kind.migrate is None:
+        return _no_migrations(args.audit_db, kind.name)
     try:
-        applied = store.migrate()
-    except SchemaError as exc:
+        migrated = kind.migrate(args.audit_db)
+    except AuditFileError as exc:  # a schema newer than this ftgate knows
         print(f"ftgate audit migrate: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except StoreUnavailable as exc:
         print(f"ftgate audit migrate: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    finally:
-        store.close()
-    for m in applied:
-        print(f"applied {m.version:04d} {m.name}")
-    print(f"{store.target}: schema version {LATEST}"
-          + ("" if applied else " (already up to date)"))
+    for applied in migrated.applied:
+        print(f"applied {applied}")
+    print(f"{describe(args.audit_db)}: schema version {migrated.version}"
+          + ("" if migrated.applied else " (already up to date)"))
     return 0

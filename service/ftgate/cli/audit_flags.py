@@ -15,32 +15,14 @@ _UNIT_SECONDS = {"": 86400, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def audit_target(text: str) -> Path | str:
-    """An SQLite file path, or a postgresql:// URL (checked for form, not reached)."""
-    from ftgate.audit.postgres import is_url
-
-    if is_url(text):
-        from psycopg import ProgrammingError, conninfo
-
-        try:
-            conninfo.conninfo_to_dict(text)
-        except ProgrammingError as exc:
-            raise argparse.ArgumentTypeError(
-                f"not a usable PostgreSQL URL ({str(exc).splitlines()[0]}); expected "
-                f"postgresql://USER@HOST:PORT/DATABASE") from None
-        return text
-    if "://" in text:
-        raise argparse.ArgumentTypeError(
-            f"expected an SQLite file path or a postgresql:// URL, got a {text.split('://')[0]}"
-            f":// URL")
-    if not text:
-        raise argparse.ArgumentTypeError("expected an SQLite file path or a postgresql:// URL")
-    from ftgate.audit.database import AuditFileError, refuse_special
+    """A store (audit/stores.py: an SQLite file path, or a postgresql:// URL), checked for
+    form, not reached."""
+    from ftgate.audit.stores import BadTarget, parse
 
     try:
-        refuse_special(text)  # a FIFO or a device: refused by name, never opened
-    except AuditFileError as exc:
+        return parse(text)
+    except BadTarget as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-    return Path(text)
 
 
 def retention(text: str) -> float:
@@ -59,13 +41,12 @@ def retention(text: str) -> float:
 def audit_source(text: str) -> Path | str:
     """A store to read: a postgresql:// URL, or an existing SQLite file that is an ftgate
     audit store (checked without blocking on a FIFO or reading a device)."""
-    from ftgate.audit.database import AuditFileError, check_source
+    from ftgate.audit.database import AuditFileError
+    from ftgate.audit.stores import check_readable
 
     target = audit_target(text)
-    if isinstance(target, str):
-        return target
     try:
-        check_source(target)
+        check_readable(target)
     except AuditFileError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return target

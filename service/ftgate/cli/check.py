@@ -123,8 +123,9 @@ class _Failure(Exception):
 
 
 def _check_local(args: argparse.Namespace, profile: ProfileFile) -> Any:
-    from ftgate.api import convert, wire
+    from ftgate.api import convert
     from ftgate.api.record import new_decision_id
+    from ftgate.assessment import to_message
     from ftgate.engine import Engine
     from ftgate.errors import FtgateError, InvalidInput
 
@@ -132,7 +133,7 @@ def _check_local(args: argparse.Namespace, profile: ProfileFile) -> Any:
         engine = Engine(args.rules)
         decision = engine.decide(convert.profile_from_proto(profile.message),
                                  explain=args.explain, lang=args.lang)
-        return wire.to_message(decision, new_decision_id())
+        return to_message(decision, new_decision_id())
     except InvalidInput as exc:
         raise profile.locate(exc.violations) from exc
     except FtgateError as exc:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import grpc
 
+from ftgate.access import MAX_ACCESS_FILE_BYTES
 from ftgate.cli.flags import readable_file
 from ftgate.errors import FtgateError
-from ftgate.server.auth import MAX_ACCESS_FILE_BYTES
 from ftgate.userfile import FileRefused, read_file
 
 

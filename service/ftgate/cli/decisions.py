@@ -157,9 +157,9 @@ def _micros(when: datetime) -> int:
 
 
 def _require_store(db: Path | str) -> None:
-    from ftgate.audit.postgres import is_url
+    from ftgate.audit.stores import exists
 
-    if not is_url(db) and not Path(db).is_file():
+    if not exists(db):
         raise _Failed(EXIT_BAD_INPUT, f"--db: no audit log at {db}")
 
 
@@ -173,8 +173,8 @@ Call = Callable[[Any], Any]
 
 def _local(args: argparse.Namespace) -> tuple[Call, Call]:
     from ftgate.api.audit_queries import DecisionLookup
-    from ftgate.api.status import StatusError
-    from ftgate.audit.backend import open_store
+    from ftgate.api.errors import DataLoss, ServiceError
+    from ftgate.audit.stores import open_store
     from ftgate.errors import InvalidInput
 
     _require_store(args.db)
@@ -192,8 +192,9 @@ def _local(args: argparse.Namespace) -> tuple[Call, Call]:
                 return method(request)
             except InvalidInput as exc:
                 raise _Failed(EXIT_BAD_INPUT, f"bad input: {exc}") from None
-            except StatusError as exc:
-                raise _Failed(_exit_of(exc.code), exc.message) from None
+            except ServiceError as exc:
+                code = EXIT_BAD_INPUT if isinstance(exc, DataLoss) else EXIT_ERROR
+                raise _Failed(code, exc.message) from None
         return call
     return guarded(lookup.get), guarded(list_reporting_damage)
 

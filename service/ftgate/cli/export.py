@@ -85,7 +85,7 @@ def write(rows: Iterator[StoredDecision], fmt: str, out: TextIO) -> int:
 
 def run(args: argparse.Namespace, since_us: int, until_us: int | None) -> int:
     """Export; the exit code. StoreError/AuditFileError propagate (the caller reports them)."""
-    from ftgate.audit.backend import describe, open_store
+    from ftgate.audit.stores import describe, open_store
 
     store = open_store(args.db, readonly=True)
     skipped: list[str] = []

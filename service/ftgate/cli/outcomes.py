@@ -15,7 +15,6 @@ import argparse
 import json
 import math
 import sys
-from pathlib import Path
 from typing import Any
 
 from ftgate.cli.audit_flags import audit_source
@@ -172,9 +171,9 @@ def _remote(args: argparse.Namespace,
 
 def _local(args: argparse.Namespace,
            request: pb.RecordOutcomeRequest) -> pb.RecordOutcomeResponse:
+    from ftgate.api.errors import ServiceError
     from ftgate.api.outcomes import record_outcome
-    from ftgate.api.status import StatusError
-    from ftgate.audit.backend import check_store, open_store
+    from ftgate.audit.stores import check_store, open_store
     from ftgate.errors import FtgateError
 
     try:
@@ -184,15 +183,15 @@ def _local(args: argparse.Namespace,
             return record_outcome(store, request)
         finally:
             store.close()
-    except StatusError as exc:
+    except ServiceError as exc:
         raise _Failed(EXIT_ERROR, exc.message) from None
     except FtgateError as exc:
         raise _Failed(EXIT_ERROR, str(exc)) from None
 
 
 def _report(args: argparse.Namespace) -> int:
-    from ftgate.audit.backend import check_store, open_store
     from ftgate.audit.outcome_report import report
+    from ftgate.audit.stores import check_store, exists, kind_of, open_store
     from ftgate.cli.decisions import BadFlag, parse_time
     from ftgate.errors import FtgateError
 
@@ -203,10 +202,10 @@ def _report(args: argparse.Namespace) -> int:
         raise _Failed(EXIT_BAD_INPUT, f"bad input: {exc}") from None
     if since is not None and until is not None and until < since:
         raise _Failed(EXIT_BAD_INPUT, "bad input: --until is before --since")
-    if not isinstance(args.audit_db, str) and not Path(args.audit_db).is_file():
+    if not exists(args.audit_db):
         raise _Failed(EXIT_BAD_INPUT, f"--audit-db: no audit log at {args.audit_db}")
     try:
-        if isinstance(args.audit_db, str):  # PostgreSQL: at this ftgate's schema, or say so
+        if kind_of(args.audit_db).migrate is not None:  # at this ftgate's schema, or say so
             check_store(args.audit_db)
         store = open_store(args.audit_db, readonly=True)
         try:

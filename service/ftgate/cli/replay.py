@@ -47,7 +47,7 @@ def add_parser(rsub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ftgate.audit.replay import replay
+    from ftgate.api.replay import replay
     from ftgate.cli.decisions import BadFlag, parse_time
     from ftgate.engine import Engine
     from ftgate.errors import FtgateError, RuleFileError
@@ -63,11 +63,10 @@ def run(args: argparse.Namespace) -> int:
     except RuleFileError as exc:
         print(f"ftgate rules replay: invalid rules: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    from ftgate.audit.backend import open_store
     from ftgate.audit.database import AuditFileError
-    from ftgate.audit.postgres import is_url
+    from ftgate.audit.stores import exists, open_store
 
-    if not is_url(args.audit_db) and not args.audit_db.is_file():
+    if not exists(args.audit_db):
         print(f"ftgate rules replay: --audit-db: no audit log at {args.audit_db}",
               file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -77,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
             report = replay(policy, store.scan(since, until))
             judged = None
             if args.outcomes:
-                from ftgate.audit.outcome_replay import judge
+                from ftgate.api.outcome_replay import judge
 
                 judged = judge(policy, store.scan(since, until),
                                store.latest_outcomes(since, until))

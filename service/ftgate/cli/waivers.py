@@ -205,8 +205,8 @@ def _remote(args: argparse.Namespace, method: str, request: Any) -> Any:
 
 def _local(args: argparse.Namespace, method: str, request: Any) -> Any:
     from ftgate.api import waivers
-    from ftgate.api.status import StatusError
-    from ftgate.audit.backend import check_store, open_store
+    from ftgate.api.errors import ServiceError
+    from ftgate.audit.stores import check_store, open_store
     from ftgate.errors import FtgateError, InvalidInput
 
     reading = method == "ListWaivers"
@@ -226,7 +226,7 @@ def _local(args: argparse.Namespace, method: str, request: Any) -> Any:
             store.close()
     except InvalidInput as exc:
         raise _bad_input(exc.violations) from None
-    except StatusError as exc:
+    except ServiceError as exc:
         raise _Failed(EXIT_ERROR, exc.message) from None
     except FtgateError as exc:
         raise _Failed(EXIT_ERROR, str(exc)) from None

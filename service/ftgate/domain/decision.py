@@ -1,7 +1,8 @@
 """What the engine decides about one profile: plain frozen data, no wire format.
 
 Enum-valued fields hold short names (`"FINE_TUNE"`, `"INSUFFICIENT_DATA"`: ftgate.enums); the API
-layer alone turns a Decision into the `ftgate.v1.Assessment` message or its bytes (api/wire.py).
+edges alone turn a Decision into the `ftgate.v1.Assessment` message (ftgate/assessment.py), its bytes
+(server/grpc/assessments.py) or its JSON (server/http/assessment_json.py).
 Objects that do not depend on the profile (a finding whose texts are fixed, a passed step with a
 fixed reason, the plan) are built once per ruleset and shared by every decision that has them.
 """

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -98,7 +99,7 @@ class Walker:
                message: Message) -> None:
         """The fields of the message at proto path `prefix` inside the profile, written at `at`
         (the request field and the names as written: `project.promptEngineering`)."""
-        specs = {s.json_name: s for s in fields_of(prefix)} | {s.name: s for s in fields_of(prefix)}
+        specs = _specs(prefix)
         root = self._root_of(at, prefix) if prefix else at
         seen: dict[str, tuple[str, int]] = {}
         for key, value in pairs:
@@ -239,6 +240,12 @@ class Walker:
 
 
 _BAD = object()
+
+
+@functools.cache
+def _specs(prefix: str) -> dict[str, FieldSpec]:
+    """The fields at `prefix` by every name a client may write: lowerCamelCase and proto."""
+    return {s.json_name: s for s in fields_of(prefix)} | {s.name: s for s in fields_of(prefix)}
 
 
 def _whole(value: Any, limit: int) -> Any:

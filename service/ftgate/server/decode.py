@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, NoReturn
 
-from ftgate.api.servicer import abort_invalid
 from ftgate.errors import InvalidInput, Violation
+from ftgate.server.grpc.servicer import abort_invalid
 from ftgate.server.handlers import parts, with_behavior
 
 Decoder = Callable[[bytes], Any]

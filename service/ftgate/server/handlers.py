@@ -43,7 +43,7 @@ def with_behavior(handler: Any, behavior: Callable[..., Any], *,
 
 def sends_bytes(methods: Iterable[str]) -> Wrapper:
     """A wrapper: the handlers of `methods` (full names) send what their behaviour returns as
-    it is, already serialized (api/servicer.py SENDS_BYTES)."""
+    it is, already serialized (server/grpc/servicer.py SENDS_BYTES)."""
     names = frozenset(methods)
 
     def wrap(method: str, handler: Any) -> Any:

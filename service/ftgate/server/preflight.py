@@ -7,8 +7,8 @@ gRPC's "Failed to bind to address" or an sqlite3 error in every worker.
 
 from __future__ import annotations
 
-from ftgate.audit.backend import check_store
-from ftgate.server.auth import check_tls_files, read_tokens
+from ftgate.access import check_tls_files, read_tokens
+from ftgate.audit.stores import check_store
 from ftgate.server.server import ServeOptions
 
 

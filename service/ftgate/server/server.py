@@ -18,16 +18,16 @@ import structlog
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from ftgate import access
 from ftgate.admission import AdmissionKind
 from ftgate.api.audit_queries import DecisionLookup
 from ftgate.api.cache import DecisionCache
 from ftgate.api.record import Recorder
 from ftgate.api.service import AdvisorService
-from ftgate.api.servicer import SENDS_BYTES, AdvisorServicer
 from ftgate.api.waiver_book import WaiverBook
 from ftgate.api.waivers import WaiverDesk
 from ftgate.audit import AuditLog
-from ftgate.audit.backend import describe, open_store
+from ftgate.audit.stores import describe, open_store
 from ftgate.engine import Engine
 from ftgate.obs import metrics, tracing
 from ftgate.obs.background import Background, Lifecycle
@@ -35,9 +35,10 @@ from ftgate.obs.deferred import COUNTERS
 from ftgate.obs.logging import DecisionLog
 from ftgate.obs.metrics_http import MetricsEndpoint
 from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES
-from ftgate.server.auth import TokenAuth, read_tokens, server_credentials
+from ftgate.server.auth import TokenAuth, server_credentials
 from ftgate.server.calls import CallsInFlight, stall_for_tests
 from ftgate.server.decode import DecodeInCall
+from ftgate.server.grpc.servicer import SENDS_BYTES, AdvisorServicer
 from ftgate.server.grpc_metrics import ServerMetrics
 from ftgate.server.handlers import Wrapper, WrappingRegistrar, sends_bytes
 from ftgate.server.http.edge import HttpEdge, start_http
@@ -196,7 +197,8 @@ class AdvisorServer:
         book = WaiverBook(lookup.store)
         book.current()  # read once at start: the waiver gauges are set before the first call
         # Who may write waivers: read at start, again on SIGHUP (as the callers' tokens).
-        self.waiver_auth = (TokenAuth(read_tokens(options.waiver_tokens), options.waiver_tokens)
+        self.waiver_auth = (access.TokenAuth(access.read_tokens(options.waiver_tokens),
+                                             options.waiver_tokens)
                             if options.waiver_tokens else None)
         desk = WaiverDesk(lookup.store, lambda: engine.ruleset,
                           self.waiver_auth.allows if self.waiver_auth else None,

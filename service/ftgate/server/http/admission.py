@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from ftgate.admission import Admission, BadReview, parse_review
 from ftgate.admission import answer as answers
+from ftgate.api.answer import Answer
 from ftgate.api.limits import CallBudget
 from ftgate.api.service import AdvisorService
 from ftgate.server.http.api import read_body
@@ -52,10 +53,9 @@ def api_server_timeout(text: str | None) -> float | None:
 
 def admission_route(service: AdvisorService, admission: Admission, max_request_bytes: int,
                     default_deadline: float | None, limiter: anyio.CapacityLimiter) -> Route:
-    def decide(context: HttpCallContext, profile: pb.ProjectProfile, audit: bool) -> pb.Assessment:
+    def decide(context: HttpCallContext, profile: pb.ProjectProfile, audit: bool) -> Answer:
         budget = CallBudget(context, default_deadline)
-        body = service.evaluate(pb.EvaluateRequest(project=profile), budget, audit=audit)
-        return pb.EvaluateResponse.FromString(body).assessment
+        return service.evaluate(pb.EvaluateRequest(project=profile), budget, audit=audit)
 
     def review(body: bytes, context: HttpCallContext) -> dict[str, Any]:
         request = parse_review(body)

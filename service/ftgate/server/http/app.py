@@ -16,13 +16,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp
 
+from ftgate.access import TokenAuth
 from ftgate.admission import Admission
 from ftgate.api import language
 from ftgate.api.service import AdvisorService
 from ftgate.engine import Engine
 from ftgate.obs import tracing
 from ftgate.profile_input.reader import as_violations, read_request_profiles
-from ftgate.server.auth import TokenAuth
 from ftgate.server.http import console_data
 from ftgate.server.http.admission import admission_route
 from ftgate.server.http.api import api_routes, read_body

@@ -84,10 +84,12 @@ def _with_profiles(data: dict[str, Any], message: Message, field: str,
     except RecursionError:
         raise BadBody(f"invalid {message.DESCRIPTOR.name}: nested too deeply") from None
     violations = as_violations(problems)
-    try:
-        _parse({k: v for k, v in data.items() if k != field}, message)
-    except BadBody as exc:
-        violations += exc.violations
+    rest = {k: v for k, v in data.items() if k != field}
+    if rest:  # (most bodies hold the profiles alone: the mapping has nothing to do then)
+        try:
+            _parse(rest, message)
+        except BadBody as exc:
+            violations += exc.violations
     if violations:
         raise BadBody("invalid request: " + "; ".join(f"{v.field}: {v.description}"
                                                       for v in violations),

@@ -1,10 +1,14 @@
 """The one place the HTTP edge meets the API: each method of FineTuningAdvisorService, called
-with a request message, answering a response message or raising `Refused`.
+with a request message, answering the response's JSON (the proto3 JSON mapping) or raising
+`Refused`.
 
 Calls go to api/service.py's AdvisorService, as the gRPC servicer's do, so that HTTP calls take
-the same decision path: validation, engine, decision cache, metrics, decision log, audit. Its
-errors (InvalidInput, StatusError, anything else) become `Refused` with the gRPC status code the
-gRPC servicer would have answered; the HTTP layer maps codes to HTTP statuses (errors.py).
+the same decision path: validation, engine, decision cache, metrics, decision log, audit.
+Evaluate and EvaluateBatch answer typed answers, written as JSON from the Decision
+(assessment_json.py: no bytes parsed back); the other methods answer messages, written by
+json_format. Errors (InvalidInput, the typed errors of api/errors.py, anything else) become
+`Refused` with the gRPC status code the gRPC servicer would have answered
+(server/grpc/status.py); the HTTP layer maps codes to HTTP statuses (errors.py).
 """
 
 from __future__ import annotations
@@ -15,15 +19,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+import orjson
 import structlog
+from google.protobuf import json_format
 from google.protobuf.message import Message
 
+from ftgate.api.errors import ServiceError
 from ftgate.api.limits import CallBudget
 from ftgate.api.service import AdvisorService
-from ftgate.api.status import StatusError
 from ftgate.errors import InvalidInput, Violation
 from ftgate.languages import DEFAULT_LANGUAGE
-from ftgate.v1 import advisor_pb2 as pb
+from ftgate.server.grpc.status import code_of
+from ftgate.server.http import assessment_json
 
 log = structlog.get_logger("ftgate")
 
@@ -66,11 +73,11 @@ class Decider:
     """FineTuningAdvisorService's methods by name, for the HTTP edge."""
 
     def __init__(self, service: AdvisorService) -> None:
-        # Evaluate and EvaluateBatch answer serialized responses (the gRPC path sends bytes).
-        self._methods: dict[str, Callable[[Any, HttpCallContext], Message]] = {
-            "Evaluate": lambda r, c: pb.EvaluateResponse.FromString(
+        # Evaluate and EvaluateBatch answer typed answers: their JSON is written from them.
+        self._methods: dict[str, Callable[[Any, HttpCallContext], Message | bytes]] = {
+            "Evaluate": lambda r, c: assessment_json.evaluate_json(
                 service.evaluate(r, c.budget(), c.lang)),
-            "EvaluateBatch": lambda r, c: pb.EvaluateBatchResponse.FromString(
+            "EvaluateBatch": lambda r, c: assessment_json.batch_json(
                 service.evaluate_batch(r, c.budget(), c.lang)),
             "CheckRegression": lambda r, c: service.check_regression(r),
             "ListRules": lambda r, c: service.list_rules(r),
@@ -82,16 +89,25 @@ class Decider:
             "RevokeWaiver": lambda r, c: service.revoke_waiver(r, c.waiver_token),
         }
 
-    def call(self, method: str, request: Message, context: HttpCallContext) -> Message:
-        """The response of `method` to `request`; raises Refused for every failed call."""
+    def call(self, method: str, request: Message, context: HttpCallContext) -> bytes:
+        """The JSON of `method`'s response to `request`; raises Refused for every failed
+        call."""
         try:
-            return self._methods[method](request, context)
+            result = self._methods[method](request, context)
+            return result if isinstance(result, bytes) else message_json(result)
         except InvalidInput as exc:
             log.info("invalid_request", method=method, violations=len(exc.violations))
             raise Refused(grpc.StatusCode.INVALID_ARGUMENT, f"invalid request: {exc}",
                           tuple(exc.violations)) from None
-        except StatusError as exc:
-            raise Refused(exc.code, exc.message) from None
+        except ServiceError as exc:
+            raise Refused(code_of(exc), exc.message) from None
         except Exception as exc:
             log.error("internal_error", method=method, exc_info=exc)
             raise Refused(grpc.StatusCode.INTERNAL, "internal error; see the server log") from exc
+
+
+def message_json(message: Message) -> bytes:
+    """A response message in the proto3 JSON mapping, zero values included (readers of JSON
+    expect `"answer": false`, not an absent key)."""
+    return orjson.dumps(json_format.MessageToDict(message,
+                                                  always_print_fields_with_no_presence=True))

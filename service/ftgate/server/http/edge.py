@@ -15,10 +15,10 @@ from typing import Any
 import structlog
 import uvicorn
 
+from ftgate.access import TokenAuth
 from ftgate.admission import Admission
 from ftgate.api.service import AdvisorService
 from ftgate.engine import Engine
-from ftgate.server.auth import TokenAuth
 from ftgate.server.http.address import ListenError, split_address
 from ftgate.server.http.app import build_app
 from ftgate.server.http.gate import EdgeState

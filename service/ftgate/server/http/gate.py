@@ -12,13 +12,14 @@ import structlog
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ftgate.access import TokenAuth, bearer_token
 from ftgate.obs.operations import AUTH_REFUSED
-from ftgate.server.auth import TokenAuth, bearer_token
 from ftgate.server.http import metrics
 from ftgate.server.http.errors import http_error
 
 log = structlog.get_logger("ftgate")
 API_PREFIX = "/v1/"
+_KEPT_TEMPLATES = 1024  # paths whose route template is kept (ids make paths many)
 GATED_PREFIXES = (API_PREFIX, "/k8s/")
 
 
@@ -41,14 +42,24 @@ class Gate:
         self.routes = routes
         self.state = state
         self.auth = auth
+        self._templates: dict[tuple[str, str], str] = {}
 
     def route(self, scope: Scope) -> str:
-        """The route template of a request (a bounded metric label)."""
-        for route in self.routes:
-            match, _ = route.matches(scope)
-            if match != Match.NONE:
-                return str(getattr(route, "path", "other")) or "other"
-        return "other"
+        """The route template of a request (a bounded metric label); the templates of the
+        last paths seen are kept (matching every route was a regex per route per call)."""
+        key = (scope["method"], scope["path"])
+        template = self._templates.get(key)
+        if template is None:
+            template = "other"
+            for route in self.routes:
+                match, _ = route.matches(scope)
+                if match != Match.NONE:
+                    template = str(getattr(route, "path", "other")) or "other"
+                    break
+            if len(self._templates) >= _KEPT_TEMPLATES:
+                self._templates.clear()
+            self._templates[key] = template
+        return template
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -5,7 +5,8 @@ would, under the candidate's policy, with the waivers recorded with it (the Asse
 waivers_applied, judged at the time it was decided: a waiver revoked or expired since still
 counts for a decision made under it, and no other waiver does); its verdict and outcome are
 compared with the recorded ones. The store is read a chunk at a time (AuditStore.scan): a
-replay over millions of decisions holds one chunk and the changed ids.
+replay over millions of decisions holds one chunk and the changed ids. (Here, beside the
+validation it needs, not in audit/: the audit package stores and reads, it decides nothing.)
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from ftgate import enums
+from ftgate.api.convert import profile_from_proto
 from ftgate.audit import damage
 from ftgate.audit.store import StoredDecision
 from ftgate.domain.waiver import Waiver
@@ -54,8 +56,6 @@ def answer_of(policy: CompiledPolicy, row: StoredDecision,
               waivers: tuple[Waiver, ...] | None = None) -> Answer | None:
     """What `policy` answers to the stored input, with the waivers recorded with it (given,
     or read from the row); None when its validation refuses it."""
-    from ftgate.api.convert import profile_from_proto
-
     project = pb.ProjectProfile.FromString(row.project)
     try:
         profile = profile_from_proto(project)

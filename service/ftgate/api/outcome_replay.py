@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ftgate.api.replay import answer_of
 from ftgate.audit import damage
 from ftgate.audit.outcome_report import result_of, target_score_of
 from ftgate.audit.outcomes import StoredOutcome
-from ftgate.audit.replay import answer_of
 from ftgate.audit.store import StoredDecision
 from ftgate.engine import CompiledPolicy
 

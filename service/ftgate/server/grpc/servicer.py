@@ -1,10 +1,10 @@
 """FineTuningAdvisorService over gRPC: the service's answers, its errors as gRPC statuses.
 
 Each method hands the request and the call's budget to api/service.py and maps what it raises:
-INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad field, the status a StatusError
-carries, or INTERNAL (logged with its traceback; the client only learns it happened).
-Evaluate and EvaluateBatch answer in wire format already: the server registers them with no
-response serializer (`SENDS_BYTES`), so their bytes go out as they are.
+INVALID_ARGUMENT with a google.rpc.BadRequest naming each bad field, the status of a typed
+service error (status.py), or INTERNAL (logged with its traceback; the client only learns it
+happened). Evaluate and EvaluateBatch answer typed answers, which this edge writes as bytes
+(assessments.py): the server registers them with no response serializer (`SENDS_BYTES`).
 """
 
 from __future__ import annotations
@@ -19,11 +19,13 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from ftgate.api import language
+from ftgate.api.errors import ServiceError
 from ftgate.api.limits import CallBudget
 from ftgate.api.service import AdvisorService
-from ftgate.api.status import StatusError
 from ftgate.api.waivers import TOKEN_HEADER
 from ftgate.errors import InvalidInput, Violation
+from ftgate.server.grpc import assessments
+from ftgate.server.grpc.status import code_of
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 
@@ -80,8 +82,8 @@ def _fail(context: grpc.ServicerContext, method: str, exc: Exception) -> NoRetur
     if isinstance(exc, InvalidInput):
         log.info("invalid_request", method=method, violations=len(exc.violations))
         abort_invalid(context, exc)
-    if isinstance(exc, StatusError):
-        context.abort(exc.code, exc.message)
+    if isinstance(exc, ServiceError):
+        context.abort(code_of(exc), exc.message)
         raise exc
     log.error("internal_error", method=method, exc_info=exc)
     context.abort(grpc.StatusCode.INTERNAL, "internal error; see the server log")
@@ -104,16 +106,17 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
     def Evaluate(  # type: ignore[override]  # an EvaluateResponse, serialized
             self, request: pb.EvaluateRequest, context: Any) -> bytes:
         try:
-            return self.service.evaluate(request, CallBudget(context, self.default_deadline),
-                                         language.from_metadata(context.invocation_metadata()))
+            return assessments.encode_one(self.service.evaluate(
+                request, CallBudget(context, self.default_deadline),
+                language.from_metadata(context.invocation_metadata())))
         except Exception as exc:  # (the hot path: no closure for _answer)
             _fail(context, "Evaluate", exc)
 
     def EvaluateBatch(  # type: ignore[override]  # an EvaluateBatchResponse, serialized
             self, request: pb.EvaluateBatchRequest, context: Any) -> bytes:
-        return self._answer(context, "EvaluateBatch", lambda: self.service.evaluate_batch(
-            request, CallBudget(context, self.default_deadline),
-            language.from_metadata(context.invocation_metadata())))
+        return self._answer(context, "EvaluateBatch", lambda: assessments.encode_batch(
+            self.service.evaluate_batch(request, CallBudget(context, self.default_deadline),
+                                        language.from_metadata(context.invocation_metadata()))))
 
     def CheckRegression(self, request: pb.CheckRegressionRequest,
                         context: Any) -> pb.CheckRegressionResponse:

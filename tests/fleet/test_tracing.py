@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+import signal
 import threading
+import urllib.request
 from collections.abc import Iterator
 from concurrent import futures
 from pathlib import Path
@@ -102,3 +105,36 @@ def test_tracing_is_off_unless_the_environment_asks() -> None:
     assert not wanted({"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "otlp"})
     assert wanted({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317"})
     assert wanted({"OTEL_TRACES_EXPORTER": "console"})
+
+
+def test_sigterm_stops_the_doors_then_writes_out_then_flushes_the_spans(
+        tmp_path: Path, collector: tuple[Collector, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """One shutdown order (obs/background.py): the front doors (gRPC and HTTP) are closed
+    before the audit queue is written out, and the tracer is flushed after it, before the
+    process exits 0. The batch processor waits far longer than the test: the call's spans can
+    only reach the collector through the tracer's stop."""
+    receiver, port = collector
+    for name, value in {"OTEL_TRACES_EXPORTER": "otlp",
+                        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://127.0.0.1:{port}",
+                        "OTEL_EXPORTER_OTLP_INSECURE": "true",
+                        "OTEL_BSP_SCHEDULE_DELAY": "3600000"}.items():
+        monkeypatch.setenv(name, value)
+    server = start_server(tmp_path, "--audit-db", str(tmp_path / "audit.db"), "--workers", "1")
+    trace_id = secrets.token_bytes(16)
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            pb_grpc.FineTuningAdvisorServiceStub(channel).Evaluate(
+                pb.EvaluateRequest(project=fine_tune_profile("traced")), timeout=30,
+                metadata=[("traceparent", f"00-{trace_id.hex()}-{secrets.token_hex(8)}-01")])
+        with urllib.request.urlopen(f"{server.http_url}/healthz", timeout=10) as reply:
+            assert reply.status == 200
+        assert receiver.of_trace(trace_id) == []  # held by the batch processor
+        assert server.stop() == 0, server.log()[-3000:]
+    finally:
+        server.stop(signal.SIGKILL)
+    assert _complete(receiver.of_trace(trace_id)), server.log()[-3000:]
+    events = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    order = [e.get("piece", e["event"]) for e in events
+             if e["event"] in ("background_stopped", "audit_flushed")]
+    assert order == ["front_doors", "rules_watcher", "decision_log", "counters", "audit_flushed",
+                     "audit", "tracing", "metrics_endpoint"], server.log()[-3000:]

@@ -24,6 +24,7 @@ from ftgate.cli.help import HelpFormatter
 from ftgate.server.hooks import ServerHooks
 from ftgate.server.http.address import ListenError, listen_flag
 from ftgate.server.options import SERVE_DEFAULTS as D
+from ftgate.server.options import ConnectionLimits, ServeOptions
 
 
 def add_parser(sub: Any) -> None:
@@ -212,37 +213,9 @@ def _retention_days(args: argparse.Namespace) -> float:
     return float(args.audit_retention_days)
 
 
-def run(args: argparse.Namespace, hooks: ServerHooks | None = None) -> int:
-    """`ftgate serve`; `hooks`: test-only behaviour (server/hooks.py, handed in by ftgate.testing)."""
-    # First, before anything slow (the rules load in a second or two): from here on SIGTERM and
-    # SIGINT are a stop like any other, exit 0 (server/signals.py), not the default death (143).
-    from ftgate.server.fdlimit import raise_open_files_limit
-    from ftgate.server.signals import process_flags
-
-    signals = process_flags()  # (installed already when started as `ftgate serve`)
-    open_files = raise_open_files_limit()
-    import structlog
-
-    from ftgate.engine import Engine
-    from ftgate.obs.logging import configure
-    from ftgate.server.options import ConnectionLimits, ServeOptions
-    from ftgate.server.preflight import check_start_files
-    from ftgate.server.server import serve
-    from ftgate.server.workers import default_workers, serve_workers
-
-    decision_log = configure(args.log_level)
-    errors = _audit_db_from_env(args) or options_errors(args) or _listen_errors(args)
-    for error in errors:
-        print(f"ftgate serve: {error}", file=sys.stderr)
-    if errors:
-        return EXIT_BAD_INPUT
-    engine = Engine(args.rules, args.max_rule_file_bytes)  # validates the rules before any worker starts
-    workers = default_workers() if args.workers is None else args.workers
-    def start(engine: Engine, options: ServeOptions) -> int:
-        if workers == 1:
-            return serve(engine, options, decision_log, signals=signals)
-        return serve_workers(options, args.rules, args.log_level, workers, signals=signals)
-    options = ServeOptions(
+def serve_options(args: argparse.Namespace, hooks: ServerHooks) -> ServeOptions:
+    """The server's options from the parsed (and checked) flags; no flag given: SERVE_DEFAULTS."""
+    return ServeOptions(
         listen=args.listen, metrics_listen=args.metrics_listen or None,
         http_listen=args.http_listen or None,
         max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
@@ -262,7 +235,39 @@ def run(args: argparse.Namespace, hooks: ServerHooks | None = None) -> int:
             max_connections=args.http_max_connections,
             header_timeout=args.http_header_timeout, body_timeout=args.http_body_timeout,
             keepalive_timeout=args.http_keepalive_timeout),
-        hooks=hooks or ServerHooks())
+        hooks=hooks)
+
+
+def run(args: argparse.Namespace, hooks: ServerHooks | None = None) -> int:
+    """`ftgate serve`; `hooks`: test-only behaviour (server/hooks.py, handed in by ftgate.testing)."""
+    # First, before anything slow (the rules load in a second or two): from here on SIGTERM and
+    # SIGINT are a stop like any other, exit 0 (server/signals.py), not the default death (143).
+    from ftgate.server.fdlimit import raise_open_files_limit
+    from ftgate.server.signals import process_flags
+
+    signals = process_flags()  # (installed already when started as `ftgate serve`)
+    open_files = raise_open_files_limit()
+    import structlog
+
+    from ftgate.engine import Engine
+    from ftgate.obs.logging import configure
+    from ftgate.server.preflight import check_start_files
+    from ftgate.server.server import serve
+    from ftgate.server.workers import default_workers, serve_workers
+
+    decision_log = configure(args.log_level)
+    errors = _audit_db_from_env(args) or options_errors(args) or _listen_errors(args)
+    for error in errors:
+        print(f"ftgate serve: {error}", file=sys.stderr)
+    if errors:
+        return EXIT_BAD_INPUT
+    engine = Engine(args.rules, args.max_rule_file_bytes)  # validates the rules before any worker starts
+    workers = default_workers() if args.workers is None else args.workers
+    def start(engine: Engine, options: ServeOptions) -> int:
+        if workers == 1:
+            return serve(engine, options, decision_log, signals=signals)
+        return serve_workers(options, args.rules, args.log_level, workers, signals=signals)
+    options = serve_options(args, hooks or ServerHooks())
     check_start_files(options)  # token, TLS and audit files: named here, before any worker
     log = structlog.get_logger("ftgate")
     log.info("starting", open_files_limit=open_files, workers=workers)

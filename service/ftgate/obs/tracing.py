@@ -27,6 +27,7 @@ _NOTHING: AbstractContextManager[None] = contextlib.nullcontext()
 _tracer: Any = None  # an opentelemetry Tracer once configured
 _provider: Any = None
 _ON = ("true", "1", "yes")
+_FLUSH_MILLIS = 5000  # the most a flush (not a stop) waits for the exporters
 
 
 def wanted(env: Mapping[str, str]) -> bool:
@@ -115,7 +116,7 @@ class TracerShutdown:
 
     def flush(self) -> None:
         if _provider is not None:
-            _provider.force_flush()
+            _provider.force_flush(_FLUSH_MILLIS)
 
     def stop(self, timeout: float) -> bool:
         if _provider is None:

@@ -4,12 +4,19 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FTGATE := $(VENV)/bin/ftgate
 STAMP := $(VENV)/.installed
+SHELL := /bin/bash
+# pip, quiet: this machine's pip config names local indexes that may be absent, and pip warns
+# about each on every install; those lines are dropped (errors still show).
+PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check
+PIP_QUIET := 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
 
-.PHONY: run test test-service test-clients test-deploy lint typecheck proto bench soak docs screenshots clean help
+.PHONY: run test test-long test-service test-clients test-deploy lint typecheck proto bench soak docs screenshots clean help
 
 help:
 	@echo "make run        set up .venv and run the service (gRPC 127.0.0.1:50051, HTTP + console 127.0.0.1:8080, metrics 127.0.0.1:9464)"
 	@echo "make test       set up .venv and run the whole test suite: all three parts, then a summary"
+	@echo "                (with CI=true, as CI runs it, test-long too)"
+	@echo "make test-long  the long property runs (thousands of random profiles), part of CI's make test"
 	@echo "make lint       ruff + buf lint;  make typecheck  mypy strict"
 	@echo "make proto      regenerate all code generated from proto/ (server, Python and TypeScript clients)"
 	@echo "make test-service | test-clients | test-deploy   one part of make test"
@@ -19,7 +26,7 @@ help:
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP_INSTALL) -e '.[dev]' $(PIP_QUIET)
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -29,8 +36,11 @@ run: $(STAMP)
 	$(FTGATE) serve $(ARGS)
 
 # The README's test command. Each part can run alone; `make test` runs all three even when one
-# fails, then says how each went, and fails if any did.
-TEST_PARTS := test-service test-clients test-deploy
+# fails, then says how each went, and fails if any did. In CI (CI=true) it runs test-long too.
+TEST_PARTS := test-service test-clients test-deploy $(if $(filter true,$(CI)),test-long)
+# pytest-xdist workers for the service and deploy tests (one per core; `TEST_WORKERS=0`: one process).
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 test: $(STAMP)
 	@failed=0; summary=""; \
@@ -43,29 +53,35 @@ test: $(STAMP)
 	printf '\nmake test:\n%b' "$$summary"; \
 	if [ $$failed -ne 0 ]; then echo "make test: $$failed of $(words $(TEST_PARTS)) parts failed" >&2; exit 1; fi
 
-# pytest over $(1); a part in which pytest finds no test at all (its exit code 5) fails, saying so.
+# pytest over $(1) (with the options $(2)); a part in which pytest finds no test at all (its exit
+# code 5) fails, saying so.
 define pytest_part
-	@echo "$(PY) -m pytest -q $(1)"
-	@$(PY) -m pytest -q $(1) || { code=$$?; \
+	@echo "$(PY) -m pytest -q $(2) $(1)"
+	@$(PY) -m pytest -q $(2) $(1) || { code=$$?; \
 	  if [ $$code -eq 5 ]; then echo "$@: pytest collected no test in $(1)" >&2; fi; exit $$code; }
 endef
 
+# Tests in parallel (tests/conftest.py: what must not share a worker is grouped), the slowest 15
+# listed; the long property runs (marker `long`) are left to test-long.
 test-service: $(STAMP)
-	$(call pytest_part,tests)
+	$(call pytest_part,tests,$(PYTEST_PARALLEL) -m 'not long')
+
+test-long: $(STAMP)
+	$(call pytest_part,tests,-m long)
 
 # Client SDKs (clients/python, clients/typescript) against a live server.
 test-clients: $(STAMP)
 	FTGATE_BIN=$(abspath $(FTGATE)) PYTHON=$(PYTHON) clients/python/scripts/test.sh
-	cd clients/typescript && npm ci --no-audit --no-fund && npm test
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm test --loglevel=error
 	$(VENV)/bin/buf breaking proto --against clients/baseline/ftgate-v1.binpb
 
 # deploy/: manifests, alert rules, Prometheus end to end.
 test-deploy: $(STAMP)
 	@cmp -s deploy/requirements.txt $(VENV)/.deploy-requirements || { \
-	  $(PY) -m pip install --quiet --disable-pip-version-check -r deploy/requirements.txt && \
+	  $(PIP_INSTALL) -r deploy/requirements.txt $(PIP_QUIET) && \
 	  cp deploy/requirements.txt $(VENV)/.deploy-requirements; }
 	@deploy/scripts/ensure-prometheus.sh
-	$(call pytest_part,deploy/tests)
+	$(call pytest_part,deploy/tests,$(PYTEST_PARALLEL))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check service tests scripts bench
@@ -78,7 +94,7 @@ typecheck: $(STAMP)
 proto: $(STAMP)
 	PYTHON=$(PY) scripts/gen_proto.sh
 	PYTHON=$(abspath $(PY)) clients/python/scripts/gen.sh
-	cd clients/typescript && npm ci --no-audit --no-fund && npm run generate
+	cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error && npm run generate
 
 docs: $(STAMP)
 	$(PY) scripts/docgen.py

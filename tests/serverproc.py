@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,30 +13,14 @@ from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from ports import free_port, free_ports
+
+__all__ = ["FTGATE", "REPO", "ServerProcess", "free_port", "free_ports", "start_server", "wait_serving"]
 
 REPO = Path(__file__).resolve().parent.parent
 FTGATE = [sys.executable, "-m", "ftgate.cli"]
 # `ftgate serve` with test-only hooks (service/ftgate/testing.py).
 SEAM = [sys.executable, "-m", "ftgate.testing"]
-
-
-def free_port() -> int:
-    return free_ports(1)[0]
-
-
-def free_ports(count: int) -> list[int]:
-    """`count` distinct free ports (all held open while they are chosen: the kernel may hand
-    a port just closed out again)."""
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket()
-            sockets.append(s)
-            s.bind(("127.0.0.1", 0))
-        return [int(s.getsockname()[1]) for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 @dataclass

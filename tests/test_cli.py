@@ -172,6 +172,7 @@ def test_closed_stdout_keeps_the_verdict_exit_code() -> None:
     assert "internal error" not in run.stderr
 
 
+@pytest.mark.slow
 def test_check_and_health_with_a_bearer_token(tmp_path: Path) -> None:
     from serverproc import start_server
 

@@ -62,13 +62,18 @@ def test_every_rule_table_case(engine: Engine, index: int) -> None:
     _check_true(engine, CASES[index])
 
 
-def test_thousands_of_random_profiles(engine: Engine) -> None:
+# The default run checks the first 1,000 of the 5,000 profiles make test-long checks: they already
+# reach every outcome, every field a counterfactual changes (and with each resulting outcome)
+# and every number of changes that the 5,000 reach.
+@pytest.mark.slow
+@pytest.mark.parametrize("count", [1_000, pytest.param(5_000, marks=pytest.mark.long)])
+def test_random_profiles(engine: Engine, count: int) -> None:
     found = unreachable = 0
-    for project in random_profiles(5_000, seed=12):
+    for project in random_profiles(count, seed=12):
         n, never = _check_true(engine, project)
         found += n
         unreachable += never
-    assert found > 2_000  # (the property is not vacuous)
+    assert found > 0.4 * count  # (the property is not vacuous)
 
 
 def _base(**changes: object) -> Profile:

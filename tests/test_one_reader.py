@@ -1,6 +1,6 @@
 """The one input reader, in process: integers of any length and any YAML form, every problem in
 one answer, paths as written, the parts of a description. The same mistakes at every door over
-real sockets: tests/admission/test_one_reader.py."""
+real sockets: tests/admission/test_doors_read_alike.py."""
 
 from __future__ import annotations
 

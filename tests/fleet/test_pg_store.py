@@ -139,6 +139,7 @@ def test_audit_migrate_command_and_serve_refusals(pg_url: str, tmp_path: Path) -
     assert out.returncode == 2 and "newer than this ftgate knows" in out.stderr
 
 
+@pytest.mark.slow
 def test_bad_audit_flags_are_named(tmp_path: Path) -> None:
     for args, expected in (
             (("--audit-db", "mysql://db/x"), "postgresql:// URL"),

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import grpc
+import pytest
 from fleettools import fine_tune_profile, small_profile, stored_ids, wait_until
 from ftgate.engine.engine import default_rules_dir
 from ftgate.v1 import advisor_pb2 as pb
@@ -35,6 +36,7 @@ def _replay(db: str, rules: Path, *flags: str) -> subprocess.CompletedProcess[st
                            *flags], cwd=REPO, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 def test_replay_reports_exactly_the_decisions_a_threshold_edit_changes(
         tmp_path: Path, pg_url: str) -> None:
     server = start_server(tmp_path, "--audit-db", pg_url, "--audit-migrate", "--workers", "1")

@@ -127,6 +127,7 @@ def test_garbage_on_the_reflection_stream_is_invalid_argument(server: ServerProc
         assert len(list(info(iter([good]), timeout=10))) == 1  # still serving
 
 
+@pytest.mark.slow
 def test_garbage_on_an_open_reflection_stream_does_not_stop_sigterm(tmp_path: Path) -> None:
     """Once, gRPC's own failure to decode a message of a request stream left the call half
     done, and SIGTERM then waited for it forever (about 6 times in 10): decoded in the call,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
 from opstools import wait_until
 from serverproc import start_server
 from stuck_client import StuckConnection, open_stuck
@@ -44,6 +45,7 @@ def test_a_connection_gets_no_more_streams_than_the_cap(tmp_path: Path) -> None:
         server.stop(signal.SIGKILL)
 
 
+@pytest.mark.slow
 def test_stuck_clients_hold_bounded_memory(tmp_path: Path) -> None:
     server = start_server(tmp_path, "--workers", "1",
                           "--max-streams-per-connection", str(STREAMS_PER_CONNECTION),

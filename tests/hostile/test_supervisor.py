@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import grpc
+import pytest
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from opstools import metric, scrape, small_profile, wait_until
@@ -91,6 +92,7 @@ def test_two_worker_deaths_in_quick_succession_keep_the_service_up(tmp_path: Pat
     assert "worker_cannot_start" not in server.log()
 
 
+@pytest.mark.slow
 def test_a_stopped_worker_is_detected_and_replaced(tmp_path: Path) -> None:
     server = start_supervisor(tmp_path)
     stopped = worker_pid(server, 1)

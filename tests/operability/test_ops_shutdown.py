@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import grpc
+import pytest
 from ftgate.audit import DecisionQuery, DecisionStore
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
@@ -45,6 +46,7 @@ def health_status(address: str) -> str:
     return str(health_pb2.HealthCheckResponse.ServingStatus.Name(reply.status))
 
 
+@pytest.mark.slow
 def test_sigterm_drains_calls_in_flight_and_keeps_every_answered_decision(tmp_path: Path) -> None:
     db = tmp_path / "decisions.db"
     flags = ("--audit-db", str(db), "--max-batch", str(IN_FLIGHT_BATCH), "--grace", "60",

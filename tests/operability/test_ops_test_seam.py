@@ -51,6 +51,7 @@ def test_a_bad_seam_flag_is_named(flags: list[str], named: str,
     assert named in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_the_delay_reaches_every_worker(tmp_path: Path) -> None:
     """Through the seam with two workers: each says it runs with the hooks, and a batch made
     slow by them outlives its deadline."""

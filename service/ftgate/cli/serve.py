@@ -251,12 +251,15 @@ def run(args: argparse.Namespace, hooks: ServerHooks | None = None) -> int:
 
     from ftgate.engine import Engine
     from ftgate.obs.logging import configure
+    from ftgate.obs.tracing import protocol_error
     from ftgate.server.preflight import check_start_files
     from ftgate.server.server import serve
     from ftgate.server.workers import default_workers, serve_workers
 
     decision_log = configure(args.log_level)
-    errors = _audit_db_from_env(args) or options_errors(args) or _listen_errors(args)
+    tracing_error = protocol_error()  # OTEL_* (obs/tracing.py), refused before any worker starts
+    errors = (_audit_db_from_env(args) or options_errors(args) or _listen_errors(args)
+              or ([tracing_error] if tracing_error else []))
     for error in errors:
         print(f"ftgate serve: {error}", file=sys.stderr)
     if errors:

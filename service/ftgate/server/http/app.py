@@ -18,6 +18,7 @@ from starlette.types import ASGIApp
 from ftgate.admission import Admission
 from ftgate.api.service import AdvisorService
 from ftgate.engine import Engine
+from ftgate.obs import tracing
 from ftgate.server.auth import TokenAuth
 from ftgate.server.http.admission import admission_route
 from ftgate.server.http.api import api_routes
@@ -27,6 +28,7 @@ from ftgate.server.http.form import profile_form
 from ftgate.server.http.gate import EdgeState, Gate
 from ftgate.server.http.openapi import document
 from ftgate.server.http.outcomes import outcome_routes
+from ftgate.server.http.tracing import TracedRequests
 
 log = structlog.get_logger("ftgate")
 CONSOLE = Path(__file__).resolve().parent / "console"
@@ -91,4 +93,6 @@ def build_app(service: AdvisorService, engine: Engine, state: EdgeState,
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception,
                                                        ClientDisconnect: _client_gone,
                                                        Exception: _internal})
-    return Gate(app, routes, state, auth)
+    gate = Gate(app, routes, state, auth)
+    tracer = tracing.tracer()  # None: tracing off, no wrapper at all
+    return gate if tracer is None else TracedRequests(gate, tracer, gate.route)

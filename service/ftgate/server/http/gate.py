@@ -42,7 +42,7 @@ class Gate:
         self.state = state
         self.auth = auth
 
-    def _route(self, scope: Scope) -> str:
+    def route(self, scope: Scope) -> str:
         """The route template of a request (a bounded metric label)."""
         for route in self.routes:
             match, _ = route.matches(scope)
@@ -68,7 +68,7 @@ class Gate:
             else:
                 await self.app(scope, receive, sending)
         finally:
-            metrics.record(scope["method"], self._route(scope), status[0],
+            metrics.record(scope["method"], self.route(scope), status[0],
                            time.perf_counter() - started)
 
     async def _api(self, scope: Scope, receive: Receive, send: Send) -> None:

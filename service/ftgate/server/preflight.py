@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ftgate.audit.backend import check_store
 from ftgate.server.auth import check_tls_files, read_tokens
-from ftgate.server.server import ServeOptions
+from ftgate.server.options import ServeOptions
 
 
 def check_start_files(options: ServeOptions) -> None:

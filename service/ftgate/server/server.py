@@ -38,7 +38,7 @@ from ftgate.server.grpc_metrics import ServerMetrics
 from ftgate.server.handlers import Wrapper, WrappingRegistrar, sends_bytes
 from ftgate.server.hooks import ServerHooks
 from ftgate.server.http.edge import HttpEdge, start_http
-from ftgate.server.options import MAX_MESSAGE_BYTES, ServeOptions
+from ftgate.server.options import ServeOptions
 from ftgate.server.reload import RulesWatcher
 from ftgate.server.signals import SignalFlags
 from ftgate.server.tracing import TracedCalls
@@ -47,7 +47,6 @@ from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 
 log = structlog.get_logger("ftgate")
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["FineTuningAdvisorService"].full_name
-__all__ = ["MAX_MESSAGE_BYTES", "AdvisorServer", "ServeOptions", "serve"]
 # A stopping server has exited at the latest this many seconds after its drain delay and grace
 # period, whatever its calls do (docs/operations.md): up to CALLS_MARGIN_SECONDS for gRPC to
 # cancel the calls left and their handlers to return (server/doors.py), the rest to write out

@@ -27,6 +27,8 @@ log = structlog.get_logger("ftgate")
 # The least a piece is given to stop, even when the deadline has passed: enough to write a
 # queue that is already in memory, not enough to wait on anything stuck.
 _MIN_STOP_SECONDS = 0.2
+# What the pieces already started get to stop when a later one cannot start.
+_FAILED_START_STOP_SECONDS = 5.0
 
 
 class Background(Protocol):
@@ -53,8 +55,14 @@ class Lifecycle:
         self._started: list[Background] = []
 
     def start(self) -> None:
+        """Start every piece, in the reverse of the shutdown order; when one cannot start (a
+        port taken), those already started are stopped, in order, before the error goes on."""
         for piece in reversed(self.pieces):
-            piece.start()
+            try:
+                piece.start()
+            except BaseException:
+                self.stop(time.monotonic() + _FAILED_START_STOP_SECONDS)
+                raise
             self._started.append(piece)
 
     def flush(self) -> None:

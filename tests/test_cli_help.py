@@ -16,6 +16,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 COMMANDS = [[], ["serve"], ["check"], ["init"], ["schema"], ["rules"], ["rules", "list"],
             ["rules", "lint"], ["rules", "test"], ["decisions"], ["decisions", "show"],
             ["decisions", "list"], ["outcomes"], ["outcomes", "record"], ["outcomes", "report"],
+            ["waivers"], ["waivers", "grant"], ["waivers", "list"], ["waivers", "revoke"],
             ["health"]]
 
 
@@ -53,7 +54,8 @@ def test_every_option_with_a_default_shows_it(monkeypatch, capsys) -> None:
         for name in command:
             sub = next(a for a in sub._actions if a.dest in ("command", "rules_command",
                                                              "decisions_command",
-                                                             "outcomes_command")
+                                                             "outcomes_command",
+                                                             "waivers_command")
                        and name in a.choices).choices[name]
         text = " ".join(_help(monkeypatch, capsys, command).split())
         for action in sub._actions:

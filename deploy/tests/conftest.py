@@ -50,6 +50,9 @@ KNOWN_METRICS = {
     "ftgate_audit_queue_capacity",
     "ftgate_audit_store_up",
     "ftgate_audit_written_total",
+    "ftgate_waivers_active",
+    "ftgate_waiver_next_expiry_timestamp_seconds",
+    "ftgate_waived_decisions_total",
     "up",
 }
 LABELS = {"grpc_service", "grpc_method", "grpc_code", "grpc_type"}

@@ -81,9 +81,16 @@ def test_round_robin_sends_calls_to_both_servers(server_factory: Any) -> None:
     with channel_to(first.address, second.address) as channel:
         grpc.channel_ready_future(channel).result(timeout=15)
         stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
+        # The channel is ready with one address; the other joins the rotation once its health
+        # check says SERVING. Call until both have answered (a loaded machine takes longer).
+        deadline = time.monotonic() + 60
+        while min(first.handled(), second.handled()) == 0:
+            assert time.monotonic() < deadline, "the second address never joined the rotation"
+            stub.Evaluate(pb.EvaluateRequest(project=sample_profile()), timeout=10)
+        before = (first.handled(), second.handled())
         for _ in range(40):
             stub.Evaluate(pb.EvaluateRequest(project=sample_profile()), timeout=10)
-    counts = (first.handled(), second.handled())
+    counts = (first.handled() - before[0], second.handled() - before[1])
     assert sum(counts) == 40
     assert min(counts) >= 10, f"round_robin spreads 40 calls over both servers, got {counts}"
 

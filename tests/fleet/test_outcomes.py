@@ -302,8 +302,10 @@ def test_bad_outcomes_are_refused_by_field(tmp_path: Path) -> None:
 def test_an_sqlite_log_of_schema_1_gains_outcomes_and_keeps_its_decisions(
         tmp_path: Path) -> None:
     """A file written before outcomes existed: read as is (no outcome yet), then brought to
-    schema 2 by the first writer, its decisions kept."""
+    the current schema by the first writer, its decisions kept."""
     import sqlite3
+
+    from ftgate.audit.database import SCHEMA_VERSION
 
     db = tmp_path / "old.db"
     server = start_server(tmp_path, "--audit-db", str(db), "--audit-durability", "sync",
@@ -317,6 +319,7 @@ def test_an_sqlite_log_of_schema_1_gains_outcomes_and_keeps_its_decisions(
         assert server.stop() == 0
     with sqlite3.connect(db) as conn:  # as the previous ftgate left it
         conn.execute("DROP TABLE outcomes")
+        conn.execute("DROP TABLE waivers")
         conn.execute("PRAGMA user_version=1")
     conn.close()
     out = _ftgate("outcomes", "report", "--audit-db", str(db), "--format", "json")
@@ -325,7 +328,7 @@ def test_an_sqlite_log_of_schema_1_gains_outcomes_and_keeps_its_decisions(
     out = _ftgate("outcomes", "record", decision, "--audit-db", str(db), "--fine-tuned", "no")
     assert out.returncode == 0, out.stderr
     with sqlite3.connect(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 1
     conn.close()
     out = _ftgate("outcomes", "report", "--audit-db", str(db), "--format", "json")

@@ -70,7 +70,7 @@ def test_check_exit_codes_and_decision_id(
     )
     assert text.returncode == code, text.stdout + text.stderr
     if code == 2:
-        assert "project.target_score" in text.stderr
+        assert "project.targetScore" in text.stderr
         return
     assert UUID.search(text.stdout), f"no decision id in the report:\n{text.stdout}"
     as_json = run(
@@ -223,7 +223,7 @@ def test_terraform_external_program(
     )
     code = PROFILES[name][1]
     if code == 2:
-        assert done.returncode == 2 and "project.target_score" in done.stderr
+        assert done.returncode == 2 and "project.targetScore" in done.stderr
         return
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)

@@ -25,6 +25,8 @@ import {
   ProjectOutcome,
   ProjectProfile,
   type RecordOutcomeResponse,
+  Waiver,
+  type ListWaiversRequest,
   TaskScore,
   type DeepPartial,
 } from "./gen/ftgate/v1/advisor.js";
@@ -38,12 +40,17 @@ import { CancelledError, toFtgateError } from "./errors.js";
 
 /** The name of the advised service, as the health service and the retry config know it. */
 export const SERVICE_NAME = "ftgate.v1.FineTuningAdvisorService";
+/** The metadata key that carries a waiver token (the server's --waiver-tokens). */
+export const WAIVER_TOKEN = "ftgate-waiver-token";
 
 /** A project profile: a ProjectProfile or any part of one (absent fields mean "unknown"). */
 export type ProjectInput = DeepPartial<ProjectProfile>;
 
 /** What became of a project: a ProjectOutcome or any part of one (absent figures: not measured). */
 export type OutcomeInput = DeepPartial<ProjectOutcome>;
+
+/** A waiver to grant: a Waiver or any part of one (the server sets id and createdAt). */
+export type WaiverInput = DeepPartial<Waiver>;
 
 /** Task scores as a list of {task, score} (order kept) or as an object {task: score}. */
 export type TaskScoresInput = ReadonlyArray<DeepPartial<TaskScore>> | Readonly<Record<string, number>>;
@@ -140,6 +147,16 @@ export interface FtgateClient {
    * (`outcome.measured_score`), FailedPreconditionError when the server keeps no audit log.
    */
   recordOutcome(decisionId: string, outcome: OutcomeInput, options?: CallOptions): Promise<RecordOutcomeResponse>;
+  /**
+   * Grants a waiver: the BLOCKER rules it names stop blocking its project until it expires.
+   * Needs a token of the server's --waiver-tokens (AuthError otherwise); InvalidArgumentError
+   * naming a bad field (`waiver.rule_ids[0]`, `waiver.expires_at`...).
+   */
+  grantWaiver(waiver: WaiverInput, waiverToken: string, options?: CallOptions): Promise<Waiver>;
+  /** Waivers, newest first, of one project and in one state (both optional). */
+  listWaivers(filter?: DeepPartial<ListWaiversRequest>, options?: CallOptions): Promise<Waiver[]>;
+  /** Revokes a waiver now (NotFoundError for an unknown id); the waiver as stored. */
+  revokeWaiver(waiverId: string, waiverToken: string, options?: CallOptions): Promise<Waiver>;
   /** grpc.health.v1 Check of `service` ("" = the whole server). */
   health(service?: string, options?: CallOptions): Promise<HealthStatus>;
   /** Closes the channel; calls still running are cancelled. */
@@ -325,6 +342,25 @@ export function createClient(address: string, options: ClientOptions = {}): Ftga
     recordOutcome(decisionId, outcome, call) {
       const request = { decisionId, outcome: ProjectOutcome.fromPartial(outcome) };
       return unary<RecordOutcomeResponse>((md, o, cb) => advisor.recordOutcome(request, md, o, cb), call);
+    },
+    async grantWaiver(waiver, waiverToken, call) {
+      const request = { waiver: Waiver.fromPartial(waiver) };
+      const withToken = { ...call, metadata: { ...call?.metadata, [WAIVER_TOKEN]: waiverToken } };
+      const res = await unary<{ waiver?: Waiver }>(
+        (md, o, cb) => advisor.grantWaiver(request, md, o, cb), withToken);
+      return res.waiver ?? Waiver.fromPartial({});
+    },
+    async listWaivers(filter = {}, call) {
+      const request = { projectName: filter.projectName ?? "", state: filter.state ?? 0 };
+      const res = await unary<{ waivers: Waiver[] }>(
+        (md, o, cb) => advisor.listWaivers(request, md, o, cb), call);
+      return res.waivers;
+    },
+    async revokeWaiver(waiverId, waiverToken, call) {
+      const withToken = { ...call, metadata: { ...call?.metadata, [WAIVER_TOKEN]: waiverToken } };
+      const res = await unary<{ waiver?: Waiver }>(
+        (md, o, cb) => advisor.revokeWaiver({ waiverId }, md, o, cb), withToken);
+      return res.waiver ?? Waiver.fromPartial({});
     },
     async health(service = "", call) {
       const request = HealthCheckRequest.fromPartial({ service });

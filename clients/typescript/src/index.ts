@@ -11,6 +11,8 @@ export {
   type HealthStatus,
   type Language,
   type OutcomeInput,
+  type WaiverInput,
+  WAIVER_TOKEN,
   type ProjectInput,
   type RetryOptions,
   type TaskScoresInput,

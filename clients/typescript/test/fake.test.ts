@@ -41,6 +41,9 @@ const impl: FineTuningAdvisorServiceServer = {
   },
   evaluateBatch: (_c, cb) => cb({ code: status.UNIMPLEMENTED, details: "fake" }),
   recordOutcome: (_c, cb) => cb({ code: status.UNIMPLEMENTED, details: "fake" }),
+  grantWaiver: (_c, cb) => cb({ code: status.UNIMPLEMENTED, details: "fake" }),
+  listWaivers: (_c, cb) => cb({ code: status.UNIMPLEMENTED, details: "fake" }),
+  revokeWaiver: (_c, cb) => cb({ code: status.UNIMPLEMENTED, details: "fake" }),
   checkRegression: (_c, cb) => cb({ code: status.UNIMPLEMENTED, details: "fake" }),
   listRules: (_c, cb) => cb({ code: status.INTERNAL, details: "boom" }),
   getDecision(call, cb) {

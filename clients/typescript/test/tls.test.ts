@@ -41,6 +41,9 @@ describe("TLS", { skip }, () => {
       getDecision: (_c, cb) => cb({ code: status.UNIMPLEMENTED }),
       listDecisions: (_c, cb) => cb({ code: status.UNIMPLEMENTED }),
       recordOutcome: (_c, cb) => cb({ code: status.UNIMPLEMENTED }),
+      grantWaiver: (_c, cb) => cb({ code: status.UNIMPLEMENTED }),
+      listWaivers: (_c, cb) => cb({ code: status.UNIMPLEMENTED }),
+      revokeWaiver: (_c, cb) => cb({ code: status.UNIMPLEMENTED }),
     };
     server.addService(FineTuningAdvisorServiceService, impl);
     const creds = ServerCredentials.createSsl(null, [

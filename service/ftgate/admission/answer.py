@@ -15,6 +15,7 @@ from ftgate.v1 import advisor_pb2 as pb
 # `gate.ftgate.dev`, its audit log shows `gate.ftgate.dev/decision-id`.
 DECISION_ID = "decision-id"
 RULESET_VERSION = "ruleset-version"
+WAIVER_IDS = "waiver-ids"  # the waivers that kept a blocker from blocking, comma-separated
 # The API server may cut longer warnings (and advises 120 characters).
 MAX_WARNING = 256
 
@@ -67,10 +68,12 @@ def from_assessment(a: pb.Assessment, dry_run: bool) -> Answer:
     recorded = "dry run, not recorded" if dry_run else "recorded"
     decision = f"Decision {a.decision_id} ({recorded}; ruleset {a.ruleset_version})"
     audit = {DECISION_ID: a.decision_id, RULESET_VERSION: a.ruleset_version}
+    if a.waivers_applied:
+        audit[WAIVER_IDS] = ",".join(w.id for w in a.waivers_applied)
     project = f"project {a.project_name!r}" if a.project_name else "the project"
     if verdict == "FINE_TUNE":
-        return Answer(True, warnings=(f"ftgate: FINE_TUNE for {project}. {decision}",),
-                      audit=audit, kind="admitted")
+        return Answer(True, warnings=(f"ftgate: FINE_TUNE for {project}. {decision}",
+                                      *_waived(a)), audit=audit, kind="admitted")
     if verdict == "NEEDS_INFORMATION":
         lines = [f"ftgate: NEEDS_INFORMATION for {project}: the profile in annotation "
                  "ftgate.dev/profile lacks what the decision tree needs:",
@@ -85,7 +88,9 @@ def from_assessment(a: pb.Assessment, dry_run: bool) -> Answer:
         lines.append(f"Blocked at step {step.step}: {step.question} "
                      f"{'yes' if step.answer else 'no'}: {step.reason}")
     for f in a.findings:
-        if enums.SEVERITY.short(f.severity) == "BLOCKER":
+        if f.waiver_id:
+            lines.append(f"Waived {f.rule_id} (waiver {f.waiver_id}): does not block.")
+        elif enums.SEVERITY.short(f.severity) == "BLOCKER":
             # The step above carries the figures; a finding past the tree brings its own.
             said = f.title if a.decision_path else f.message
             lines.append(f"Blocker {f.rule_id}: {said}. Fix: {f.recommendation}")
@@ -96,6 +101,14 @@ def from_assessment(a: pb.Assessment, dry_run: bool) -> Answer:
                      + (f" ({', '.join(alt.details)})" if alt.details else ""))
     lines.append(f"{decision}; ftgate decisions show {a.decision_id} prints the whole answer.")
     return replace(refused("\n".join(lines)), audit=audit)
+
+
+def _waived(a: pb.Assessment) -> tuple[str, ...]:
+    """One warning per waiver the answer was decided under."""
+    return tuple(f"ftgate: allowed under waiver {w.id} (expires "
+                 f"{w.expires_at.ToDatetime().strftime('%Y-%m-%d %H:%M UTC')}; waives "
+                 f"{', '.join(w.rule_ids)}; approved by {' '.join(w.approved_by.split())})"
+                 for w in a.waivers_applied)
 
 
 def _clip(text: str) -> str:

@@ -17,12 +17,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ftgate.api import convert, outcomes, wire
+from ftgate.api import convert, outcomes, waivers, wire
 from ftgate.api.audit_queries import DecisionLookup
 from ftgate.api.cache import CachedAnswer, DecisionCache
 from ftgate.api.limits import CallBudget
 from ftgate.api.record import Decided, Recorder
+from ftgate.api.waiver_book import WaiverBook
+from ftgate.api.waivers import WaiverDesk
 from ftgate.domain.profile import Profile
+from ftgate.domain.waiver import Waiver, active_for
 from ftgate.engine import CompiledPolicy, Engine
 from ftgate.errors import InvalidProfile, Violation
 from ftgate.languages import DEFAULT_LANGUAGE
@@ -32,6 +35,8 @@ from ftgate.v1 import advisor_pb2 as pb
 # A profile of a call, validated or found in the cache: (as received, as validated, the cached
 # answer or None, its cache key or None).
 _LookedUp = tuple[pb.ProjectProfile, Profile, CachedAnswer | None, bytes | None]
+# The waivers a call decides with, and the time (µs since the epoch) they are judged at.
+_Waivers = tuple[tuple[Waiver, ...], int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +46,14 @@ class Asked:
     explain: bool = False
     lang: str = DEFAULT_LANGUAGE
 
-    @property
-    def key_prefix(self) -> bytes:
+    def key_prefix(self, waiver_ids: Sequence[str] = ()) -> bytes:
         """What sets the cache key of such an answer apart: nothing for the default; else a
-        0 byte (a serialized profile never starts with one: field 0 does not exist)."""
-        if not self.explain and self.lang == DEFAULT_LANGUAGE:
+        0 byte (a serialized profile never starts with one: field 0 does not exist). The ids of
+        the project's active waivers are part of it: a grant, revocation or expiry is a miss."""
+        if not self.explain and self.lang == DEFAULT_LANGUAGE and not waiver_ids:
             return b""
-        return b"\x00" + f"{self.lang}:{int(self.explain)}".encode() + b"\x00"
+        return (b"\x00" + f"{self.lang}:{int(self.explain)}:{','.join(waiver_ids)}".encode()
+                + b"\x00")
 
 
 class AdvisorService:
@@ -55,12 +61,17 @@ class AdvisorService:
 
     def __init__(self, engine: Engine, recorder: Recorder, *, max_batch: int = 100,
                  cache: DecisionCache | None = None,
-                 decisions: DecisionLookup | None = None) -> None:
+                 decisions: DecisionLookup | None = None,
+                 waiver_book: WaiverBook | None = None,
+                 waiver_desk: WaiverDesk | None = None) -> None:
         self.engine = engine
         self.recorder = recorder
         self.max_batch = max_batch
         self.cache = cache
         self.decisions = decisions or DecisionLookup(None)
+        self.waiver_book = waiver_book or WaiverBook(self.decisions.store)
+        self.waiver_desk = waiver_desk or WaiverDesk(self.decisions.store, lambda: engine.ruleset,
+                                                     changed=self.waiver_book.changed)
 
     def evaluate(self, request: pb.EvaluateRequest, budget: CallBudget,
                  lang: str = DEFAULT_LANGUAGE, *, audit: bool = True) -> bytes:
@@ -91,26 +102,31 @@ class AdvisorService:
         policy = self.engine.policy
         looked_up: list[_LookedUp] = []
         violations: list[Violation] = []
+        # The waivers, and the time they are judged at, for every profile of the call.
+        book, now_us = self.waiver_book.current(), waivers.now_us()
         with tracing.span("ftgate.validate"):
-            self._validate(projects, prefixes, policy, asked, looked_up, violations)
+            self._validate(projects, prefixes, policy, asked, looked_up, violations,
+                           (book, now_us))
         if violations:
             raise InvalidProfile(violations)
         with tracing.span("ftgate.evaluate"):
-            decided = self._evaluate(looked_up, policy, budget, asked)
+            decided = self._evaluate(looked_up, policy, budget, asked, (book, now_us))
         # Recorded once all are decided: a call stopped part-way answers nothing, so it records
         # nothing either.
         return self.recorder.record_all(decided, budget.expires, audit)
 
     def _validate(self, projects: Sequence[pb.ProjectProfile], prefixes: Sequence[str],
                   policy: CompiledPolicy, asked: Asked, looked_up: list[_LookedUp],
-                  violations: list[Violation]) -> None:
+                  violations: list[Violation], book: _Waivers) -> None:
         cache = self.cache
         for project, prefix in zip(projects, prefixes, strict=True):
             # Unknown fields are nobody's business: never cached, stored or echoed.
             project.DiscardUnknownFields()
             key = hit = None
             if cache is not None:
-                key = asked.key_prefix + project.SerializeToString(deterministic=True)
+                active = active_for(book[0], project.name, book[1]) if book[0] else ()
+                key = (asked.key_prefix(tuple(w.id for w in active))
+                       + project.SerializeToString(deterministic=True))
                 hit = cache.get(policy, key)
             if hit is not None:
                 looked_up.append((project, hit.profile, hit, key))
@@ -121,7 +137,7 @@ class AdvisorService:
                 violations += exc.violations
 
     def _evaluate(self, looked_up: list[_LookedUp], policy: CompiledPolicy,
-                  budget: CallBudget, asked: Asked) -> list[Decided]:
+                  budget: CallBudget, asked: Asked, book: _Waivers) -> list[Decided]:
         writer: wire.AssessmentWriter | None = None  # (only needed for a miss)
         decided: list[Decided] = []
         for project, profile, hit, key in looked_up:
@@ -131,7 +147,8 @@ class AdvisorService:
                                        None))
                 continue
             started = time.perf_counter()
-            decision = policy.decide(profile, explain=asked.explain, lang=asked.lang)
+            decision = policy.decide(profile, explain=asked.explain, lang=asked.lang,
+                                     waivers=book[0], now_us=book[1])
             seconds = time.perf_counter() - started
             writer = writer or wire.writer_for(policy, asked.lang)
             decided.append(Decided(project, profile, decision, writer.body(decision), policy,
@@ -154,3 +171,14 @@ class AdvisorService:
 
     def record_outcome(self, request: pb.RecordOutcomeRequest) -> pb.RecordOutcomeResponse:
         return outcomes.record_outcome(self.decisions.store, request)
+
+    def grant_waiver(self, request: pb.GrantWaiverRequest,
+                     token: str | None) -> pb.GrantWaiverResponse:
+        return self.waiver_desk.grant(request, token)
+
+    def list_waivers(self, request: pb.ListWaiversRequest) -> pb.ListWaiversResponse:
+        return waivers.list_waivers(self.decisions.store, request)
+
+    def revoke_waiver(self, request: pb.RevokeWaiverRequest,
+                      token: str | None) -> pb.RevokeWaiverResponse:
+        return self.waiver_desk.revoke(request, token)

@@ -22,6 +22,7 @@ from ftgate.api import language
 from ftgate.api.limits import CallBudget
 from ftgate.api.service import AdvisorService
 from ftgate.api.status import StatusError
+from ftgate.api.waivers import TOKEN_HEADER
 from ftgate.errors import InvalidInput, Violation
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
@@ -134,3 +135,25 @@ class AdvisorServicer(pb_grpc.FineTuningAdvisorServiceServicer):
                       context: Any) -> pb.RecordOutcomeResponse:
         return self._answer(context, "RecordOutcome",
                             lambda: self.service.record_outcome(request))
+
+    def GrantWaiver(self, request: pb.GrantWaiverRequest,
+                    context: Any) -> pb.GrantWaiverResponse:
+        return self._answer(context, "GrantWaiver", lambda: self.service.grant_waiver(
+            request, waiver_token(context.invocation_metadata())))
+
+    def ListWaivers(self, request: pb.ListWaiversRequest,
+                    context: Any) -> pb.ListWaiversResponse:
+        return self._answer(context, "ListWaivers", lambda: self.service.list_waivers(request))
+
+    def RevokeWaiver(self, request: pb.RevokeWaiverRequest,
+                     context: Any) -> pb.RevokeWaiverResponse:
+        return self._answer(context, "RevokeWaiver", lambda: self.service.revoke_waiver(
+            request, waiver_token(context.invocation_metadata())))
+
+
+def waiver_token(metadata: Any) -> str | None:
+    """The value of the call's ftgate-waiver-token metadata, if any."""
+    for key, value in metadata or ():
+        if key.lower() == TOKEN_HEADER and isinstance(value, str) and value.strip():
+            return value.strip()
+    return None

@@ -36,6 +36,7 @@ from ftgate.domain.decision import (
     Roi,
     StepTaken,
 )
+from ftgate.domain.waiver import Waiver
 from ftgate.languages import DEFAULT_LANGUAGE
 from ftgate.v1 import advisor_pb2 as pb
 
@@ -89,8 +90,10 @@ _PATH, _FINDINGS, _ALTERNATIVES, _ROI, _PLAN, _MISSING, _VERSION, _PROJECT = (
 _COUNTERFACTUALS, _MISSING_OUTCOMES = (
     _key(pb.Assessment, f) for f in ("counterfactuals", "missing_field_outcomes"))
 _UNREACHABLE = _key(pb.Assessment, "fine_tune_unreachable", 0)
-_F_EVIDENCE, _F_RECOMMENDATION, _F_CITATION, _F_MESSAGE = (
-    _key(pb.Finding, f) for f in ("evidence", "recommendation", "citation", "message"))
+_F_EVIDENCE, _F_RECOMMENDATION, _F_CITATION, _F_MESSAGE, _F_WAIVER = (
+    _key(pb.Finding, f) for f in ("evidence", "recommendation", "citation", "message",
+                                  "waiver_id"))
+_WAIVERS_APPLIED = _key(pb.Assessment, "waivers_applied")
 _E_NAME, _E_VALUE = _key(pb.Evidence, "name"), _key(pb.Evidence, "value")
 _S_REASON = _key(pb.DecisionStep, "reason")
 _A_RATIONALE, _A_DETAILS, _A_RULE_IDS = (
@@ -119,7 +122,8 @@ def finding_message(f: Finding) -> pb.Finding:
                       failure_mode=enums.FAILURE_MODE.number(f.failure_mode),
                       severity=enums.SEVERITY.number(f.severity), title=f.title,
                       evidence=[pb.Evidence(name=e.name, value=e.value) for e in f.evidence],
-                      recommendation=f.recommendation, citation=f.citation, message=f.message)
+                      recommendation=f.recommendation, citation=f.citation, message=f.message,
+                      waiver_id=f.waiver_id)
 
 
 def step_message(s: StepTaken) -> pb.DecisionStep:
@@ -214,6 +218,18 @@ def to_message(d: Decision, decision_id: str) -> pb.Assessment:
     out.fine_tune_unreachable = e.fine_tune_unreachable
     out.missing_field_outcomes.extend(missing_outcome_message(m)
                                       for m in e.missing_field_outcomes)
+    out.waivers_applied.extend(waiver_message(w) for w in d.waivers_applied)
+    return out
+
+
+def waiver_message(w: Waiver) -> pb.Waiver:
+    """A waiver as the API shows it (an Assessment's waivers_applied, ListWaivers...)."""
+    out = pb.Waiver(id=w.id, project_name=w.project_name, rule_ids=w.rule_ids,
+                    reason=w.reason, ticket=w.ticket, approved_by=w.approved_by)
+    out.created_at.FromMicroseconds(w.created_at_us)
+    out.expires_at.FromMicroseconds(w.expires_at_us)
+    if w.revoked_at_us is not None:
+        out.revoked_at.FromMicroseconds(w.revoked_at_us)
     return out
 
 
@@ -285,6 +301,8 @@ class AssessmentWriter:
         parts.append(_text(_PROJECT, d.project_name))
         if d.explanations is not _NONE:
             parts.append(_explanations(d.explanations))
+        parts += [_field(_WAIVERS_APPLIED, _encoded(waiver_message(w)))
+                  for w in d.waivers_applied]
         return b"".join(parts)
 
     def _remember(self, obj: object, data: bytes) -> bytes:
@@ -319,7 +337,7 @@ class AssessmentWriter:
                     evidence[(e.name, e.value)] = item
             parts.append(item)
         parts += [_text(_F_RECOMMENDATION, f.recommendation), heads[1],
-                  _text(_F_MESSAGE, f.message)]
+                  _text(_F_MESSAGE, f.message), _text(_F_WAIVER, f.waiver_id)]
         return _field(_FINDINGS, b"".join(parts))
 
     def _alternative(self, a: Alternative) -> bytes:

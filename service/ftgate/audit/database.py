@@ -13,11 +13,13 @@ import stat
 from pathlib import Path
 
 from ftgate.audit.outcomes import OUTCOMES_SCHEMA
+from ftgate.audit.waivers import WAIVERS_SCHEMA
 from ftgate.errors import FtgateError
 
 # 1: decisions and meta. 2: outcomes (audit/outcomes.py), added beside them; a version 1 file
-# is brought to 2 by the writer's connection (CREATE TABLE IF NOT EXISTS).
-SCHEMA_VERSION = 2
+# is brought to 2 by the writer's connection (CREATE TABLE IF NOT EXISTS). 3: waivers
+# (audit/waivers.py), added the same way.
+SCHEMA_VERSION = 3
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
   decision_id     TEXT PRIMARY KEY,  -- Assessment.decision_id (a UUID)
@@ -37,10 +39,10 @@ CREATE INDEX IF NOT EXISTS decisions_by_verdict ON decisions (verdict, decided_a
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL);
 INSERT OR IGNORE INTO meta (name, value) VALUES ('page_token_key', randomblob(32));
 """
-_SCHEMA += OUTCOMES_SCHEMA
+_SCHEMA += OUTCOMES_SCHEMA + WAIVERS_SCHEMA
 COLUMN_NAMES = ("decision_id", "decided_at_us", "ruleset_version", "project_name", "verdict",
                 "outcome", "findings", "profile_json", "project", "assessment")
-_OUR_TABLES = {"decisions", "meta", "outcomes"}
+_OUR_TABLES = {"decisions", "meta", "outcomes", "waivers"}
 
 
 class AuditFileError(FtgateError):
@@ -130,7 +132,7 @@ def _check_schema(conn: sqlite3.Connection, path: Path) -> None:
     if not tables and version == 0:
         return  # a new, empty file
     columns = tuple(r[1] for r in conn.execute("PRAGMA table_info(decisions)"))
-    if tables - _OUR_TABLES or version not in (0, 1, SCHEMA_VERSION) or columns != COLUMN_NAMES:
+    if tables - _OUR_TABLES or version not in (0, 1, 2, SCHEMA_VERSION) or columns != COLUMN_NAMES:
         raise not_a_store(path, f"an SQLite database of something else: tables "
                                 f"{', '.join(sorted(tables)) or 'none'}, user_version {version}; "
                                 f"give --audit-db the path of a new file or of an ftgate "

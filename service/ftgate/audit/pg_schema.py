@@ -17,6 +17,7 @@ from typing import Any
 
 from ftgate.audit.outcomes import OUTCOMES_PG
 from ftgate.audit.store import AuditFileError
+from ftgate.audit.waivers import WAIVERS_PG
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ MIGRATIONS = (
                     'hex'))""",
     )),
     Migration(2, "outcomes", OUTCOMES_PG),
+    Migration(3, "waivers", WAIVERS_PG),
 )
 LATEST = MIGRATIONS[-1].version
 _LOCK = 0x667467617465  # pg_advisory_xact_lock key of migrations ("ftgate")
@@ -62,7 +64,7 @@ class SchemaError(AuditFileError):
 def _tables(conn: Any) -> set[str]:
     rows = conn.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
-        "AND table_name IN ('decisions', 'ftgate_meta', 'ftgate_schema', 'outcomes')").fetchall()
+        "AND table_name IN ('decisions', 'ftgate_meta', 'ftgate_schema', 'outcomes', 'waivers')").fetchall()
     return {r[0] for r in rows}
 
 

@@ -22,11 +22,12 @@ from typing import Any
 import psycopg
 from psycopg import conninfo
 
-from ftgate.audit import listing, outcomes, pg_schema
+from ftgate.audit import listing, outcomes, pg_schema, waivers
 from ftgate.audit.errors import StoreError, StoreUnavailable
 from ftgate.audit.outcomes import Recorded, StoredOutcome
 from ftgate.audit.page_token import make_token
 from ftgate.audit.store import AuditFileError, DecisionQuery, StoredDecision
+from ftgate.domain.waiver import Waiver
 
 Conn = psycopg.Connection[Any]
 URL_PREFIXES = ("postgresql://", "postgres://")
@@ -286,6 +287,25 @@ class PostgresStore:
     def outcome_history(self, decision_id: str) -> tuple[StoredOutcome, ...]:
         with self._reader() as conn:
             return outcomes.history(conn, "%s", decision_id)
+
+    # -- waivers (audit/waivers.py)
+
+    def grant_waiver(self, waiver: Waiver) -> None:
+        """Store a new waiver."""
+        with self._write_lock:
+            self._write(lambda conn: waivers.insert(conn, "%s", waiver))
+
+    def revoke_waiver(self, waiver_id: str, at_us: int) -> Waiver | None:
+        """Revoke a waiver (the first revocation stands); None when no waiver has this id."""
+        found: list[Waiver | None] = []
+        with self._write_lock:
+            self._write(lambda conn: found.append(waivers.revoke(conn, "%s", waiver_id, at_us)))
+        return found[0]
+
+    def list_waivers(self, project_name: str | None = None) -> tuple[Waiver, ...]:
+        """Every waiver (of one project when given), newest first."""
+        with self._reader() as conn:
+            return waivers.every(conn, "%s", project_name)
 
 
 def _first_line(exc: BaseException) -> str:

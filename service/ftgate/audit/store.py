@@ -13,12 +13,13 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
-from ftgate.audit import listing, outcomes
+from ftgate.audit import listing, outcomes, waivers
 from ftgate.audit.database import (
     COLUMN_NAMES,
     AuditFileError,
@@ -29,10 +30,13 @@ from ftgate.audit.database import (
 from ftgate.audit.errors import StoreError, StoreUnavailable
 from ftgate.audit.outcomes import Recorded, StoredOutcome
 from ftgate.audit.page_token import BadPageToken, filter_digest, make_token
+from ftgate.domain.waiver import Waiver
 
 _COLUMNS = ", ".join(COLUMN_NAMES)
 # Rows are fetched by id in chunks of this many, so that a page never holds a whole result set.
 _FETCH_CHUNK = 50
+
+T = TypeVar("T")
 
 __all__ = ["AuditFileError", "BadPageToken", "DecisionQuery", "DecisionStore", "StoredDecision",
            "check_file", "connect"]
@@ -271,3 +275,31 @@ class DecisionStore:
     def _has_outcomes(self) -> bool:
         return self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
                                   "name = 'outcomes'").fetchone() is not None
+
+    # -- waivers (audit/waivers.py)
+
+    def grant_waiver(self, waiver: Waiver) -> None:
+        """Store a new waiver."""
+        self._write_waivers(lambda: waivers.insert(self._conn, "?", waiver))
+
+    def revoke_waiver(self, waiver_id: str, at_us: int) -> Waiver | None:
+        """Revoke a waiver (the first revocation stands); None when no waiver has this id."""
+        return self._write_waivers(lambda: waivers.revoke(self._conn, "?", waiver_id, at_us))
+
+    def list_waivers(self, project_name: str | None = None) -> tuple[Waiver, ...]:
+        """Every waiver (of one project when given), newest first (none in a file made before
+        waivers were stored, opened read-only)."""
+        with self._lock:
+            if self._conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                                  "name = 'waivers'").fetchone() is None:
+                return ()
+            return waivers.every(self._conn, "?", project_name)
+
+    def _write_waivers(self, work: Callable[[], T]) -> T:
+        try:
+            with self._lock, self._conn:
+                return work()
+        except sqlite3.OperationalError as exc:  # locked, disk full, read-only: may pass
+            raise StoreUnavailable(f"audit log {self.path}: {exc}") from None
+        except sqlite3.Error as exc:
+            raise StoreError(f"audit log {self.path}: {exc}") from None

@@ -1,7 +1,7 @@
 """ftgate: should this LLM project be fine-tuned, and if not, what instead?
 
 Commands: serve, check, init, schema, rules list|lint|test|replay, decisions show|list|export,
-outcomes record|report, audit migrate, health."""
+outcomes record|report, waivers grant|list|revoke, audit migrate, health."""
 
 from __future__ import annotations
 
@@ -10,7 +10,18 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ftgate.cli import audit, check, decisions, health, init, outcomes, rules, schema, serve
+from ftgate.cli import (
+    audit,
+    check,
+    decisions,
+    health,
+    init,
+    outcomes,
+    rules,
+    schema,
+    serve,
+    waivers,
+)
 from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INTERRUPTED
 from ftgate.cli.help import HelpFormatter, Parser
 from ftgate.errors import FtgateError
@@ -25,7 +36,7 @@ Each command has its own --help."""
 _COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": serve.run, "check": check.run, "init": init.run, "schema": schema.run,
     "rules": rules.run, "decisions": decisions.run, "audit": audit.run, "health": health.run,
-    "outcomes": outcomes.run}
+    "outcomes": outcomes.run, "waivers": waivers.run}
 
 
 def version_text() -> str:
@@ -66,7 +77,8 @@ def parser() -> argparse.ArgumentParser:
                                 formatter_class=HelpFormatter)
     p.add_argument("--version", action=_Version)
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (serve, check, init, schema, rules, decisions, outcomes, audit, health):
+    for module in (serve, check, init, schema, rules, decisions, outcomes, waivers, audit,
+                   health):
         module.add_parser(sub)
     return p
 

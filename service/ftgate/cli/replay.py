@@ -102,6 +102,9 @@ def _name(answer: tuple[str, str | None]) -> str:
 def _text(report: Any, show: int) -> str:
     lines = [f"replayed {report.replayed} decisions under ruleset {report.candidate_version}: "
              f"{report.changed} would change"]
+    if report.waived:
+        lines.append(f"{report.waived} decided with the waivers recorded with them (as they "
+                     f"stood when decided)")
     if report.unreadable:
         lines.append(f"{len(report.unreadable)} stored inputs refused by the candidate's "
                      f"validation (not replayed)")
@@ -153,6 +156,7 @@ def _json(report: Any, judged: dict[str, Any] | None = None) -> str:
                     for c in report.changes],
         "unreadable": list(report.unreadable),
         "damaged": list(report.damaged),
+        "waived": report.waived,
         **({"outcomes": judged} if judged is not None else {}),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }, indent=2) + "\n"

@@ -33,6 +33,9 @@ _LABELS = {
         "never": "never breaks even net of retraining", "plan": "Fine-tuning plan:",
         "validation": "validation", "degraded": "degraded below {v} × baseline",
         "watch": "watch", "year_one": "year-one cost",
+        "waived": "waived by {id}: does not block",
+        "waivers": "Allowed under waivers (exceptions approved for this project):",
+        "waiver": "{id}: waives {rules}; expires {expires}; approved by {by}",
     },
     "fr": {
         "title": "Évaluation ftgate de {name}", "unnamed": "un projet sans nom",
@@ -58,6 +61,9 @@ _LABELS = {
         "plan": "Plan de fine-tuning :", "validation": "validation",
         "degraded": "dégradation sous {v} × la référence", "watch": "à surveiller",
         "year_one": "coût année 1",
+        "waived": "dérogation {id} : ne bloque pas",
+        "waivers": "Dérogations appliquées (exceptions approuvées pour ce projet) :",
+        "waiver": "{id} : lève {rules} ; expire le {expires} ; approuvée par {by}",
     },
 }
 
@@ -99,8 +105,16 @@ def render_report(a: pb.Assessment, lang: str = "en") -> str:
         for f in a.findings:
             sev = enums.SEVERITY.short(f.severity)
             lines.append(f"  [{sev}] {f.rule_id}: {f.title}")
+            if f.waiver_id:
+                lines.append(f"      ({w['waived'].format(id=f.waiver_id)})")
             lines.append(f"      {f.message}")
             lines.append(f"      → {f.recommendation}   ({f.citation})")
+    if a.waivers_applied:
+        lines += ["", w["waivers"]]
+        lines += ["  " + w["waiver"].format(id=v.id, rules=", ".join(v.rule_ids),
+                                            by=v.approved_by,
+                                            expires=v.expires_at.ToJsonString())
+                  for v in a.waivers_applied]
     if a.counterfactuals:
         lines += ["", w["change"]]
         lines += [f"  - {c.summary}" + ("" if c.actionable else f" {w['redefines']}")

@@ -17,6 +17,7 @@ from ftgate.cli.flags import (
     listen_problem,
     log_level,
     optional_listen_address,
+    positive_int,
     positive_seconds,
     readable_file,
 )
@@ -83,6 +84,12 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
                    help="PEM CA bundle: require client certificates signed by it (mutual TLS)")
     s.add_argument("--auth-tokens", type=readable_file, metavar="FILE",
                    help="file of bearer tokens, one a line: calls need 'authorization: Bearer T'")
+    s.add_argument("--waiver-tokens", type=readable_file, metavar="FILE",
+                   help="file of tokens, one a line, that may grant and revoke waivers "
+                        "('ftgate-waiver-token: T'); without it the server refuses those writes")
+    s.add_argument("--max-waiver-days", type=positive_int, default=D.max_waiver_days,
+                   metavar="DAYS",
+                   help="how far ahead a waiver may expire")
     s.add_argument("--audit-db", type=audit_target, metavar="PATH|URL",
                    help="decision audit log: an SQLite file, or a postgresql:// URL shared by "
                         "every replica (default: $FTGATE_AUDIT_DB, else no audit log)")
@@ -227,6 +234,7 @@ def serve_options(args: argparse.Namespace, hooks: ServerHooks) -> ServeOptions:
         reload_interval=args.reload_interval, max_rule_file_bytes=args.max_rule_file_bytes,
         tls_cert=args.tls_cert, tls_key=args.tls_key, tls_client_ca=args.tls_client_ca,
         auth_tokens=args.auth_tokens, audit_db=args.audit_db, audit_queue=args.audit_queue,
+        waiver_tokens=args.waiver_tokens, max_waiver_days=args.max_waiver_days,
         audit_retention_days=_retention_days(args), audit_durability=args.audit_durability,
         audit_migrate=args.audit_migrate, decision_cache=args.decision_cache,
         admission_kinds=args.admission_kinds or (), admission_mode=args.admission_mode,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ftgate.domain.waiver import Waiver
+
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
@@ -31,6 +33,7 @@ class Finding:
     recommendation: str
     citation: str
     message: str
+    waiver_id: str = ""  # the waiver that keeps this BLOCKER finding from blocking, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,3 +179,4 @@ class Decision:
     ruleset_version: str
     project_name: str
     explanations: Explanations = NO_EXPLANATIONS
+    waivers_applied: tuple[Waiver, ...] = ()  # those that kept a finding from blocking

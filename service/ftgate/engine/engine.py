@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
 from ftgate.domain.regression import RegressionReport, check_regression
+from ftgate.domain.waiver import Waiver, active_for
 from ftgate.engine.counterfactuals import Probed, Search
 from ftgate.engine.durable_host import RuleHost, compile_condition
 from ftgate.engine.explain import Explainer
@@ -29,23 +33,55 @@ class CompiledPolicy:
     # One explainer per language (ftgate.languages): each keeps the texts it rendered.
     explainers: dict[str, Explainer]
 
+    @functools.cached_property
+    def blocker_ids(self) -> frozenset[str]:
+        """The ids of the BLOCKER rules: the only ones a waiver can name."""
+        return self.ruleset.blocker_ids
+
     @property
     def explainer(self) -> Explainer:
         """The explainer of the default language."""
         return self.explainers[DEFAULT_LANGUAGE]
 
     def decide(self, profile: Profile, *, explain: bool = False,
-               lang: str = DEFAULT_LANGUAGE) -> Decision:
+               lang: str = DEFAULT_LANGUAGE, waivers: Sequence[Waiver] = (),
+               now_us: int | None = None) -> Decision:
         """The Decision for `profile`: its fact, the rules that fire on it, explained in `lang`;
-        with `explain`, also what would change the verdict (engine/counterfactuals.py)."""
+        with `explain`, also what would change the verdict (engine/counterfactuals.py).
+
+        `waivers`: those that may apply; a BLOCKER finding covered by one active for this
+        project at `now_us` (default: now) is marked with its id and does not block. This is
+        the one place waivers are honoured: every door decides through it."""
         fact = build_fact(profile, self.ruleset.thresholds, lang)
-        decision = self.explainers[lang].explain(fact, self.host.fire(fact), profile.name)
+        fired = self.host.fire(fact)
+        waived, applied = self._waived(fired, profile.name, waivers, now_us)
+        decision = self.explainers[lang].explain(fact, fired, profile.name, waived)
+        if applied:
+            decision = dataclasses.replace(decision, waivers_applied=applied)
         if explain:
             search = Search(self.ruleset, self.explainer, self.probe, self.decide,
                             Phrases(lang))
             decision = dataclasses.replace(
                 decision, explanations=search.explanations(profile, decision))
         return decision
+
+    def _waived(self, fired: list[str], project_name: str, waivers: Sequence[Waiver],
+                now_us: int | None) -> tuple[dict[str, str], tuple[Waiver, ...]]:
+        """Fired BLOCKER rule id → the id of the first active waiver of the project covering
+        it; the waivers so used."""
+        if not waivers:
+            return {}, ()
+        now = time.time_ns() // 1000 if now_us is None else now_us
+        blockers = self.blocker_ids
+        waived: dict[str, str] = {}
+        applied: list[Waiver] = []
+        for waiver in active_for(waivers, project_name, now):
+            covered = [r for r in waiver.rule_ids
+                       if r in blockers and r in fired and r not in waived]
+            if covered:
+                waived.update(dict.fromkeys(covered, waiver.id))
+                applied.append(waiver)
+        return waived, tuple(applied)
 
     def probe(self, profile: Profile) -> Probed:
         """Where the walk stops for `profile`, without rendering an answer."""
@@ -91,9 +127,11 @@ class Engine:
         return self._policy.ruleset
 
     def decide(self, profile: Profile, *, explain: bool = False,
-               lang: str = DEFAULT_LANGUAGE) -> Decision:
-        """The Decision for `profile` under the active policy."""
-        return self._policy.decide(profile, explain=explain, lang=lang)
+               lang: str = DEFAULT_LANGUAGE, waivers: Sequence[Waiver] = (),
+               now_us: int | None = None) -> Decision:
+        """The Decision for `profile` under the active policy (CompiledPolicy.decide)."""
+        return self._policy.decide(profile, explain=explain, lang=lang, waivers=waivers,
+                                   now_us=now_us)
 
     def reload(self) -> bool:
         """Load, validate and compile the rule files off to the side, then swap them in.

@@ -22,8 +22,8 @@ die with the compiled policy that owns it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from ftgate.domain.decision import (
@@ -302,13 +302,21 @@ class Explainer:
                 self._shapes[fired] = shape
         return shape
 
-    def explain(self, fact: Fact, fired_ids: list[str], project_name: str) -> Decision:
-        """The Decision for a profile's fact and the ids of the rules that fired for it."""
+    def explain(self, fact: Fact, fired_ids: list[str], project_name: str,
+                waived: Mapping[str, str] | None = None) -> Decision:
+        """The Decision for a profile's fact and the ids of the rules that fired for it.
+        `waived`: rule id → the waiver id of each fired BLOCKER rule a waiver covers; their
+        findings stay, marked, and the walk goes on as if they had not fired."""
         fired = frozenset(fired_ids)
         shape = self._shape(fired)
         values_of = self._values
         findings = tuple([r.render(fact, values_of) for r in shape.findings])
-        path, outcome, missing = self._walk(shape, fact, values_of, findings)
+        walked = shape
+        if waived:
+            walked = self._shape(fired.difference(waived))
+            findings = tuple([replace(f, waiver_id=waived[f.rule_id]) if f.rule_id in waived
+                              else f for f in findings])
+        path, outcome, missing = self._walk(walked, fact, values_of, findings)
         if outcome is None:
             verdict = NEEDS_INFORMATION
         elif outcome == self._final_outcome:

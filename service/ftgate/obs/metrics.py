@@ -35,6 +35,16 @@ RULESET: Info | None = None if MULTIPROCESS else Info("ftgate_ruleset", "The act
 RULESET_VERSION = (Gauge("ftgate_ruleset_info", "The active ruleset.", ["version"],
                          multiprocess_mode="livemax") if MULTIPROCESS else None)
 _served_version: list[str] = []
+# Waivers (api/waiver_book.py): set each time a server reads them from the store (at least every
+# 5 s while it decides). The nearest expiry is a timestamp, not a countdown, so that it stays
+# right between reads: seconds left = the gauge - time() (alert FtgateWaiverExpiringSoon).
+WAIVERS_ACTIVE = Gauge("ftgate_waivers_active", "Waivers neither expired nor revoked, at the "
+                       "last read of the store.", multiprocess_mode="livemax")
+WAIVER_NEXT_EXPIRY = Gauge(
+    "ftgate_waiver_next_expiry_timestamp_seconds", "When the active waiver nearest to its end "
+    "expires, in seconds since the Unix epoch (0: no active waiver).", multiprocess_mode="livemax")
+WAIVED_DECISIONS = Counter("ftgate_waived_decisions", "Decisions in which a waiver kept a "
+                           "BLOCKER finding from blocking, by rule.", ["rule_id"])
 
 
 # Labelled children resolved once, by short names (a label look-up per call costs more than the
@@ -49,6 +59,17 @@ def _findings(failure_mode: str, severity: str) -> Any:
     return deferred(FINDINGS.labels(failure_mode, severity))
 
 
+@functools.cache
+def _waived(rule_id: str) -> Any:
+    return deferred(WAIVED_DECISIONS.labels(rule_id))
+
+
+def record_waivers(active: int, next_expiry_us: int | None) -> None:
+    """The waivers in force at a read of the store: how many, and the nearest expiry."""
+    WAIVERS_ACTIVE.set(active)
+    WAIVER_NEXT_EXPIRY.set(0 if next_expiry_us is None else next_expiry_us / 1e6)
+
+
 def count_decision(decision: Decision, seconds: float | None) -> None:
     """Count a decision, its verdict and outcome and each finding; `seconds` the engine took
     (None for an answer from the decision cache: the engine did not run)."""
@@ -57,6 +78,8 @@ def count_decision(decision: Decision, seconds: float | None) -> None:
     _decisions(decision.verdict, decision.outcome).inc()
     for f in decision.findings:
         _findings(f.failure_mode, f.severity).inc()
+        if f.waiver_id:
+            _waived(f.rule_id).inc()
 
 
 def record_ruleset(version: str, rule_count: int) -> None:

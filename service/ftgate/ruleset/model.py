@@ -103,6 +103,11 @@ class RuleSet:
     # The same rules with the texts of each other language (ftgate.languages), by language.
     translations: dict[str, RuleSet] = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def blocker_ids(self) -> frozenset[str]:
+        """The ids of the BLOCKER rules: the only ones a waiver can name."""
+        return frozenset(r.id for r in self.rules if r.severity == "BLOCKER")
+
     def in_language(self, lang: str) -> RuleSet:
         """This RuleSet with the texts of `lang` (itself for its own language)."""
         return self.translations.get(lang, self)

@@ -70,6 +70,9 @@ class ServeOptions:
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
     auth_tokens: Path | None = None
+    # Who may grant and revoke waivers (None: nobody through the server), and how far ahead.
+    waiver_tokens: Path | None = None
+    max_waiver_days: int = 90
     # Decision audit log (None: off): an SQLite path or a postgresql:// URL (audit/backend.py);
     # sync: a call is answered only once its record is committed (audit/writer.py).
     audit_db: Path | str | None = None

@@ -18,6 +18,8 @@ def check_start_files(options: ServeOptions) -> None:
     PostgreSQL one reached and its schema checked (migrated first with --audit-migrate)."""
     if options.auth_tokens:
         read_tokens(options.auth_tokens)
+    if options.waiver_tokens:
+        read_tokens(options.waiver_tokens)
     if options.tls_cert and options.tls_key:
         check_tls_files(options.tls_cert, options.tls_key, options.tls_client_ca)
     if options.audit_db:

@@ -22,6 +22,8 @@ from ftgate.api.limits import CallBudget
 from ftgate.api.record import Recorder
 from ftgate.api.service import AdvisorService
 from ftgate.api.servicer import SENDS_BYTES, AdvisorServicer
+from ftgate.api.waiver_book import WaiverBook
+from ftgate.api.waivers import WaiverDesk
 from ftgate.audit import AuditLog
 from ftgate.audit.backend import describe, open_store
 from ftgate.engine import Engine
@@ -30,7 +32,7 @@ from ftgate.obs.background import Background, Lifecycle
 from ftgate.obs.deferred import COUNTERS
 from ftgate.obs.logging import DecisionLog
 from ftgate.obs.metrics_http import MetricsEndpoint
-from ftgate.server.auth import TokenAuth, server_credentials
+from ftgate.server.auth import TokenAuth, read_tokens, server_credentials
 from ftgate.server.calls import CallsInFlight
 from ftgate.server.decode import DecodeInCall
 from ftgate.server.doors import FrontDoors
@@ -119,9 +121,17 @@ class AdvisorServer:
         registrar = WrappingRegistrar(self.server, wrappers)
         cache = (DecisionCache(options.decision_cache, options.decision_cache_bytes)
                  if options.decision_cache > 0 else None)
+        book = WaiverBook(lookup.store)
+        book.current()  # read once at start: the waiver gauges are set before the first call
+        # Who may write waivers: read at start, again on SIGHUP (as the callers' tokens).
+        self.waiver_auth = (TokenAuth(read_tokens(options.waiver_tokens), options.waiver_tokens)
+                            if options.waiver_tokens else None)
+        desk = WaiverDesk(lookup.store, lambda: engine.ruleset,
+                          self.waiver_auth.allows if self.waiver_auth else None,
+                          options.max_waiver_days, book.changed)
         self.service = AdvisorService(engine, Recorder(self.decision_log, self.audit, cache),
                                       max_batch=options.max_batch, cache=cache,
-                                      decisions=lookup)
+                                      decisions=lookup, waiver_book=book, waiver_desk=desk)
         pb_grpc.add_FineTuningAdvisorServiceServicer_to_server(
             AdvisorServicer(self.service, options.default_deadline or None), registrar)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, registrar)
@@ -177,10 +187,12 @@ class AdvisorServer:
                  audit_durability=self.options.audit_durability)
 
     def reload(self) -> None:
-        """SIGHUP: reload the rules (in the watcher's thread) and the token file."""
+        """SIGHUP: reload the rules (in the watcher's thread) and the token files."""
         self.watcher.request()
         if self.auth:
             self.auth.reload()
+        if self.waiver_auth:
+            self.waiver_auth.reload()
 
     def _set_health(self, status: int) -> None:
         for name in ("", SERVICE_NAME):

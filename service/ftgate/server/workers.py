@@ -33,7 +33,6 @@ import time
 from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 import structlog
@@ -42,7 +41,7 @@ from ftgate.server.http.address import ListenError
 from ftgate.server.metrics_dir import remove_stale, worker_metrics_dir
 from ftgate.server.options import ServeOptions
 from ftgate.server.server import EXIT_ABANDONED, SHUTDOWN_MARGIN_SECONDS, split_host_port
-from ftgate.server.signals import SignalFlags
+from ftgate.server.signals import SignalFlags, process_flags
 
 log = structlog.get_logger("ftgate")
 
@@ -77,17 +76,17 @@ def _die_with(parent: int) -> None:
         raise SystemExit(1)
 
 
-def _exit_before_serving(_signum: int, _frame: FrameType | None) -> None:
-    raise SystemExit(0)
-
-
 def _worker_main(index: int, options: ServeOptions, rules_dir: Path | None,
                  log_level: str, parent: int, heartbeat: Any) -> None:
     """One worker: its own engine and gRPC server on the shared port; exit code of `serve`.
     `heartbeat` (a shared double) is set to time.monotonic() while it serves: the clock is the
     same in every process of the machine."""
-    # Until serve() installs its own handler, nothing is being served: SIGTERM means exit 0.
-    signal.signal(signal.SIGTERM, _exit_before_serving)
+    # The process's stop handlers, installed already when the spawn re-imported the `ftgate
+    # serve` entry point (cli/__init__.py): a SIGTERM that came during that import is noted
+    # there, and serve() returns 0 before serving (a handler of our own here would lose it).
+    signals = process_flags()
+    if signals.stopped_by is not None:
+        raise SystemExit(0)
     _die_with(parent)
     from ftgate.engine import Engine
     from ftgate.obs.logging import configure
@@ -98,7 +97,8 @@ def _worker_main(index: int, options: ServeOptions, rules_dir: Path | None,
 
     decision_log = configure(log_level, worker=index, pid=os.getpid())
     try:
-        code = serve(Engine(rules_dir, options.max_rule_file_bytes), options, decision_log, heartbeat=tick)
+        engine = Engine(rules_dir, options.max_rule_file_bytes)
+        code = serve(engine, options, decision_log, heartbeat=tick, signals=signals)
     except ListenError as exc:  # a port taken after the supervisor's check: no use retrying
         print(f"ftgate serve: {exc}", file=sys.stderr)
         code = EXIT_CANNOT_LISTEN

@@ -316,6 +316,32 @@ ALTERNATIVE_KIND_SPECIALIZED_MODEL: AlternativeKind.ValueType  # 5
 ALTERNATIVE_KIND_PROMPT_CACHING: AlternativeKind.ValueType  # 6
 Global___AlternativeKind: _TypeAlias = AlternativeKind  # noqa: Y015
 
+class _WaiverState:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _WaiverStateEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_WaiverState.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    WAIVER_STATE_UNSPECIFIED: _WaiverState.ValueType  # 0
+    """Every waiver."""
+    WAIVER_STATE_ACTIVE: _WaiverState.ValueType  # 1
+    """Neither expired nor revoked."""
+    WAIVER_STATE_EXPIRED: _WaiverState.ValueType  # 2
+    """Past expires_at, not revoked."""
+    WAIVER_STATE_REVOKED: _WaiverState.ValueType  # 3
+
+class WaiverState(_WaiverState, metaclass=_WaiverStateEnumTypeWrapper):
+    """Which waivers ListWaivers returns, by state at the time of the call."""
+
+WAIVER_STATE_UNSPECIFIED: WaiverState.ValueType  # 0
+"""Every waiver."""
+WAIVER_STATE_ACTIVE: WaiverState.ValueType  # 1
+"""Neither expired nor revoked."""
+WAIVER_STATE_EXPIRED: WaiverState.ValueType  # 2
+"""Past expires_at, not revoked."""
+WAIVER_STATE_REVOKED: WaiverState.ValueType  # 3
+Global___WaiverState: _TypeAlias = WaiverState  # noqa: Y015
+
 @_typing.final
 class PromptEngineering(_message.Message):
     """The prompt-engineering checklist to complete before fine-tuning."""
@@ -620,6 +646,7 @@ class Finding(_message.Message):
     RECOMMENDATION_FIELD_NUMBER: _builtins.int
     CITATION_FIELD_NUMBER: _builtins.int
     MESSAGE_FIELD_NUMBER: _builtins.int
+    WAIVER_ID_FIELD_NUMBER: _builtins.int
     rule_id: _builtins.str
     """Stable id of the rule, e.g. "FM1.below-minimum"."""
     failure_mode: Global___FailureMode.ValueType
@@ -630,6 +657,10 @@ class Finding(_message.Message):
     """The section of the source article the rule comes from."""
     message: _builtins.str
     """A sentence that explains this finding with the figures."""
+    waiver_id: _builtins.str
+    """Set on a BLOCKER finding covered by an active waiver for this project: the waiver's id. Such
+    a finding does not block (the verdict follows from the findings that still block).
+    """
     @_builtins.property
     def evidence(self) -> _containers.RepeatedCompositeFieldContainer[Global___Evidence]: ...
     def __init__(
@@ -643,10 +674,11 @@ class Finding(_message.Message):
         recommendation: _builtins.str = ...,
         citation: _builtins.str = ...,
         message: _builtins.str = ...,
+        waiver_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["citation", b"citation", "evidence", b"evidence", "failure_mode", b"failure_mode", "message", b"message", "recommendation", b"recommendation", "rule_id", b"rule_id", "severity", b"severity", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["citation", b"citation", "evidence", b"evidence", "failure_mode", b"failure_mode", "message", b"message", "recommendation", b"recommendation", "rule_id", b"rule_id", "severity", b"severity", "title", b"title", "waiver_id", b"waiver_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -947,6 +979,7 @@ class Assessment(_message.Message):
     COUNTERFACTUALS_FIELD_NUMBER: _builtins.int
     FINE_TUNE_UNREACHABLE_FIELD_NUMBER: _builtins.int
     MISSING_FIELD_OUTCOMES_FIELD_NUMBER: _builtins.int
+    WAIVERS_APPLIED_FIELD_NUMBER: _builtins.int
     decision_id: _builtins.str
     """Unique id of this decision (also in the server's logs)."""
     verdict: Global___Verdict.ValueType
@@ -1003,6 +1036,10 @@ class Assessment(_message.Message):
         still unknown), so that a team knows what to measure first.
         """
 
+    @_builtins.property
+    def waivers_applied(self) -> _containers.RepeatedCompositeFieldContainer[Global___Waiver]:
+        """The waivers that kept a BLOCKER finding of this answer from blocking (Finding.waiver_id)."""
+
     def __init__(
         self,
         *,
@@ -1020,10 +1057,11 @@ class Assessment(_message.Message):
         counterfactuals: _abc.Iterable[Global___Counterfactual] | None = ...,
         fine_tune_unreachable: _builtins.bool = ...,
         missing_field_outcomes: _abc.Iterable[Global___MissingFieldOutcome] | None = ...,
+        waivers_applied: _abc.Iterable[Global___Waiver] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["plan", b"plan", "roi", b"roi"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["alternatives", b"alternatives", "counterfactuals", b"counterfactuals", "decision_id", b"decision_id", "decision_path", b"decision_path", "findings", b"findings", "fine_tune_unreachable", b"fine_tune_unreachable", "missing_field_outcomes", b"missing_field_outcomes", "missing_fields", b"missing_fields", "outcome", b"outcome", "plan", b"plan", "project_name", b"project_name", "roi", b"roi", "ruleset_version", b"ruleset_version", "verdict", b"verdict"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["alternatives", b"alternatives", "counterfactuals", b"counterfactuals", "decision_id", b"decision_id", "decision_path", b"decision_path", "findings", b"findings", "fine_tune_unreachable", b"fine_tune_unreachable", "missing_field_outcomes", b"missing_field_outcomes", "missing_fields", b"missing_fields", "outcome", b"outcome", "plan", b"plan", "project_name", b"project_name", "roi", b"roi", "ruleset_version", b"ruleset_version", "verdict", b"verdict", "waivers_applied", b"waivers_applied"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1790,3 +1828,198 @@ class RecordOutcomeResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___RecordOutcomeResponse: _TypeAlias = RecordOutcomeResponse  # noqa: Y015
+
+@_typing.final
+class Waiver(_message.Message):
+    """An approved, time-bound exception: the BLOCKER rules `rule_ids` do not block the project named
+    `project_name` until `expires_at`, unless revoked first. A waiver never hides a WARNING and
+    never passes a project on its own: the verdict follows from the findings that still block.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    ID_FIELD_NUMBER: _builtins.int
+    PROJECT_NAME_FIELD_NUMBER: _builtins.int
+    RULE_IDS_FIELD_NUMBER: _builtins.int
+    REASON_FIELD_NUMBER: _builtins.int
+    TICKET_FIELD_NUMBER: _builtins.int
+    APPROVED_BY_FIELD_NUMBER: _builtins.int
+    CREATED_AT_FIELD_NUMBER: _builtins.int
+    EXPIRES_AT_FIELD_NUMBER: _builtins.int
+    REVOKED_AT_FIELD_NUMBER: _builtins.int
+    id: _builtins.str
+    """Set by the server when the waiver is granted."""
+    project_name: _builtins.str
+    """Matched exactly against ProjectProfile.name."""
+    reason: _builtins.str
+    """Why the exception is granted (required, at most 2,000 characters)."""
+    ticket: _builtins.str
+    """A reference to the approval, e.g. a change ticket (optional)."""
+    approved_by: _builtins.str
+    """Who approved it (required)."""
+    @_builtins.property
+    def rule_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """The BLOCKER rules waived (ListRules), at least one."""
+
+    @_builtins.property
+    def created_at(self) -> _timestamp_pb2.Timestamp:
+        """Set by the server when the waiver is granted."""
+
+    @_builtins.property
+    def expires_at(self) -> _timestamp_pb2.Timestamp:
+        """Required: after it, the waiver changes nothing (at most the server's --max-waiver-days
+        ahead, 90 by default).
+        """
+
+    @_builtins.property
+    def revoked_at(self) -> _timestamp_pb2.Timestamp:
+        """Set when the waiver is revoked (RevokeWaiver); from then on it changes nothing."""
+
+    def __init__(
+        self,
+        *,
+        id: _builtins.str = ...,
+        project_name: _builtins.str = ...,
+        rule_ids: _abc.Iterable[_builtins.str] | None = ...,
+        reason: _builtins.str = ...,
+        ticket: _builtins.str = ...,
+        approved_by: _builtins.str = ...,
+        created_at: _timestamp_pb2.Timestamp | None = ...,
+        expires_at: _timestamp_pb2.Timestamp | None = ...,
+        revoked_at: _timestamp_pb2.Timestamp | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["created_at", b"created_at", "expires_at", b"expires_at", "revoked_at", b"revoked_at"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["approved_by", b"approved_by", "created_at", b"created_at", "expires_at", b"expires_at", "id", b"id", "project_name", b"project_name", "reason", b"reason", "revoked_at", b"revoked_at", "rule_ids", b"rule_ids", "ticket", b"ticket"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Waiver: _TypeAlias = Waiver  # noqa: Y015
+
+@_typing.final
+class GrantWaiverRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WAIVER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def waiver(self) -> Global___Waiver: ...
+    def __init__(
+        self,
+        *,
+        waiver: Global___Waiver | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["waiver", b"waiver"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["waiver", b"waiver"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GrantWaiverRequest: _TypeAlias = GrantWaiverRequest  # noqa: Y015
+
+@_typing.final
+class GrantWaiverResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WAIVER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def waiver(self) -> Global___Waiver:
+        """As stored: with its id and created_at."""
+
+    def __init__(
+        self,
+        *,
+        waiver: Global___Waiver | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["waiver", b"waiver"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["waiver", b"waiver"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GrantWaiverResponse: _TypeAlias = GrantWaiverResponse  # noqa: Y015
+
+@_typing.final
+class ListWaiversRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PROJECT_NAME_FIELD_NUMBER: _builtins.int
+    STATE_FIELD_NUMBER: _builtins.int
+    project_name: _builtins.str
+    """Only the waivers of this project (empty: every project)."""
+    state: Global___WaiverState.ValueType
+    def __init__(
+        self,
+        *,
+        project_name: _builtins.str = ...,
+        state: Global___WaiverState.ValueType = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["project_name", b"project_name", "state", b"state"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListWaiversRequest: _TypeAlias = ListWaiversRequest  # noqa: Y015
+
+@_typing.final
+class ListWaiversResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WAIVERS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def waivers(self) -> _containers.RepeatedCompositeFieldContainer[Global___Waiver]:
+        """Newest first."""
+
+    def __init__(
+        self,
+        *,
+        waivers: _abc.Iterable[Global___Waiver] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["waivers", b"waivers"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListWaiversResponse: _TypeAlias = ListWaiversResponse  # noqa: Y015
+
+@_typing.final
+class RevokeWaiverRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WAIVER_ID_FIELD_NUMBER: _builtins.int
+    waiver_id: _builtins.str
+    def __init__(
+        self,
+        *,
+        waiver_id: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["waiver_id", b"waiver_id"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokeWaiverRequest: _TypeAlias = RevokeWaiverRequest  # noqa: Y015
+
+@_typing.final
+class RevokeWaiverResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    WAIVER_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def waiver(self) -> Global___Waiver:
+        """As stored, with its revoked_at."""
+
+    def __init__(
+        self,
+        *,
+        waiver: Global___Waiver | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["waiver", b"waiver"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["waiver", b"waiver"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___RevokeWaiverResponse: _TypeAlias = RevokeWaiverResponse  # noqa: Y015

@@ -72,6 +72,21 @@ class FineTuningAdvisorServiceStub:
                 request_serializer=ftgate_dot_v1_dot_advisor__pb2.RecordOutcomeRequest.SerializeToString,
                 response_deserializer=ftgate_dot_v1_dot_advisor__pb2.RecordOutcomeResponse.FromString,
                 _registered_method=True)
+        self.GrantWaiver = channel.unary_unary(
+                '/ftgate.v1.FineTuningAdvisorService/GrantWaiver',
+                request_serializer=ftgate_dot_v1_dot_advisor__pb2.GrantWaiverRequest.SerializeToString,
+                response_deserializer=ftgate_dot_v1_dot_advisor__pb2.GrantWaiverResponse.FromString,
+                _registered_method=True)
+        self.ListWaivers = channel.unary_unary(
+                '/ftgate.v1.FineTuningAdvisorService/ListWaivers',
+                request_serializer=ftgate_dot_v1_dot_advisor__pb2.ListWaiversRequest.SerializeToString,
+                response_deserializer=ftgate_dot_v1_dot_advisor__pb2.ListWaiversResponse.FromString,
+                _registered_method=True)
+        self.RevokeWaiver = channel.unary_unary(
+                '/ftgate.v1.FineTuningAdvisorService/RevokeWaiver',
+                request_serializer=ftgate_dot_v1_dot_advisor__pb2.RevokeWaiverRequest.SerializeToString,
+                response_deserializer=ftgate_dot_v1_dot_advisor__pb2.RevokeWaiverResponse.FromString,
+                _registered_method=True)
 
 
 class FineTuningAdvisorServiceServicer:
@@ -142,6 +157,33 @@ class FineTuningAdvisorServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GrantWaiver(self, request, context):
+        """Grant a waiver: an approved, time-bound exception that lets a project pass the BLOCKER
+        rules it names (docs/waivers.md). Needs a waiver token (server flag --waiver-tokens):
+        PERMISSION_DENIED without one. INVALID_ARGUMENT naming the field (`waiver.rule_ids[0]`,
+        `waiver.expires_at` ...) for an unknown rule, a rule that is not a BLOCKER, an expiry in
+        the past or beyond the server's --max-waiver-days, an empty reason or approver, a NUL
+        character. The server sets id and created_at. FAILED_PRECONDITION without an audit log.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListWaivers(self, request, context):
+        """List waivers, newest first, filtered by project and state.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeWaiver(self, request, context):
+        """Revoke a waiver now (a waiver token is needed, as for GrantWaiver). NOT_FOUND when no
+        waiver has this id; revoking a revoked waiver keeps its first revocation time.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FineTuningAdvisorServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -179,6 +221,21 @@ def add_FineTuningAdvisorServiceServicer_to_server(servicer, server):
                     servicer.RecordOutcome,
                     request_deserializer=ftgate_dot_v1_dot_advisor__pb2.RecordOutcomeRequest.FromString,
                     response_serializer=ftgate_dot_v1_dot_advisor__pb2.RecordOutcomeResponse.SerializeToString,
+            ),
+            'GrantWaiver': grpc.unary_unary_rpc_method_handler(
+                    servicer.GrantWaiver,
+                    request_deserializer=ftgate_dot_v1_dot_advisor__pb2.GrantWaiverRequest.FromString,
+                    response_serializer=ftgate_dot_v1_dot_advisor__pb2.GrantWaiverResponse.SerializeToString,
+            ),
+            'ListWaivers': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListWaivers,
+                    request_deserializer=ftgate_dot_v1_dot_advisor__pb2.ListWaiversRequest.FromString,
+                    response_serializer=ftgate_dot_v1_dot_advisor__pb2.ListWaiversResponse.SerializeToString,
+            ),
+            'RevokeWaiver': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeWaiver,
+                    request_deserializer=ftgate_dot_v1_dot_advisor__pb2.RevokeWaiverRequest.FromString,
+                    response_serializer=ftgate_dot_v1_dot_advisor__pb2.RevokeWaiverResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -373,6 +430,87 @@ class FineTuningAdvisorService:
             '/ftgate.v1.FineTuningAdvisorService/RecordOutcome',
             ftgate_dot_v1_dot_advisor__pb2.RecordOutcomeRequest.SerializeToString,
             ftgate_dot_v1_dot_advisor__pb2.RecordOutcomeResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GrantWaiver(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ftgate.v1.FineTuningAdvisorService/GrantWaiver',
+            ftgate_dot_v1_dot_advisor__pb2.GrantWaiverRequest.SerializeToString,
+            ftgate_dot_v1_dot_advisor__pb2.GrantWaiverResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListWaivers(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ftgate.v1.FineTuningAdvisorService/ListWaivers',
+            ftgate_dot_v1_dot_advisor__pb2.ListWaiversRequest.SerializeToString,
+            ftgate_dot_v1_dot_advisor__pb2.ListWaiversResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeWaiver(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/ftgate.v1.FineTuningAdvisorService/RevokeWaiver',
+            ftgate_dot_v1_dot_advisor__pb2.RevokeWaiverRequest.SerializeToString,
+            ftgate_dot_v1_dot_advisor__pb2.RevokeWaiverResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -17,6 +17,9 @@ from ftgate_client.errors import FieldViolation, InvalidArgument, InvalidProfile
 ProfileLike = pb.ProjectProfile | Mapping[str, Any]
 # An outcome: a ProjectOutcome message, or a dict such as {"fineTuned": True, "metTarget": False}.
 OutcomeLike = pb.ProjectOutcome | Mapping[str, Any]
+# A waiver: a Waiver message, or a dict such as {"projectName": "faq", "ruleIds": [...],
+# "reason": ..., "approvedBy": ..., "expiresAt": "2026-12-31T00:00:00Z"}.
+WaiverLike = pb.Waiver | Mapping[str, Any]
 # Task scores: {"general_qa": 0.9, ...}, or TaskScore messages / {"task": ..., "score": ...} dicts.
 ScoresLike = Mapping[str, float] | Iterable[pb.TaskScore | Mapping[str, Any]]
 
@@ -144,3 +147,41 @@ def record_outcome(decision_id: str, value: OutcomeLike) -> pb.RecordOutcomeRequ
             text, [FieldViolation(_json_path(text, "outcome"), text)], code=None
         ) from None
     return pb.RecordOutcomeRequest(decision_id=decision_id, outcome=outcome)
+
+
+def grant_waiver(value: WaiverLike) -> pb.GrantWaiverRequest:
+    """A GrantWaiverRequest; InvalidArgument names a bad field of a dict (``waiver.…``)."""
+    if isinstance(value, pb.Waiver):
+        return pb.GrantWaiverRequest(waiver=value)
+    if not isinstance(value, Mapping):
+        raise InvalidArgument(
+            f"a waiver is a Waiver or a dict, not {type(value).__name__}",
+            [FieldViolation("waiver", "not a Waiver")],
+            code=None,
+        )
+    try:
+        waiver = json_format.ParseDict(dict(value), pb.Waiver())
+    except json_format.ParseError as error:
+        text = str(error)
+        raise InvalidArgument(
+            text, [FieldViolation(_json_path(text, "waiver"), text)], code=None
+        ) from None
+    return pb.GrantWaiverRequest(waiver=waiver)
+
+
+def list_waivers(
+    project_name: str, state: pb.WaiverState.ValueType | str | None
+) -> pb.ListWaiversRequest:
+    request = pb.ListWaiversRequest(project_name=project_name)
+    if isinstance(state, str):
+        request.state = pb.WaiverState.Value(
+            state if state.startswith("WAIVER_STATE_") else f"WAIVER_STATE_{state.upper()}"
+        )
+    elif state is not None:
+        request.state = state
+    return request
+
+
+def waiver_token(token: str) -> tuple[tuple[str, str], ...]:
+    """The metadata that carries a waiver token (the server's --waiver-tokens)."""
+    return (("ftgate-waiver-token", token),)

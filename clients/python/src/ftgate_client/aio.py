@@ -168,6 +168,45 @@ class AsyncClient:
         request = _requests.record_outcome(decision_id, outcome)
         return await self._call("RecordOutcome", self._stub.RecordOutcome, request, timeout)
 
+    async def grant_waiver(
+        self,
+        waiver: _requests.WaiverLike,
+        *,
+        waiver_token: str,
+        timeout: float | None = None,
+    ) -> pb.Waiver:
+        """Grant a waiver (a Waiver or a proto3-JSON dict): the BLOCKER rules it names stop
+        blocking its project until it expires. PermissionDenied without a token of the server's
+        --waiver-tokens, InvalidArgument naming a bad field (``waiver.rule_ids[0]``...)."""
+        request = _requests.grant_waiver(waiver)
+        extra = _requests.waiver_token(waiver_token)
+        response = await self._call("GrantWaiver", self._stub.GrantWaiver, request, timeout, extra)
+        return response.waiver
+
+    async def list_waivers(
+        self,
+        *,
+        project_name: str = "",
+        state: pb.WaiverState.ValueType | str | None = None,
+        timeout: float | None = None,
+    ) -> list[pb.Waiver]:
+        """Waivers, newest first: of one project, in one state ("active", "expired",
+        "revoked"), or all."""
+        request = _requests.list_waivers(project_name, state)
+        response = await self._call("ListWaivers", self._stub.ListWaivers, request, timeout)
+        return list(response.waivers)
+
+    async def revoke_waiver(
+        self, waiver_id: str, *, waiver_token: str, timeout: float | None = None
+    ) -> pb.Waiver:
+        """Revoke a waiver now (NotFound for an unknown id); the waiver as stored."""
+        request = pb.RevokeWaiverRequest(waiver_id=waiver_id)
+        extra = _requests.waiver_token(waiver_token)
+        response = await self._call(
+            "RevokeWaiver", self._stub.RevokeWaiver, request, timeout, extra
+        )
+        return response.waiver
+
     async def health(
         self, service: str = "", *, timeout: float | None = None
     ) -> health_pb2.HealthCheckResponse:

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ftgate.api import language
+from ftgate.api.waivers import TOKEN_HEADER
 from ftgate.server.http.body import (
     BadBody,
     check_content_type,
@@ -91,7 +92,8 @@ def api_routes(decider: Decider, max_request_bytes: int, default_deadline: float
             except BadBody as exc:
                 return http_error(exc.http_status, exc.message, exc.violations)
             context = HttpCallContext(timeout, language.choose(
-                request.headers.get("accept-language")))
+                request.headers.get("accept-language")),
+                request.headers.get(TOKEN_HEADER))
             result = None
             try:
                 with anyio.move_on_after(math.inf if timeout is None else timeout):

@@ -44,10 +44,12 @@ class HttpCallContext:
     """One HTTP call as the API's CallBudget sees it: its deadline, and whether it is still
     wanted (the edge clears `active` when the deadline passes or the client leaves)."""
 
-    def __init__(self, deadline: float | None, lang: str = DEFAULT_LANGUAGE) -> None:
+    def __init__(self, deadline: float | None, lang: str = DEFAULT_LANGUAGE,
+                 waiver_token: str | None = None) -> None:
         self.expires = None if deadline is None else time.monotonic() + deadline
         self.active = True
         self.lang = lang  # of the answer's texts (the Accept-Language header: api/language.py)
+        self.waiver_token = waiver_token  # the Ftgate-Waiver-Token header (api/waivers.py)
 
     def time_remaining(self) -> float | None:
         return None if self.expires is None else max(0.0, self.expires - time.monotonic())
@@ -75,6 +77,9 @@ class Decider:
             "GetDecision": lambda r, c: service.get_decision(r),
             "ListDecisions": lambda r, c: service.list_decisions(r),
             "RecordOutcome": lambda r, c: service.record_outcome(r),
+            "GrantWaiver": lambda r, c: service.grant_waiver(r, c.waiver_token),
+            "ListWaivers": lambda r, c: service.list_waivers(r),
+            "RevokeWaiver": lambda r, c: service.revoke_waiver(r, c.waiver_token),
         }
 
     def call(self, method: str, request: Message, context: HttpCallContext) -> Message:

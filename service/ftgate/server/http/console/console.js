@@ -193,7 +193,7 @@ function render(a, profile) {
   drawTree(a);
   listMissing(a);
   listCounterfactuals(a);
-  listFindings(a.findings || []);
+  listFindings(a.findings || [], a.waiversApplied || []);
   listAlternatives(a.alternatives || []);
   showRoi(a.roi || {}, profile);
   showPlan(a);
@@ -284,11 +284,23 @@ function listCounterfactuals(a) {
       Object.entries(c).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ")) })));
 }
 
-function listFindings(findings) {
+// A waived finding keeps its place, marked with the waiver that keeps it from blocking.
+function waiverNote(f, waivers) {
+  if (!f.waiverId) return null;
+  const w = waivers.find((x) => x.id === f.waiverId);
+  const until = w && w.expiresAt ? ` until ${w.expiresAt}` : "";
+  const by = w && w.approvedBy ? `, approved by ${w.approvedBy}` : "";
+  return el("p", { class: "waived-note", text: `Waived by ${f.waiverId}${until}${by}: does not block.` });
+}
+
+function listFindings(findings, waivers) {
   const list = document.getElementById("findings");
-  list.replaceChildren(...findings.map((f) => el("li", { class: f.severity, "data-rule": f.ruleId },
+  list.replaceChildren(...findings.map((f) => el("li", { class: f.severity + (f.waiverId ? " waived" : ""),
+                                                        "data-rule": f.ruleId, "data-waiver": f.waiverId || null },
     el("p", {}, el("span", { class: "badge", text: f.severity.replace(/^SEVERITY_/, "") }),
+      f.waiverId ? el("span", { class: "badge waived-badge", text: "WAIVED" }) : null,
       el("strong", { text: f.title }), ` (${f.ruleId})`),
+    waiverNote(f, waivers),
     el("p", { text: f.message }),
     (f.evidence || []).length ? el("p", { class: "hint", text: f.evidence.map((e) => `${e.name} = ${e.value}`).join(" · ") }) : null,
     f.recommendation ? el("p", { text: "→ " + f.recommendation }) : null,

@@ -672,6 +672,55 @@ export function alternativeKindToJSON(object: AlternativeKind): string {
   }
 }
 
+/** Which waivers ListWaivers returns, by state at the time of the call. */
+export enum WaiverState {
+  /** WAIVER_STATE_UNSPECIFIED - Every waiver. */
+  WAIVER_STATE_UNSPECIFIED = 0,
+  /** WAIVER_STATE_ACTIVE - Neither expired nor revoked. */
+  WAIVER_STATE_ACTIVE = 1,
+  /** WAIVER_STATE_EXPIRED - Past expires_at, not revoked. */
+  WAIVER_STATE_EXPIRED = 2,
+  WAIVER_STATE_REVOKED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function waiverStateFromJSON(object: any): WaiverState {
+  switch (object) {
+    case 0:
+    case "WAIVER_STATE_UNSPECIFIED":
+      return WaiverState.WAIVER_STATE_UNSPECIFIED;
+    case 1:
+    case "WAIVER_STATE_ACTIVE":
+      return WaiverState.WAIVER_STATE_ACTIVE;
+    case 2:
+    case "WAIVER_STATE_EXPIRED":
+      return WaiverState.WAIVER_STATE_EXPIRED;
+    case 3:
+    case "WAIVER_STATE_REVOKED":
+      return WaiverState.WAIVER_STATE_REVOKED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return WaiverState.UNRECOGNIZED;
+  }
+}
+
+export function waiverStateToJSON(object: WaiverState): string {
+  switch (object) {
+    case WaiverState.WAIVER_STATE_UNSPECIFIED:
+      return "WAIVER_STATE_UNSPECIFIED";
+    case WaiverState.WAIVER_STATE_ACTIVE:
+      return "WAIVER_STATE_ACTIVE";
+    case WaiverState.WAIVER_STATE_EXPIRED:
+      return "WAIVER_STATE_EXPIRED";
+    case WaiverState.WAIVER_STATE_REVOKED:
+      return "WAIVER_STATE_REVOKED";
+    case WaiverState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** The prompt-engineering checklist to complete before fine-tuning. */
 export interface PromptEngineering {
   /** How many prompt variations were tested (the checklist asks for at least 5). */
@@ -794,6 +843,11 @@ export interface Finding {
   citation: string;
   /** A sentence that explains this finding with the figures. */
   message: string;
+  /**
+   * Set on a BLOCKER finding covered by an active waiver for this project: the waiver's id. Such
+   * a finding does not block (the verdict follows from the findings that still block).
+   */
+  waiverId: string;
 }
 
 /** Something to do instead of (or before) fine-tuning. */
@@ -971,6 +1025,8 @@ export interface Assessment {
    * still unknown), so that a team knows what to measure first.
    */
   missingFieldOutcomes: MissingFieldOutcome[];
+  /** The waivers that kept a BLOCKER finding of this answer from blocking (Finding.waiver_id). */
+  waiversApplied: Waiver[];
 }
 
 /** One input changed by a counterfactual. */
@@ -1239,6 +1295,68 @@ export interface RecordOutcomeResponse {
   verdict: Verdict;
   /** True when this outcome replaces an earlier one of the same decision (kept in history). */
   replaced: boolean;
+}
+
+/**
+ * An approved, time-bound exception: the BLOCKER rules `rule_ids` do not block the project named
+ * `project_name` until `expires_at`, unless revoked first. A waiver never hides a WARNING and
+ * never passes a project on its own: the verdict follows from the findings that still block.
+ */
+export interface Waiver {
+  /** Set by the server when the waiver is granted. */
+  id: string;
+  /** Matched exactly against ProjectProfile.name. */
+  projectName: string;
+  /** The BLOCKER rules waived (ListRules), at least one. */
+  ruleIds: string[];
+  /** Why the exception is granted (required, at most 2,000 characters). */
+  reason: string;
+  /** A reference to the approval, e.g. a change ticket (optional). */
+  ticket: string;
+  /** Who approved it (required). */
+  approvedBy: string;
+  /** Set by the server when the waiver is granted. */
+  createdAt?:
+    | Date
+    | undefined;
+  /**
+   * Required: after it, the waiver changes nothing (at most the server's --max-waiver-days
+   * ahead, 90 by default).
+   */
+  expiresAt?:
+    | Date
+    | undefined;
+  /** Set when the waiver is revoked (RevokeWaiver); from then on it changes nothing. */
+  revokedAt?: Date | undefined;
+}
+
+export interface GrantWaiverRequest {
+  waiver?: Waiver | undefined;
+}
+
+export interface GrantWaiverResponse {
+  /** As stored: with its id and created_at. */
+  waiver?: Waiver | undefined;
+}
+
+export interface ListWaiversRequest {
+  /** Only the waivers of this project (empty: every project). */
+  projectName: string;
+  state: WaiverState;
+}
+
+export interface ListWaiversResponse {
+  /** Newest first. */
+  waivers: Waiver[];
+}
+
+export interface RevokeWaiverRequest {
+  waiverId: string;
+}
+
+export interface RevokeWaiverResponse {
+  /** As stored, with its revoked_at. */
+  waiver?: Waiver | undefined;
 }
 
 function createBasePromptEngineering(): PromptEngineering {
@@ -2185,6 +2303,7 @@ function createBaseFinding(): Finding {
     recommendation: "",
     citation: "",
     message: "",
+    waiverId: "",
   };
 }
 
@@ -2213,6 +2332,9 @@ export const Finding: MessageFns<Finding> = {
     }
     if (message.message !== "") {
       writer.uint32(66).string(message.message);
+    }
+    if (message.waiverId !== "") {
+      writer.uint32(74).string(message.waiverId);
     }
     return writer;
   },
@@ -2294,6 +2416,14 @@ export const Finding: MessageFns<Finding> = {
             message.message = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.waiverId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2324,6 +2454,11 @@ export const Finding: MessageFns<Finding> = {
       recommendation: isSet(object.recommendation) ? globalThis.String(object.recommendation) : "",
       citation: isSet(object.citation) ? globalThis.String(object.citation) : "",
       message: isSet(object.message) ? globalThis.String(object.message) : "",
+      waiverId: isSet(object.waiverId)
+        ? globalThis.String(object.waiverId)
+        : isSet(object.waiver_id)
+        ? globalThis.String(object.waiver_id)
+        : "",
     };
   },
 
@@ -2353,6 +2488,9 @@ export const Finding: MessageFns<Finding> = {
     if (message.message !== "") {
       obj.message = message.message;
     }
+    if (message.waiverId !== "") {
+      obj.waiverId = message.waiverId;
+    }
     return obj;
   },
 
@@ -2369,6 +2507,7 @@ export const Finding: MessageFns<Finding> = {
     message.recommendation = object.recommendation ?? "";
     message.citation = object.citation ?? "";
     message.message = object.message ?? "";
+    message.waiverId = object.waiverId ?? "";
     return message;
   },
 };
@@ -3247,6 +3386,7 @@ function createBaseAssessment(): Assessment {
     counterfactuals: [],
     fineTuneUnreachable: false,
     missingFieldOutcomes: [],
+    waiversApplied: [],
   };
 }
 
@@ -3293,6 +3433,9 @@ export const Assessment: MessageFns<Assessment> = {
     }
     for (const v of message.missingFieldOutcomes) {
       MissingFieldOutcome.encode(v!, writer.uint32(114).fork()).join();
+    }
+    for (const v of message.waiversApplied) {
+      Waiver.encode(v!, writer.uint32(122).fork()).join();
     }
     return writer;
   },
@@ -3422,6 +3565,14 @@ export const Assessment: MessageFns<Assessment> = {
             message.missingFieldOutcomes.push(MissingFieldOutcome.decode(reader, reader.uint32()));
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.waiversApplied.push(Waiver.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3482,6 +3633,11 @@ export const Assessment: MessageFns<Assessment> = {
         : globalThis.Array.isArray(object?.missing_field_outcomes)
         ? object.missing_field_outcomes.map((e: any) => MissingFieldOutcome.fromJSON(e))
         : [],
+      waiversApplied: globalThis.Array.isArray(object?.waiversApplied)
+        ? object.waiversApplied.map((e: any) => Waiver.fromJSON(e))
+        : globalThis.Array.isArray(object?.waivers_applied)
+        ? object.waivers_applied.map((e: any) => Waiver.fromJSON(e))
+        : [],
     };
   },
 
@@ -3529,6 +3685,9 @@ export const Assessment: MessageFns<Assessment> = {
     if (message.missingFieldOutcomes?.length) {
       obj.missingFieldOutcomes = message.missingFieldOutcomes.map((e) => MissingFieldOutcome.toJSON(e));
     }
+    if (message.waiversApplied?.length) {
+      obj.waiversApplied = message.waiversApplied.map((e) => Waiver.toJSON(e));
+    }
     return obj;
   },
 
@@ -3553,6 +3712,7 @@ export const Assessment: MessageFns<Assessment> = {
     message.counterfactuals = object.counterfactuals?.map((e) => Counterfactual.fromPartial(e)) || [];
     message.fineTuneUnreachable = object.fineTuneUnreachable ?? false;
     message.missingFieldOutcomes = object.missingFieldOutcomes?.map((e) => MissingFieldOutcome.fromPartial(e)) || [];
+    message.waiversApplied = object.waiversApplied?.map((e) => Waiver.fromPartial(e)) || [];
     return message;
   },
 };
@@ -6162,6 +6322,675 @@ export const RecordOutcomeResponse: MessageFns<RecordOutcomeResponse> = {
   },
 };
 
+function createBaseWaiver(): Waiver {
+  return {
+    id: "",
+    projectName: "",
+    ruleIds: [],
+    reason: "",
+    ticket: "",
+    approvedBy: "",
+    createdAt: undefined,
+    expiresAt: undefined,
+    revokedAt: undefined,
+  };
+}
+
+export const Waiver: MessageFns<Waiver> = {
+  encode(message: Waiver, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.projectName !== "") {
+      writer.uint32(18).string(message.projectName);
+    }
+    for (const v of message.ruleIds) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.reason !== "") {
+      writer.uint32(34).string(message.reason);
+    }
+    if (message.ticket !== "") {
+      writer.uint32(42).string(message.ticket);
+    }
+    if (message.approvedBy !== "") {
+      writer.uint32(50).string(message.approvedBy);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(58).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(66).fork()).join();
+    }
+    if (message.revokedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.revokedAt), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Waiver {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWaiver();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.projectName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.ruleIds.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.ticket = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.approvedBy = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.revokedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Waiver {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      projectName: isSet(object.projectName)
+        ? globalThis.String(object.projectName)
+        : isSet(object.project_name)
+        ? globalThis.String(object.project_name)
+        : "",
+      ruleIds: globalThis.Array.isArray(object?.ruleIds)
+        ? object.ruleIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.rule_ids)
+        ? object.rule_ids.map((e: any) => globalThis.String(e))
+        : [],
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      ticket: isSet(object.ticket) ? globalThis.String(object.ticket) : "",
+      approvedBy: isSet(object.approvedBy)
+        ? globalThis.String(object.approvedBy)
+        : isSet(object.approved_by)
+        ? globalThis.String(object.approved_by)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      revokedAt: isSet(object.revokedAt)
+        ? fromJsonTimestamp(object.revokedAt)
+        : isSet(object.revoked_at)
+        ? fromJsonTimestamp(object.revoked_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Waiver): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.projectName !== "") {
+      obj.projectName = message.projectName;
+    }
+    if (message.ruleIds?.length) {
+      obj.ruleIds = message.ruleIds;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.ticket !== "") {
+      obj.ticket = message.ticket;
+    }
+    if (message.approvedBy !== "") {
+      obj.approvedBy = message.approvedBy;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.revokedAt !== undefined) {
+      obj.revokedAt = message.revokedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Waiver>, I>>(base?: I): Waiver {
+    return Waiver.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Waiver>, I>>(object: I): Waiver {
+    const message = createBaseWaiver();
+    message.id = object.id ?? "";
+    message.projectName = object.projectName ?? "";
+    message.ruleIds = object.ruleIds?.map((e) => e) || [];
+    message.reason = object.reason ?? "";
+    message.ticket = object.ticket ?? "";
+    message.approvedBy = object.approvedBy ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.revokedAt = object.revokedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGrantWaiverRequest(): GrantWaiverRequest {
+  return { waiver: undefined };
+}
+
+export const GrantWaiverRequest: MessageFns<GrantWaiverRequest> = {
+  encode(message: GrantWaiverRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.waiver !== undefined) {
+      Waiver.encode(message.waiver, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GrantWaiverRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGrantWaiverRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.waiver = Waiver.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GrantWaiverRequest {
+    return { waiver: isSet(object.waiver) ? Waiver.fromJSON(object.waiver) : undefined };
+  },
+
+  toJSON(message: GrantWaiverRequest): unknown {
+    const obj: any = {};
+    if (message.waiver !== undefined) {
+      obj.waiver = Waiver.toJSON(message.waiver);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GrantWaiverRequest>, I>>(base?: I): GrantWaiverRequest {
+    return GrantWaiverRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GrantWaiverRequest>, I>>(object: I): GrantWaiverRequest {
+    const message = createBaseGrantWaiverRequest();
+    message.waiver = (object.waiver !== undefined && object.waiver !== null)
+      ? Waiver.fromPartial(object.waiver)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGrantWaiverResponse(): GrantWaiverResponse {
+  return { waiver: undefined };
+}
+
+export const GrantWaiverResponse: MessageFns<GrantWaiverResponse> = {
+  encode(message: GrantWaiverResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.waiver !== undefined) {
+      Waiver.encode(message.waiver, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GrantWaiverResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGrantWaiverResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.waiver = Waiver.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GrantWaiverResponse {
+    return { waiver: isSet(object.waiver) ? Waiver.fromJSON(object.waiver) : undefined };
+  },
+
+  toJSON(message: GrantWaiverResponse): unknown {
+    const obj: any = {};
+    if (message.waiver !== undefined) {
+      obj.waiver = Waiver.toJSON(message.waiver);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GrantWaiverResponse>, I>>(base?: I): GrantWaiverResponse {
+    return GrantWaiverResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GrantWaiverResponse>, I>>(object: I): GrantWaiverResponse {
+    const message = createBaseGrantWaiverResponse();
+    message.waiver = (object.waiver !== undefined && object.waiver !== null)
+      ? Waiver.fromPartial(object.waiver)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListWaiversRequest(): ListWaiversRequest {
+  return { projectName: "", state: 0 };
+}
+
+export const ListWaiversRequest: MessageFns<ListWaiversRequest> = {
+  encode(message: ListWaiversRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.projectName !== "") {
+      writer.uint32(10).string(message.projectName);
+    }
+    if (message.state !== 0) {
+      writer.uint32(16).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListWaiversRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListWaiversRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.projectName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListWaiversRequest {
+    return {
+      projectName: isSet(object.projectName)
+        ? globalThis.String(object.projectName)
+        : isSet(object.project_name)
+        ? globalThis.String(object.project_name)
+        : "",
+      state: isSet(object.state) ? waiverStateFromJSON(object.state) : 0,
+    };
+  },
+
+  toJSON(message: ListWaiversRequest): unknown {
+    const obj: any = {};
+    if (message.projectName !== "") {
+      obj.projectName = message.projectName;
+    }
+    if (message.state !== 0) {
+      obj.state = waiverStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListWaiversRequest>, I>>(base?: I): ListWaiversRequest {
+    return ListWaiversRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListWaiversRequest>, I>>(object: I): ListWaiversRequest {
+    const message = createBaseListWaiversRequest();
+    message.projectName = object.projectName ?? "";
+    message.state = object.state ?? 0;
+    return message;
+  },
+};
+
+function createBaseListWaiversResponse(): ListWaiversResponse {
+  return { waivers: [] };
+}
+
+export const ListWaiversResponse: MessageFns<ListWaiversResponse> = {
+  encode(message: ListWaiversResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.waivers) {
+      Waiver.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListWaiversResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListWaiversResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.waivers.push(Waiver.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListWaiversResponse {
+    return {
+      waivers: globalThis.Array.isArray(object?.waivers) ? object.waivers.map((e: any) => Waiver.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListWaiversResponse): unknown {
+    const obj: any = {};
+    if (message.waivers?.length) {
+      obj.waivers = message.waivers.map((e) => Waiver.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListWaiversResponse>, I>>(base?: I): ListWaiversResponse {
+    return ListWaiversResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListWaiversResponse>, I>>(object: I): ListWaiversResponse {
+    const message = createBaseListWaiversResponse();
+    message.waivers = object.waivers?.map((e) => Waiver.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRevokeWaiverRequest(): RevokeWaiverRequest {
+  return { waiverId: "" };
+}
+
+export const RevokeWaiverRequest: MessageFns<RevokeWaiverRequest> = {
+  encode(message: RevokeWaiverRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.waiverId !== "") {
+      writer.uint32(10).string(message.waiverId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeWaiverRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeWaiverRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.waiverId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeWaiverRequest {
+    return {
+      waiverId: isSet(object.waiverId)
+        ? globalThis.String(object.waiverId)
+        : isSet(object.waiver_id)
+        ? globalThis.String(object.waiver_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RevokeWaiverRequest): unknown {
+    const obj: any = {};
+    if (message.waiverId !== "") {
+      obj.waiverId = message.waiverId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeWaiverRequest>, I>>(base?: I): RevokeWaiverRequest {
+    return RevokeWaiverRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeWaiverRequest>, I>>(object: I): RevokeWaiverRequest {
+    const message = createBaseRevokeWaiverRequest();
+    message.waiverId = object.waiverId ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeWaiverResponse(): RevokeWaiverResponse {
+  return { waiver: undefined };
+}
+
+export const RevokeWaiverResponse: MessageFns<RevokeWaiverResponse> = {
+  encode(message: RevokeWaiverResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.waiver !== undefined) {
+      Waiver.encode(message.waiver, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeWaiverResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeWaiverResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.waiver = Waiver.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeWaiverResponse {
+    return { waiver: isSet(object.waiver) ? Waiver.fromJSON(object.waiver) : undefined };
+  },
+
+  toJSON(message: RevokeWaiverResponse): unknown {
+    const obj: any = {};
+    if (message.waiver !== undefined) {
+      obj.waiver = Waiver.toJSON(message.waiver);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RevokeWaiverResponse>, I>>(base?: I): RevokeWaiverResponse {
+    return RevokeWaiverResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RevokeWaiverResponse>, I>>(object: I): RevokeWaiverResponse {
+    const message = createBaseRevokeWaiverResponse();
+    message.waiver = (object.waiver !== undefined && object.waiver !== null)
+      ? Waiver.fromPartial(object.waiver)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * FineTuningAdvisorService evaluates LLM project profiles against the fine-tuning policy (the
  * decision tree, the seven failure modes, the alternatives and the plan: docs/rules.md). The
@@ -6267,6 +7096,47 @@ export const FineTuningAdvisorServiceService = {
       Buffer.from(RecordOutcomeResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RecordOutcomeResponse => RecordOutcomeResponse.decode(value),
   },
+  /**
+   * Grant a waiver: an approved, time-bound exception that lets a project pass the BLOCKER
+   * rules it names (docs/waivers.md). Needs a waiver token (server flag --waiver-tokens):
+   * PERMISSION_DENIED without one. INVALID_ARGUMENT naming the field (`waiver.rule_ids[0]`,
+   * `waiver.expires_at` ...) for an unknown rule, a rule that is not a BLOCKER, an expiry in
+   * the past or beyond the server's --max-waiver-days, an empty reason or approver, a NUL
+   * character. The server sets id and created_at. FAILED_PRECONDITION without an audit log.
+   */
+  grantWaiver: {
+    path: "/ftgate.v1.FineTuningAdvisorService/GrantWaiver" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GrantWaiverRequest): Buffer => Buffer.from(GrantWaiverRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GrantWaiverRequest => GrantWaiverRequest.decode(value),
+    responseSerialize: (value: GrantWaiverResponse): Buffer => Buffer.from(GrantWaiverResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GrantWaiverResponse => GrantWaiverResponse.decode(value),
+  },
+  /** List waivers, newest first, filtered by project and state. */
+  listWaivers: {
+    path: "/ftgate.v1.FineTuningAdvisorService/ListWaivers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListWaiversRequest): Buffer => Buffer.from(ListWaiversRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListWaiversRequest => ListWaiversRequest.decode(value),
+    responseSerialize: (value: ListWaiversResponse): Buffer => Buffer.from(ListWaiversResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListWaiversResponse => ListWaiversResponse.decode(value),
+  },
+  /**
+   * Revoke a waiver now (a waiver token is needed, as for GrantWaiver). NOT_FOUND when no
+   * waiver has this id; revoking a revoked waiver keeps its first revocation time.
+   */
+  revokeWaiver: {
+    path: "/ftgate.v1.FineTuningAdvisorService/RevokeWaiver" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RevokeWaiverRequest): Buffer => Buffer.from(RevokeWaiverRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RevokeWaiverRequest => RevokeWaiverRequest.decode(value),
+    responseSerialize: (value: RevokeWaiverResponse): Buffer =>
+      Buffer.from(RevokeWaiverResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RevokeWaiverResponse => RevokeWaiverResponse.decode(value),
+  },
 } as const;
 
 export interface FineTuningAdvisorServiceServer extends UntypedServiceImplementation {
@@ -6307,6 +7177,22 @@ export interface FineTuningAdvisorServiceServer extends UntypedServiceImplementa
    * runs without an audit log.
    */
   recordOutcome: handleUnaryCall<RecordOutcomeRequest, RecordOutcomeResponse>;
+  /**
+   * Grant a waiver: an approved, time-bound exception that lets a project pass the BLOCKER
+   * rules it names (docs/waivers.md). Needs a waiver token (server flag --waiver-tokens):
+   * PERMISSION_DENIED without one. INVALID_ARGUMENT naming the field (`waiver.rule_ids[0]`,
+   * `waiver.expires_at` ...) for an unknown rule, a rule that is not a BLOCKER, an expiry in
+   * the past or beyond the server's --max-waiver-days, an empty reason or approver, a NUL
+   * character. The server sets id and created_at. FAILED_PRECONDITION without an audit log.
+   */
+  grantWaiver: handleUnaryCall<GrantWaiverRequest, GrantWaiverResponse>;
+  /** List waivers, newest first, filtered by project and state. */
+  listWaivers: handleUnaryCall<ListWaiversRequest, ListWaiversResponse>;
+  /**
+   * Revoke a waiver now (a waiver token is needed, as for GrantWaiver). NOT_FOUND when no
+   * waiver has this id; revoking a revoked waiver keeps its first revocation time.
+   */
+  revokeWaiver: handleUnaryCall<RevokeWaiverRequest, RevokeWaiverResponse>;
 }
 
 export interface FineTuningAdvisorServiceClient extends Client {
@@ -6444,6 +7330,64 @@ export interface FineTuningAdvisorServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RecordOutcomeResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Grant a waiver: an approved, time-bound exception that lets a project pass the BLOCKER
+   * rules it names (docs/waivers.md). Needs a waiver token (server flag --waiver-tokens):
+   * PERMISSION_DENIED without one. INVALID_ARGUMENT naming the field (`waiver.rule_ids[0]`,
+   * `waiver.expires_at` ...) for an unknown rule, a rule that is not a BLOCKER, an expiry in
+   * the past or beyond the server's --max-waiver-days, an empty reason or approver, a NUL
+   * character. The server sets id and created_at. FAILED_PRECONDITION without an audit log.
+   */
+  grantWaiver(
+    request: GrantWaiverRequest,
+    callback: (error: ServiceError | null, response: GrantWaiverResponse) => void,
+  ): ClientUnaryCall;
+  grantWaiver(
+    request: GrantWaiverRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GrantWaiverResponse) => void,
+  ): ClientUnaryCall;
+  grantWaiver(
+    request: GrantWaiverRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GrantWaiverResponse) => void,
+  ): ClientUnaryCall;
+  /** List waivers, newest first, filtered by project and state. */
+  listWaivers(
+    request: ListWaiversRequest,
+    callback: (error: ServiceError | null, response: ListWaiversResponse) => void,
+  ): ClientUnaryCall;
+  listWaivers(
+    request: ListWaiversRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListWaiversResponse) => void,
+  ): ClientUnaryCall;
+  listWaivers(
+    request: ListWaiversRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListWaiversResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Revoke a waiver now (a waiver token is needed, as for GrantWaiver). NOT_FOUND when no
+   * waiver has this id; revoking a revoked waiver keeps its first revocation time.
+   */
+  revokeWaiver(
+    request: RevokeWaiverRequest,
+    callback: (error: ServiceError | null, response: RevokeWaiverResponse) => void,
+  ): ClientUnaryCall;
+  revokeWaiver(
+    request: RevokeWaiverRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RevokeWaiverResponse) => void,
+  ): ClientUnaryCall;
+  revokeWaiver(
+    request: RevokeWaiverRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RevokeWaiverResponse) => void,
   ): ClientUnaryCall;
 }
 

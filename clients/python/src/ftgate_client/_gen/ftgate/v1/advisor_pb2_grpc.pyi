@@ -73,6 +73,20 @@ class FineTuningAdvisorServiceStub:
     naming each bad figure (`outcome.measured_score` ...), FAILED_PRECONDITION when the server
     runs without an audit log.
     """
+    GrantWaiver: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.GrantWaiverRequest, _advisor_pb2.GrantWaiverResponse]
+    """Grant a waiver: an approved, time-bound exception that lets a project pass the BLOCKER
+    rules it names (docs/waivers.md). Needs a waiver token (server flag --waiver-tokens):
+    PERMISSION_DENIED without one. INVALID_ARGUMENT naming the field (`waiver.rule_ids[0]`,
+    `waiver.expires_at` ...) for an unknown rule, a rule that is not a BLOCKER, an expiry in
+    the past or beyond the server's --max-waiver-days, an empty reason or approver, a NUL
+    character. The server sets id and created_at. FAILED_PRECONDITION without an audit log.
+    """
+    ListWaivers: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.ListWaiversRequest, _advisor_pb2.ListWaiversResponse]
+    """List waivers, newest first, filtered by project and state."""
+    RevokeWaiver: _grpc.UnaryUnaryMultiCallable[_advisor_pb2.RevokeWaiverRequest, _advisor_pb2.RevokeWaiverResponse]
+    """Revoke a waiver now (a waiver token is needed, as for GrantWaiver). NOT_FOUND when no
+    waiver has this id; revoking a revoked waiver keeps its first revocation time.
+    """
 
 @_typing.type_check_only
 class FineTuningAdvisorServiceAsyncStub(FineTuningAdvisorServiceStub):
@@ -113,6 +127,20 @@ class FineTuningAdvisorServiceAsyncStub(FineTuningAdvisorServiceStub):
     in the audit store's history. NOT_FOUND when no decision has this id, INVALID_ARGUMENT
     naming each bad figure (`outcome.measured_score` ...), FAILED_PRECONDITION when the server
     runs without an audit log.
+    """
+    GrantWaiver: _aio.UnaryUnaryMultiCallable[_advisor_pb2.GrantWaiverRequest, _advisor_pb2.GrantWaiverResponse]  # type: ignore[assignment]
+    """Grant a waiver: an approved, time-bound exception that lets a project pass the BLOCKER
+    rules it names (docs/waivers.md). Needs a waiver token (server flag --waiver-tokens):
+    PERMISSION_DENIED without one. INVALID_ARGUMENT naming the field (`waiver.rule_ids[0]`,
+    `waiver.expires_at` ...) for an unknown rule, a rule that is not a BLOCKER, an expiry in
+    the past or beyond the server's --max-waiver-days, an empty reason or approver, a NUL
+    character. The server sets id and created_at. FAILED_PRECONDITION without an audit log.
+    """
+    ListWaivers: _aio.UnaryUnaryMultiCallable[_advisor_pb2.ListWaiversRequest, _advisor_pb2.ListWaiversResponse]  # type: ignore[assignment]
+    """List waivers, newest first, filtered by project and state."""
+    RevokeWaiver: _aio.UnaryUnaryMultiCallable[_advisor_pb2.RevokeWaiverRequest, _advisor_pb2.RevokeWaiverResponse]  # type: ignore[assignment]
+    """Revoke a waiver now (a waiver token is needed, as for GrantWaiver). NOT_FOUND when no
+    waiver has this id; revoking a revoked waiver keeps its first revocation time.
     """
 
 class FineTuningAdvisorServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -193,6 +221,38 @@ class FineTuningAdvisorServiceServicer(metaclass=_abc_1.ABCMeta):
         in the audit store's history. NOT_FOUND when no decision has this id, INVALID_ARGUMENT
         naming each bad figure (`outcome.measured_score` ...), FAILED_PRECONDITION when the server
         runs without an audit log.
+        """
+
+    @_abc_1.abstractmethod
+    def GrantWaiver(
+        self,
+        request: _advisor_pb2.GrantWaiverRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_advisor_pb2.GrantWaiverResponse, _abc.Awaitable[_advisor_pb2.GrantWaiverResponse]]:
+        """Grant a waiver: an approved, time-bound exception that lets a project pass the BLOCKER
+        rules it names (docs/waivers.md). Needs a waiver token (server flag --waiver-tokens):
+        PERMISSION_DENIED without one. INVALID_ARGUMENT naming the field (`waiver.rule_ids[0]`,
+        `waiver.expires_at` ...) for an unknown rule, a rule that is not a BLOCKER, an expiry in
+        the past or beyond the server's --max-waiver-days, an empty reason or approver, a NUL
+        character. The server sets id and created_at. FAILED_PRECONDITION without an audit log.
+        """
+
+    @_abc_1.abstractmethod
+    def ListWaivers(
+        self,
+        request: _advisor_pb2.ListWaiversRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_advisor_pb2.ListWaiversResponse, _abc.Awaitable[_advisor_pb2.ListWaiversResponse]]:
+        """List waivers, newest first, filtered by project and state."""
+
+    @_abc_1.abstractmethod
+    def RevokeWaiver(
+        self,
+        request: _advisor_pb2.RevokeWaiverRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_advisor_pb2.RevokeWaiverResponse, _abc.Awaitable[_advisor_pb2.RevokeWaiverResponse]]:
+        """Revoke a waiver now (a waiver token is needed, as for GrantWaiver). NOT_FOUND when no
+        waiver has this id; revoking a revoked waiver keeps its first revocation time.
         """
 
 def add_FineTuningAdvisorServiceServicer_to_server(servicer: FineTuningAdvisorServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

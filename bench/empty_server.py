@@ -18,7 +18,7 @@ from typing import Any
 import grpc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ftgate.server.server import ServeOptions  # the same defaults as `ftgate serve`
+from ftgate.server.options import SERVE_DEFAULTS  # the same defaults as `ftgate serve`
 
 
 def fixed_response() -> Any:
@@ -69,7 +69,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--listen", required=True)
     p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--threads", type=int, default=ServeOptions.threads)
+    p.add_argument("--threads", type=int, default=SERVE_DEFAULTS.threads)
     p.add_argument("--max-concurrent", type=int, default=64)
     args = p.parse_args()
     payload = fixed_response().SerializeToString()

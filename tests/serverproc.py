@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,8 @@ __all__ = ["FTGATE", "REPO", "ServerProcess", "free_port", "free_ports", "start_
 
 REPO = Path(__file__).resolve().parent.parent
 FTGATE = [sys.executable, "-m", "ftgate.cli"]
+# `ftgate serve` with test-only hooks (service/ftgate/testing.py).
+SEAM = [sys.executable, "-m", "ftgate.testing"]
 
 
 @dataclass
@@ -80,20 +82,23 @@ def wait_serving(address: str, timeout: float = 20, proc: subprocess.Popen[bytes
 
 def start_server(tmp_path: Path, *args: str, wait: bool = True,
                  credentials: grpc.ChannelCredentials | None = None,
-                 env: Mapping[str, str] | None = None) -> ServerProcess:
+                 env: Mapping[str, str] | None = None,
+                 hooks: Sequence[str] = ()) -> ServerProcess:
     """Run `ftgate serve` with `args` on free ports; logs go to a file under tmp_path.
 
-    `env`: variables added to this process's environment for the server (e.g. the test-only
-    FTGATE_TEST_DELAY_PER_PROFILE_SECONDS of api/limits.py)."""
+    `env`: variables added to this process's environment for the server (OTEL_*, say).
+    `hooks`: test-only behaviour, flags of the `ftgate.testing` seam (e.g. "--delay-per-profile",
+    "0.05"): the server is then started through it, `python -m ftgate.testing serve HOOKS -- ARGS`."""
     port, metrics_port, spare_port = free_ports(3)
     log_path = tmp_path / f"ftgate-{port}.log"
     # Never the default HTTP port: servers of concurrent tests would collide on it.
     http_port = None if "--http-listen" in args else spare_port
     http_args = ["--http-listen", f"127.0.0.1:{http_port}"] if http_port else []
     env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
+    serve = [*SEAM, "serve", *hooks, "--"] if hooks else [*FTGATE, "serve"]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [*FTGATE, "serve", "--listen", f"127.0.0.1:{port}",
+            [*serve, "--listen", f"127.0.0.1:{port}",
              "--metrics-listen", f"127.0.0.1:{metrics_port}", *http_args, *args],
             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
         )

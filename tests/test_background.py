@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from ftgate.obs._fdlogger import FdLogger
 from ftgate.obs.background import Lifecycle
 from ftgate.obs.logging import DecisionLog
@@ -62,3 +63,20 @@ def test_decision_log_stop_writes_every_queued_line(tmp_path: Path) -> None:
             decision_log.write(f"id{i}", "p", "FINE_TUNE", None, 0, "v", 0.1, False)
         assert decision_log.stop(10.0)
     assert len(path.read_text().splitlines()) == 3
+
+
+class Refuses(Piece):
+    def start(self) -> None:
+        self.journal.append(f"start {self.name}")
+        raise OSError("port taken")
+
+
+def test_a_piece_that_cannot_start_stops_those_started_before_it() -> None:
+    journal: list[str] = []
+    lifecycle = Lifecycle([Refuses("doors", journal), Piece("log", journal),
+                           Piece("audit", journal)])
+    with pytest.raises(OSError, match="port taken"):
+        lifecycle.start()
+    assert journal == ["start audit", "start log", "start doors", "stop log", "stop audit"]
+    assert lifecycle.stop(time.monotonic() + 5) == []  # nothing left to stop
+    assert journal[-1] == "stop audit"

@@ -141,3 +141,18 @@ def test_address_not_on_this_machine() -> None:
     run = _serve("--listen", "192.0.2.1:50051", "--metrics-listen", "")
     assert run.returncode == 2
     assert "--listen: cannot listen on 192.0.2.1:50051" in run.stderr
+
+
+def test_serve_without_flags_runs_with_the_serve_defaults() -> None:
+    """The defaults are written once (server/options.py): `ftgate serve` with no flag builds
+    exactly the options a program gets from ServeOptions(), HTTP listener included."""
+    from ftgate.cli.main import parser
+    from ftgate.cli.serve import serve_options
+    from ftgate.server.hooks import ServerHooks
+    from ftgate.server.options import SERVE_DEFAULTS, ServeOptions
+
+    options = serve_options(parser().parse_args(["serve"]), ServerHooks())
+    assert options == SERVE_DEFAULTS == ServeOptions()
+    changed = serve_options(parser().parse_args(["serve", "--grace", "3", "--http-listen", ""]),
+                            ServerHooks())
+    assert (changed.grace_seconds, changed.http_listen) == (3.0, None)

@@ -104,6 +104,20 @@ def test_broken_file_is_refused_naming_file_rule_field(tmp_path, what, file, old
     assert efile in str(exc.value)
 
 
+def test_the_old_number_after_the_last_step_is_refused_suggesting_after_tree(tmp_path) -> None:
+    """Rule files once wrote the step after the tree's last one as a number (7 for six steps):
+    now refused, naming the file, the rule and the field, with the word to write instead."""
+    rules = _copy_rules(tmp_path)
+    _edit(rules, "failure_modes.yaml", "id: FM7.off-topic-answers\n    failure_mode: WRONG_PROBLEM\n"
+          "    severity: WARNING\n    step: after_tree", "id: FM7.off-topic-answers\n"
+          "    failure_mode: WRONG_PROBLEM\n    severity: WARNING\n    step: 7")
+    with pytest.raises(RuleFileError) as exc:
+        load_ruleset(rules)
+    assert (exc.value.file, exc.value.rule, exc.value.field) == (
+        "failure_modes.yaml", "FM7.off-topic-answers", "step")
+    assert "step: after_tree" in str(exc.value) and "got 7" in str(exc.value)
+
+
 def test_invalid_yaml(tmp_path) -> None:
     rules = _copy_rules(tmp_path)
     (rules / "tree.yaml").write_text("kind: tree\nsteps: [unclosed\n")

@@ -4,8 +4,10 @@ reaches a local OTLP receiver of each protocol (gRPC, HTTP/protobuf) with its sp
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import threading
@@ -228,3 +230,41 @@ def test_tracing_is_off_unless_the_environment_asks() -> None:
     assert not wanted({"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "otlp"})
     assert wanted({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4317"})
     assert wanted({"OTEL_TRACES_EXPORTER": "console"})
+
+
+def test_sigterm_stops_the_doors_then_writes_out_then_flushes_the_spans(
+        tmp_path: Path, receiver: tuple[str, str, Spans], monkeypatch: pytest.MonkeyPatch) -> None:
+    """One shutdown order (obs/background.py): the front doors (gRPC and HTTP) are closed
+    before the audit queue is written out, and the tracer is flushed after it, before the
+    process exits 0. The batch processor waits far longer than the test: the calls' spans can
+    only reach the receiver through the tracer's stop."""
+    protocol, endpoint, spans = receiver
+    for name, value in {"OTEL_TRACES_EXPORTER": "otlp",
+                        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
+                        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL": protocol,
+                        "OTEL_EXPORTER_OTLP_INSECURE": "true",
+                        "OTEL_BSP_SCHEDULE_DELAY": "3600000"}.items():
+        monkeypatch.setenv(name, value)
+    server = start_server(tmp_path, "--audit-db", str(tmp_path / "audit.db"), "--workers", "1")
+    grpc_trace, _, grpc_header = traceparent()
+    http_trace, _, http_header = traceparent()
+    try:
+        with grpc.insecure_channel(server.address) as channel:
+            pb_grpc.FineTuningAdvisorServiceStub(channel).Evaluate(
+                pb.EvaluateRequest(project=fine_tune_profile("traced")), timeout=30,
+                metadata=[("traceparent", grpc_header)])
+        body = {"project": json_format.MessageToDict(fine_tune_profile("traced-http"))}
+        answer = call(server.http_port or 0, "POST", "/v1/evaluate", body,
+                      headers={"traceparent": http_header})
+        assert answer.status == 200, answer.body
+        assert spans.of_trace(grpc_trace) == spans.of_trace(http_trace) == []  # still buffered
+        assert server.stop() == 0, server.log()[-3000:]
+    finally:
+        server.stop(signal.SIGKILL)
+    for trace_id, root in ((grpc_trace, EVALUATE), (http_trace, "POST /v1/evaluate")):
+        assert root in {s.name for s in spans.of_trace(trace_id)}, server.log()[-3000:]
+    events = [json.loads(line) for line in server.log().splitlines() if line.startswith("{")]
+    order = [e.get("piece", e["event"]) for e in events
+             if e["event"] in ("background_stopped", "audit_flushed")]
+    assert order == ["front_doors", "rules_watcher", "decision_log", "counters", "audit_flushed",
+                     "audit", "tracing", "metrics_endpoint"], server.log()[-3000:]

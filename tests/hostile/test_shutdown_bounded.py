@@ -11,7 +11,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from ftgate.server.calls import STALL_ENV
 from ftgate.server.server import EXIT_ABANDONED, SHUTDOWN_MARGIN_SECONDS
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
@@ -75,15 +74,14 @@ def test_malformed_stream_messages_then_sigterm(tmp_path: Path, workers: tuple[s
     assert audited(db) == 1
 
 
-def test_a_call_that_never_returns_is_abandoned_in_time(tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A handler that ignores its cancellation (made so by the server's test hook) keeps a
-    thread busy for good: the server still writes what it owes and exits, EXIT_ABANDONED."""
-    monkeypatch.setenv(STALL_ENV, "/ftgate.v1.FineTuningAdvisorService/ListRules")
+def test_a_call_that_never_returns_is_abandoned_in_time(tmp_path: Path) -> None:
+    """A handler that ignores its cancellation (made so by the test-only seam, ftgate/testing.py)
+    keeps a thread busy for good: the server still writes what it owes and exits, EXIT_ABANDONED."""
     db = tmp_path / "decisions.db"
     grace = 1.0
     server = start_server(tmp_path, "--audit-db", str(db), "--grace", str(grace),
-                          "--workers", "1")
+                          "--workers", "1",
+                          hooks=("--stall-method", "/ftgate.v1.FineTuningAdvisorService/ListRules"))
     try:
         with grpc.insecure_channel(server.address) as channel:
             stub = pb_grpc.FineTuningAdvisorServiceStub(channel)

@@ -1,7 +1,7 @@
 """Limits over a real socket: request size, batch size, concurrent calls, deadlines.
 
 The calls that must outlive a deadline are slow on purpose, not by their size: the servers here
-run with the test-only FTGATE_TEST_DELAY_PER_PROFILE_SECONDS (api/limits.py), so a batch of
+start through the test-only seam with --delay-per-profile (ftgate/testing.py), so a batch of
 SLOW_BATCH small profiles takes SLOW_BATCH x DELAY_SECONDS = 50 s of work whatever the machine,
 far beyond every deadline below, and its answer (never sent in full) would be small.
 """
@@ -14,7 +14,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from ftgate.api.limits import TEST_DELAY_VARIABLE, read_test_delay
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
 from google.rpc import error_details_pb2
@@ -26,7 +25,7 @@ MAX_BATCH = 2_000
 SLOW_BATCH = 1_000
 DELAY_SECONDS = 0.05
 SLOW = pb.EvaluateBatchRequest(projects=[small_profile(i) for i in range(SLOW_BATCH)])
-SLOW_ENV = {TEST_DELAY_VARIABLE: str(DELAY_SECONDS)}
+SLOW_HOOKS = ("--delay-per-profile", str(DELAY_SECONDS))
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +33,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     proc = start_server(tmp_path_factory.mktemp("limits"),
                         "--max-request-bytes", str(1024 * 1024), "--max-batch", str(MAX_BATCH),
                         "--max-concurrent", "2", "--default-deadline", "1.5", "--threads", "4",
-                        *single_process(), env=SLOW_ENV)
+                        *single_process(), hooks=SLOW_HOOKS)
     yield proc
     assert proc.stop() == 0
 
@@ -142,7 +141,7 @@ def test_calls_beyond_max_concurrent_are_refused_not_queued(tmp_path: Path) -> N
     # this test cancels them, however long the machine takes to get there.
     server = start_server(tmp_path, "--max-batch", str(MAX_BATCH), "--max-concurrent", "2",
                           "--default-deadline", "0", "--threads", "4", *single_process(),
-                          env=SLOW_ENV)
+                          hooks=SLOW_HOOKS)
     try:
         with grpc.insecure_channel(server.address) as channel:
             stub = pb_grpc.FineTuningAdvisorServiceStub(channel)
@@ -165,15 +164,3 @@ def test_calls_beyond_max_concurrent_are_refused_not_queued(tmp_path: Path) -> N
             wait_until(room, timeout=30, what="room for a new call")
     finally:
         assert server.stop() == 0
-
-
-@pytest.mark.parametrize(("value", "seconds"), [(None, 0.0), ("", 0.0), ("0", 0.0), ("0.05", 0.05)])
-def test_the_test_delay_is_off_unless_set(value: str | None, seconds: float) -> None:
-    environ = {} if value is None else {TEST_DELAY_VARIABLE: value}
-    assert read_test_delay(environ) == seconds
-
-
-@pytest.mark.parametrize("value", ["-1", "soon", "nan", "inf"])
-def test_a_bad_test_delay_names_the_variable(value: str) -> None:
-    with pytest.raises(ValueError, match=TEST_DELAY_VARIABLE):
-        read_test_delay({TEST_DELAY_VARIABLE: value})

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import grpc
 import pytest
-from ftgate.api.limits import TEST_DELAY_VARIABLE
 from ftgate.audit import DecisionQuery, DecisionStore
 from ftgate.v1 import advisor_pb2 as pb
 from ftgate.v1 import advisor_pb2_grpc as pb_grpc
@@ -19,7 +18,7 @@ from serverproc import start_server
 # Slow on purpose (the test-only delay of api/limits.py before each profile): 100 x 0.05 s = 5 s
 # of work whatever the machine, so the batch is still running when SIGTERM lands.
 IN_FLIGHT_BATCH = 100
-SLOW_ENV = {TEST_DELAY_VARIABLE: "0.05"}
+SLOW = ("--delay-per-profile", "0.05")  # test-only (ftgate/testing.py)
 # A call that reaches a draining server: UNAVAILABLE, or CANCELLED when it lands as the
 # listener closes. Health checks may also still answer NOT_SERVING.
 REFUSED = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
@@ -52,7 +51,7 @@ def test_sigterm_drains_calls_in_flight_and_keeps_every_answered_decision(tmp_pa
     db = tmp_path / "decisions.db"
     flags = ("--audit-db", str(db), "--max-batch", str(IN_FLIGHT_BATCH), "--grace", "60",
              "--default-deadline", "0", *single_process())
-    server = start_server(tmp_path, *flags, env=SLOW_ENV)
+    server = start_server(tmp_path, *flags, hooks=SLOW)
     try:
         with grpc.insecure_channel(server.address) as channel:
             stub = pb_grpc.FineTuningAdvisorServiceStub(channel)

@@ -10,13 +10,14 @@ from ftgate.cli.connect import add_connection_flags, open_channel
 from ftgate.cli.exits import EXIT_ERROR, EXIT_OK
 from ftgate.cli.flags import positive_seconds, server_address
 from ftgate.cli.help import HelpFormatter
+from ftgate.server.options import SERVE_DEFAULTS
 
 
 def add_parser(sub: Any) -> None:
     h = sub.add_parser("health", help="exit 0 when a server reports SERVING", description=__doc__,
                        formatter_class=HelpFormatter)
-    h.add_argument("--address", type=server_address, metavar="HOST:PORT", default="127.0.0.1:50051",
-                   help="the server HOST:PORT")
+    h.add_argument("--address", type=server_address, metavar="HOST:PORT",
+                   default=SERVE_DEFAULTS.listen, help="the server HOST:PORT")
     h.add_argument("--service", default="", help="service name ('' = the whole server)")
     h.add_argument("--timeout", type=positive_seconds, metavar="SECONDS", default=3.0,
                    help="deadline of the call (seconds)")

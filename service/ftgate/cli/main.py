@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ftgate.cli import (
     audit,
@@ -25,6 +25,9 @@ from ftgate.cli import (
 from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_INTERRUPTED
 from ftgate.cli.help import HelpFormatter, Parser
 from ftgate.errors import FtgateError
+
+if TYPE_CHECKING:
+    from ftgate.server.hooks import ServerHooks
 
 EPILOG = """\
 Start here:  ftgate init profile.yaml  →  edit it  →  ftgate check profile.yaml
@@ -80,12 +83,15 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, hooks: ServerHooks | None = None) -> int:
+    """The `ftgate` command; `hooks`: test-only behaviour of `serve` (ftgate.testing)."""
     try:
         args = parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version, or a bad flag (argparse said which: exit 2)
         return exc.code if isinstance(exc.code, int) else EXIT_BAD_INPUT
     try:
+        if args.command == "serve":
+            return serve.run(args, hooks)
         return _COMMANDS[args.command](args)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED

@@ -22,31 +22,35 @@ from ftgate.cli.flags import (
     readable_file,
 )
 from ftgate.cli.help import HelpFormatter
+from ftgate.server.hooks import ServerHooks
 from ftgate.server.http.address import ListenError, listen_flag
+from ftgate.server.http.limits import ConnectionLimits
+from ftgate.server.options import SERVE_DEFAULTS as D
+from ftgate.server.options import ServeOptions
 
 
 def add_parser(sub: Any) -> None:
     s = sub.add_parser("serve", help="run the gRPC service", description=__doc__,
                        formatter_class=HelpFormatter)
     s.add_argument("--listen", type=listen_address, metavar="HOST:PORT",
-                   default="127.0.0.1:50051", help="gRPC address HOST:PORT")
-    s.add_argument("--http-listen", default="127.0.0.1:8080", type=listen_flag, metavar="HOST:PORT",
+                   default=D.listen, help="gRPC address HOST:PORT")
+    s.add_argument("--http-listen", default=D.http_listen, type=listen_flag, metavar="HOST:PORT",
                    help="HTTP/JSON API and web console address HOST:PORT ('' to disable; "
                         "docs/http.md)")
     s.add_argument("--metrics-listen", type=optional_listen_address, metavar="HOST:PORT",
-                   default="127.0.0.1:9464", help="Prometheus /metrics address HOST:PORT ('' to disable)")
+                   default=D.metrics_listen, help="Prometheus /metrics address HOST:PORT ('' to disable)")
     s.add_argument("--rules", type=directory, default=None, metavar="DIR",
                    help="rule directory (default: the shipped rules)")
     add_rule_file_cap(s)
-    s.add_argument("--max-batch", type=int, default=100, help="largest EvaluateBatch accepted")
-    s.add_argument("--drain-delay", type=float, default=0.0,
+    s.add_argument("--max-batch", type=int, default=D.max_batch, help="largest EvaluateBatch accepted")
+    s.add_argument("--drain-delay", type=float, default=D.drain_delay_seconds,
                    help="seconds between health NOT_SERVING and refusing new calls on SIGTERM "
                         "(give load balancers time to notice; e.g. 5 on Kubernetes)")
-    s.add_argument("--grace", type=float, default=10.0,
+    s.add_argument("--grace", type=float, default=D.grace_seconds,
                    help="seconds calls in flight get to finish after SIGTERM")
-    s.add_argument("--threads", type=int, default=4,
+    s.add_argument("--threads", type=int, default=D.threads,
                    help="gRPC worker threads per worker process (docs/performance.md)")
-    s.add_argument("--decision-cache", type=int, default=4096,
+    s.add_argument("--decision-cache", type=int, default=D.decision_cache,
                    help="answers kept per worker for profiles asked about again, least recently "
                         "used out first (0: off; docs/performance.md)")
     s.add_argument("--workers", type=int, default=None,
@@ -59,19 +63,20 @@ def add_parser(sub: Any) -> None:
 
 def _operations_flags(s: argparse.ArgumentParser) -> None:
     """Reload, limits, access and audit flags of `serve` (docs/operations.md)."""
-    s.add_argument("--reload-interval", type=float, default=2.0,
+    s.add_argument("--reload-interval", type=float, default=D.reload_interval,
                    help="seconds between looks at the rule directory; 0: reload on SIGHUP only")
-    s.add_argument("--max-request-bytes", type=int, default=4 * 1024 * 1024,
+    s.add_argument("--max-request-bytes", type=int, default=D.max_request_bytes,
                    help="largest request message accepted (bytes)")
-    s.add_argument("--max-streams-per-connection", type=int, default=16,
+    s.add_argument("--max-streams-per-connection", type=int,
+                   default=D.max_streams_per_connection,
                    help="HTTP/2 streams one connection may hold open; beyond: refused "
                         "(docs/operations.md: clients that never read)")
-    s.add_argument("--max-connections", type=int, default=512,
+    s.add_argument("--max-connections", type=int, default=D.max_connections,
                    help="connections accepted at once (per process); beyond: closed")
-    s.add_argument("--max-concurrent", type=int, default=64,
+    s.add_argument("--max-concurrent", type=int, default=D.max_concurrent,
                    help="calls accepted at once (running or waiting for a thread); beyond: "
                         "RESOURCE_EXHAUSTED; 0: no limit")
-    s.add_argument("--default-deadline", type=float, default=10.0,
+    s.add_argument("--default-deadline", type=float, default=D.default_deadline,
                    help="deadline (seconds) of calls whose client set none or a longer one; "
                         "0: none")
     s.add_argument("--tls-cert", type=readable_file, metavar="FILE", help="PEM certificate chain: serve TLS")
@@ -83,20 +88,22 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
     s.add_argument("--waiver-tokens", type=readable_file, metavar="FILE",
                    help="file of tokens, one a line, that may grant and revoke waivers "
                         "('ftgate-waiver-token: T'); without it the server refuses those writes")
-    s.add_argument("--max-waiver-days", type=positive_int, default=90, metavar="DAYS",
+    s.add_argument("--max-waiver-days", type=positive_int, default=D.max_waiver_days,
+                   metavar="DAYS",
                    help="how far ahead a waiver may expire")
     s.add_argument("--audit-db", type=audit_target, metavar="PATH|URL",
                    help="decision audit log: an SQLite file, or a postgresql:// URL shared by "
                         "every replica (default: $FTGATE_AUDIT_DB, else no audit log)")
-    s.add_argument("--audit-durability", choices=("async", "sync"), default="async",
+    s.add_argument("--audit-durability", choices=("async", "sync"),
+                   default=D.audit_durability,
                    help="async: answer at once, record a batch later (dropped and counted when "
                         "the store is down past --audit-queue); sync: answer only once the "
                         "record is committed, UNAVAILABLE when it cannot be")
-    s.add_argument("--audit-queue", type=int, default=10_000,
+    s.add_argument("--audit-queue", type=int, default=D.audit_queue,
                    help="decisions waiting for the audit writer; beyond: dropped and counted")
     s.add_argument("--audit-retention", type=retention, metavar="AGE",
                    help="delete recorded decisions older than this, e.g. 90d, 12h (0: keep "
-                        "forever; default 30d)")
+                        f"forever; default {D.audit_retention_days:g}d)")
     s.add_argument("--audit-retention-days", type=float, default=None,
                    help="the same in days (kept for existing set-ups)")
     s.add_argument("--audit-migrate", action="store_true",
@@ -115,24 +122,28 @@ def _operations_flags(s: argparse.ArgumentParser) -> None:
                         "batch/v1 Job and these kinds, comma-separated 'GROUP/VERSION Kind', "
                         "e.g. 'kubeflow.org/v1 PyTorchJob,jobset.x-k8s.io/v1alpha2 JobSet' "
                         "(docs/gate.md)")
-    s.add_argument("--admission-mode", choices=("enforce", "warn"), default="enforce",
+    s.add_argument("--admission-mode", choices=("enforce", "warn"),
+                   default=D.admission_mode,
                    help="enforce: the webhook refuses what the policy refuses; warn: it admits "
                         "everything and says what it would refuse (a first rollout)")
 
 
 def _http_limit_flags(s: argparse.ArgumentParser) -> None:
     """The HTTP listener's connection cap and read deadlines (docs/operations.md)."""
-    s.add_argument("--http-max-connections", type=int, default=512, metavar="N",
+    s.add_argument("--http-max-connections", type=int, default=D.http_limits.max_connections,
+                   metavar="N",
                    help="HTTP connections open at once (per process); beyond: answered 503 and "
                         "closed")
-    s.add_argument("--http-header-timeout", type=positive_seconds, default=10.0, metavar="SECONDS",
+    s.add_argument("--http-header-timeout", type=positive_seconds,
+                   default=D.http_limits.header_timeout, metavar="SECONDS",
                    help="seconds a request's headers may take to arrive, from its first byte (or "
                         "the connection's opening); beyond: 408 and closed")
-    s.add_argument("--http-body-timeout", type=positive_seconds, default=60.0, metavar="SECONDS",
+    s.add_argument("--http-body-timeout", type=positive_seconds,
+                   default=D.http_limits.body_timeout, metavar="SECONDS",
                    help="seconds a request's body may take to arrive after its headers; "
                         "beyond: 408 and closed")
-    s.add_argument("--http-keepalive-timeout", type=positive_seconds, default=5.0,
-                   metavar="SECONDS",
+    s.add_argument("--http-keepalive-timeout", type=positive_seconds,
+                   default=D.http_limits.keepalive_timeout, metavar="SECONDS",
                    help="seconds an HTTP connection may stay idle between requests; beyond: closed")
 
 
@@ -205,42 +216,14 @@ def _audit_db_from_env(args: argparse.Namespace) -> list[str]:
 def _retention_days(args: argparse.Namespace) -> float:
     if args.audit_retention is not None:
         return float(args.audit_retention) / 86400
-    return 30.0 if args.audit_retention_days is None else float(args.audit_retention_days)
+    if args.audit_retention_days is None:
+        return D.audit_retention_days
+    return float(args.audit_retention_days)
 
 
-def run(args: argparse.Namespace) -> int:
-    # First, before anything slow (the rules load in a second or two): from here on SIGTERM and
-    # SIGINT are a stop like any other, exit 0 (server/signals.py), not the default death (143).
-    from ftgate.server.fdlimit import raise_open_files_limit
-    from ftgate.server.signals import process_flags
-
-    signals = process_flags()  # (installed already when started as `ftgate serve`)
-    open_files = raise_open_files_limit()
-    import structlog
-
-    from ftgate.engine import Engine
-    from ftgate.obs.logging import configure
-    from ftgate.obs.tracing import protocol_error
-    from ftgate.server.http.guard import ConnectionLimits
-    from ftgate.server.preflight import check_start_files
-    from ftgate.server.server import ServeOptions, serve
-    from ftgate.server.workers import default_workers, serve_workers
-
-    decision_log = configure(args.log_level)
-    tracing_error = protocol_error()  # OTEL_* (obs/tracing.py), refused before any worker starts
-    errors = (_audit_db_from_env(args) or options_errors(args) or _listen_errors(args)
-              or ([tracing_error] if tracing_error else []))
-    for error in errors:
-        print(f"ftgate serve: {error}", file=sys.stderr)
-    if errors:
-        return EXIT_BAD_INPUT
-    engine = Engine(args.rules, args.max_rule_file_bytes)  # validates the rules before any worker starts
-    workers = default_workers() if args.workers is None else args.workers
-    def start(engine: Engine, options: ServeOptions) -> int:
-        if workers == 1:
-            return serve(engine, options, decision_log, signals=signals)
-        return serve_workers(options, args.rules, args.log_level, workers, signals=signals)
-    options = ServeOptions(
+def serve_options(args: argparse.Namespace, hooks: ServerHooks) -> ServeOptions:
+    """The server's options from the parsed (and checked) flags; no flag given: SERVE_DEFAULTS."""
+    return ServeOptions(
         listen=args.listen, metrics_listen=args.metrics_listen or None,
         http_listen=args.http_listen or None,
         max_batch=args.max_batch, grace_seconds=args.grace, threads=args.threads,
@@ -260,7 +243,43 @@ def run(args: argparse.Namespace) -> int:
         http_client_ca=args.http_client_ca, http_limits=ConnectionLimits(
             max_connections=args.http_max_connections,
             header_timeout=args.http_header_timeout, body_timeout=args.http_body_timeout,
-            keepalive_timeout=args.http_keepalive_timeout))
+            keepalive_timeout=args.http_keepalive_timeout),
+        hooks=hooks)
+
+
+def run(args: argparse.Namespace, hooks: ServerHooks | None = None) -> int:
+    """`ftgate serve`; `hooks`: test-only behaviour (server/hooks.py, handed in by ftgate.testing)."""
+    # First, before anything slow (the rules load in a second or two): from here on SIGTERM and
+    # SIGINT are a stop like any other, exit 0 (server/signals.py), not the default death (143).
+    from ftgate.server.fdlimit import raise_open_files_limit
+    from ftgate.server.signals import process_flags
+
+    signals = process_flags()  # (installed already when started as `ftgate serve`)
+    open_files = raise_open_files_limit()
+    import structlog
+
+    from ftgate.engine import Engine
+    from ftgate.obs.logging import configure
+    from ftgate.obs.tracing import protocol_error
+    from ftgate.server.preflight import check_start_files
+    from ftgate.server.server import serve
+    from ftgate.server.workers import default_workers, serve_workers
+
+    decision_log = configure(args.log_level)
+    tracing_error = protocol_error()  # OTEL_* (obs/tracing.py), refused before any worker starts
+    errors = (_audit_db_from_env(args) or options_errors(args) or _listen_errors(args)
+              or ([tracing_error] if tracing_error else []))
+    for error in errors:
+        print(f"ftgate serve: {error}", file=sys.stderr)
+    if errors:
+        return EXIT_BAD_INPUT
+    engine = Engine(args.rules, args.max_rule_file_bytes)  # validates the rules before any worker starts
+    workers = default_workers() if args.workers is None else args.workers
+    def start(engine: Engine, options: ServeOptions) -> int:
+        if workers == 1:
+            return serve(engine, options, decision_log, signals=signals)
+        return serve_workers(options, args.rules, args.log_level, workers, signals=signals)
+    options = serve_options(args, hooks or ServerHooks())
     check_start_files(options)  # token, TLS and audit files: named here, before any worker
     log = structlog.get_logger("ftgate")
     log.info("starting", open_files_limit=open_files, workers=workers)

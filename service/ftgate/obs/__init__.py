@@ -1,1 +1,1 @@
-"""Metrics and logging set-up."""
+"""Metrics, logs and traces; the lifecycle of the server's pieces beside its calls (background.py)."""

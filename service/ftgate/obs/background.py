@@ -1,11 +1,13 @@
-"""The server's background work — rule watcher, decision-log writer, counter flusher, audit
-writer, metrics endpoint — behind one lifecycle: start, flush, stop.
+"""The server's pieces beside its calls — front doors, rule watcher, decision-log writer, counter
+flusher, audit writer, tracer, metrics endpoint — behind one lifecycle: start, flush, stop.
 
-Each piece is handed to one `Lifecycle` in its shutdown order, which is written once, here in
-the order the pieces are given (server/server.py): the rule watcher first (no policy swap while
-the rest is written out), then the decision log (every call has ended: its line is queued), the
-counters (the last calls counted), the audit log (the slowest: the queue written to SQLite), the
-metrics endpoint last. They start in the reverse order, before the first call is accepted.
+Each piece is handed to one `Lifecycle` in its shutdown order, which is written once, in the
+order the pieces are given (server/server.py): the front doors first (gRPC and HTTP refuse new
+calls and drain those in flight: server/doors.py), then the rule watcher (no policy swap while
+the rest is written out), the decision log (every call has ended: its line is queued), the
+counters (the last calls counted), the audit log (the slowest: the queue written to its store),
+the tracer (the spans of the last calls exported), the metrics endpoint last. They start in the
+reverse order, the front doors last: no call is accepted before everything behind them runs.
 
 `stop` is bounded: the whole shutdown shares one deadline, and a piece that cannot finish in
 what is left is named in the log and reported, never waited for without end (a writer blocked
@@ -25,6 +27,8 @@ log = structlog.get_logger("ftgate")
 # The least a piece is given to stop, even when the deadline has passed: enough to write a
 # queue that is already in memory, not enough to wait on anything stuck.
 _MIN_STOP_SECONDS = 0.2
+# What the pieces already started get to stop when a later one cannot start.
+_FAILED_START_STOP_SECONDS = 5.0
 
 
 class Background(Protocol):
@@ -51,8 +55,14 @@ class Lifecycle:
         self._started: list[Background] = []
 
     def start(self) -> None:
+        """Start every piece, in the reverse of the shutdown order; when one cannot start (a
+        port taken), those already started are stopped, in order, before the error goes on."""
         for piece in reversed(self.pieces):
-            piece.start()
+            try:
+                piece.start()
+            except BaseException:
+                self.stop(time.monotonic() + _FAILED_START_STOP_SECONDS)
+                raise
             self._started.append(piece)
 
     def flush(self) -> None:
@@ -67,7 +77,9 @@ class Lifecycle:
             if piece not in self._started:
                 continue
             timeout = max(deadline - time.monotonic(), _MIN_STOP_SECONDS)
-            if not piece.stop(timeout):
+            if piece.stop(timeout):
+                log.info("background_stopped", piece=piece.name)
+            else:
                 log.error("background_stop_timeout", piece=piece.name, timeout_seconds=timeout)
                 late.append(piece.name)
         self._started.clear()

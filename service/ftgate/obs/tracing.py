@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -30,6 +31,7 @@ _NOTHING: AbstractContextManager[None] = contextlib.nullcontext()
 _tracer: Any = None  # an opentelemetry Tracer once configured
 _provider: Any = None
 _ON = ("true", "1", "yes")
+_FLUSH_MILLIS = 5000  # the most a flush (not a stop) waits for the exporters
 PROTOCOL = "OTEL_EXPORTER_OTLP_PROTOCOL"
 TRACES_PROTOCOL = "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"
 PROTOCOLS = ("grpc", "http/protobuf")
@@ -142,7 +144,28 @@ def decisions(ids: Sequence[str], verdicts: Sequence[str], versions: Sequence[st
                                 "ftgate.ruleset_version": versions[0]})
 
 
-def shutdown() -> None:
-    """Export what is pending (at the server's stop)."""
-    if _provider is not None:
-        _provider.shutdown()
+class TracerShutdown:
+    """The tracer provider as a piece of the server's lifecycle (obs/background.py): `stop`
+    exports the spans still buffered and shuts the exporters down, within its timeout (an
+    OTLP collector that does not answer must not hold the process)."""
+
+    name = "tracing"
+
+    def start(self) -> None:
+        """Nothing: configure() set the provider up before the server was built."""
+
+    def flush(self) -> None:
+        if _provider is not None:
+            _provider.force_flush(_FLUSH_MILLIS)
+
+    def stop(self, timeout: float) -> bool:
+        if _provider is None:
+            return True
+        done = threading.Thread(target=_provider.shutdown, name="ftgate-tracing-stop",
+                                daemon=True)
+        done.start()
+        done.join(timeout)
+        if done.is_alive():
+            return False
+        log.info("tracing_flushed")
+        return True

@@ -259,18 +259,14 @@ def _rule(f: _File, item: Any, index: int, thresholds: dict[str, Any], names: se
     )
 
 
-def _placed(rules: list[Rule], steps: tuple[TreeStep, ...]) -> list[Rule]:
-    """Rules whose step number is past the tree's last step: the number right after it is read
-    as `after_tree` (how rule files said it before the word existed); a larger one is refused."""
-    placed = []
+def _check_places(rules: list[Rule], steps: tuple[TreeStep, ...]) -> None:
+    """Every rule's step is one of the tree's; a rule after the tree's last step says so by
+    name (`step: after_tree`), never by a number past the last step."""
     for r in rules:
         if r.step is not None and r.step > len(steps):
-            if r.step != len(steps) + 1:
-                raise RuleFileError(r.source_file, f"must be a tree step 1..{len(steps)} or "
-                                    f"{AFTER_TREE}, got {r.step}", r.id, "step")
-            r = replace(r, place=RulePlace.AFTER_TREE, step=None)
-        placed.append(r)
-    return placed
+            raise RuleFileError(r.source_file, f"must be a tree step 1..{len(steps)} or "
+                                f"{AFTER_TREE}, got {r.step}: a rule checked after the tree's "
+                                f"last step says `step: {AFTER_TREE}`", r.id, "step")
 
 
 def _requirement(f: _File, req: Any, thresholds: dict[str, Any], where: str) -> Requirement:
@@ -430,7 +426,7 @@ def _build(files: list[_File], version: str) -> RuleSet:
     rule_ids = {r.id for r in rules}
     tree = _one(files, "tree")
     steps = _steps(tree, rule_ids, names, thresholds)
-    rules = _placed(rules, steps)
+    _check_places(rules, steps)
     final = tree.get(tree.data, "final_outcome", str)
     if final not in OUTCOMES:
         raise tree.fail(f"must be one of {', '.join(OUTCOMES)}", field="final_outcome")

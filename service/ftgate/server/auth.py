@@ -21,7 +21,7 @@ class TokenAuth(access.TokenAuth):
     """Refuse with UNAUTHENTICATED every call without a known token, health checks aside."""
 
     def __call__(self, method: str, handler: Any) -> Any:
-        """A wrapper of api.handlers: every call of `method` must carry a known token (health
+        """A wrapper of server/handlers.py: every call of `method` must carry a known token (health
         checks excepted), or it ends UNAUTHENTICATED before its behaviour runs."""
         if method.startswith(self.open_prefixes):
             return handler

@@ -1,21 +1,14 @@
 """Calls in flight, counted where their handlers run: the shutdown has to know whether any call
 outlived the grace period (gRPC cancels it, but cannot stop a Python thread that does not look).
-
-Also the one test hook of the server: with FTGATE_TEST_STALL_METHOD set to a method's full
-name ("/package.Service/Method"), that method's calls block until the process ends, ignoring
-cancellation, so that tests can check that a shutdown stays bounded whatever a call does.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ftgate.server.handlers import parts, with_behavior
-
-STALL_ENV = "FTGATE_TEST_STALL_METHOD"
 
 
 class CallsInFlight:
@@ -93,13 +86,3 @@ class _UntilDone:
     def __del__(self) -> None:
         self._done()
 
-
-def stall_for_tests(method: str, handler: Any) -> Any:
-    """A wrapper: the method named by FTGATE_TEST_STALL_METHOD never returns."""
-    if os.environ.get(STALL_ENV) != method:
-        return handler
-
-    def stalled(_request: Any, _context: Any) -> Any:
-        threading.Event().wait()  # for good: no deadline or cancellation ends it
-
-    return with_behavior(handler, stalled)

@@ -21,7 +21,7 @@ Decoder = Callable[[bytes], Any]
 
 
 class DecodeInCall:
-    """A wrapper of api.handlers: the methods of the services named in `prefixes` (every
+    """A wrapper of server/handlers.py: the methods of the services named in `prefixes` (every
     method when empty) get their request bytes as they are and decode them inside the call."""
 
     def __init__(self, prefixes: tuple[str, ...] = ()) -> None:

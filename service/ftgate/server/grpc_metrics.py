@@ -78,7 +78,7 @@ def _counted(items: Iterator[Any], counter: Any) -> Iterator[Any]:
 
 
 class ServerMetrics:
-    """Counts and times every call of every method. A wrapper of api.handlers: applied once per
+    """Counts and times every call of every method. A wrapper of server/handlers.py: applied once per
     method when it is registered, with the method's labelled children resolved then."""
 
     def __call__(self, name: str, handler: Any) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ftgate.access import check_tls_files, read_tokens
 from ftgate.audit.stores import check_store
-from ftgate.server.server import ServeOptions
+from ftgate.server.options import ServeOptions
 
 
 def check_start_files(options: ServeOptions) -> None:

@@ -39,12 +39,8 @@ import structlog
 
 from ftgate.server.http.address import ListenError
 from ftgate.server.metrics_dir import remove_stale, worker_metrics_dir
-from ftgate.server.server import (
-    EXIT_ABANDONED,
-    SHUTDOWN_MARGIN_SECONDS,
-    ServeOptions,
-    split_host_port,
-)
+from ftgate.server.options import ServeOptions
+from ftgate.server.server import EXIT_ABANDONED, SHUTDOWN_MARGIN_SECONDS, split_host_port
 from ftgate.server.signals import SignalFlags, process_flags
 
 log = structlog.get_logger("ftgate")

@@ -22,7 +22,8 @@ from ftgate.engine import Engine
 from ftgate.server.http.address import ListenError, split_address
 from ftgate.server.http.app import build_app
 from ftgate.server.http.gate import EdgeState
-from ftgate.server.http.guard import ConnectionLimits, GuardedListener, guarded_protocol
+from ftgate.server.http.guard import GuardedListener, guarded_protocol
+from ftgate.server.http.limits import ConnectionLimits
 
 log = structlog.get_logger("ftgate")
 

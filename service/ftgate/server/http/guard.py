@@ -24,7 +24,6 @@ import contextlib
 import json
 import resource
 import socket
-from dataclasses import dataclass
 from typing import Any
 
 import h11
@@ -32,21 +31,12 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ftgate.server.http import metrics
 from ftgate.server.http.errors import error_body
+from ftgate.server.http.limits import ConnectionLimits
 
 # File descriptors the HTTP listener leaves to gRPC, health checks, the audit store and the
 # logs: at least this many, or an eighth of the limit when that is more.
 MIN_FD_HEADROOM = 64
 _CLOSED = "closed"
-
-
-@dataclass(frozen=True)
-class ConnectionLimits:
-    """The HTTP listener's limits (flags --http-max-connections, --http-*-timeout)."""
-
-    max_connections: int = 512
-    header_timeout: float = 10.0
-    body_timeout: float = 60.0
-    keepalive_timeout: float = 5.0
 
 
 def fd_ceiling() -> int:

@@ -13,6 +13,9 @@ travel inside the server's options, so they reach every worker process (`--worke
   batch is slow whatever the machine (a deadline or a cancellation in the middle of a call).
 - `--stall-method /package.Service/Method`: that method's calls never return, cancelled or not
   (a shutdown must stay bounded whatever a call does).
+- `--clock-file PATH`: waivers are judged by the wall clock plus the seconds written in PATH (0
+  while the file is missing or empty), read at each use: a test moves time past a waiver's
+  expiry by writing the file, instead of waiting for it.
 """
 
 from __future__ import annotations
@@ -56,11 +59,30 @@ class StallMethod:
         return with_behavior(handler, stalled)
 
 
-def server_hooks(delay_per_profile: float = 0.0, stall_method: str | None = None) -> ServerHooks:
+@dataclass(frozen=True)
+class FileClock:
+    """A clock (api/clock.py): the wall clock plus the seconds written in `path` (0 while it is
+    missing or empty), read at each use."""
+
+    path: str
+
+    def __call__(self) -> int:
+        try:
+            with open(self.path, encoding="utf-8") as f:
+                text = f.read().strip()
+        except FileNotFoundError:
+            text = ""
+        offset = float(text) if text else 0.0
+        return time.time_ns() // 1000 + round(offset * 1_000_000)
+
+
+def server_hooks(delay_per_profile: float = 0.0, stall_method: str | None = None,
+                 clock_file: str | None = None) -> ServerHooks:
     """The hooks for the settings given (none: the production server)."""
     return ServerHooks(
         before_each_profile=DelayPerProfile(delay_per_profile) if delay_per_profile else None,
-        wrappers=(StallMethod(stall_method),) if stall_method else ())
+        wrappers=(StallMethod(stall_method),) if stall_method else (),
+        clock=FileClock(clock_file) if clock_file else None)
 
 
 def _seconds(text: str) -> float:
@@ -83,10 +105,12 @@ def _method(text: str) -> str:
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m ftgate.testing", description="ftgate serve with test-only hooks",
-        usage="%(prog)s serve [--delay-per-profile S] [--stall-method METHOD] -- SERVE_FLAGS")
+        usage="%(prog)s serve [--delay-per-profile S] [--stall-method METHOD] [--clock-file PATH] "
+              "-- SERVE_FLAGS")
     p.add_argument("command", choices=["serve"])
     p.add_argument("--delay-per-profile", type=_seconds, default=0.0, metavar="SECONDS")
     p.add_argument("--stall-method", type=_method, default=None, metavar="METHOD")
+    p.add_argument("--clock-file", default=None, metavar="PATH")
     return p
 
 
@@ -100,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     from ftgate.cli.main import main as ftgate_main
 
-    hooks = server_hooks(seam.delay_per_profile, seam.stall_method)
+    hooks = server_hooks(seam.delay_per_profile, seam.stall_method, seam.clock_file)
     return ftgate_main(["serve", *argv[cut + 1:]], hooks=hooks)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ssl
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,11 +60,12 @@ def cert(tmp_path_factory: pytest.TempPathFactory) -> ServerCert:
     return self_signed(tmp_path_factory.mktemp("webhook-tls"))
 
 
-def _start(tmp: Path, cert: ServerCert, *flags: str) -> Webhook:
+def _start(tmp: Path, cert: ServerCert, *flags: str, hooks: Sequence[str] = ()) -> Webhook:
+    """`hooks`: flags of the test seam (service/ftgate/testing.py), e.g. a clock of the test's."""
     audit_db = tmp / "audit.db"
     server = start_server(tmp, "--tls-cert", str(cert.cert), "--tls-key", str(cert.key),
                           "--audit-db", str(audit_db), *flags, *single_process(),
-                          credentials=grpc.ssl_channel_credentials(cert.pem()))
+                          credentials=grpc.ssl_channel_credentials(cert.pem()), hooks=hooks)
     return Webhook(server, ssl.create_default_context(cadata=cert.pem().decode()), audit_db)
 
 

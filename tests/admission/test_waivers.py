@@ -44,7 +44,9 @@ def hook(cert: ServerCert, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     tmp = tmp_path_factory.mktemp("waivers")
     tokens = tmp / "waiver-tokens"
     tokens.write_text(f"# who may grant\n{TOKEN}\n", encoding="utf-8")
-    server = _start(tmp, cert, "--waiver-tokens", str(tokens), "--max-waiver-days", "30")
+    # The server judges waivers by a clock the tests move (the test seam's --clock-file).
+    server = _start(tmp, cert, "--waiver-tokens", str(tokens), "--max-waiver-days", "30",
+                    hooks=("--clock-file", str(tmp / "clock-offset-seconds")))
     yield server
     assert server.server.stop() == 0
 
@@ -172,14 +174,20 @@ def test_a_waiver_is_honoured_at_every_door_then_revoked(
 def test_an_expired_waiver_changes_nothing(hook: Webhook,
                                            stub: pb_grpc.FineTuningAdvisorServiceStub) -> None:
     blockers = _blockers(stub)
-    # Expires a little ahead (far enough to be seen in force first), then the clock runs out.
-    waiver = _grant(hook, _waiver(blockers, expiresAt=_in(seconds=20)))
-    _allowed_under(_doors(hook, stub), waiver)
-    expires = datetime.fromisoformat(waiver["expiresAt"].replace("Z", "+00:00"))
-    wait_until(lambda: datetime.now(UTC) > expires, 60, what="the waiver's expiry")
-    _refused_everywhere(_doors(hook, stub))
-    listed = stub.ListWaivers(pb.ListWaiversRequest(state=pb.WAIVER_STATE_EXPIRED), timeout=30)
-    assert waiver["id"] in [w.id for w in listed.waivers]
+    # A project of its own: once the clock is set back, this waiver is in force again.
+    name = f"{PROJECT}-expiry"
+    waiver = _grant(hook, _waiver(blockers, projectName=name, expiresAt=_in(days=1)))
+    _allowed_under(_doors(hook, stub, name), waiver)
+    # The server's clock moved two days on (the test seam): the waiver has expired.
+    clock = hook.server.log_path.parent / "clock-offset-seconds"
+    clock.write_text(str(2 * 86400), encoding="utf-8")
+    try:
+        _refused_everywhere(_doors(hook, stub, name))
+        listed = stub.ListWaivers(pb.ListWaiversRequest(state=pb.WAIVER_STATE_EXPIRED),
+                                  timeout=30)
+        assert waiver["id"] in [w.id for w in listed.waivers]
+    finally:
+        clock.write_text("0", encoding="utf-8")
 
 
 def test_writes_need_a_waiver_token(hook: Webhook,

@@ -18,7 +18,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ftgate.api import convert, outcomes, waivers
+from ftgate.api import clock, convert, outcomes, waivers
 from ftgate.api.answer import Answer
 from ftgate.api.audit_queries import DecisionLookup
 from ftgate.api.cache import CachedAnswer, DecisionCache
@@ -104,7 +104,7 @@ class AdvisorService:
         looked_up: list[_LookedUp] = []
         violations: list[Violation] = []
         # The waivers, and the time they are judged at, for every profile of the call.
-        book, now_us = self.waiver_book.current(), waivers.now_us()
+        book, now_us = self.waiver_book.current(), clock.now_us()
         with tracing.span("ftgate.validate"):
             self._validate(projects, prefixes, policy, asked, looked_up, violations,
                            (book, now_us))

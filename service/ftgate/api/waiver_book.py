@@ -14,6 +14,7 @@ import time
 
 import structlog
 
+from ftgate.api import clock
 from ftgate.audit.backend import AuditStore
 from ftgate.audit.errors import StoreError
 from ftgate.domain.waiver import Waiver
@@ -57,6 +58,6 @@ class WaiverBook:
             log.error("waivers_read_failed", error=str(exc),
                       kept=f"the {len(self._waivers)} waivers read before")
         self._read_at = time.monotonic()
-        now_us = time.time_ns() // 1000
+        now_us = clock.now_us()
         ends = [w.expires_at_us for w in self._waivers if w.state(now_us) == "ACTIVE"]
         record_waivers(len(ends), min(ends, default=None))

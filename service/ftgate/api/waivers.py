@@ -8,11 +8,11 @@ started without that flag refuses every write (api.errors.PermissionDenied).
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ftgate.api.clock import now_us
 from ftgate.api.errors import FailedPrecondition, NotFound, PermissionDenied, Unavailable
 from ftgate.assessment import waiver_message
 from ftgate.audit.backend import AuditStore
@@ -31,8 +31,6 @@ _STATES = {pb.WAIVER_STATE_ACTIVE: "ACTIVE", pb.WAIVER_STATE_EXPIRED: "EXPIRED",
            pb.WAIVER_STATE_REVOKED: "REVOKED"}
 
 
-def now_us() -> int:
-    return time.time_ns() // 1000
 
 
 def _text(value: str, field: str, required: bool, violations: list[Violation],

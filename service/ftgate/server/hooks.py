@@ -21,3 +21,6 @@ class ServerHooks:
     # Per-method wrappers (server/handlers.py: (method, handler) -> handler), applied inside
     # the server's own, just outside the one that sends pre-written bytes.
     wrappers: tuple[Callable[[str, Any], Any], ...] = ()
+    # The clock waivers are judged by, in microseconds since the epoch (api/clock.py; None: the
+    # wall clock).
+    clock: Callable[[], int] | None = None

@@ -17,6 +17,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from ftgate import access
+from ftgate.api import clock
 from ftgate.api.audit_queries import DecisionLookup
 from ftgate.api.cache import DecisionCache
 from ftgate.api.limits import CallBudget
@@ -147,6 +148,7 @@ class AdvisorServer:
         if self.port == 0:
             raise OSError(f"cannot listen on {options.listen}")
         CallBudget.before_check = options.hooks.before_each_profile  # (None in production)
+        clock.use(options.hooks.clock)  # (None in production: the wall clock)
         if options.hooks != ServerHooks():  # never in production: said loudly
             log.warning("test_hooks", hooks=repr(options.hooks))
         self.doors = FrontDoors(self.server, self.calls, self._open_http, options.grace_seconds)

@@ -19,6 +19,9 @@ from ftgate.audit.outcomes import OUTCOMES_PG
 from ftgate.audit.store import AuditFileError
 from ftgate.audit.waivers import WAIVERS_PG
 
+# The URL schemes of a PostgreSQL store (audit/stores.py registers them).
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
 
 @dataclass(frozen=True, slots=True)
 class Migration:

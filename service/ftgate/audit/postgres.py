@@ -27,11 +27,10 @@ from ftgate.audit.errors import StoreError, StoreUnavailable
 from ftgate.audit.outcomes import Recorded, StoredOutcome
 from ftgate.audit.page_token import make_token
 from ftgate.audit.store import AuditFileError, DecisionQuery, StoredDecision
-from ftgate.audit.stores import POSTGRES_SCHEMES
 from ftgate.domain.waiver import Waiver
 
 Conn = psycopg.Connection[Any]
-URL_PREFIXES = POSTGRES_SCHEMES
+URL_PREFIXES = pg_schema.POSTGRES_SCHEMES
 _COLUMNS = ("decision_id, decided_at_us, ruleset_version, project_name, verdict, outcome, "
             "findings, profile_json, project, assessment")
 _INSERT = (f"INSERT INTO decisions ({_COLUMNS}) VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "

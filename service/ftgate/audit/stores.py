@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ftgate.audit.backend import AuditStore
+from ftgate.audit.pg_schema import POSTGRES_SCHEMES
 
 Target = str | Path
 
@@ -148,7 +149,6 @@ register(StoreKind("sqlite", (), _sqlite_parse, _sqlite_open, _sqlite_check,
                    exists=lambda target: Path(target).is_file(), describe=str,
                    check_readable=_sqlite_readable))
 
-POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def _pg_parse(text: str) -> Target:

@@ -30,6 +30,20 @@ MAX_REQUESTS_PER_DAY = 1e12
 MAX_PROMPT_VARIATIONS = 10**6
 
 
+def text_problems(value: str, max_chars: int) -> list[str]:
+    """What keeps `value` from being text every audit store can hold within `max_chars`: the
+    one check of the profile's, the waivers' and the outcomes' texts. (Invalid UTF-8 and lone
+    surrogates never get this far: the protobuf and JSON parsers refuse them.)"""
+    problems: list[str] = []
+    if len(value) > max_chars:
+        problems.append(describe.expected(f"text of at most {max_chars:,} characters",
+                                          f"{len(value):,} characters"))
+    if NUL in value:
+        problems.append(f"must not contain the NUL character (U+0000); found it at "
+                        f"character {value.index(NUL) + 1}")
+    return problems
+
+
 class _Checker:
     """Reads fields that are set (from `present`, one `ListFields` per message: a look-up per
     field of the contract cost more) and collects every violation."""
@@ -61,14 +75,8 @@ class _Checker:
         return value
 
     def text(self, value: str, path: str, max_chars: int) -> str:
-        """Text within `max_chars` that every audit store can hold. (Invalid UTF-8 and lone
-        surrogates never get this far: the protobuf and JSON parsers refuse them.)"""
-        if len(value) > max_chars:
-            self.bad(path, describe.expected(f"text of at most {max_chars} characters",
-                                             f"{len(value):,} characters"))
-        if NUL in value:
-            self.bad(path, f"must not contain the NUL character (U+0000); found it at "
-                           f"character {value.index(NUL) + 1}")
+        for problem in text_problems(value, max_chars):
+            self.bad(path, problem)
         return value
 
     def number(self, value: float | None, path: str, low: float, high: float) -> float | None:

@@ -10,6 +10,7 @@ import math
 import time
 
 from ftgate.api.audit_queries import parse_decision_id
+from ftgate.api.convert import text_problems
 from ftgate.api.errors import FailedPrecondition, NotFound, Unavailable
 from ftgate.audit.backend import AuditStore
 from ftgate.audit.errors import StoreError
@@ -60,11 +61,7 @@ def outcome_from_proto(decision_id: str, outcome: pb.ProjectOutcome, recorded_at
     if runs is not None and not 0 <= runs <= MAX_RUNS:
         violations.append(Violation(f"{prefix}retraining_runs_last_year",
                                     f"must be between 0 and {MAX_RUNS:,}, got {runs}"))
-    if "\x00" in o.note:
-        violations.append(Violation(f"{prefix}note", "must not contain a NUL character"))
-    if len(o.note) > MAX_NOTE_CHARS:
-        violations.append(Violation(f"{prefix}note", f"at most {MAX_NOTE_CHARS:,} characters, "
-                                                     f"got {len(o.note):,}"))
+    violations += (Violation(f"{prefix}note", p) for p in text_problems(o.note, MAX_NOTE_CHARS))
     if violations:
         raise InvalidInput(violations)
     return StoredOutcome(canonical, recorded_at_us, o.fine_tuned,

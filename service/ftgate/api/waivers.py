@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ftgate.api.clock import now_us
+from ftgate.api.convert import NUL, text_problems
 from ftgate.api.errors import FailedPrecondition, NotFound, PermissionDenied, Unavailable
 from ftgate.assessment import waiver_message
 from ftgate.audit.backend import AuditStore
@@ -35,12 +36,10 @@ _STATES = {pb.WAIVER_STATE_ACTIVE: "ACTIVE", pb.WAIVER_STATE_EXPIRED: "EXPIRED",
 
 def _text(value: str, field: str, required: bool, violations: list[Violation],
           limit: int = MAX_TEXT_CHARS) -> None:
-    if "\x00" in value:
-        violations.append(Violation(field, "must not contain the NUL character (U+0000)"))
-    elif required and not value.strip():
-        violations.append(Violation(field, "required: must not be empty"))
-    elif len(value) > limit:
-        violations.append(Violation(field, f"at most {limit:,} characters, got {len(value):,}"))
+    problems = text_problems(value, limit)
+    if required and not value.strip() and not problems:
+        problems = ["required: must not be empty"]
+    violations += (Violation(field, p) for p in problems)
 
 
 def waiver_from_proto(w: pb.Waiver, ruleset: RuleSet, at_us: int,
@@ -60,8 +59,8 @@ def waiver_from_proto(w: pb.Waiver, ruleset: RuleSet, at_us: int,
     severity = {r.id: r.severity for r in ruleset.rules}
     for i, rule_id in enumerate(w.rule_ids):
         field = f"{prefix}rule_ids[{i}]"
-        if "\x00" in rule_id:
-            violations.append(Violation(field, "must not contain the NUL character (U+0000)"))
+        if NUL in rule_id:
+            violations += (Violation(field, p) for p in text_problems(rule_id, len(rule_id)))
         elif rule_id not in severity:
             violations.append(Violation(field, f"no rule {rule_id[:80]!r} in the loaded rules "
                                                f"(ftgate rules list)"))

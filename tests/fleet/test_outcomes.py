@@ -265,6 +265,9 @@ def test_bad_outcomes_are_refused_by_field(tmp_path: Path) -> None:
             "decision_id"
         status, body = _get(server, "/v1/outcomes:summary?since=yesterday")
         assert status == 400 and "since" in body["error"]["message"]
+        # Offsets within ±14:00, as at every door that reads a time (api/timestamps.py).
+        status, body = _get(server, "/v1/outcomes:summary?until=2026-01-01T00:00:00%2B20:00")
+        assert status == 400 and "±14:00" in body["error"]["message"], body
         address = server.address
         # The CLI names the flag, and checks figures before calling.
         out = _ftgate("outcomes", "record", decision, "--server", address, "--fine-tuned", "yes",

@@ -3,44 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pgcluster import PgCluster, server_bindir
-from serverproc import free_port
-
-
-@pytest.fixture(scope="session")
-def pg_bindir() -> Path:
-    bindir = server_bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL server binaries unavailable (deploy/scripts/ensure-postgresql.sh)")
-    return bindir
-
-
-@pytest.fixture(scope="session")
-def pg(pg_bindir: Path) -> Iterator[PgCluster]:
-    cluster = PgCluster(pg_bindir, free_port())
-    cluster.start()
-    yield cluster
-    cluster.remove()
-
-
-@pytest.fixture
-def pg_url(pg: PgCluster) -> str:
-    """The URL of a new, empty database of the session's cluster."""
-    return pg.new_database()
-
-
-@pytest.fixture
-def own_pg(pg_bindir: Path) -> Iterator[PgCluster]:
-    """A cluster of this test's own (for tests that stop and restart PostgreSQL)."""
-    cluster = PgCluster(pg_bindir, free_port())
-    cluster.start()
-    yield cluster
-    cluster.remove()
+# (the PostgreSQL fixtures, shared with tests/hostile)
+from pgfixtures import own_pg, pg, pg_bindir, pg_url  # noqa: F401

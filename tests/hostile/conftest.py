@@ -7,31 +7,10 @@ tests' PostgreSQL cluster (tests/fleet/pgcluster.py) for the attacks on that sto
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "operability"))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "fleet"))
 
-from pgcluster import PgCluster, server_bindir
-from serverproc import free_port
-
-
-@pytest.fixture(scope="session")
-def pg() -> Iterator[PgCluster]:
-    """One PostgreSQL cluster for the session (initdb'd in a temporary directory)."""
-    bindir = server_bindir()
-    if bindir is None:
-        pytest.skip("PostgreSQL server binaries unavailable (deploy/scripts/ensure-postgresql.sh)")
-    cluster = PgCluster(bindir, free_port())
-    cluster.start()
-    yield cluster
-    cluster.remove()
-
-
-@pytest.fixture
-def pg_url(pg: PgCluster) -> str:
-    """A new, empty database of the session's cluster."""
-    return pg.new_database()
+# (the fleet tests' PostgreSQL fixtures: one cluster per session, a database per test)
+from pgfixtures import pg, pg_bindir, pg_url  # noqa: F401

@@ -21,11 +21,11 @@ from ftgate import enums
 from ftgate.cli import export
 from ftgate.cli.audit_flags import audit_source
 from ftgate.cli.connect import add_connection_flags, call_metadata, open_channel
+from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, CommandFailed
 from ftgate.cli.flags import positive_int, positive_seconds, server_address
 from ftgate.cli.help import HelpFormatter
 from ftgate.v1 import advisor_pb2 as pb
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 _DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
             request.page_token = page.next_page_token
         _print_list(records[:args.limit], args.output)
         return EXIT_OK
-    except _Failed as exc:
+    except CommandFailed as exc:
         print(f"ftgate decisions: {exc.message}", file=sys.stderr)
         return exc.exit_code
     except BadFlag as exc:
@@ -147,9 +147,9 @@ def _export(args: argparse.Namespace) -> int:
     try:
         return export.run(args, since, until)
     except AuditFileError as exc:  # not an ftgate store (or a damaged one)
-        raise _Failed(EXIT_BAD_INPUT, str(exc)) from None
+        raise CommandFailed(EXIT_BAD_INPUT, str(exc)) from None
     except FtgateError as exc:  # the store unreachable
-        raise _Failed(EXIT_ERROR, str(exc)) from None
+        raise CommandFailed(EXIT_ERROR, str(exc)) from None
 
 
 def _micros(when: datetime) -> int:
@@ -160,12 +160,8 @@ def _require_store(db: Path | str) -> None:
     from ftgate.audit.stores import exists
 
     if not exists(db):
-        raise _Failed(EXIT_BAD_INPUT, f"--db: no audit log at {db}")
+        raise CommandFailed(EXIT_BAD_INPUT, f"--db: no audit log at {db}")
 
-
-class _Failed(Exception):
-    def __init__(self, exit_code: int, message: str) -> None:
-        self.exit_code, self.message = exit_code, message
 
 
 Call = Callable[[Any], Any]
@@ -191,10 +187,10 @@ def _local(args: argparse.Namespace) -> tuple[Call, Call]:
             try:
                 return method(request)
             except InvalidInput as exc:
-                raise _Failed(EXIT_BAD_INPUT, f"bad input: {exc}") from None
+                raise CommandFailed(EXIT_BAD_INPUT, f"bad input: {exc}") from None
             except ServiceError as exc:
                 code = EXIT_BAD_INPUT if isinstance(exc, DataLoss) else EXIT_ERROR
-                raise _Failed(code, exc.message) from None
+                raise CommandFailed(code, exc.message) from None
         return call
     return guarded(lookup.get), guarded(list_reporting_damage)
 
@@ -213,7 +209,7 @@ def _remote(args: argparse.Namespace) -> tuple[Call, Call]:
             try:
                 return method(request, timeout=args.timeout, metadata=metadata)
             except grpc.RpcError as exc:
-                raise _Failed(_exit_of(exc.code()),
+                raise CommandFailed(_exit_of(exc.code()),
                               f"{exc.code().name}: {exc.details()}") from None
         return call
     return guarded(stub.GetDecision), guarded(stub.ListDecisions)

@@ -8,5 +8,15 @@ EXIT_NOT_ALLOWED = 3  # check: do not fine-tune
 EXIT_NEEDS_INFO = 4  # check: information is missing to decide
 EXIT_INTERRUPTED = 130
 
+
+
+class CommandFailed(Exception):
+    """A command ends here: `message` on stderr (after the command's name), `exit_code`."""
+
+    def __init__(self, exit_code: int, message: str) -> None:
+        super().__init__(message)
+        self.exit_code, self.message = exit_code, message
+
+
 VERDICT_EXIT = {"FINE_TUNE": EXIT_ALLOWED, "DO_NOT_FINE_TUNE": EXIT_NOT_ALLOWED,
                 "NEEDS_INFORMATION": EXIT_NEEDS_INFO}  # by verdict (ftgate.enums short names)

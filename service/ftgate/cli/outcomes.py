@@ -19,7 +19,7 @@ from typing import Any
 
 from ftgate.cli.audit_flags import audit_source
 from ftgate.cli.connect import add_connection_flags, call_metadata, open_channel
-from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
+from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, CommandFailed
 from ftgate.cli.flags import positive_seconds, server_address
 from ftgate.cli.help import HelpFormatter
 from ftgate.v1 import advisor_pb2 as pb
@@ -96,11 +96,6 @@ def add_parser(sub: Any) -> None:
     rep.add_argument("--format", choices=("text", "json"), default="text", help="report format")
 
 
-class _Failed(Exception):
-    def __init__(self, exit_code: int, message: str) -> None:
-        super().__init__(message)
-        self.exit_code, self.message = exit_code, message
-
 
 def run(args: argparse.Namespace) -> int:
     name = f"ftgate outcomes {args.outcomes_command}"
@@ -108,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         if args.outcomes_command == "record":
             return _record(args)
         return _report(args)
-    except _Failed as exc:
+    except CommandFailed as exc:
         print(f"{name}: {exc.message}", file=sys.stderr)
         return exc.exit_code
 
@@ -131,7 +126,7 @@ def _check(request: pb.RecordOutcomeRequest) -> None:
     try:
         outcome_from_proto(request.decision_id, request.outcome, 0)
     except InvalidInput as exc:
-        raise _Failed(EXIT_BAD_INPUT, "bad input: " + "; ".join(
+        raise CommandFailed(EXIT_BAD_INPUT, "bad input: " + "; ".join(
             f"{_FLAGS.get(v.field.removeprefix('outcome.'), v.field)}: {v.description}"
             for v in exc.violations)) from None
 
@@ -165,7 +160,7 @@ def _remote(args: argparse.Namespace,
             request, timeout=args.timeout, metadata=call_metadata(args))
     except grpc.RpcError as exc:
         code = EXIT_BAD_INPUT if exc.code() == grpc.StatusCode.INVALID_ARGUMENT else EXIT_ERROR
-        raise _Failed(code, f"{exc.code().name}: {exc.details()}") from None
+        raise CommandFailed(code, f"{exc.code().name}: {exc.details()}") from None
     return response
 
 
@@ -184,9 +179,9 @@ def _local(args: argparse.Namespace,
         finally:
             store.close()
     except ServiceError as exc:
-        raise _Failed(EXIT_ERROR, exc.message) from None
+        raise CommandFailed(EXIT_ERROR, exc.message) from None
     except FtgateError as exc:
-        raise _Failed(EXIT_ERROR, str(exc)) from None
+        raise CommandFailed(EXIT_ERROR, str(exc)) from None
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -199,11 +194,11 @@ def _report(args: argparse.Namespace) -> int:
         since = int(parse_time(args.since).timestamp() * 1e6) if args.since else None
         until = int(parse_time(args.until).timestamp() * 1e6) if args.until else None
     except BadFlag as exc:
-        raise _Failed(EXIT_BAD_INPUT, f"bad input: {exc}") from None
+        raise CommandFailed(EXIT_BAD_INPUT, f"bad input: {exc}") from None
     if since is not None and until is not None and until < since:
-        raise _Failed(EXIT_BAD_INPUT, "bad input: --until is before --since")
+        raise CommandFailed(EXIT_BAD_INPUT, "bad input: --until is before --since")
     if not exists(args.audit_db):
-        raise _Failed(EXIT_BAD_INPUT, f"--audit-db: no audit log at {args.audit_db}")
+        raise CommandFailed(EXIT_BAD_INPUT, f"--audit-db: no audit log at {args.audit_db}")
     try:
         if kind_of(args.audit_db).migrate is not None:  # at this ftgate's schema, or say so
             check_store(args.audit_db)
@@ -213,7 +208,7 @@ def _report(args: argparse.Namespace) -> int:
         finally:
             store.close()
     except FtgateError as exc:
-        raise _Failed(EXIT_ERROR, str(exc)) from None
+        raise CommandFailed(EXIT_ERROR, str(exc)) from None
     if args.format == "json":
         print(json.dumps(summary, indent=2))
     else:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ftgate.cli.audit_flags import audit_source, audit_target
 from ftgate.cli.connect import add_connection_flags, call_metadata, open_channel
-from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
+from ftgate.cli.exits import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, CommandFailed
 from ftgate.cli.flags import positive_int, positive_seconds, readable_file, server_address
 from ftgate.cli.help import HelpFormatter
 from ftgate.v1 import advisor_pb2 as pb
@@ -111,11 +111,6 @@ def add_parser(sub: Any) -> None:
     _where(rv, audit_source)
 
 
-class _Failed(Exception):
-    def __init__(self, exit_code: int, message: str) -> None:
-        super().__init__(message)
-        self.exit_code, self.message = exit_code, message
-
 
 def run(args: argparse.Namespace) -> int:
     name = f"ftgate waivers {args.waivers_command}"
@@ -133,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             response = _call(args, "RevokeWaiver",
                              pb.RevokeWaiverRequest(waiver_id=args.waiver_id))
             _print(args, response, [response.waiver], "revoked")
-    except _Failed as exc:
+    except CommandFailed as exc:
         print(f"{name}: {exc.message}", file=sys.stderr)
         return exc.exit_code
     return EXIT_OK
@@ -152,8 +147,8 @@ def _flag_of(field: str) -> str:
     return _FLAGS.get(base, field) + (name[len(base):] if base == "rule_ids" else "")
 
 
-def _bad_input(violations: Any) -> _Failed:
-    return _Failed(EXIT_BAD_INPUT, "bad input: " + "; ".join(
+def _bad_input(violations: Any) -> CommandFailed:
+    return CommandFailed(EXIT_BAD_INPUT, "bad input: " + "; ".join(
         f"{_flag_of(v.field)}: {v.description}" for v in violations))
 
 
@@ -170,7 +165,7 @@ def _token(args: argparse.Namespace) -> list[tuple[str, str]]:
     try:
         token = Path(path).read_text(encoding="utf-8").strip().splitlines()[0].strip()
     except (OSError, UnicodeDecodeError, IndexError):
-        raise _Failed(EXIT_BAD_INPUT, f"--waiver-token-file: cannot read a token from "
+        raise CommandFailed(EXIT_BAD_INPUT, f"--waiver-token-file: cannot read a token from "
                                       f"{path}") from None
     return [(TOKEN_HEADER, token)]
 
@@ -199,8 +194,8 @@ def _remote(args: argparse.Namespace, method: str, request: Any) -> Any:
                                    for v in bad.field_violations]
             if violations:
                 raise _bad_input(violations) from None
-            raise _Failed(EXIT_BAD_INPUT, f"bad input: {exc.details()}") from None
-        raise _Failed(EXIT_ERROR, f"{exc.code().name}: {exc.details()}") from None
+            raise CommandFailed(EXIT_BAD_INPUT, f"bad input: {exc.details()}") from None
+        raise CommandFailed(EXIT_ERROR, f"{exc.code().name}: {exc.details()}") from None
 
 
 def _local(args: argparse.Namespace, method: str, request: Any) -> Any:
@@ -227,9 +222,9 @@ def _local(args: argparse.Namespace, method: str, request: Any) -> Any:
     except InvalidInput as exc:
         raise _bad_input(exc.violations) from None
     except ServiceError as exc:
-        raise _Failed(EXIT_ERROR, exc.message) from None
+        raise CommandFailed(EXIT_ERROR, exc.message) from None
     except FtgateError as exc:
-        raise _Failed(EXIT_ERROR, str(exc)) from None
+        raise CommandFailed(EXIT_ERROR, str(exc)) from None
 
 
 def _ruleset(args: argparse.Namespace) -> Any:

@@ -15,6 +15,7 @@ from pathlib import Path
 from ftgate.audit.outcomes import OUTCOMES_SCHEMA
 from ftgate.audit.waivers import WAIVERS_SCHEMA
 from ftgate.errors import FtgateError
+from ftgate.userfile import kind_of
 
 # 1: decisions and meta. 2: outcomes (audit/outcomes.py), added beside them; a version 1 file
 # is brought to 2 by the writer's connection (CREATE TABLE IF NOT EXISTS). 3: waivers
@@ -56,12 +57,9 @@ def not_a_store(path: str | Path, why: str) -> AuditFileError:
 
 
 def _special(mode: int) -> str | None:
-    """What a path that is not a regular file is: opening a FIFO would block, a device would
-    be read or written raw."""
-    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"),
-             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-             (stat.S_ISSOCK, "a socket"))
-    return next((name for test, name in kinds if test(mode)), None)
+    """What a path that is not a regular file is, in the words of every file ftgate refuses
+    (userfile.kind_of): opening a FIFO would block, a device would be read or written raw."""
+    return None if stat.S_ISREG(mode) else kind_of(mode)
 
 
 def refuse_special(path: str | Path) -> None:

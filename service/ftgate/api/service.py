@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ftgate.api import clock, convert, outcomes, waivers
 from ftgate.api.answer import Answer
@@ -37,8 +38,13 @@ from ftgate.v1 import advisor_pb2 as pb
 # A profile of a call, validated or found in the cache: (as received, as validated, the cached
 # answer or None, its cache key or None).
 _LookedUp = tuple[pb.ProjectProfile, Profile, CachedAnswer | None, bytes | None]
-# The waivers a call decides with, and the time (µs since the epoch) they are judged at.
-_Waivers = tuple[tuple[Waiver, ...], int]
+
+
+class _Waivers(NamedTuple):
+    """The waivers a call decides with, and the time they are judged at."""
+
+    waivers: tuple[Waiver, ...]
+    now_us: int  # µs since the epoch
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +110,13 @@ class AdvisorService:
         looked_up: list[_LookedUp] = []
         violations: list[Violation] = []
         # The waivers, and the time they are judged at, for every profile of the call.
-        book, now_us = self.waiver_book.current(), clock.now_us()
+        book = _Waivers(self.waiver_book.current(), clock.now_us())
         with tracing.span("ftgate.validate"):
-            self._validate(projects, prefixes, policy, asked, looked_up, violations,
-                           (book, now_us))
+            self._validate(projects, prefixes, policy, asked, looked_up, violations, book)
         if violations:
             raise InvalidProfile(violations)
         with tracing.span("ftgate.evaluate"):
-            decided = self._evaluate(looked_up, policy, budget, asked, (book, now_us))
+            decided = self._evaluate(looked_up, policy, budget, asked, book)
         # Recorded once all are decided: a call stopped part-way answers nothing, so it records
         # nothing either.
         return self.recorder.record_all(decided, budget.expires, audit)
@@ -125,7 +130,8 @@ class AdvisorService:
             project.DiscardUnknownFields()
             key = hit = None
             if cache is not None:
-                active = active_for(book[0], project.name, book[1]) if book[0] else ()
+                active = (active_for(book.waivers, project.name, book.now_us)
+                          if book.waivers else ())
                 key = (asked.key_prefix(tuple(w.id for w in active))
                        + project.SerializeToString(deterministic=True))
                 hit = cache.get(policy, key)
@@ -148,7 +154,7 @@ class AdvisorService:
                 continue
             started = time.perf_counter()
             decision = policy.decide(profile, explain=asked.explain, lang=asked.lang,
-                                     waivers=book[0], now_us=book[1])
+                                     waivers=book.waivers, now_us=book.now_us)
             seconds = time.perf_counter() - started
             decided.append(Decided(project, profile, decision, policy, seconds, key, asked.lang,
                                    asked.explain))

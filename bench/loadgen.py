@@ -8,7 +8,10 @@ Bounded in count and in time; prints one JSON object (calls/s, latency percentil
 - new: profiles never seen before, new figures on every call (ftgate.randomprofiles, seeded by
   --seed, only those that pass validation), each under a new name: every call is evaluated and
   rendered from scratch.
+--explain sets EvaluateRequest.explain on every call: the answer carries what would change the
+verdict (counterfactuals, the missing fields' outcomes).
     python bench/loadgen.py --target 127.0.0.1:50051 --concurrency 16 --duration 5 --profiles new
+    python bench/loadgen.py --target 127.0.0.1:50051 --profiles new --explain
 """
 
 from __future__ import annotations
@@ -63,12 +66,14 @@ def new_profiles(count: int, seed: int) -> list[pb.EvaluateRequest]:
 
 async def run(target: str, concurrency: int, duration: float, warmup: float, max_calls: int,
               channels: int, profiles: str = "repeated", seed: int = 0,
-              pool: int = 20_000) -> dict[str, object]:
+              pool: int = 20_000, explain: bool = False) -> dict[str, object]:
     if profiles == "new":
         requests = new_profiles(pool, seed)
     else:
         requests = [pb.EvaluateRequest(project=json_format.ParseDict(p, pb.ProjectProfile()))
                     for p in MIX.values()]
+    for request in requests:
+        request.explain = explain
     # One connection per channel: SO_REUSEPORT spreads connections, not calls, over workers.
     chans = [grpc.aio.insecure_channel(target, options=[("grpc.use_local_subchannel_pool", 1),
                                                         ("ftgate.bench.channel", i)])
@@ -96,7 +101,7 @@ async def run(target: str, concurrency: int, duration: float, warmup: float, max
             issued += 1
             request = requests[i % len(requests)]
             if profiles != "repeated":  # a name never asked about: no cached answer
-                request = pb.EvaluateRequest(project=request.project)
+                request = pb.EvaluateRequest(project=request.project, explain=explain)
                 request.project.name = f"bench-{seed}-{k}-{i}"
             i += concurrency
             t0 = time.perf_counter_ns()
@@ -121,7 +126,7 @@ async def run(target: str, concurrency: int, duration: float, warmup: float, max
     ok = len(latencies) - sum(errors.values())
     return {
         "target": target, "concurrency": concurrency, "channels": channels,
-        "profiles": profiles, "seed": seed,
+        "profiles": profiles, "explain": explain, "seed": seed,
         # (new profiles: calls beyond the pool ask about figures already asked about)
         "pool_reused": max(0, completed - len(requests)) if profiles == "new" else None,
         "duration_s": round(elapsed, 3), "calls": len(latencies), "ok": ok,
@@ -146,6 +151,8 @@ def main() -> int:
     p.add_argument("--profiles", choices=PROFILES, default="repeated")
     p.add_argument("--seed", type=int, default=1, help="of the new profiles")
     p.add_argument("--pool", type=int, default=20_000, help="new profiles generated beforehand")
+    p.add_argument("--explain", action="store_true",
+                   help="ask every call for its explanations (EvaluateRequest.explain)")
     args = p.parse_args()
     if not args.target.startswith(LOOPBACK):
         print("loadgen: loopback targets only", file=sys.stderr)
@@ -153,7 +160,7 @@ def main() -> int:
     channels = args.channels or min(args.concurrency, 8)
     result = asyncio.run(run(args.target, args.concurrency, min(args.duration, 120),
                              args.warmup, args.max_calls, channels, args.profiles,
-                             args.seed, args.pool))
+                             args.seed, args.pool, args.explain))
     print(json.dumps(result))
     return 0
 

@@ -343,20 +343,29 @@ def _has_http_listener(tree: Path) -> bool:
     return (tree / "service" / "ftgate" / "server" / "http").is_dir()
 
 
-def load(address: str, concurrency: int, duration: float, profiles: str = "repeated",
+def load(address: str, concurrency: int, duration: float, name: str = "repeated",
          ) -> dict[str, Any]:
+    """One run of the load generator: load `name` of LOADS."""
+    profiles, explain = LOADS[name]
     out = subprocess.run(
         [sys.executable, str(HERE / "loadgen.py"), "--target", address, "--concurrency",
          str(concurrency), "--duration", str(duration), "--warmup", "1",
-         "--profiles", profiles, "--seed", str(next(_seeds))],
+         "--profiles", profiles, "--seed", str(next(_seeds)), *(("--explain",) * explain)],
         capture_output=True, text=True, timeout=duration + 60, cwd=REPO)
     if out.returncode != 0:
         raise RuntimeError(f"loadgen failed: {out.stderr}")
     result: dict[str, Any] = json.loads(out.stdout)
+    result["profiles"] = name  # (the load's name: "new-explained" is loadgen's "new")
     return result
 
 
-LOADS = ("new", "renamed", "repeated")  # loadgen.py --profiles; the headline first
+# The loads of the end-to-end runs, the headline first: name → loadgen.py's --profiles, and
+# whether every call asks for its explanations (--explain).
+LOADS: dict[str, tuple[str, bool]] = {
+    "new": ("new", False), "new-explained": ("new", True), "renamed": ("renamed", False),
+    "repeated": ("repeated", False)}
+_ORDER = tuple(LOADS)
+_WIDTH = max(map(len, LOADS))  # of the profiles column
 
 
 def bench_e2e(worker_counts: tuple[int, ...], duration: float, rounds: int, logdir: Path,
@@ -376,7 +385,7 @@ def bench_e2e(worker_counts: tuple[int, ...], duration: float, rounds: int, logd
                     # The empty server, then each ftgate server (this checkout's, the
                     # baseline's) on each load, back to back: profiles never seen before (new
                     # figures every call), the mix under new names, the mix over and over
-                    # (the decision cache answers).
+                    # (the decision cache answers); the first with explanations too.
                     for kind, profiles in (("empty", "repeated"), *((k, p) for p in LOADS
                                                                      for k in kinds[1:])):
                         server = servers[kind]
@@ -387,7 +396,7 @@ def bench_e2e(worker_counts: tuple[int, ...], duration: float, rounds: int, logd
                                  server_cpu_us_per_call=round(
                                      cpu / max(1, r["calls_total"]) * 1e6))
                         runs.append(r)
-                        print(f"  {kind:8} {r['profiles']:8} workers={workers} "
+                        print(f"  {kind:8} {r['profiles']:{_WIDTH}} workers={workers} "
                               f"in-flight={c:<3} round {round_ + 1}/{rounds} "
                               f"{r['calls_per_s']:>8} calls/s  p50 {r['p50_ms']} ms  "
                               f"p99 {r['p99_ms']} ms  errors {r['errors']}  server CPU "
@@ -408,7 +417,7 @@ def _median(values: list[float]) -> float:
 
 def _load_order(item: tuple[tuple[str, str, int, int], Any]) -> tuple[int, int, int]:
     (_, profiles, workers, c), _ = item
-    return (LOADS.index(profiles) if profiles in LOADS else len(LOADS), workers, c)
+    return (_ORDER.index(profiles) if profiles in _ORDER else len(_ORDER), workers, c)
 
 
 def versus_baseline(runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -549,14 +558,16 @@ def engine_table(e: dict[str, Any]) -> list[str]:
 def e2e_table(result: dict[str, Any]) -> list[str]:
     lines = [
         "END TO END (loopback, grpc.aio load generator in its own process; profiles: new = every"
-        " call a profile never seen, new figures (seeded random); renamed = the mix under new"
-        " names, evaluated; repeated = the mix over and over, answered by the decision cache)",
-        "  profiles workers in-flight  ftgate/s   empty/s  ratio   p50 ms  p99 ms  p99.9 ms  "
-        "empty p99  p99 ratio  errors  x1->2  CPU us/call ftgate/empty   ratio by round",
+        " call a profile never seen, new figures (seeded random); new-explained = the same, every"
+        " call with EvaluateRequest.explain; renamed = the mix under new names, evaluated;"
+        " repeated = the mix over and over, answered by the decision cache)",
+        f"  {'profiles':{_WIDTH}} workers in-flight  ftgate/s   empty/s  ratio   p50 ms  p99 ms"
+        "  p99.9 ms  empty p99  p99 ratio  errors  x1->2  CPU us/call ftgate/empty   ratio by"
+        " round",
     ]
     for row in result["ratios"]:
         lines.append(
-            f"  {row['profiles']:8} {row['workers']:>7} {row['concurrency']:>9} "
+            f"  {row['profiles']:{_WIDTH}} {row['workers']:>7} {row['concurrency']:>9} "
             f"{row['ftgate_calls_per_s']:>9} {row['empty_calls_per_s']:>9} "
             f"{row['throughput_ratio']:>6} {row['ftgate_p50_ms']:>8} {row['ftgate_p99_ms']:>7} "
             f"{row['ftgate_p999_ms']:>9} {row['empty_p99_ms']:>10} {row['p99_ratio']:>10} "
@@ -566,17 +577,38 @@ def e2e_table(result: dict[str, Any]) -> list[str]:
     if result.get("versus_baseline"):
         lines += ["", f"THIS CHECKOUT / BASELINE {result['baseline']} (same rounds, back to back;"
                   " calls/s ratio > 1 and p99 ratio < 1 favour this checkout)",
-                  "  profiles workers in-flight  calls/s ratio  p99 ratio  CPU/call ratio   "
-                  "by round (calls/s, p99, CPU/call)"]
+                  f"  {'profiles':{_WIDTH}} workers in-flight  calls/s ratio  p99 ratio  CPU/call"
+                  " ratio   by round (calls/s, p99, CPU/call)"]
         for row in result["versus_baseline"]:
             lines.append(
-                f"  {row['profiles']:8} {row['workers']:>7} {row['concurrency']:>9} "
+                f"  {row['profiles']:{_WIDTH}} {row['workers']:>7} {row['concurrency']:>9} "
                 f"{row['calls_per_s_ratio']:>14} {row['p99_ratio']:>10} "
                 f"{row['cpu_per_call_ratio']:>15}   {row['calls_per_s_ratio_rounds']} "
                 f"{row['p99_ratio_rounds']} {row['cpu_per_call_ratio_rounds']}")
+    lines += explained_lines(result["ratios"])
     lines.append("")
     lines.append("MEMORY (peak RSS per ftgate worker, KiB): " + json.dumps(result["e2e"]["memory"]))
     return lines
+
+
+def explained_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """The never-seen load with explanations against the one without, per worker count and
+    calls in flight: what asking for explanations costs end to end."""
+    plain = {(r["workers"], r["concurrency"]): r for r in rows if r["profiles"] == "new"}
+    out = []
+    for r in rows:
+        base = plain.get((r["workers"], r["concurrency"]))
+        if r["profiles"] != "new-explained" or base is None or not all(
+                base[k] for k in ("ftgate_calls_per_s", "ftgate_p50_ms", "ftgate_p99_ms",
+                                  "ftgate_cpu_us_per_call")):
+            continue
+        out.append(
+            f"  with / without explain, workers={r['workers']} in-flight={r['concurrency']}: "
+            f"calls/s {r['ftgate_calls_per_s'] / base['ftgate_calls_per_s']:.2f}x, p50 "
+            f"{r['ftgate_p50_ms'] / base['ftgate_p50_ms']:.2f}x, p99 "
+            f"{r['ftgate_p99_ms'] / base['ftgate_p99_ms']:.2f}x, server CPU per call "
+            f"{r['ftgate_cpu_us_per_call'] / base['ftgate_cpu_us_per_call']:.2f}x")
+    return out
 
 
 @contextlib.contextmanager

@@ -22,8 +22,8 @@ the answers are grouped: ranges of numbers, sets of enum values.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable
+from dataclasses import fields
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -39,6 +39,7 @@ from ftgate.domain.profile import Economics, Profile, PromptEngineering, PromptI
 from ftgate.engine.explain import FINE_TUNE, NEEDS_INFORMATION, Explainer, Stop
 from ftgate.engine.facts import Fact
 from ftgate.engine.inversion import Changes, options, sample_values
+from ftgate.engine.matching import RuleMatcher
 from ftgate.engine.phrases import Phrases
 from ftgate.ruleset.conditions import holds
 from ftgate.ruleset.model import Requirement, RuleSet
@@ -53,15 +54,42 @@ _FIELD_ORDER = {name: i for i, name in enumerate(FACTS)}
 
 
 
-@dataclass(frozen=True, slots=True)
 class Probed:
-    """A profile tried: its fact, the rules that block a step that fired on it, where its walk
-    stops."""
+    """A profile tried: its fact (without texts); the rules that block a step that fire on it,
+    and where its walk stops, found when first asked for (whether one rule fires, what most
+    tries ask, costs one test)."""
 
-    profile: Profile
-    fact: Fact
-    fired: frozenset[str]
-    stop: Stop
+    __slots__ = ("_explainer", "_fired", "_matcher", "_stop", "_values", "fact")
+
+    def __init__(self, fact: Fact, matcher: RuleMatcher, explainer: Explainer) -> None:
+        self.fact, self._matcher, self._explainer = fact, matcher, explainer
+        self._values: dict[str, Any] | None = None
+        self._fired: frozenset[str] | None = None
+        self._stop: Stop | None = None
+
+    def _read(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = self._matcher.values(self.fact)
+        return self._values
+
+    @property
+    def fired(self) -> frozenset[str]:
+        if self._fired is None:
+            self._fired = frozenset(self._matcher.fire_values(self._read()))
+        return self._fired
+
+    def fires(self, rule_ids: Iterable[str]) -> bool:
+        """Whether any of `rule_ids` fires."""
+        if self._fired is not None:
+            return not self._fired.isdisjoint(rule_ids)
+        values, fires = self._read(), self._matcher.fires
+        return any(fires(values, rule_id) for rule_id in rule_ids)
+
+    @property
+    def stop(self) -> Stop:
+        if self._stop is None:
+            self._stop = self._explainer.stop(self.fact, self.fired)
+        return self._stop
 
 
 Probe = Callable[[Profile], Probed]
@@ -111,7 +139,7 @@ class Search:
     """The explanations of one decision under one policy."""
 
     def __init__(self, ruleset: RuleSet, explainer: Explainer, probe: Probe,
-                 walk: Callable[[Profile], Stop], phrases: Phrases) -> None:
+                 walk: Callable[[Fact], Stop], phrases: Phrases) -> None:
         self._rs, self._explainer, self._probe, self._walk = ruleset, explainer, probe, walk
         self._phrases = phrases
         self._rules = {r.id: r for r in ruleset.rules}
@@ -192,14 +220,14 @@ class Search:
     def _unfires(self, changes: Changes, option: Changes, rule_id: str) -> bool:
         """Whether `option`, applied to the probed profile, stops `rule_id` from firing."""
         self._tried += 1
-        return rule_id not in self._probe_once({**changes, **option}).fired
+        return not self._probe_once({**changes, **option}).fires((rule_id,))
 
     def _fill(self, base: Changes, probed: Probed, step_index: int) -> list[Changes]:
         """Values for the inputs a step lacks, each the first (in sample order) with which none
         of the step's rules fires: one change set per way of meeting the step's requirements."""
         step = self._explainer.steps[step_index].step
         conditions = [self._rules[r].when for r in step.blocked_by]
-        fact, blocked_by = probed.fact, set(step.blocked_by)
+        fact, blocked_by = probed.fact, step.blocked_by
         out: list[Changes] = []
         for groups in _requirement_choices(step.requires, fact, self._rs.thresholds):
             changes: Changes = {}
@@ -208,7 +236,7 @@ class Search:
                                                                 self._rs.thresholds)):
                     trial = {**changes, name: value}
                     self._tried += 1
-                    if not self._probe_once({**base, **trial}).fired & blocked_by:
+                    if not self._probe_once({**base, **trial}).fires(blocked_by):
                         changes = trial
                         break
                 else:
@@ -219,14 +247,20 @@ class Search:
 
     def _verified(self, profile: Profile, found: list[Changes]) -> list[Counterfactual]:
         """Each change set decided again from the profile: those that give FINE_TUNE, fewest
-        changed fields first, then the actionable ones, then in field order; at most _KEPT."""
+        changed fields first, then the actionable ones, then in field order; at most _KEPT.
+
+        Up to 2 × _KEPT are verified, in order of fields changed; once _KEPT are verified, the
+        sets of that many fields are finished and no longer one verified: a longer set cannot
+        come before them."""
         out: list[Counterfactual] = []
         for changes in sorted(found, key=lambda c: (len(c), sorted(_FIELD_ORDER[n] for n in c))):
-            if len(out) == 2 * _KEPT:
+            if len(out) == 2 * _KEPT or (len(out) >= _KEPT
+                                         and len(changes) > len(out[-1].changes)):
                 break
-            # Decided again by the rule host: the walk of the changed profile, as its Decision
-            # walks it, without rendering the answer's texts.
-            result = self._walk(with_changes(profile, changes))
+            # Decided again by the rule host: the walk of the changed profile's fact (built
+            # by build_fact when the search probed it), as its Decision walks it, without
+            # rendering the answer's texts.
+            result = self._walk(self._probe_once(changes).fact)
             if result.verdict != FINE_TUNE:
                 continue
             fields = tuple(FieldChange(FACTS[n].path or n, _wire(input_value(profile, n)),

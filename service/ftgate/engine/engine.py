@@ -17,7 +17,7 @@ from ftgate.domain.waiver import Waiver, active_for
 from ftgate.engine.counterfactuals import Probed, Search
 from ftgate.engine.durable_host import RuleHost, compile_condition
 from ftgate.engine.explain import Explainer, Stop
-from ftgate.engine.facts import build_fact
+from ftgate.engine.facts import Fact, build_fact
 from ftgate.engine.matching import RuleMatcher
 from ftgate.engine.phrases import DEFAULT_LANGUAGE, LANGUAGES, Phrases
 from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES, RuleSet, load_ruleset
@@ -91,14 +91,12 @@ class CompiledPolicy:
         """Where the walk stops for `profile` (`fired`: the rules that block a step, matched in
         Python, engine/matching.py), without rendering an answer: what the counterfactual
         search asks of each profile it tries."""
-        fact = build_fact(profile, self.ruleset.thresholds, texts=False)
-        fired = frozenset(self.matcher.fire(fact))
-        return Probed(profile, fact, fired, self.explainer.stop(fact, fired))
+        return Probed(build_fact(profile, self.ruleset.thresholds, texts=False), self.matcher,
+                      self.explainer)
 
-    def walk(self, profile: Profile) -> Stop:
-        """Where the walk stops for `profile`, decided as `decide` decides it (the rule host),
-        without rendering an answer."""
-        fact = build_fact(profile, self.ruleset.thresholds, texts=False)
+    def walk(self, fact: Fact) -> Stop:
+        """Where the walk stops for a profile's fact (`build_fact`, texts or not), decided as
+        `decide` decides it (the rule host), without rendering an answer."""
         return self.explainer.stop(fact, self.host.fire(fact))
 
 

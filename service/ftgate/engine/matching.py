@@ -66,18 +66,32 @@ def compile_test(cond: Condition, thresholds: dict[str, Any]) -> Test:
 
 class RuleMatcher:
     """`fire(fact)`: the ids of the rules whose condition holds, in rule order; only those of
-    `only` when given (the rules that block a step are all a walk needs to know)."""
+    `only` when given (the rules that block a step are all a walk needs to know). `fires`:
+    whether one of them holds, over `values(fact)` (what a probe that needs to know no more
+    than that asks)."""
 
     def __init__(self, rules: Sequence[tuple[str, Condition]], thresholds: dict[str, Any],
                  only: Collection[str] | None = None) -> None:
         self._tests = [(rule_id, compile_test(cond, thresholds)) for rule_id, cond in rules
                        if only is None or rule_id in only]
+        self.tests: dict[str, Test] = dict(self._tests)
         # The groups of figures compared with one another, as the rule host computes them.
         self._groups = comparison_groups([compile_condition(cond, thresholds)
                                           for _, cond in rules])
 
-    def fire(self, fact: Fact) -> list[str]:
-        values: dict[str, Any] = fact
+    def values(self, fact: Fact) -> dict[str, Any]:
+        """What the tests read: the fact, its rounded figures as the ordered doubles."""
         if fact.exact:
-            values = {**fact, **ordered_numbers(fact, fact.exact, self._groups)}
+            return {**fact, **ordered_numbers(fact, fact.exact, self._groups)}
+        return fact
+
+    def fire(self, fact: Fact) -> list[str]:
+        return self.fire_values(self.values(fact))
+
+    def fire_values(self, values: dict[str, Any]) -> list[str]:
+        """`fire` over what `values(fact)` gave."""
         return [rule_id for rule_id, test in self._tests if test(values)]
+
+    def fires(self, values: dict[str, Any], rule_id: str) -> bool:
+        """Whether rule `rule_id` (one of those matched) holds over `values(fact)`."""
+        return self.tests[rule_id](values)

@@ -50,7 +50,15 @@ _BUDGET = 300  # profiles tried per search
 _KEPT = 5  # counterfactuals returned
 _Frozen = TypeVar("_Frozen")
 _BY_PATH = {spec.path: name for name, spec in FACTS.items() if spec.path is not None}
+_BY_NAME = tuple(_BY_PATH.values())  # the input facts
 _FIELD_ORDER = {name: i for i, name in enumerate(FACTS)}
+# The inputs that no derived figure of engine/facts.py reads (nor the fact without texts in any
+# other way than as themselves): two profiles that differ in these alone have the same derived
+# figures, so the fact of one is the other's with these inputs set (tests/test_counterfactuals.py
+# holds this to build_fact on random profiles).
+UNREAD = frozenset({"goal", "domain", "quality_examples", "dedicated_model", "planned_method",
+                    "symptoms", "system_prompt_tokens", "prompt_is_repeated",
+                    "needs_external_actions"})
 
 
 
@@ -59,10 +67,12 @@ class Probed:
     and where its walk stops, found when first asked for (whether one rule fires, what most
     tries ask, costs one test)."""
 
-    __slots__ = ("_explainer", "_fired", "_matcher", "_stop", "_values", "fact")
+    __slots__ = ("_explainer", "_fired", "_matcher", "_stop", "_values", "built", "fact")
 
-    def __init__(self, fact: Fact, matcher: RuleMatcher, explainer: Explainer) -> None:
+    def __init__(self, fact: Fact, matcher: RuleMatcher, explainer: Explainer,
+                 built: bool = True) -> None:
         self.fact, self._matcher, self._explainer = fact, matcher, explainer
+        self.built = built  # by build_fact (else: another probe's fact, patched)
         self._values: dict[str, Any] | None = None
         self._fired: frozenset[str] | None = None
         self._stop: Stop | None = None
@@ -90,6 +100,20 @@ class Probed:
         if self._stop is None:
             self._stop = self._explainer.stop(self.fact, self.fired)
         return self._stop
+
+    def patched(self, unread: dict[str, Any]) -> Probed:
+        """The probe of a profile that differs from this one in inputs of UNREAD alone (each
+        of them given: None when absent): this fact with those inputs set, every derived
+        figure as it is (no derived figure reads them)."""
+        fact = Fact(self.fact)
+        if self.fact.exact:
+            fact.exact = self.fact.exact
+        for name, value in unread.items():
+            if value is None:
+                fact.pop(name, None)
+            else:
+                fact[name] = list(value) if name == "symptoms" else value
+        return Probed(fact, self._matcher, self._explainer, built=False)
 
 
 Probe = Callable[[Profile], Probed]
@@ -148,21 +172,45 @@ class Search:
         # the same changes are reached by several paths (a change checked by _unfires is
         # probed again when its branch is taken); each is probed once.
         self._profile = Profile()
-        self._probed: dict[frozenset[tuple[str, Any]], Probed] = {}
+        self._probed: dict[_Key, Probed] = {}
+        # A probe whose fact was built, by its changes to inputs other than UNREAD: a profile
+        # that differs from it in UNREAD inputs alone is probed on its fact, patched.
+        self._built: dict[_Key, Probed] = {}
+        self._inputs: dict[str, Any] = {}  # the profile's inputs, by fact name
+        self._unread: dict[str, Any] = {}  # of them, UNREAD
 
-    def _probe_once(self, changes: Changes) -> Probed:
-        """The probe of the profile explained with `changes`."""
-        key = frozenset([(n, _hashable(v)) for n, v in changes.items()])
+    def _probe_once(self, changes: Changes, key: _Key | None = None) -> Probed:
+        """The probe of the profile explained with `changes` (`key`: _key(changes))."""
+        if key is None:
+            key = _key(changes)
         probed = self._probed.get(key)
         if probed is None:
-            probed = self._probed[key] = self._probe(with_changes(self._profile, changes))
+            read = frozenset([item for item in key if item[0] not in UNREAD])
+            source = self._built.get(read)
+            if source is None:
+                probed = self._built[read] = self._probe(with_changes(self._profile, changes))
+            else:
+                unread = self._unread
+                probed = source.patched({n: changes[n] if n in changes else unread[n]
+                                         for n in UNREAD})
+            self._probed[key] = probed
         return probed
+
+    def _fact(self, changes: Changes) -> Fact:
+        """The fact of the profile explained with `changes`, as build_fact builds it."""
+        probed = self._probe_once(changes)
+        if probed.built:
+            return probed.fact
+        return self._probe(with_changes(self._profile, changes)).fact
 
     def explanations(self, profile: Profile, decision: Decision) -> Explanations:
         if decision.verdict == FINE_TUNE:
             return Explanations()
         self._profile = profile
         self._probed.clear()
+        self._built.clear()
+        self._inputs = {name: input_value(profile, name) for name in _BY_NAME}
+        self._unread = {name: self._inputs[name] for name in UNREAD}
         found, complete = self._search(profile)
         counterfactuals = tuple(self._verified(profile, found))
         missing = (tuple(self._missing(profile, decision))
@@ -175,29 +223,29 @@ class Search:
         """Change sets that reached FINE_TUNE (minimal by fields), and whether the search ended
         within its budget."""
         found: list[Changes] = []
-        seen: set[frozenset[tuple[str, Any]]] = set()
-        stack: list[Changes] = [{}]
+        seen: set[_Key] = set()
+        stack: list[tuple[Changes, _Key]] = [({}, frozenset())]
+        inputs = self._inputs
         self._tried = 0
         while stack:
             if self._tried >= _BUDGET:
                 return _minimal(found), False
-            changes = stack.pop()
+            changes, key = stack.pop()
             self._tried += 1
-            probed = self._probe_once(changes)
+            probed = self._probe_once(changes, key)
             if probed.stop.verdict == FINE_TUNE:
                 found.append(changes)
                 continue
             for option in reversed(self._options(changes, probed)):
-                merged = {**changes, **option}
-                if all(changes.get(n, input_value(profile, n)) == v
-                       for n, v in option.items()):
+                if all(changes.get(n, inputs[n]) == v for n, v in option.items()):
                     continue  # (it changes nothing)
+                merged = {**changes, **option}
                 if len(merged) > _MAX_FIELDS:
                     continue
-                key = frozenset((n, _hashable(v)) for n, v in merged.items())
+                key = _key(merged)
                 if key not in seen:
                     seen.add(key)
-                    stack.append(merged)
+                    stack.append((merged, key))
         return _minimal(found), True
 
     def _options(self, changes: Changes, probed: Probed) -> list[Changes]:
@@ -260,7 +308,7 @@ class Search:
             # Decided again by the rule host: the walk of the changed profile's fact (built
             # by build_fact when the search probed it), as its Decision walks it, without
             # rendering the answer's texts.
-            result = self._walk(self._probe_once(changes).fact)
+            result = self._walk(self._fact(changes))
             if result.verdict != FINE_TUNE:
                 continue
             fields = tuple(FieldChange(FACTS[n].path or n, _wire(input_value(profile, n)),
@@ -358,8 +406,12 @@ def _minimal(found: list[Changes]) -> list[Changes]:
     return out
 
 
-def _hashable(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list | tuple) else value
+_Key = frozenset[tuple[str, Any]]
+
+
+def _key(changes: Changes) -> _Key:
+    """`changes` as a key: a list (of symptoms) as a tuple."""
+    return frozenset([(n, tuple(v)) if type(v) is list else (n, v) for n, v in changes.items()])
 
 
 def _wire(value: Any) -> object:

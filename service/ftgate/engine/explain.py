@@ -40,7 +40,7 @@ from ftgate.domain.decision import (
 from ftgate.engine.facts import Fact, roi_likely_positive
 from ftgate.engine.texts import Templates, plain
 from ftgate.present.templates import Template
-from ftgate.ruleset.conditions import holds
+from ftgate.ruleset.conditions import facts_of, holds
 from ftgate.ruleset.model import Rule, RulePlace, RuleSet, TreeStep
 from ftgate.ruleset.vocabulary import FACTS
 
@@ -49,6 +49,7 @@ FINE_TUNE, DO_NOT_FINE_TUNE, NEEDS_INFORMATION = "FINE_TUNE", "DO_NOT_FINE_TUNE"
 _SEVERITY_RANK = {"BLOCKER": 0, "WARNING": 1, "INFO": 2}
 _PLACE_RANK = {RulePlace.TREE_STEP: 0, RulePlace.AFTER_TREE: 1}
 _SHAPES_KEPT = 4096  # sets of fired rules whose shape is kept, per ruleset
+_STOPS_KEPT = 8192  # stops of a walk kept by what decides them (Explainer.stop), per ruleset
 
 
 _ValuesOf = Callable[[Fact], dict[str, Any]]
@@ -284,6 +285,13 @@ class Explainer:
         self._passed = Stop(FINE_TUNE, self._final_outcome, None, ())
         self._step_rules = frozenset(r for step in rs.steps for r in step.blocked_by)
         self._blocks: dict[frozenset[str], tuple[int, Stop]] = {}
+        # What a step's requirements read: the inputs they name, the facts their `when` tests.
+        self._required = tuple(sorted({name for step in rs.steps for req in step.requires
+                                       for group in req.groups for name in group}))
+        self._when_facts = tuple(sorted({name for step in rs.steps for req in step.requires
+                                         if req.when is not None
+                                         for name in facts_of(req.when)}))
+        self._stops: dict[tuple[frozenset[str], tuple[bool, ...], tuple[Any, ...]], Stop] = {}
         self._alternatives = tuple(
             _AlternativeSpec(
                 spec.kind,
@@ -368,13 +376,26 @@ class Explainer:
         # with its blocking step (a shape per set of fired rules would be one of thousands).
         blocks = frozenset(fired_ids) & self._step_rules
         block_at, blocked = self._blocks.get(blocks) or self._block(blocks)
-        present = fact.keys()
-        steps = self.steps
-        for i in range(block_at):
-            step = steps[i]
-            if not step.inputs <= present and step.lacks(fact):
-                return self._lacking[i]
-        return blocked
+        if not block_at:
+            return blocked
+        # Whether a step lacks inputs depends on which inputs its requirements name are
+        # present and on what the facts of their `when` hold: with the blocking rules, the
+        # key of the stop (profiles tried share most of them).
+        key = (blocks, tuple([name in fact for name in self._required]),
+               _key(fact, self._when_facts))
+        stop = self._stops.get(key)
+        if stop is None:
+            stop = blocked
+            present = fact.keys()
+            steps = self.steps
+            for i in range(block_at):
+                step = steps[i]
+                if not step.inputs <= present and step.lacks(fact):
+                    stop = self._lacking[i]
+                    break
+            if len(self._stops) < _STOPS_KEPT:
+                self._stops[key] = stop
+        return stop
 
     def _block(self, blocks: frozenset[str]) -> tuple[int, Stop]:
         """The first step a rule of `blocks` blocks, and the stop there (FINE_TUNE past the

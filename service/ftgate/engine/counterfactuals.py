@@ -41,6 +41,7 @@ from ftgate.engine.facts import Fact
 from ftgate.engine.inversion import Changes, options, sample_values
 from ftgate.engine.matching import RuleMatcher
 from ftgate.engine.phrases import Phrases
+from ftgate.engine.solving import FEEDS, affected
 from ftgate.ruleset.conditions import holds
 from ftgate.ruleset.model import Requirement, RuleSet
 from ftgate.ruleset.vocabulary import FACTS, REDEFINES_PROBLEM
@@ -52,13 +53,11 @@ _Frozen = TypeVar("_Frozen")
 _BY_PATH = {spec.path: name for name, spec in FACTS.items() if spec.path is not None}
 _BY_NAME = tuple(_BY_PATH.values())  # the input facts
 _FIELD_ORDER = {name: i for i, name in enumerate(FACTS)}
-# The inputs that no derived figure of engine/facts.py reads (nor the fact without texts in any
-# other way than as themselves): two profiles that differ in these alone have the same derived
-# figures, so the fact of one is the other's with these inputs set (tests/test_counterfactuals.py
-# holds this to build_fact on random profiles).
-UNREAD = frozenset({"goal", "domain", "quality_examples", "dedicated_model", "planned_method",
-                    "symptoms", "system_prompt_tokens", "prompt_is_repeated",
-                    "needs_external_actions"})
+# The inputs that no derived figure of engine/facts.py reads (engine/solving.py's FEEDS): two
+# profiles that differ in these alone have the same derived figures, so the fact of one is the
+# other's with these inputs set.
+UNREAD = frozenset(name for name, spec in FACTS.items()
+                   if spec.path is not None and name not in FEEDS)
 
 
 
@@ -326,15 +325,22 @@ class Search:
     # ---- missing fields ------------------------------------------------------------------
 
     def _missing(self, profile: Profile, decision: Decision) -> list[MissingFieldOutcome]:
-        fact = self._probe_once({}).fact
+        base = self._probe_once({})
         conditions = [self._rules[r].when for step in self._rs.steps for r in step.blocked_by]
+        # What decides whether the walk gets past the step where it stops: a missing input
+        # that changes none of it stops the walk there whatever its value (known: not tried).
+        at = base.stop.step_index
+        deciding = frozenset() if at is None else self._explainer.reads_to_step[at]
         out = []
         for path in decision.missing_fields:
             name = _BY_PATH.get(path)
             if name is None:
                 continue
-            results = [(value, self._probe_once({name: value}).stop)
-                       for value in sample_values(name, conditions, fact, self._rs.thresholds)]
+            values = sample_values(name, conditions, base.fact, self._rs.thresholds)
+            if at is not None and deciding.isdisjoint(affected(name)):
+                results = [(value, base.stop) for value in values]
+            else:
+                results = [(value, self._probe_once({name: value}).stop) for value in values]
             out.append(MissingFieldOutcome(path, tuple(self._grouped(name, results))))
         return out
 

@@ -292,6 +292,7 @@ class Explainer:
                                          if req.when is not None
                                          for name in facts_of(req.when)}))
         self._stops: dict[tuple[frozenset[str], tuple[bool, ...], tuple[Any, ...]], Stop] = {}
+        self.reads_to_step = _reads_to_step(rs)
         self._alternatives = tuple(
             _AlternativeSpec(
                 spec.kind,
@@ -505,6 +506,42 @@ class Explainer:
             net_value_three_years_usd=get("net_value_three_years_usd"),
             never_breaks_even=get("never_breaks_even"),
             positive_roi_criteria=get("positive_roi_criteria_text", ""))
+
+
+def _reads_to_step(rs: RuleSet) -> tuple[frozenset[str], ...]:
+    """Per step, the facts that decide whether a walk gets past it: those the rules that block
+    it or an earlier step read and those the requirements of these steps name or test, each with
+    every fact compared with it (directly or through others: the doubles the rules are matched
+    over are ordered within such groups, engine/ordering.py)."""
+    rules = {r.id: r for r in rs.rules}
+    linked: dict[str, set[str]] = {}
+    for rule in rs.rules:
+        for leaf in _leaves(rule.when):
+            names = set(facts_of(leaf))
+            if len(names) > 1:
+                group = set().union(*(linked.get(n, {n}) for n in names))
+                for n in group:
+                    linked[n] = group
+    out: list[frozenset[str]] = []
+    reads: set[str] = set()
+    for step in rs.steps:
+        for rule_id in step.blocked_by:
+            reads.update(facts_of(rules[rule_id].when))
+        for req in step.requires:
+            reads.update(n for group in req.groups for n in group)
+            if req.when is not None:
+                reads.update(facts_of(req.when))
+        out.append(frozenset().union(*(linked.get(n, {n}) for n in reads)))
+    return tuple(out)
+
+
+def _leaves(cond: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    parts = cond.get("all", cond.get("any"))
+    if parts is None:
+        yield cond
+        return
+    for part in parts:
+        yield from _leaves(part)
 
 
 def _plan(rs: RuleSet) -> Plan:

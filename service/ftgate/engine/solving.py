@@ -62,6 +62,35 @@ def values_near(name: str, current: Any) -> list[Any]:
     return sorted((v for v in values if v != current), key=lambda v: abs(values.index(v) - at))
 
 
+# ---- what each input feeds ---------------------------------------------------------------------
+# The derived facts of engine/facts.py (without texts) each input is read by, directly or through
+# another: changing an input changes no other fact than itself and these (tests/test_solving.py
+# holds this to build_fact on random profiles). Inputs not named feed nothing.
+_NET = ("net_monthly_savings_usd", "net_break_even_months", "net_value_one_year_usd",
+        "net_value_three_years_usd", "never_breaks_even")
+FEEDS: dict[str, frozenset[str]] = {name: frozenset(facts) for name, facts in {
+    "task_type": ("minimum_viable_examples", "recommended_examples", "tree_minimum_examples"),
+    "data_change_frequency": ("frequent_change", "retraining_runs_per_year",
+                              "annual_retraining_cost_usd", *_NET),
+    "retraining_cost_usd": ("annual_retraining_cost_usd", *_NET),
+    "requests_per_day": ("monthly_savings_usd", "break_even_months", *_NET),
+    "savings_per_request_usd": ("monthly_savings_usd", "break_even_months", *_NET),
+    "investment_usd": ("break_even_months", "net_break_even_months", "net_value_one_year_usd",
+                       "net_value_three_years_usd"),
+    "base_model_score": ("target_met",),
+    "target_score": ("target_met",),
+    "base_model_meets_target": ("target_met",),
+    "prompt_variations_tested": ("checklist_complete",),
+    "few_shot_tried": ("checklist_complete",),
+    "more_capable_model_tried": ("checklist_complete",),
+}.items()}
+
+
+def affected(name: str) -> frozenset[str]:
+    """The facts a change of input `name` may change: itself and those it feeds."""
+    return FEEDS.get(name, frozenset()) | {name}
+
+
 # ---- derived figures solved back to their inputs ----------------------------------------------
 # Each numeric solver gives, for `figure = bound`, the inputs and the value of each at which the
 # figure equals the bound, and whether the figure grows with that input.

@@ -51,7 +51,6 @@ _BUDGET = 300  # profiles tried per search
 _KEPT = 5  # counterfactuals returned
 _Frozen = TypeVar("_Frozen")
 _BY_PATH = {spec.path: name for name, spec in FACTS.items() if spec.path is not None}
-_BY_NAME = tuple(_BY_PATH.values())  # the input facts
 _FIELD_ORDER = {name: i for i, name in enumerate(FACTS)}
 # The inputs that no derived figure of engine/facts.py reads (engine/solving.py's FEEDS): two
 # profiles that differ in these alone have the same derived figures, so the fact of one is the
@@ -158,6 +157,18 @@ def input_value(profile: Profile, name: str) -> Any:
     return value
 
 
+class _Inputs(dict[str, Any]):
+    """A profile's inputs by fact name, each read when first asked for."""
+
+    def __init__(self, profile: Profile) -> None:
+        super().__init__()
+        self._profile = profile
+
+    def __missing__(self, name: str) -> Any:
+        value = self[name] = input_value(self._profile, name)
+        return value
+
+
 class Search:
     """The explanations of one decision under one policy."""
 
@@ -175,8 +186,7 @@ class Search:
         # A probe whose fact was built, by its changes to inputs other than UNREAD: a profile
         # that differs from it in UNREAD inputs alone is probed on its fact, patched.
         self._built: dict[_Key, Probed] = {}
-        self._inputs: dict[str, Any] = {}  # the profile's inputs, by fact name
-        self._unread: dict[str, Any] = {}  # of them, UNREAD
+        self._inputs = _Inputs(self._profile)  # the profile's inputs, by fact name
 
     def _probe_once(self, changes: Changes, key: _Key | None = None) -> Probed:
         """The probe of the profile explained with `changes` (`key`: _key(changes))."""
@@ -189,8 +199,8 @@ class Search:
             if source is None:
                 probed = self._built[read] = self._probe(with_changes(self._profile, changes))
             else:
-                unread = self._unread
-                probed = source.patched({n: changes[n] if n in changes else unread[n]
+                inputs = self._inputs
+                probed = source.patched({n: changes[n] if n in changes else inputs[n]
                                          for n in UNREAD})
             self._probed[key] = probed
         return probed
@@ -208,8 +218,7 @@ class Search:
         self._profile = profile
         self._probed.clear()
         self._built.clear()
-        self._inputs = {name: input_value(profile, name) for name in _BY_NAME}
-        self._unread = {name: self._inputs[name] for name in UNREAD}
+        self._inputs = _Inputs(profile)
         found, complete = self._search(profile)
         counterfactuals = tuple(self._verified(profile, found))
         missing = (tuple(self._missing(profile, decision))
@@ -310,14 +319,14 @@ class Search:
             result = self._walk(self._fact(changes))
             if result.verdict != FINE_TUNE:
                 continue
-            fields = tuple(FieldChange(FACTS[n].path or n, _wire(input_value(profile, n)),
+            fields = tuple(FieldChange(FACTS[n].path or n, _wire(self._inputs[n]),
                                        _wire(v))
                            for n, v in sorted(changes.items(), key=lambda c: _FIELD_ORDER[c[0]]))
             out.append(Counterfactual(
                 fields, result.verdict, result.outcome,
                 self._phrases.counterfactual(fields, result.verdict),
                 # (giving a missing input redefines nothing)
-                not any(n in REDEFINES_PROBLEM and input_value(profile, n) is not None
+                not any(n in REDEFINES_PROBLEM and self._inputs[n] is not None
                         for n in changes)))
         out.sort(key=lambda c: (len(c.changes), not c.actionable))  # (stable: field order kept)
         return out[:_KEPT]

@@ -212,12 +212,16 @@ class Search:
             return probed.fact
         return self._probe(with_changes(self._profile, changes)).fact
 
-    def explanations(self, profile: Profile, decision: Decision) -> Explanations:
+    def explanations(self, profile: Profile, decision: Decision,
+                     probed: Probed | None = None) -> Explanations:
+        """`probed`: the profile's own probe, when its decision built the fact already."""
         if decision.verdict == FINE_TUNE:
             return Explanations()
         self._profile = profile
         self._probed.clear()
         self._built.clear()
+        if probed is not None:
+            self._probed[frozenset()] = self._built[frozenset()] = probed
         self._inputs = _Inputs(profile)
         found, complete = self._search(profile)
         counterfactuals = tuple(self._verified(profile, found))

@@ -65,8 +65,9 @@ class CompiledPolicy:
         if explain:
             search = Search(self.ruleset, self.explainer, self.probe, self.walk,
                             Phrases(lang))
-            decision = dataclasses.replace(
-                decision, explanations=search.explanations(profile, decision))
+            # (the fact with texts: the rules read none of them)
+            decision = dataclasses.replace(decision, explanations=search.explanations(
+                profile, decision, Probed(fact, self.matcher, self.explainer)))
         return decision
 
     def _waived(self, fired: list[str], project_name: str, waivers: Sequence[Waiver],

@@ -309,13 +309,13 @@ class Search:
         """Each change set decided again from the profile: those that give FINE_TUNE, fewest
         changed fields first, then the actionable ones, then in field order; at most _KEPT.
 
-        Up to 2 × _KEPT are verified, in order of fields changed; once _KEPT are verified, the
-        sets of that many fields are finished and no longer one verified: a longer set cannot
-        come before them."""
-        out: list[Counterfactual] = []
+        At most 2 × _KEPT are verified, fewest fields first; once _KEPT are, the sets with as
+        many fields as the last are verified and no longer ones (none could come before them).
+        Only those returned have their sentence written."""
+        kept: list[tuple[tuple[FieldChange, ...], Stop, bool]] = []
         for changes in sorted(found, key=lambda c: (len(c), sorted(_FIELD_ORDER[n] for n in c))):
-            if len(out) == 2 * _KEPT or (len(out) >= _KEPT
-                                         and len(changes) > len(out[-1].changes)):
+            if len(kept) == 2 * _KEPT or (len(kept) >= _KEPT
+                                          and len(changes) > len(kept[-1][0])):
                 break
             # Decided again by the rule host: the walk of the changed profile's fact (built
             # by build_fact when the search probed it), as its Decision walks it, without
@@ -326,14 +326,13 @@ class Search:
             fields = tuple(FieldChange(FACTS[n].path or n, _wire(self._inputs[n]),
                                        _wire(v))
                            for n, v in sorted(changes.items(), key=lambda c: _FIELD_ORDER[c[0]]))
-            out.append(Counterfactual(
-                fields, result.verdict, result.outcome,
-                self._phrases.counterfactual(fields, result.verdict),
-                # (giving a missing input redefines nothing)
-                not any(n in REDEFINES_PROBLEM and self._inputs[n] is not None
-                        for n in changes)))
-        out.sort(key=lambda c: (len(c.changes), not c.actionable))  # (stable: field order kept)
-        return out[:_KEPT]
+            # (giving a missing input redefines nothing)
+            kept.append((fields, result, not any(
+                n in REDEFINES_PROBLEM and self._inputs[n] is not None for n in changes)))
+        kept.sort(key=lambda c: (len(c[0]), not c[2]))  # (stable: field order kept)
+        return [Counterfactual(fields, result.verdict, result.outcome,
+                               self._phrases.counterfactual(fields, result.verdict), actionable)
+                for fields, result, actionable in kept[:_KEPT]]
 
     # ---- missing fields ------------------------------------------------------------------
 

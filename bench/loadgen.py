@@ -64,6 +64,12 @@ def new_profiles(count: int, seed: int) -> list[pb.EvaluateRequest]:
     return out
 
 
+def _explained(a: pb.Assessment) -> bool:
+    """Whether an answer carries explanations, or has none to carry (FINE_TUNE)."""
+    return (a.verdict == pb.VERDICT_FINE_TUNE or bool(a.counterfactuals)
+            or bool(a.missing_field_outcomes) or a.fine_tune_unreachable)
+
+
 async def run(target: str, concurrency: int, duration: float, warmup: float, max_calls: int,
               channels: int, profiles: str = "repeated", seed: int = 0,
               pool: int = 20_000, explain: bool = False) -> dict[str, object]:
@@ -89,9 +95,10 @@ async def run(target: str, concurrency: int, duration: float, warmup: float, max
     stop_at = measure_from + duration
     issued = 0
     completed = 0
+    explained = 0  # answers that carry explanations
 
     async def worker(k: int) -> None:
-        nonlocal issued, completed
+        nonlocal issued, completed, explained
         stub = stubs[k % len(stubs)]
         i = k
         while issued < max_calls:
@@ -106,12 +113,14 @@ async def run(target: str, concurrency: int, duration: float, warmup: float, max
             i += concurrency
             t0 = time.perf_counter_ns()
             try:
-                await stub.Evaluate(request, timeout=10)
+                response = await stub.Evaluate(request, timeout=10)
                 code = None
             except grpc.aio.AioRpcError as exc:
                 code = exc.code().name
             t1 = time.perf_counter_ns()
             completed += 1
+            if code is None and _explained(response.assessment):
+                explained += 1
             if now >= measure_from:
                 latencies.append(t1 - t0)
                 if code:
@@ -131,6 +140,8 @@ async def run(target: str, concurrency: int, duration: float, warmup: float, max
         "pool_reused": max(0, completed - len(requests)) if profiles == "new" else None,
         "duration_s": round(elapsed, 3), "calls": len(latencies), "ok": ok,
         "errors": sum(errors.values()), "error_codes": dict(errors), "calls_total": completed,
+        # (a FINE_TUNE answer has none to carry)
+        "explained_answers": explained,
         "client_cpu_us_per_call": round(cpu / max(1, completed) * 1e6),
         "calls_per_s": round(len(latencies) / elapsed, 1) if elapsed > 0 else 0.0,
         "p50_ms": round(percentile(latencies, 0.50), 3),

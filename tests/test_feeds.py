@@ -1,7 +1,7 @@
 """What each input feeds (engine/solving.py FEEDS) held to build_fact: on random profiles, a
 changed input changes no fact of the fact without texts other than itself and those it feeds.
 The counterfactual search leans on it: a profile that differs from one already tried in inputs
-that feed nothing is probed on that one's fact, patched (counterfactuals.UNREAD), and a missing
+that feed nothing is probed on that one's fact, patched (engine/probes.py UNREAD), and a missing
 input that changes none of the facts deciding where the walk stops is not tried value by value."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import random
 
 import pytest
 from ftgate.api import convert
-from ftgate.engine.counterfactuals import UNREAD, input_value, with_changes
 from ftgate.engine.engine import Engine
 from ftgate.engine.facts import Fact, build_fact
+from ftgate.engine.probes import UNREAD, input_value, with_changes
 from ftgate.engine.solving import FEEDS, affected
 from ftgate.errors import InvalidInput
 from ftgate.randomprofiles import random_profiles

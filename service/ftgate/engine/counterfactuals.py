@@ -12,20 +12,23 @@ exhausting its budget and finds none, nothing within the inputs' valid ranges pa
 `fine_tune_unreachable`.
 
 **Probes** are the cheap exact check: the fact without its texts, the rules that block a step
-matched in Python over the same doubles as the rule host (engine/matching.py), the walk's stop;
-each changed profile is probed once per search, remembered by its changes.
+matched in Python over the same doubles as the rule host (engine/matching.py), the walk's stop
+(each found when first asked for: most tries ask whether one rule fires); each changed profile
+is probed once per search, remembered by its changes, and one that differs from a profile
+already built in inputs that feed no derived fact (UNREAD) is probed on that fact, patched.
 
 **Missing fields.** For NEEDS_INFORMATION, each missing input is given values on each side of
 every boundary the rules put on it (every value of an enum or bool), the others left missing, and
-the answers are grouped: ranges of numbers, sets of enum values.
+the answers are grouped: ranges of numbers, sets of enum values. An input that changes none of
+the facts deciding whether the walk gets past the step where it stops leads to that stop
+whatever its value: its values are not tried.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import fields
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 from ftgate.domain.decision import (
     Counterfactual,
@@ -35,13 +38,13 @@ from ftgate.domain.decision import (
     MissingFieldOutcome,
     ValueOutcome,
 )
-from ftgate.domain.profile import Economics, Profile, PromptEngineering, PromptInfo
+from ftgate.domain.profile import Profile
 from ftgate.engine.explain import FINE_TUNE, NEEDS_INFORMATION, Explainer, Stop
 from ftgate.engine.facts import Fact
 from ftgate.engine.inversion import Changes, options, sample_values
-from ftgate.engine.matching import RuleMatcher
 from ftgate.engine.phrases import Phrases
-from ftgate.engine.solving import FEEDS, affected
+from ftgate.engine.probes import UNREAD, Inputs, Probe, Probed, with_changes
+from ftgate.engine.solving import affected
 from ftgate.ruleset.conditions import holds
 from ftgate.ruleset.model import Requirement, RuleSet
 from ftgate.ruleset.vocabulary import FACTS, REDEFINES_PROBLEM
@@ -49,126 +52,8 @@ from ftgate.ruleset.vocabulary import FACTS, REDEFINES_PROBLEM
 _MAX_FIELDS = 12  # fields a counterfactual may change (a sparse profile needs many)
 _BUDGET = 300  # profiles tried per search
 _KEPT = 5  # counterfactuals returned
-_Frozen = TypeVar("_Frozen")
 _BY_PATH = {spec.path: name for name, spec in FACTS.items() if spec.path is not None}
 _FIELD_ORDER = {name: i for i, name in enumerate(FACTS)}
-# The inputs that no derived figure of engine/facts.py reads (engine/solving.py's FEEDS): two
-# profiles that differ in these alone have the same derived figures, so the fact of one is the
-# other's with these inputs set.
-UNREAD = frozenset(name for name, spec in FACTS.items()
-                   if spec.path is not None and name not in FEEDS)
-
-
-
-class Probed:
-    """A profile tried: its fact (without texts); the rules that block a step that fire on it,
-    and where its walk stops, found when first asked for (whether one rule fires, what most
-    tries ask, costs one test)."""
-
-    __slots__ = ("_explainer", "_fired", "_matcher", "_stop", "_values", "built", "fact")
-
-    def __init__(self, fact: Fact, matcher: RuleMatcher, explainer: Explainer,
-                 built: bool = True) -> None:
-        self.fact, self._matcher, self._explainer = fact, matcher, explainer
-        self.built = built  # by build_fact (else: another probe's fact, patched)
-        self._values: dict[str, Any] | None = None
-        self._fired: frozenset[str] | None = None
-        self._stop: Stop | None = None
-
-    def _read(self) -> dict[str, Any]:
-        if self._values is None:
-            self._values = self._matcher.values(self.fact)
-        return self._values
-
-    @property
-    def fired(self) -> frozenset[str]:
-        if self._fired is None:
-            self._fired = frozenset(self._matcher.fire_values(self._read()))
-        return self._fired
-
-    def fires(self, rule_ids: Iterable[str]) -> bool:
-        """Whether any of `rule_ids` fires."""
-        if self._fired is not None:
-            return not self._fired.isdisjoint(rule_ids)
-        values, fires = self._read(), self._matcher.fires
-        return any(fires(values, rule_id) for rule_id in rule_ids)
-
-    @property
-    def stop(self) -> Stop:
-        if self._stop is None:
-            self._stop = self._explainer.stop(self.fact, self.fired)
-        return self._stop
-
-    def patched(self, unread: dict[str, Any]) -> Probed:
-        """The probe of a profile that differs from this one in inputs of UNREAD alone (each
-        of them given: None when absent): this fact with those inputs set, every derived
-        figure as it is (no derived figure reads them)."""
-        fact = Fact(self.fact)
-        if self.fact.exact:
-            fact.exact = self.fact.exact
-        for name, value in unread.items():
-            if value is None:
-                fact.pop(name, None)
-            else:
-                fact[name] = list(value) if name == "symptoms" else value
-        return Probed(fact, self._matcher, self._explainer, built=False)
-
-
-Probe = Callable[[Profile], Probed]
-
-
-def with_changes(profile: Profile, changes: Changes) -> Profile:
-    """`profile` with each input fact of `changes` set (None: absent)."""
-    top: dict[str, Any] = {}
-    nested: dict[str, dict[str, Any]] = {}
-    for name, value in changes.items():
-        path = FACTS[name].path or name
-        if "." in path:
-            group, field = path.split(".", 1)
-            nested.setdefault(group, {})[field] = value
-        else:
-            top[path] = tuple(value) if name == "symptoms" else value
-    for group, values in nested.items():
-        top[group] = _replaced(getattr(profile, group), values)
-    return _replaced(profile, top)
-
-
-_set = object.__setattr__
-_FIELDS: dict[type, tuple[str, ...]] = {
-    cls: tuple(f.name for f in fields(cls))
-    for cls in (Profile, PromptEngineering, Economics, PromptInfo)}
-
-
-def _replaced(obj: _Frozen, fields: dict[str, Any]) -> _Frozen:
-    """dataclasses.replace for the profile's frozen dataclasses with slots, whose values are
-    already valid: each slot copied or set, without __init__ (a tenth of the cost: the search
-    builds thousands of profiles)."""
-    new = object.__new__(type(obj))
-    for name in _FIELDS[type(obj)]:
-        _set(new, name, fields[name] if name in fields else getattr(obj, name))
-    return new
-
-
-def input_value(profile: Profile, name: str) -> Any:
-    """The value of input fact `name` in `profile` (None when absent)."""
-    value: Any = profile
-    for part in (FACTS[name].path or name).split("."):
-        value = getattr(value, part)
-    return value
-
-
-class _Inputs(dict[str, Any]):
-    """A profile's inputs by fact name, each read when first asked for."""
-
-    def __init__(self, profile: Profile) -> None:
-        super().__init__()
-        self._profile = profile
-
-    def __missing__(self, name: str) -> Any:
-        value = self[name] = input_value(self._profile, name)
-        return value
-
-
 class Search:
     """The explanations of one decision under one policy."""
 
@@ -186,7 +71,7 @@ class Search:
         # A probe whose fact was built, by its changes to inputs other than UNREAD: a profile
         # that differs from it in UNREAD inputs alone is probed on its fact, patched.
         self._built: dict[_Key, Probed] = {}
-        self._inputs = _Inputs(self._profile)  # the profile's inputs, by fact name
+        self._inputs = Inputs(self._profile)  # the profile's inputs, by fact name
 
     def _probe_once(self, changes: Changes, key: _Key | None = None) -> Probed:
         """The probe of the profile explained with `changes` (`key`: _key(changes))."""
@@ -222,7 +107,7 @@ class Search:
         self._built.clear()
         if probed is not None:
             self._probed[frozenset()] = self._built[frozenset()] = probed
-        self._inputs = _Inputs(profile)
+        self._inputs = Inputs(profile)
         found, complete = self._search(profile)
         counterfactuals = tuple(self._verified(profile, found))
         missing = (tuple(self._missing(profile, decision))

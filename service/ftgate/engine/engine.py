@@ -14,12 +14,13 @@ from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
 from ftgate.domain.regression import RegressionReport, check_regression
 from ftgate.domain.waiver import Waiver, active_for
-from ftgate.engine.counterfactuals import Probed, Search
+from ftgate.engine.counterfactuals import Search
 from ftgate.engine.durable_host import RuleHost, compile_condition
 from ftgate.engine.explain import Explainer, Stop
 from ftgate.engine.facts import Fact, build_fact
 from ftgate.engine.matching import RuleMatcher
 from ftgate.engine.phrases import DEFAULT_LANGUAGE, LANGUAGES, Phrases
+from ftgate.engine.probes import Probed
 from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES, RuleSet, load_ruleset
 from ftgate.ruleset.conditions import facts_of
 

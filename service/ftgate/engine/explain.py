@@ -23,6 +23,7 @@ die with the compiled policy that owns it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -180,12 +181,13 @@ class _Step:
         """Whether `missing(fact)` names any field (without listing them)."""
         present = fact.keys()
         for groups, when, first in self._requires:
-            if any(group <= present for group in groups):
+            if _any_within(groups, present):
                 continue
             if when is not None and not holds(when, fact, self._thresholds):
                 continue
-            if any(n not in fact for n, _ in first):
-                return True
+            for name, _ in first:
+                if name not in present:
+                    return True
         return False
 
     def missing(self, fact: Fact) -> list[str]:
@@ -194,12 +196,21 @@ class _Step:
         out: list[str] = []
         present = fact.keys()
         for groups, when, first in self._requires:
-            if any(group <= present for group in groups):
+            if _any_within(groups, present):
                 continue
             if when is not None and not holds(when, fact, self._thresholds):
                 continue
             out += [path for n, path in first if n not in fact]
         return out
+
+
+def _any_within(groups: tuple[frozenset[str], ...], present: AbstractSet[str]) -> bool:
+    """Whether some group has all its names in `present` (a loop: a generator costs more, and
+    this runs for every step a profile lacks an input of)."""
+    for group in groups:  # noqa: SIM110
+        if group <= present:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)

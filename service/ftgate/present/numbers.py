@@ -18,7 +18,7 @@ from decimal import Decimal
 from babel import Locale
 from babel.numbers import NumberPattern, parse_pattern
 
-from ftgate.present.rounding import decimals, exact, shown
+from ftgate.present.rounding import decimals, shown, shown_digits
 
 # Babel's locale for each language ftgate answers in.
 _LOCALES = {"en": "en_US", "fr": "fr_FR"}
@@ -76,25 +76,44 @@ class Numbers:
         pattern = _pattern(places, True)
         return str(pattern.apply(d, self._locale))
 
+    def _grouped(self, whole: int, places: str) -> str:
+        """`whole` grouped, then `places` (the decimals, as digits), in the language's signs."""
+        text = f"{whole:,}.{places}" if places else f"{whole:,}"
+        return text.translate(self._symbols)
+
     def _number(self, value: float | int | Decimal) -> str:
         """A figure, rounded by the rule: 20,833 · 6.25 · 0.002 (French: 20 833 · 6,25)."""
+        parts = (shown_digits(value) if self._fast and not isinstance(value, Decimal)
+                 else None)
+        if parts is not None:
+            negative, whole, places = parts
+            text = self._grouped(whole, places)
+            return f"{self._minus}{text}" if negative else text
         d = shown(value)
         text = self._digits(d, decimals(d))
         return f"{self._minus}{text}" if d < 0 else text
 
     def _money(self, value: float | int | Decimal) -> str:
         """US dollars: $15,000 · $60.50 · $0.002 (French: 15 000 $ · 60,50 $ · 0,002 $)."""
-        d = shown(value, whole_from=100)
-        places = decimals(d)
-        text = self._digits(d, 2 if places == 1 or (places == 2 and abs(d) >= 1) else places)
-        sign = self._minus if d < 0 else ""
+        parts = (shown_digits(value, whole_from=100)
+                 if self._fast and not isinstance(value, Decimal) else None)
+        if parts is not None:
+            negative, whole, places = parts
+            # (cents in full: $60.50, not $60.5)
+            text = self._grouped(whole, places + "0" if len(places) == 1 else places)
+        else:
+            d = shown(value, whole_from=100)
+            count = decimals(d)
+            text = self._digits(d, 2 if count == 1 or (count == 2 and abs(d) >= 1) else count)
+            negative = d < 0
+        sign = self._minus if negative else ""
         return f"{sign}${text}" if self._prefix else f"{sign}{text}{self._after}$"
 
     def _months(self, value: float | int | Decimal) -> str:
         """A duration in months: 0.25 months · 1 month · 6,25 mois."""
         one, many = _MONTHS[self.lang]
         space = _NBSP if self.lang == "fr" else " "
-        return f"{self.number(value)}{space}{one if exact(value) == 1 else many}"
+        return f"{self.number(value)}{space}{one if value == 1 else many}"
 
     def shown(self, value: float | int | Decimal) -> Decimal:
         """The value a figure reads as (for a chart that draws what the text says)."""

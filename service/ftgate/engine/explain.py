@@ -66,11 +66,14 @@ def _reads(templates: Templates, *texts: str) -> tuple[str, ...]:
 
 def _key(fact: Fact, names: tuple[str, ...]) -> tuple[Any, ...]:
     """What `names` hold in the fact (None when absent), hashable: the rendered texts that read
-    only them are the same for the same key."""
-    key = tuple(map(fact.get, names))
-    if _LIST_FACTS.isdisjoint(names):
-        return key
-    return tuple(tuple(v) if type(v) is list else v for v in key)
+    only them are the same for the same key. (Where `names` hold no list, `_listed(names)` is
+    False, the callers write `tuple(map(fact.get, names))` in place: one call less per text.)"""
+    return tuple(tuple(v) if type(v) is list else v for v in map(fact.get, names))
+
+
+def _listed(names: tuple[str, ...]) -> bool:
+    """Whether a fact of `names` holds a list (its key is then made by `_key`)."""
+    return not _LIST_FACTS.isdisjoint(names)
 
 
 _LIST_FACTS = frozenset(name for name, spec in FACTS.items() if spec.kind == "list")
@@ -81,8 +84,8 @@ class _FindingRule:
     items read from thresholds (fixed) and facts; `fixed`, the whole Finding, when nothing in it
     reads the profile."""
 
-    __slots__ = ("evidence", "fixed", "message", "message_text", "reads", "recommendation",
-                 "recommendation_text", "rendered", "rule")
+    __slots__ = ("evidence", "fixed", "listed", "message", "message_text", "reads",
+                 "recommendation", "recommendation_text", "rendered", "rule")
 
     def __init__(self, rule: Rule, templates: Templates) -> None:
         self.rule = rule
@@ -104,6 +107,7 @@ class _FindingRule:
         # same object for the same values, so that the API layer encodes it once too).
         self.reads = _reads(templates, rule.message, rule.recommendation,
                             *(item[0] for item in self.evidence if type(item) is tuple))
+        self.listed = _listed(self.reads)
         self.rendered: dict[tuple[Any, ...], Finding] = {}
 
     def finding(self, message: str, recommendation: str,
@@ -117,7 +121,7 @@ class _FindingRule:
         it, for the templates; made only when something is rendered)."""
         if self.fixed is not None:
             return self.fixed
-        key = _key(fact, self.reads)
+        key = _key(fact, self.reads) if self.listed else tuple(map(fact.get, self.reads))
         found = self.rendered.get(key)
         if found is None:
             found = self._render(fact, values_of(fact))
@@ -139,8 +143,8 @@ class _Step:
     """A tree step, prepared: the inputs it needs, its StepTaken when it passes (built once when
     the reason reads no fact), the rules that block it."""
 
-    __slots__ = ("_requires", "_thresholds", "inputs", "passed", "reads", "reason", "rendered",
-                 "step")
+    __slots__ = ("_requires", "_thresholds", "inputs", "listed", "passed", "reads", "reason",
+                 "rendered", "step")
 
     def __init__(self, step: TreeStep, templates: Templates) -> None:
         self.step = step
@@ -159,13 +163,14 @@ class _Step:
         fixed = templates.fixed(step.pass_reason)
         self.passed = None if fixed is None else self.taken(True, fixed)
         self.reads = _reads(templates, step.pass_reason)
+        self.listed = _listed(self.reads)
         self.rendered: dict[tuple[Any, ...], StepTaken] = {}
 
     def passed_for(self, fact: Fact, values_of: _ValuesOf) -> StepTaken:
         """The step passed, its reason rendered for the profile."""
         if self.passed is not None:
             return self.passed
-        key = _key(fact, self.reads)
+        key = _key(fact, self.reads) if self.listed else tuple(map(fact.get, self.reads))
         found = self.rendered.get(key)
         if found is None:
             found = self.taken(True, self.reason.format_map(values_of(fact)))
@@ -232,7 +237,7 @@ class _PendingAlternative:
     """An alternative whose rationale reads the profile: its parts (each trigger's fixed text or
     template), and the Alternatives rendered so far by what the facts it reads hold."""
 
-    __slots__ = ("details", "kind", "parts", "reads", "rendered", "rule_ids")
+    __slots__ = ("details", "kind", "listed", "parts", "reads", "rendered", "rule_ids")
 
     def __init__(self, kind: str, held: list[_Trigger], details: tuple[str, ...],
                  templates: Templates) -> None:
@@ -240,10 +245,11 @@ class _PendingAlternative:
         self.parts = tuple((t.text, t.template) for t in held)
         self.rule_ids = tuple(t.key for t in held)
         self.reads = _reads(templates, *(t.template.text for t in held if t.text is None))
+        self.listed = _listed(self.reads)
         self.rendered: dict[tuple[Any, ...], Alternative] = {}
 
     def render(self, fact: Fact, values_of: _ValuesOf) -> Alternative:
-        key = _key(fact, self.reads)
+        key = _key(fact, self.reads) if self.listed else tuple(map(fact.get, self.reads))
         found = self.rendered.get(key)
         if found is None:
             values = values_of(fact)

@@ -51,8 +51,9 @@ class Numbers:
         self._locale = _locale(lang)
         symbols = self._locale.number_symbols["latn"]
         # Python writes "1,234.5"; the locale's group and decimal signs replace those.
-        self._symbols = str.maketrans({",": str(symbols["group"]),
-                                       ".": str(symbols["decimal"])})
+        group, point = str(symbols["group"]), str(symbols["decimal"])
+        self._symbols = (None if (group, point) == (",", ".")
+                         else str.maketrans({",": group, ".": point}))
         decimal = self._locale.decimal_formats[None]
         self._fast = decimal.grouping == (3, 3) and self._locale.number_symbols.get(
             "minimumGroupingDigits", 1) in (1, "1")
@@ -72,14 +73,15 @@ class Numbers:
         """|d| with `places` decimals (as many as it has, trailing zeros kept), grouped."""
         d = abs(d)
         if self._fast:
-            return f"{d:,.{places}f}".translate(self._symbols)
+            text = f"{d:,.{places}f}"
+            return text if self._symbols is None else text.translate(self._symbols)
         pattern = _pattern(places, True)
         return str(pattern.apply(d, self._locale))
 
     def _grouped(self, whole: int, places: str) -> str:
         """`whole` grouped, then `places` (the decimals, as digits), in the language's signs."""
         text = f"{whole:,}.{places}" if places else f"{whole:,}"
-        return text.translate(self._symbols)
+        return text if self._symbols is None else text.translate(self._symbols)
 
     def _number(self, value: float | int | Decimal) -> str:
         """A figure, rounded by the rule: 20,833 · 6.25 · 0.002 (French: 20 833 · 6,25)."""

@@ -69,12 +69,12 @@ def shown_digits(value: float | int, whole_from: float = float("inf"),
     if "e" in text or "n" in text:  # 1e-05, inf, nan
         return None
     negative = text[0] == "-"
-    whole, _, decimals_ = text.lstrip("-").partition(".")
-    decimals_ = decimals_.rstrip("0")  # the decimal value's own digits
-    size = abs(value)
+    whole, _, decimals_ = (text[1:] if negative else text).partition(".")
+    decimals_ = "" if decimals_ == "0" else decimals_.rstrip("0")  # the value's own digits
+    size = -value if negative else value
     if size >= whole_from:
         places = 0
-    elif size >= 1 or size == 0:
+    elif size >= 1 or not decimals_:
         places = 2
     else:
         significant = decimals_.lstrip("0")
@@ -87,15 +87,16 @@ def shown_digits(value: float | int, whole_from: float = float("inf"),
             return negative and (whole != "0" or bool(decimals_)), int(whole), decimals_
         # Half up: the digit after the last kept decides (any digits after it only add).
         scaled = int(whole + decimals_[:places]) + (decimals_[places] >= "5")
-        if places:
-            kept = str(scaled).rjust(places + 1, "0")
-            rounded_whole, rounded_decimals = int(kept[:-places]), kept[-places:].rstrip("0")
-        else:
-            rounded_whole, rounded_decimals = scaled, ""
+        if not places:
+            return negative, scaled, ""
+        rounded_whole, rest = divmod(scaled, _POWERS[places])
         # A figure that is not whole never reads as a whole number (the module docstring).
-        if rounded_decimals or not places or places >= _MAX_PLACES:
-            return negative, rounded_whole, rounded_decimals
+        if rest or places >= _MAX_PLACES:
+            return negative, rounded_whole, str(rest).rjust(places, "0").rstrip("0")
         places += 1
+
+
+_POWERS = [10**n for n in range(_MAX_PLACES + 1)]
 
 
 def _round(d: Decimal, places: int) -> Decimal:

@@ -130,13 +130,15 @@ class _FindingRule:
         return found
 
     def _render(self, fact: Fact, values: dict[str, Any]) -> Finding:
-        evidence = tuple(item if isinstance(item, Evidence) else
-                         Evidence(item[0], plain(values[item[0]]))
-                         for item in self.evidence
-                         if isinstance(item, Evidence) or item[1] or item[0] in fact)
+        evidence: list[Evidence] = []
+        for item in self.evidence:
+            if isinstance(item, Evidence):
+                evidence.append(item)
+            elif item[1] or item[0] in fact:
+                evidence.append(Evidence(item[0], plain(values[item[0]])))
         return self.finding(self.message_text or self.message.format_map(values),
                             self.recommendation_text or self.recommendation.format_map(values),
-                            evidence)
+                            tuple(evidence))
 
 
 class _Step:

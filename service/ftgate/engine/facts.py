@@ -348,11 +348,14 @@ def _checklist_items(prompt_variations: int, lang: str) -> tuple[str, ...]:
 
 
 def build_fact(profile: Profile, thresholds: dict[str, Any], lang: str = "en",
-               texts: bool = True) -> Fact:
+               texts: bool = True, *, in_decimal: bool = False) -> Fact:
     """The fact asserted for `profile`: inputs that are present, plus derived quantities; its
     texts in `lang` (without `texts`, none: the figures the rules compare, for a walk that
-    renders no answer)."""
+    renders no answer). `in_decimal`: every figure computed in decimal, which the ratios
+    computing them faster must equal (the tests compare the two)."""
     w = WORDS[lang] if texts else None
+    if in_decimal:
+        return _fact(profile, thresholds, w, lang, IN_DECIMAL)
     try:
         return _fact(profile, thresholds, w, lang, IN_RATIOS)
     except money.OutsideWindow:  # (a number too large or small for the ratios' proof: rare)

@@ -169,31 +169,27 @@ IN_RATIOS: _Arithmetic = _InRatios()
 IN_DECIMAL: _Arithmetic = _InDecimal()
 
 
+_INPUTS = ("task_type", "goal", "domain", "quality_examples", "data_change_frequency",
+           "prompt_variations_tested", "few_shot_tried", "more_capable_model_tried",
+           "base_model_score", "target_score", "base_model_meets_target", "dedicated_model",
+           "planned_method", "requests_per_day", "savings_per_request_usd", "investment_usd",
+           "retraining_cost_usd", "system_prompt_tokens", "prompt_is_repeated",
+           "needs_external_actions")
+
+
 def _inputs(p: Profile) -> Fact:
+    """The inputs the profile gives, in the order of _INPUTS, then its symptoms."""
     pe, ec, pr = p.prompt_engineering, p.economics, p.prompt
-    raw = {
-        "task_type": p.task_type,
-        "goal": p.goal,
-        "domain": p.domain,
-        "quality_examples": p.quality_examples,
-        "data_change_frequency": p.data_change_frequency,
-        "prompt_variations_tested": pe.prompt_variations_tested,
-        "few_shot_tried": pe.few_shot_tried,
-        "more_capable_model_tried": pe.more_capable_model_tried,
-        "base_model_score": p.base_model_score,
-        "target_score": p.target_score,
-        "base_model_meets_target": p.base_model_meets_target,
-        "dedicated_model": p.dedicated_model,
-        "planned_method": p.planned_method,
-        "requests_per_day": ec.requests_per_day,
-        "savings_per_request_usd": ec.savings_per_request_usd,
-        "investment_usd": ec.investment_usd,
-        "retraining_cost_usd": ec.retraining_cost_usd,
-        "system_prompt_tokens": pr.system_prompt_tokens,
-        "prompt_is_repeated": pr.prompt_is_repeated,
-        "needs_external_actions": p.needs_external_actions,
-    }
-    fact = Fact({k: v for k, v in raw.items() if v is not None})
+    values = (p.task_type, p.goal, p.domain, p.quality_examples, p.data_change_frequency,
+              pe.prompt_variations_tested, pe.few_shot_tried, pe.more_capable_model_tried,
+              p.base_model_score, p.target_score, p.base_model_meets_target, p.dedicated_model,
+              p.planned_method, ec.requests_per_day, ec.savings_per_request_usd,
+              ec.investment_usd, ec.retraining_cost_usd, pr.system_prompt_tokens,
+              pr.prompt_is_repeated, p.needs_external_actions)
+    fact = Fact()
+    for name, value in zip(_INPUTS, values, strict=True):
+        if value is not None:
+            fact[name] = value
     fact["symptoms"] = list(p.symptoms)
     return fact
 
@@ -209,7 +205,8 @@ def _examples(fact: Fact, t: dict[str, Any], w: dict[str, Any] | None) -> None:
         fact["task_label"] = enum_label(w, "task", fact.get("task_type"))
 
 
-def _change(fact: Fact, t: dict[str, Any], w: dict[str, Any] | None, a: _Arithmetic) -> None:
+def _change(fact: Fact, t: dict[str, Any], w: dict[str, Any] | None, lang: str,
+            a: _Arithmetic) -> None:
     freq = fact.get("data_change_frequency")
     if freq is None:
         return
@@ -227,7 +224,7 @@ def _change(fact: Fact, t: dict[str, Any], w: dict[str, Any] | None, a: _Arithme
         fact["retraining_text"] = w["unplannable"]
         return
     fact["retraining_runs_per_year"] = runs
-    text = w["runs"][runs != 1 and runs >= w["plural_from"]].format(runs=runs)
+    text = _runs_text(lang, runs)
     if cost is not None:
         annual = a.figure(fact, "annual_retraining_cost_usd",
                           a.annual_cost(a.read(cost), runs))
@@ -236,6 +233,13 @@ def _change(fact: Fact, t: dict[str, Any], w: dict[str, Any] | None, a: _Arithme
     if runs >= t["impossible_retraining_runs_per_year"]:
         text += w["impossible"]
     fact["retraining_text"] = text
+
+
+@functools.lru_cache(maxsize=64)
+def _runs_text(lang: str, runs: int) -> str:
+    """"12 retraining runs a year", in `lang`."""
+    w = WORDS[lang]
+    return str(w["runs"][runs != 1 and runs >= w["plural_from"]].format(runs=runs))
 
 
 def _roi(fact: Fact, t: dict[str, Any], w: dict[str, Any] | None, a: _Arithmetic) -> None:
@@ -366,10 +370,10 @@ def _fact(profile: Profile, thresholds: dict[str, Any], w: dict[str, Any] | None
           a: _Arithmetic) -> Fact:
     fact = _inputs(profile)
     _examples(fact, thresholds, w)
-    _change(fact, thresholds, w, a)
+    _change(fact, thresholds, w, lang, a)
     _roi(fact, thresholds, w, a)
     if w is not None:
-        _positive_roi_criteria(fact, thresholds, w)
+        _positive_roi_criteria(fact, thresholds, lang)
     _base_model(fact, thresholds, w, lang)
     if w is not None:
         fact["goal_label"] = enum_label(w, "goal", fact.get("goal"))
@@ -396,22 +400,29 @@ def roi_likely_positive(fact: Fact, t: dict[str, Any]) -> bool | None:
     return False if False in checks else (True if all(checks) else None)
 
 
-def _positive_roi_criteria(fact: Fact, t: dict[str, Any], w: dict[str, Any]) -> None:
+def _positive_roi_criteria(fact: Fact, t: dict[str, Any], lang: str) -> None:
     """`positive_roi_criteria_text`: roi_likely_positive in words, with what fails."""
     checks = _criteria(fact, t)
-    if False in checks:
-        failed = [w["criteria_fails"][i].format(
-            rpd=fact.get("requests_per_day"), saving=fact.get("savings_per_request_usd", 0),
-            frequency=fact.get("frequency_label"),
-            volume=t["roi_positive_requests_per_day"],
-            minimum=t["roi_positive_savings_per_request_usd"])
-            for i, check in enumerate(checks) if check is False]
-        answer, details = w["no"], w["sep"].join(failed)
-    elif all(checks):
-        answer = w["yes"]
-        details = w["criteria_hold"].format(volume=t["roi_positive_requests_per_day"],
-                                            minimum=t["roi_positive_savings_per_request_usd"])
-    else:
-        return
-    fact["positive_roi_criteria_text"] = w["criteria"].format(answer=answer, details=details)
+    if False in checks or all(checks):
+        fact["positive_roi_criteria_text"] = _criteria_text(
+            lang, checks, fact.get("requests_per_day") if checks[0] is False else None,
+            fact.get("savings_per_request_usd", 0) if checks[1] is False else None,
+            fact.get("frequency_label") if checks[2] is False else None,
+            t["roi_positive_requests_per_day"], t["roi_positive_savings_per_request_usd"])
 
+
+@functools.lru_cache(maxsize=1024)
+def _criteria_text(lang: str, checks: tuple[bool | None, ...], rpd: float | None,
+                   saving: float | None, frequency: str | None, volume: float,
+                   minimum: float) -> str:
+    """The text of _positive_roi_criteria, from what it says (most profiles say the same)."""
+    w = WORDS[lang]
+    values = {"rpd": rpd, "saving": saving, "frequency": frequency, "volume": volume,
+              "minimum": minimum}
+    if False in checks:
+        answer = w["no"]
+        details = w["sep"].join(w["criteria_fails"][i].format_map(values)
+                                for i, check in enumerate(checks) if check is False)
+    else:
+        answer, details = w["yes"], w["criteria_hold"].format_map(values)
+    return str(w["criteria"].format(answer=answer, details=details))

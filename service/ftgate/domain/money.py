@@ -11,6 +11,9 @@ Comparing two doubles is already comparing their shortest decimals (rounding is 
 more. A derived figure may not be a double, and its nearest double may sit on a threshold it is
 above or below: ftgate.engine.ordering gives the rule engine doubles that order as the exact
 figures do.
+
+The engine computes the same figures as exact ratios of integers (the second half of this
+module), faster, and builds a figure's decimal only when the ordering needs it.
 """
 
 from __future__ import annotations
@@ -86,17 +89,20 @@ _TWELVE = Decimal(12)  # months in a year
 # The engine computes the figures above as ratios of Python integers (`Ratio`): exact, like the
 # decimals, at a fraction of their cost. The double of a figure is `n / d`, which CPython rounds
 # correctly (int / int, as Decimal → float does): the double nearest the exact figure, the one
-# the decimal gives. Binary floating point gives another double for about a fifth of the
-# monthly savings of random profiles (0.0023 × 12,000 × 30 = 827.9999999999999), so it cannot
-# be the one path; ratios are.
+# the decimal gives. Binary floating point cannot stand in for either: on random profiles it
+# gives another double for 21 % of the monthly savings and 30 % of the break-evens
+# (0.0023 × 12,000 × 30 = 827.9999999999999), whatever the error bound allowed for.
 #
-# Only inputs in a window are read so (`read`): 0, or 1e-8 ≤ |x| < 2**53 (17 significant digits at
-# most, the last no lower than 10**-24). There every decimal operation of the figures above is
-# exact at 100 digits (a product of three inputs has ≤ 51 digits, spanning 10**49 to 10**-72;
-# 12 × monthly − the yearly cost, and 3 × that − the investment, span at most 95 digits), and
-# each quotient is the 100-digit rounding of the ratio's value: `decimal(ratio)` is then the
-# very decimal the functions above give. Outside it (and for -0.0) the engine computes in
-# decimal as above.
+# Only numbers in a window are read so (`read`, else OutsideWindow): 0, or 1e-8 ≤ |x| < 2**53
+# (runs a year: a whole number below 10,000). There each decimal operation above is exact at
+# 100 digits, so `decimal(ratio)` is the very decimal the functions above give (a quotient: the
+# same value rounded to 100 digits). Proof: an input has ≤ 17 significant digits, the first
+# below 10**16, the last not below 10**-24. The monthly savings (three factors) has ≤ 51
+# digits, the last not below 10**-72, the first below 10**50 (12 × it: ≤ 53 digits); the yearly
+# cost ≤ 21 digits between 10**19 and 10**-24. Their difference spans at most the longer
+# operand's digits, or from the higher first digit to the lower last: ≤ max(53, 19 + 72,
+# 50 + 24) + 2 = 93 digits; 3 × it less the investment, likewise ≤ 95. Outside the window (and
+# for -0.0, which the ratios would lose) the engine computes in decimal throughout.
 
 Ratio = tuple[int, int]  # numerator, denominator (> 0): an exact rational number
 

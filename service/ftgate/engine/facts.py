@@ -1,9 +1,16 @@
 """Profile + thresholds → the flat fact the rules test, with the derived quantities and texts.
 
 The formulas are documented in docs/rules.md; every number they use comes from the thresholds of the
-rule files. Money and volume figures are computed in decimal (ftgate.domain.money): each fact holds
+rule files. Money and volume figures are the decimals ftgate.domain.money defines: each fact holds
 the nearest double, as reported, and `Fact.exact` the decimal of every derived figure whose double
 is not exact, which the rule host uses to compare it as the decimal compares (docs/rules.md).
+
+They are computed as exact ratios of integers (money.Ratio), which give the same doubles at a
+fraction of the cost, and `Fact.exact` computes a figure's decimal only when it is read: the rule
+hosts read one only when its double is a number it is compared with (engine/ordering.py). A
+profile with a number outside the ratios' window (money.read) is computed in decimal throughout,
+as `build_fact(..., in_decimal=True)` computes every profile (tests/test_fact_ratios.py holds
+the two equal).
 """
 
 from __future__ import annotations

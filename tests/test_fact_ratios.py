@@ -11,11 +11,13 @@ import math
 import shutil
 from collections.abc import Iterator
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
 from boundary_cases import DERIVED, Boundary, boundary_cases, with_overrides
 from ftgate.api import convert
+from ftgate.domain import money
 from ftgate.domain.profile import Economics, Profile
 from ftgate.engine import Engine
 from ftgate.engine.engine import default_rules_dir
@@ -23,6 +25,8 @@ from ftgate.engine.facts import Fact, build_fact
 from ftgate.engine.ordering import Group, ordered_numbers, ordering_doubles
 from ftgate.errors import InvalidInput
 from ftgate.randomprofiles import random_profiles
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 # Rules on every derived figure the boundary table can reach, and one between two figures.
 _EXTRA_RULES = """
@@ -181,3 +185,18 @@ def test_figures_compared_with_one_another(engines: list[Engine]) -> None:
 def test_numbers_in_and_outside_the_window(engines: list[Engine], economics: Economics,
                                            frequency: str) -> None:
     _check(engines, Profile(data_change_frequency=frequency, economics=economics))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.floats(allow_nan=False, allow_infinity=False),
+                 st.floats(min_value=1e-8, max_value=2.0**53),
+                 st.decimals(min_value=0, max_value=10**6, places=6).map(float),
+                 st.integers(-2**60, 2**60)))
+def test_a_number_is_read_as_the_decimal_it_was_written_as(x: float | int) -> None:
+    assert Fraction(*money.ratio(x)) == Fraction(money.exact(x))
+    try:
+        read = money.read(x)
+    except money.OutsideWindow:
+        assert not ((x == 0 and math.copysign(1, x) > 0) or 1e-8 <= abs(x) < 2.0**53)
+    else:
+        assert read == money.ratio(x)

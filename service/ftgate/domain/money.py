@@ -144,13 +144,19 @@ def _fraction(x: float) -> Ratio:
     # A decimal of at most 15 significant digits that rounds to x is its shortest repr: two
     # such decimals never round to the same double (DBL_DIG = 15). Scaled to 15 digits, x is
     # within 0.2 of that decimal's integer (x is within 2**-53 of it, relatively; the product
-    # adds half an ulp of a number below 2**50), so round() finds it, and int / int (correctly
-    # rounded) tells whether it rounds to x. Otherwise repr, as exact() reads it.
+    # adds half an ulp of a number below 2**50), so round() finds it, and a division tells
+    # whether it rounds to x. Otherwise repr's digits, as exact() reads them.
     k = 14 - math.floor(math.log10(abs(x)))
     if 0 <= k <= 22:
-        m = round(x * _FLOAT_TENS[k])
-        if -_FIFTEEN_DIGITS < m < _FIFTEEN_DIGITS and m / _TENS[k] == x:
+        scale = _FLOAT_TENS[k]
+        m = round(x * scale)
+        # (m and 10**k are doubles exactly: their quotient is rounded correctly, as int / int)
+        if -_FIFTEEN_DIGITS < m < _FIFTEEN_DIGITS and m / scale == x:
             return m, _TENS[k]
+    text = repr(x)
+    point = text.find(".")
+    if point >= 0 and "e" not in text:  # ("123.456": digits 123456, 3 after the point)
+        return int(text.replace(".", "")), 10 ** (len(text) - point - 1)
     return exact(x).as_integer_ratio()
 
 

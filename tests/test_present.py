@@ -4,6 +4,8 @@ the article's own terms)."""
 
 from __future__ import annotations
 
+import random
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from ftgate.engine import Engine, fact_texts, phrases
 from ftgate.engine.engine import default_rules_dir
 from ftgate.present import console_words, labels
 from ftgate.present.numbers import numbers
+from ftgate.present.rounding import shown, shown_digits
 from ftgate.present.typography import NBSP, NNBSP, french
 from ftgate.randomprofiles import random_profiles
 from ftgate.ruletest import load_cases, profile_message
@@ -53,6 +56,55 @@ def test_numbers(value: float, en: str, fr: str) -> None:
 ])
 def test_money(value: float, en: str, fr: str) -> None:
     assert (numbers("en").money(value), numbers("fr").money(value)) == (en, fr)
+
+
+def _figures(count: int, seed: int) -> list[float | int]:
+    """Numbers of every size a figure takes, with many decimal ties (x.xx5) and values that sit
+    just off a whole number, of both signs."""
+    rng = random.Random(seed)
+    values: list[float | int] = [0.0, -0.0, 1.0, 0.995, 99.995, 99.5, 100.0, 0.125, 2.675,
+                                 1.005, 11.999999, 12.000001, 0.0001, 0.00012345, 1e-5, 1e20,
+                                 123456789012345.67, 5]
+    for _ in range(count):
+        pick = rng.random()
+        if pick < 0.3:
+            value: float | int = rng.uniform(0, 1e6) * 10.0 ** rng.randint(-6, 2)
+        elif pick < 0.5:
+            value = round(rng.uniform(0, 1000), rng.randint(0, 5))
+        elif pick < 0.7:  # ties of the rounding at 2, 3 and 4 decimals
+            value = rng.randint(0, 10**6) / 10 ** rng.randint(2, 4) + 5 / 10 ** rng.randint(3, 5)
+        elif pick < 0.8:
+            value = rng.randint(0, 10**7)
+        else:
+            value = rng.randint(1, 100) / rng.randint(1, 10**6)
+        values.append(-value if rng.random() < 0.2 else value)
+    return values
+
+
+def test_figures_written_from_their_digits_are_written_as_in_decimal() -> None:
+    # Doubles and ints are rounded on the digits of their shortest repr; a Decimal goes
+    # through decimal arithmetic. Both must write every figure alike, ties included (half up
+    # on the decimal, never the binary value's rounding: 2.675 → 2.68, 0.125 → 0.13).
+    values = _figures(40_000, 7)
+    for lang in ("en", "fr"):
+        n = numbers(lang)
+        for write in (n._number, n._money, n._months):
+            for value in values:
+                as_decimal = Decimal(repr(value)) if type(value) is float else Decimal(value)
+                assert write(value) == write(as_decimal), (lang, write.__name__, value)
+    assert numbers("en").number(2.675) == "2.68" and numbers("en").money(0.125) == "$0.125"
+    assert numbers("en").number(1.005) == "1.01" and numbers("en").number(11.995) == "11.995"
+
+
+def test_shown_digits_is_shown() -> None:
+    for value in _figures(40_000, 8):
+        for whole_from in (float("inf"), 100):
+            parts = shown_digits(value, whole_from)
+            if parts is None:  # an exponent in its repr: shown() itself
+                continue
+            d = shown(value, whole_from=whole_from)
+            whole, _, places = format(abs(d), "f").partition(".")
+            assert parts == (d < 0, int(whole), places.rstrip("0")), (value, whole_from)
 
 
 def test_months() -> None:

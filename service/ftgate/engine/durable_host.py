@@ -177,7 +177,9 @@ class RuleHost:
         get = fact.get
         exact = getattr(fact, "exact", None)  # figures whose double is rounded (engine/facts.py)
         if exact:
-            get = {**fact, **ordered_numbers(fact, exact, self._groups)}.get
+            ordered = ordered_numbers(fact, exact, self._groups)
+            if ordered:  # (seldom: a figure whose double is a number it is compared with)
+                get = {**fact, **ordered}.get
         for name, head in self._fields:
             value = get(name, _ABSENT)
             if value is _ABSENT:

@@ -23,6 +23,7 @@ die with the compiled policy that owns it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from typing import Any, cast
 
@@ -66,11 +67,14 @@ def _reads(templates: Templates, *texts: str) -> tuple[str, ...]:
 
 def _key(fact: Fact, names: tuple[str, ...]) -> tuple[Any, ...]:
     """What `names` hold in the fact (None when absent), hashable: the rendered texts that read
-    only them are the same for the same key."""
-    key = tuple(map(fact.get, names))
-    if _LIST_FACTS.isdisjoint(names):
-        return key
-    return tuple(tuple(v) if type(v) is list else v for v in key)
+    only them are the same for the same key. (Where `names` hold no list, `_listed(names)` is
+    False, the callers write `tuple(map(fact.get, names))` in place: one call less per text.)"""
+    return tuple(tuple(v) if type(v) is list else v for v in map(fact.get, names))
+
+
+def _listed(names: tuple[str, ...]) -> bool:
+    """Whether a fact of `names` holds a list (its key is then made by `_key`)."""
+    return not _LIST_FACTS.isdisjoint(names)
 
 
 _LIST_FACTS = frozenset(name for name, spec in FACTS.items() if spec.kind == "list")
@@ -81,8 +85,8 @@ class _FindingRule:
     items read from thresholds (fixed) and facts; `fixed`, the whole Finding, when nothing in it
     reads the profile."""
 
-    __slots__ = ("evidence", "fixed", "message", "message_text", "reads", "recommendation",
-                 "recommendation_text", "rendered", "rule")
+    __slots__ = ("evidence", "fixed", "listed", "message", "message_text", "reads",
+                 "recommendation", "recommendation_text", "rendered", "rule")
 
     def __init__(self, rule: Rule, templates: Templates) -> None:
         self.rule = rule
@@ -104,6 +108,7 @@ class _FindingRule:
         # same object for the same values, so that the API layer encodes it once too).
         self.reads = _reads(templates, rule.message, rule.recommendation,
                             *(item[0] for item in self.evidence if type(item) is tuple))
+        self.listed = _listed(self.reads)
         self.rendered: dict[tuple[Any, ...], Finding] = {}
 
     def finding(self, message: str, recommendation: str,
@@ -117,7 +122,7 @@ class _FindingRule:
         it, for the templates; made only when something is rendered)."""
         if self.fixed is not None:
             return self.fixed
-        key = _key(fact, self.reads)
+        key = _key(fact, self.reads) if self.listed else tuple(map(fact.get, self.reads))
         found = self.rendered.get(key)
         if found is None:
             found = self._render(fact, values_of(fact))
@@ -126,20 +131,23 @@ class _FindingRule:
         return found
 
     def _render(self, fact: Fact, values: dict[str, Any]) -> Finding:
-        evidence = tuple(item if isinstance(item, Evidence) else
-                         Evidence(item[0], plain(values[item[0]]))
-                         for item in self.evidence
-                         if isinstance(item, Evidence) or item[1] or item[0] in fact)
+        evidence: list[Evidence] = []
+        for item in self.evidence:
+            if isinstance(item, Evidence):
+                evidence.append(item)
+            elif item[1] or item[0] in fact:
+                evidence.append(Evidence(item[0], plain(values[item[0]])))
         return self.finding(self.message_text or self.message.format_map(values),
                             self.recommendation_text or self.recommendation.format_map(values),
-                            evidence)
+                            tuple(evidence))
 
 
 class _Step:
     """A tree step, prepared: the inputs it needs, its StepTaken when it passes (built once when
     the reason reads no fact), the rules that block it."""
 
-    __slots__ = ("_thresholds", "inputs", "passed", "reads", "reason", "rendered", "step")
+    __slots__ = ("_requires", "_thresholds", "inputs", "listed", "passed", "reads", "reason",
+                 "rendered", "step")
 
     def __init__(self, step: TreeStep, templates: Templates) -> None:
         self.step = step
@@ -147,17 +155,25 @@ class _Step:
         # The first group of each requirement: when all are present, nothing is missing (the
         # usual case, tested first); else `missing` looks at the other groups and conditions.
         self.inputs = frozenset(n for req in step.requires for n in req.groups[0])
+        # Each requirement as sets: its groups, its condition, its first group's fields in
+        # order with the paths reported for them (the walk asks for these on every profile
+        # that lacks an input, and the search on every profile it tries).
+        self._requires = tuple(
+            (tuple(frozenset(g) for g in req.groups), req.when,
+             tuple((n, FACTS[n].path or n) for n in req.groups[0]))
+            for req in step.requires)
         self.reason = templates.bind(step.pass_reason)
         fixed = templates.fixed(step.pass_reason)
         self.passed = None if fixed is None else self.taken(True, fixed)
         self.reads = _reads(templates, step.pass_reason)
+        self.listed = _listed(self.reads)
         self.rendered: dict[tuple[Any, ...], StepTaken] = {}
 
     def passed_for(self, fact: Fact, values_of: _ValuesOf) -> StepTaken:
         """The step passed, its reason rendered for the profile."""
         if self.passed is not None:
             return self.passed
-        key = _key(fact, self.reads)
+        key = _key(fact, self.reads) if self.listed else tuple(map(fact.get, self.reads))
         found = self.rendered.get(key)
         if found is None:
             found = self.taken(True, self.reason.format_map(values_of(fact)))
@@ -171,26 +187,38 @@ class _Step:
 
     def lacks(self, fact: Fact) -> bool:
         """Whether `missing(fact)` names any field (without listing them)."""
-        for req in self.step.requires:
-            if any(all(name in fact for name in group) for group in req.groups):
+        present = fact.keys()
+        for groups, when, first in self._requires:
+            if _any_within(groups, present):
                 continue
-            if req.when is not None and not holds(req.when, fact, self._thresholds):
+            if when is not None and not holds(when, fact, self._thresholds):
                 continue
-            if any(n not in fact for n in req.groups[0]):
-                return True
+            for name, _ in first:
+                if name not in present:
+                    return True
         return False
 
     def missing(self, fact: Fact) -> list[str]:
         """The input fields this step lacks (of each requirement that applies, the first
         group's)."""
         out: list[str] = []
-        for req in self.step.requires:
-            if any(all(name in fact for name in group) for group in req.groups):
+        present = fact.keys()
+        for groups, when, first in self._requires:
+            if _any_within(groups, present):
                 continue
-            if req.when is not None and not holds(req.when, fact, self._thresholds):
+            if when is not None and not holds(when, fact, self._thresholds):
                 continue
-            out += [FACTS[n].path or n for n in req.groups[0] if n not in fact]
+            out += [path for n, path in first if n not in fact]
         return out
+
+
+def _any_within(groups: tuple[frozenset[str], ...], present: AbstractSet[str]) -> bool:
+    """Whether some group has all its names in `present` (a loop: a generator costs more, and
+    this runs for every step a profile lacks an input of)."""
+    for group in groups:  # noqa: SIM110
+        if group <= present:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,7 +240,7 @@ class _PendingAlternative:
     """An alternative whose rationale reads the profile: its parts (each trigger's fixed text or
     template), and the Alternatives rendered so far by what the facts it reads hold."""
 
-    __slots__ = ("details", "kind", "parts", "reads", "rendered", "rule_ids")
+    __slots__ = ("details", "kind", "listed", "parts", "reads", "rendered", "rule_ids")
 
     def __init__(self, kind: str, held: list[_Trigger], details: tuple[str, ...],
                  templates: Templates) -> None:
@@ -220,10 +248,11 @@ class _PendingAlternative:
         self.parts = tuple((t.text, t.template) for t in held)
         self.rule_ids = tuple(t.key for t in held)
         self.reads = _reads(templates, *(t.template.text for t in held if t.text is None))
+        self.listed = _listed(self.reads)
         self.rendered: dict[tuple[Any, ...], Alternative] = {}
 
     def render(self, fact: Fact, values_of: _ValuesOf) -> Alternative:
-        key = _key(fact, self.reads)
+        key = _key(fact, self.reads) if self.listed else tuple(map(fact.get, self.reads))
         found = self.rendered.get(key)
         if found is None:
             values = values_of(fact)
@@ -243,14 +272,13 @@ class _Shape:
     __slots__ = ("alternatives", "block_at", "blocking", "findings")
 
     def __init__(self, explainer: Explainer, fired: frozenset[str]) -> None:
-        self.findings = tuple(r for r in explainer.finding_rules if r.rule.id in fired)
-        self.block_at = len(explainer.steps)
-        self.blocking: tuple[str, ...] = ()
-        for i, step in enumerate(explainer.steps):
-            blocking = tuple(rule_id for rule_id in step.step.blocked_by if rule_id in fired)
-            if blocking:
-                self.block_at, self.blocking = i, blocking
-                break
+        # (built for most never-seen profiles: the fired rules in the findings' order, and the
+        # step that blocks them from the few sets of blocking rules, instead of a pass over
+        # every rule and step)
+        rank = explainer._finding_rank
+        rules = explainer.finding_rules
+        self.findings = tuple([rules[i] for i in sorted([rank[r] for r in fired if r in rank])])
+        self.block_at, self.blocking = explainer.blocking(fired)
         self.alternatives: dict[tuple[str | None, str], tuple[Any, ...]] = {}
 
 
@@ -293,6 +321,7 @@ class Explainer:
                                          for name in facts_of(req.when)}))
         self._stops: dict[tuple[frozenset[str], tuple[bool, ...], tuple[Any, ...]], Stop] = {}
         self.reads_to_step = _reads_to_step(rs)
+        self._blocking: dict[frozenset[str], tuple[int, tuple[str, ...]]] = {}
         self._alternatives = tuple(
             _AlternativeSpec(
                 spec.kind,
@@ -318,6 +347,8 @@ class Explainer:
         # (at most one per alternative, set of its triggers and details: a few hundred)
         self._pending: dict[tuple[int, tuple[str, ...], tuple[str, ...]],
                             _PendingAlternative] = {}
+        # (alternative, triggers of it that held, domain) → (its rank, its entry)
+        self._entries: dict[tuple[int, tuple[str, ...], str], tuple[int, Any]] = {}
         self.plan = _plan(rs)
         self._shapes: dict[frozenset[str], _Shape] = {}
         self._shapes_kept = _SHAPES_KEPT
@@ -398,13 +429,28 @@ class Explainer:
                 self._stops[key] = stop
         return stop
 
+    def blocking(self, fired: frozenset[str]) -> tuple[int, tuple[str, ...]]:
+        """The index of the first step a rule of `fired` blocks (the number of steps when none
+        does) and the rules of `fired` that block it."""
+        blocks = fired & self._step_rules
+        found = self._blocking.get(blocks)
+        if found is None:
+            found = len(self.steps), ()
+            for i, step in enumerate(self.steps):
+                blocking = tuple(rule_id for rule_id in step.step.blocked_by if rule_id in blocks)
+                if blocking:
+                    found = i, blocking
+                    break
+            if len(self._blocking) < _SHAPES_KEPT:  # (at most 2**9 sets: always kept)
+                self._blocking[blocks] = found
+        return found
+
     def _block(self, blocks: frozenset[str]) -> tuple[int, Stop]:
         """The first step a rule of `blocks` blocks, and the stop there (FINE_TUNE past the
         last step)."""
-        shape = _Shape(self, blocks)
-        found = (shape.block_at, self._passed if not shape.blocking else Stop(
-            DO_NOT_FINE_TUNE, self.steps[shape.block_at].step.outcome, shape.block_at,
-            shape.blocking))
+        block_at, blocking = self.blocking(blocks)
+        found = (block_at, self._passed if not blocking else Stop(
+            DO_NOT_FINE_TUNE, self.steps[block_at].step.outcome, block_at, blocking))
         if len(self._blocks) < _SHAPES_KEPT:
             self._blocks[blocks] = found
         return found
@@ -447,34 +493,40 @@ class Explainer:
         if found is not None:
             shape.alternatives[(outcome, domain)] = found
             return found
-        candidates = sorted({i for rule_id in triggers for i in self._triggered_by[rule_id]})
-        # (the findings' order: a trigger's rank among the finding rules orders as its position
-        # among the findings of the shape)
-        rank, after_all = self._finding_rank, len(self._finding_rank)
+        # Each alternative's entry by the triggers of it that held (and the domain): a few
+        # hundred at most, so that a set of triggers never seen before is ranked from them.
         ranked = []
-        for index in candidates:
+        entries_of = self._entries
+        for index in {i for rule_id in triggers for i in self._triggered_by[rule_id]}:
             alt = self._alternatives[index]
-            held = [t for t in alt.triggers if t.key in fired]
-            if not held:
-                continue
-            first = min((rank[t.key] for t in held if t.key in rank), default=after_all)
-            ranked.append(((outcome not in alt.leaf_outcomes, first, index), alt, held))
-        ranked.sort(key=lambda entry: entry[0])
-        entries: list[Any] = []
-        for _, alt, held in ranked:
-            details = alt.details.get(domain) or alt.details[""]
-            ids = tuple(t.key for t in held)
-            if all(t.text is not None for t in held):
-                entries.append(Alternative(alt.kind, " ".join(t.text for t in held),  # type: ignore[misc]
-                                           details, ids))
-            else:
-                entries.append(self._pending_alternative(index, alt, held, details))
+            held_key = (index, tuple([t.key for t in alt.triggers if t.key in triggers]), domain)
+            entry = entries_of.get(held_key)
+            if entry is None:
+                entry = entries_of[held_key] = self._entry(index, alt, held_key[1], domain)
+            ranked.append((outcome not in alt.leaf_outcomes, entry[0], index, entry[1]))
+        ranked.sort()  # (the index tells any two apart: the entries are never compared)
+        entries = [item[3] for item in ranked]
         found = tuple(entries)
         shape.alternatives[(outcome, domain)] = found
         if len(self._ranked) >= self._shapes_kept:
             self._ranked.clear()
         self._ranked[key] = found
         return found
+
+    def _entry(self, index: int, alt: _AlternativeSpec, held_keys: tuple[str, ...],
+               domain: str) -> tuple[int, Any]:
+        """Alternative `index` when the triggers `held_keys` held: the rank of its earliest
+        finding (the findings' order: a trigger's rank among the finding rules orders as its
+        position among the findings of any shape), and the whole Alternative when its
+        rationale is fixed, else its _PendingAlternative."""
+        held = [t for t in alt.triggers if t.key in held_keys]
+        rank = self._finding_rank
+        first = min((rank[t.key] for t in held if t.key in rank), default=len(rank))
+        details = alt.details.get(domain) or alt.details[""]
+        if all(t.text is not None for t in held):
+            return first, Alternative(alt.kind, " ".join(t.text for t in held),  # type: ignore[misc]
+                                      details, held_keys)
+        return first, self._pending_alternative(index, alt, held, details)
 
     def _pending_alternative(self, index: int, alt: _AlternativeSpec, held: list[_Trigger],
                              details: tuple[str, ...]) -> _PendingAlternative:

@@ -10,6 +10,7 @@ mois), its typography (ftgate.present.typography).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ftgate.domain.text import label
@@ -134,4 +135,7 @@ def enum_label(words: dict[str, Any], kind: str, value: str | None) -> str:
     if value is None:
         return str(words["unspecified"])
     found: str | None = words[kind].get(value)
-    return found if found is not None else label(value)
+    return found if found is not None else _label(value)
+
+
+_label = functools.lru_cache(maxsize=256)(label)  # (the enums' names: a few dozen)

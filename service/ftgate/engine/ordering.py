@@ -32,6 +32,7 @@ class Group:
     names: tuple[str, ...]
     points: tuple[Point, ...]
     keys: tuple[Decimal, ...]  # the decimals of `points`, for bisect
+    doubles: frozenset[float] = frozenset()  # the doubles of `points`
 
 
 def _points(numbers: Iterable[float | int]) -> tuple[Point, ...]:
@@ -124,7 +125,8 @@ def comparison_groups(conditions: Collection[dict[str, Any]],
                     seen.add(other)
                     todo.append(other)
         points = _points({n for f in seen for n in numbers.get(f, ())})
-        group = Group(tuple(sorted(seen)), points, tuple(d for d, _ in points))
+        group = Group(tuple(sorted(seen)), points, tuple(d for d, _ in points),
+                      frozenset(x for _, x in points))
         groups.update(dict.fromkeys(seen, group))
     return groups
 
@@ -146,7 +148,15 @@ def ordered_numbers(fact: Mapping[str, Any], exact: Mapping[str, Decimal],
                     groups: Mapping[str, Group]) -> dict[str, float]:
     """The doubles to send in place of the fact's for the figures of `exact` (see
     ordering_doubles), only where they differ: each compares with its group's numbers and facts
-    as its decimal does."""
+    as its decimal does.
+
+    A figure's decimal is read only when its double is one of the doubles it is compared with
+    (`exact` may compute it when read: engine/facts.py). Otherwise its double is sent as it is:
+    it is the double nearest the decimal, and rounding to nearest is monotonic — a decimal below
+    a number p rounds to a double ≤ p's double, above p to one ≥ it — so a double that is not
+    p's own compares with it as the decimal does with p. That is the whole error bound: half
+    an ulp, the rounding itself; only a tie of doubles can hide the decimals' order.
+    """
     out: dict[str, float] = {}
     done: set[str] = set()
     for name in exact:
@@ -155,15 +165,21 @@ def ordered_numbers(fact: Mapping[str, Any], exact: Mapping[str, Decimal],
             continue
         if len(group.names) == 1:  # compared with numbers only: the usual case
             x = fact[name]
+            if x not in group.doubles:
+                continue
             placed = _place(exact[name], x, group.points, group.keys)
             if placed != x:
                 out[name] = placed
             continue
         done.update(group.names)
-        free = [(n, exact[n], fact[n]) for n in group.names if n in exact]
-        points, keys = group.points, group.keys
         others = [v for n in group.names if n not in exact and isinstance(v := fact.get(n), int | float)
                   and not isinstance(v, bool)]
+        doubles = [fact[n] for n in group.names if n in exact]
+        if not group.doubles.intersection(doubles) and not set(others).intersection(doubles) \
+                and len(set(doubles)) == len(doubles):
+            continue  # every double apart from the others: each keeps its own (see above)
+        free = [(n, exact[n], fact[n]) for n in group.names if n in exact]
+        points, keys = group.points, group.keys
         if others:  # other facts compared with these: placed among the numbers
             points = tuple(sorted((*points, *_points(others))))
             keys = tuple(d for d, _ in points)

@@ -18,7 +18,7 @@ from decimal import Decimal
 from babel import Locale
 from babel.numbers import NumberPattern, parse_pattern
 
-from ftgate.present.rounding import decimals, exact, shown
+from ftgate.present.rounding import decimals, shown, shown_digits
 
 # Babel's locale for each language ftgate answers in.
 _LOCALES = {"en": "en_US", "fr": "fr_FR"}
@@ -51,8 +51,9 @@ class Numbers:
         self._locale = _locale(lang)
         symbols = self._locale.number_symbols["latn"]
         # Python writes "1,234.5"; the locale's group and decimal signs replace those.
-        self._symbols = str.maketrans({",": str(symbols["group"]),
-                                       ".": str(symbols["decimal"])})
+        group, point = str(symbols["group"]), str(symbols["decimal"])
+        self._symbols = (None if (group, point) == (",", ".")
+                         else str.maketrans({",": group, ".": point}))
         decimal = self._locale.decimal_formats[None]
         self._fast = decimal.grouping == (3, 3) and self._locale.number_symbols.get(
             "minimumGroupingDigits", 1) in (1, "1")
@@ -72,29 +73,49 @@ class Numbers:
         """|d| with `places` decimals (as many as it has, trailing zeros kept), grouped."""
         d = abs(d)
         if self._fast:
-            return f"{d:,.{places}f}".translate(self._symbols)
+            text = f"{d:,.{places}f}"
+            return text if self._symbols is None else text.translate(self._symbols)
         pattern = _pattern(places, True)
         return str(pattern.apply(d, self._locale))
 
+    def _grouped(self, whole: int, places: str) -> str:
+        """`whole` grouped, then `places` (the decimals, as digits), in the language's signs."""
+        text = f"{whole:,}.{places}" if places else f"{whole:,}"
+        return text if self._symbols is None else text.translate(self._symbols)
+
     def _number(self, value: float | int | Decimal) -> str:
         """A figure, rounded by the rule: 20,833 · 6.25 · 0.002 (French: 20 833 · 6,25)."""
+        parts = (shown_digits(value) if self._fast and not isinstance(value, Decimal)
+                 else None)
+        if parts is not None:
+            negative, whole, places = parts
+            text = self._grouped(whole, places)
+            return f"{self._minus}{text}" if negative else text
         d = shown(value)
         text = self._digits(d, decimals(d))
         return f"{self._minus}{text}" if d < 0 else text
 
     def _money(self, value: float | int | Decimal) -> str:
         """US dollars: $15,000 · $60.50 · $0.002 (French: 15 000 $ · 60,50 $ · 0,002 $)."""
-        d = shown(value, whole_from=100)
-        places = decimals(d)
-        text = self._digits(d, 2 if places == 1 or (places == 2 and abs(d) >= 1) else places)
-        sign = self._minus if d < 0 else ""
+        parts = (shown_digits(value, whole_from=100)
+                 if self._fast and not isinstance(value, Decimal) else None)
+        if parts is not None:
+            negative, whole, places = parts
+            # (cents in full: $60.50, not $60.5)
+            text = self._grouped(whole, places + "0" if len(places) == 1 else places)
+        else:
+            d = shown(value, whole_from=100)
+            count = decimals(d)
+            text = self._digits(d, 2 if count == 1 or (count == 2 and abs(d) >= 1) else count)
+            negative = d < 0
+        sign = self._minus if negative else ""
         return f"{sign}${text}" if self._prefix else f"{sign}{text}{self._after}$"
 
     def _months(self, value: float | int | Decimal) -> str:
         """A duration in months: 0.25 months · 1 month · 6,25 mois."""
         one, many = _MONTHS[self.lang]
         space = _NBSP if self.lang == "fr" else " "
-        return f"{self.number(value)}{space}{one if exact(value) == 1 else many}"
+        return f"{self.number(value)}{space}{one if value == 1 else many}"
 
     def shown(self, value: float | int | Decimal) -> Decimal:
         """The value a figure reads as (for a chart that draws what the text says)."""

@@ -114,6 +114,7 @@ _TRUE_FALSE = (b"\x00", b"\x01")
 
 
 _KNOWN = 8192  # encoded parts a writer keeps
+_BODIES_KEPT = 1024  # whole bodies a writer keeps (most are the decision cache's Decisions too)
 
 
 class AssessmentWriter:
@@ -139,6 +140,10 @@ class AssessmentWriter:
         self._outcomes = {o: _OUTCOME + _varint(enums.OUTCOME.number(o))
                           for o in enums.OUTCOME.names}
         self._versions: dict[str, bytes] = {}
+        # The bodies written last, by the identity of their Decision (held: no other object can
+        # have its id while it is here): an answer from the decision cache is the same Decision
+        # again, written once. At most _BODIES_KEPT (then emptied).
+        self._bodies: dict[int, tuple[Decision, bytes]] = {}
 
     @staticmethod
     def _encode_shared(obj: object) -> bytes:
@@ -153,6 +158,16 @@ class AssessmentWriter:
     def body(self, d: Decision) -> bytes:
         """Every field of the Assessment but its decision id, in field-number order: what
         `assessment(decision_id, body)` completes."""
+        written = self._bodies.get(id(d))
+        if written is not None:
+            return written[1]
+        data = self._body(d)
+        if len(self._bodies) >= _BODIES_KEPT:
+            self._bodies.clear()
+        self._bodies[id(d)] = (d, data)
+        return data
+
+    def _body(self, d: Decision) -> bytes:
         known = self._known
         parts = [self._verdicts[d.verdict]]
         if d.outcome is not None:

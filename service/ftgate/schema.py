@@ -65,7 +65,9 @@ def _field_schema(spec: FieldSpec, defs: dict[str, Any]) -> dict[str, Any]:
     if spec.kind == "message":
         return {"$ref": f"#/$defs/{_message_schema(spec.path, defs)}", **described}
     if spec.kind == "text":
-        return {"type": "string", "maxLength": MAX_NAME_CHARS, **described}
+        # (no NUL character: no audit store can hold one, api/convert.text_problems)
+        return {"type": "string", "maxLength": MAX_NAME_CHARS, "pattern": "^[^\\u0000]*$",
+                **described}
     if spec.kind == "bool":
         return {"type": "boolean", **described}
     if spec.kind == "enum":

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import anyio
 import structlog
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -34,6 +33,7 @@ from ftgate.server.http.gate import EdgeState, Gate
 from ftgate.server.http.openapi import document
 from ftgate.server.http.outcomes import outcome_routes
 from ftgate.server.http.tracing import TracedRequests
+from ftgate.server.http.workers import Workers
 
 log = structlog.get_logger("ftgate")
 CONSOLE = Path(__file__).resolve().parent / "console"
@@ -60,9 +60,8 @@ async def _internal(request: Request, exc: Exception) -> Response:
 
 
 def build_app(service: AdvisorService, engine: Engine, state: EdgeState,
-              auth: TokenAuth | None, *, threads: int, max_request_bytes: int,
+              auth: TokenAuth | None, *, workers: Workers, max_request_bytes: int,
               default_deadline: float | None, admission: Admission | None = None) -> ASGIApp:
-    limiter = anyio.CapacityLimiter(threads)
 
     async def healthz(_: Request) -> Response:
         return JSONResponse({"status": "SERVING"})
@@ -100,13 +99,12 @@ def build_app(service: AdvisorService, engine: Engine, state: EdgeState,
             return http_error(400, "the profile has invalid fields" if problems else
                               "the body has no `project` profile", as_violations(problems))
         lang = language.choose(request.headers.get("accept-language"))
-        answer = await anyio.to_thread.run_sync(console_data.roi, engine, profiles[0], lang,
-                                                limiter=limiter)
+        answer = await workers.run(None, console_data.roi, engine, profiles[0], lang)
         return JSONResponse(answer)
 
     routes: list[BaseRoute] = [
-        *api_routes(Decider(service), max_request_bytes, default_deadline, limiter),
-        *outcome_routes(service.decisions.store, CONSOLE, limiter),
+        *api_routes(Decider(service), max_request_bytes, default_deadline, workers),
+        *outcome_routes(service.decisions.store, CONSOLE, workers),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
@@ -119,7 +117,7 @@ def build_app(service: AdvisorService, engine: Engine, state: EdgeState,
     ]
     if admission is not None:  # the webhook (ftgate.admission)
         routes.append(admission_route(service, admission, max_request_bytes, default_deadline,
-                                      limiter))
+                                      workers))
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_exception,
                                                        ClientDisconnect: _client_gone,
                                                        Exception: _internal})

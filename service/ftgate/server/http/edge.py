@@ -24,6 +24,7 @@ from ftgate.server.http.app import build_app
 from ftgate.server.http.gate import EdgeState
 from ftgate.server.http.guard import GuardedListener, guarded_protocol
 from ftgate.server.http.limits import ConnectionLimits
+from ftgate.server.http.workers import Workers
 
 log = structlog.get_logger("ftgate")
 
@@ -86,7 +87,8 @@ class HttpEdge:
         self.state = EdgeState(options.max_concurrent, draining)
         admission = Admission.of(getattr(options, "admission_kinds", ()),
                                  getattr(options, "admission_mode", "enforce"))
-        app = build_app(service, engine, self.state, auth, threads=options.threads,
+        self.workers = Workers(options.threads)
+        app = build_app(service, engine, self.state, auth, workers=self.workers,
                         max_request_bytes=options.max_request_bytes,
                         default_deadline=options.default_deadline or None,
                         admission=admission)
@@ -126,6 +128,7 @@ class HttpEdge:
         except Exception as exc:  # the gRPC port keeps serving; say why HTTP stopped
             log.error("http_failed", exc_info=exc)
         finally:
+            self.workers.close()
             self._stopped.set()
 
     def start(self) -> HttpEdge:

@@ -31,7 +31,10 @@ _AT = re.compile(r'at "?([A-Za-z_][\w.\[\]]*)"?\.*$')
 _FAILED_FIELD = re.compile(r"Failed to parse (\w+) field")
 _PREFIX = re.compile(r"^(Failed to parse \w+ field: )+")
 _REPEATED = re.compile(r"repeated field (\w+) must be in \[\]")
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# Every digit as "0": a run of 19 digits is then a run of 19 "0" (a C search; the regex
+# [0-9]{19} took twice as long as orjson's whole decoding).
+_AS_ZEROS = bytes.maketrans(b"0123456789", b"0" * 10)
+_LONG_DIGITS = b"0" * 19
 
 
 class BadBody(Exception):
@@ -66,12 +69,12 @@ def message_from_json(raw: bytes, message: Message) -> Message:
 
 
 def _fast_json(raw: bytes) -> Any:
-    """The body decoded by orjson (a few µs where the standard library takes tens), or None
-    when it may need more than orjson gives: a number of 19 digits or more (orjson reads an
-    integer beyond 64 bits as a float; bignum keeps it whole), or a body orjson refuses (the
-    standard library then says why, in its words, or reads what orjson does not: NaN, lone
-    surrogates)."""
-    if not raw or _LONG_DIGITS.search(raw):
+    """The body decoded by orjson (about 2 µs for an Evaluate body, where the standard library
+    and bignum take 6), or None when it may need more than orjson gives: a number of 19 digits
+    or more (orjson reads an integer beyond 64 bits as a float; bignum keeps it whole), or a
+    body orjson refuses (the standard library then says why, in its words, or reads what
+    orjson does not: NaN, lone surrogates)."""
+    if not raw or _LONG_DIGITS in raw.translate(_AS_ZEROS):
         return None
     try:
         return orjson.loads(raw)

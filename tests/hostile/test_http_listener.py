@@ -154,10 +154,13 @@ def test_a_head_over_the_limit_is_refused_before_it_ends(tmp_path: Path) -> None
 
 
 def test_pipelined_requests_are_each_answered_in_order(tmp_path: Path) -> None:
+    """Also after a request asking to switch protocols (curl --http2 asks for h2c): none is
+    switched to, so what follows is HTTP/1.1 still."""
     server = _serve(tmp_path, *SHORT)
     try:
         with connect(server.http_port or 0) as sock:
-            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+                         b"Upgrade: h2c\r\n\r\n"
                          b"GET /nowhere HTTP/1.1\r\nHost: a\r\n\r\n"
                          b"GET /readyz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
             closed = wait_closed(sock)

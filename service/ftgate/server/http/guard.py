@@ -30,6 +30,7 @@ import resource
 import socket
 from typing import Any
 
+import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from ftgate.server.http import metrics
@@ -145,7 +146,7 @@ class _Guarded(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         was, begun = self._reading, self._requests
-        super().data_received(data)
+        self._feed(data)
         if self._phase == _CLOSED or self.transport.is_closing():
             return
         if self._reading == "header":
@@ -160,6 +161,24 @@ class _Guarded(HttpToolsProtocol):
                 return
         # Bytes that begin no request yet (blank lines) start the header deadline all the same.
         self._enter(_DEADLINE[self._reading])
+
+    def _feed(self, data: bytes) -> None:
+        """uvicorn's data_received, but for an Upgrade header (`Upgrade: h2c`, which curl
+        sends with --http2): no protocol is switched to here, so the request was answered in
+        HTTP/1.1 and the bytes after it are HTTP/1.1 too (RFC 9110, 7.8). uvicorn dropped
+        them (a pipelined request was never answered) and logged two warnings a request."""
+        self._unset_keepalive_if_required()
+        while data:
+            try:
+                self.parser.feed_data(data)
+                return
+            except httptools.HttpParserUpgrade as exc:  # (the parser has resumed already)
+                data = data[int(exc.args[0]):]
+            except httptools.HttpParserError:
+                msg = "Invalid HTTP request received."
+                self.logger.warning(msg)
+                self.send_400_response(msg)
+                return
 
     def on_message_begin(self) -> None:
         super().on_message_begin()

@@ -3,6 +3,7 @@ descriptors kept for gRPC (server/http/guard.py, docs/operations.md)."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from opstools import metric, scrape, wait_until
@@ -115,6 +116,8 @@ MALFORMED = [
     b"POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ten\r\n\r\n",
     b"GET /healthz HTTP/1.1\r\n" + b"X-Long: " + b"a" * 20_000 + b"\r\n\r\n",
     b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+    b"GET /healthz HTTP/1.1\r\nAccept: */*\r\n\r\n",  # no Host
+    b"GET /healthz HTTP/1.1\r\nHost: a\r\n" + b"X-Pad: 1234567890\r\n" * 1000 + b"\r\n",
 ]
 
 
@@ -131,5 +134,38 @@ def test_requests_that_are_not_http_get_the_json_error_shape(tmp_path: Path) -> 
             assert error == {"code": 400, "status": "INVALID_ARGUMENT",
                              "message": "the request is not valid HTTP/1.1"}
         assert metric(scrape(server), "ftgate_http_malformed_requests_total") == len(MALFORMED)
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_head_over_the_limit_is_refused_before_it_ends(tmp_path: Path) -> None:
+    """16 KiB of a head that never ends: answered 400 at once, not 408 when the (long) header
+    deadline passes; the parser does not keep growing it meanwhile."""
+    server = _serve(tmp_path, "--http-header-timeout", "120")
+    try:
+        with connect(server.http_port or 0) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Long: " + b"a" * 20_000)
+            closed = wait_closed(sock, timeout=30)
+        assert closed.status == 400
+        assert closed.json()["error"]["message"] == "the request is not valid HTTP/1.1"
+        assert metric(scrape(server), "ftgate_http_malformed_requests_total") == 1
+    finally:
+        assert server.stop() == 0
+
+
+def test_pipelined_requests_are_each_answered_in_order(tmp_path: Path) -> None:
+    """Also after a request asking to switch protocols (curl --http2 asks for h2c): none is
+    switched to, so what follows is HTTP/1.1 still."""
+    server = _serve(tmp_path, *SHORT)
+    try:
+        with connect(server.http_port or 0) as sock:
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\n"
+                         b"Upgrade: h2c\r\n\r\n"
+                         b"GET /nowhere HTTP/1.1\r\nHost: a\r\n\r\n"
+                         b"GET /readyz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+            closed = wait_closed(sock)
+        statuses = [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", closed.reply)]
+        assert statuses == [200, 404, 200]
+        assert _timed_out(server, "header") == 0
     finally:
         assert server.stop() == 0

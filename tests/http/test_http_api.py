@@ -156,6 +156,11 @@ def test_fields_are_named_as_the_body_writes_them(http_server: ServerProcess) ->
                               "headers": {"Content-Type": "application/json"}}, 400,
      "project.qualityExamples: expected a whole number from 0 to 1,000,000,000,000; found a "
      "number of 5,001 digits"),
+    # 20 digits: beyond 64 bits, still named whole (not read as a float)
+    ("POST", "/v1/evaluate", {"raw": b'{"project": {"qualityExamples": 18446744073709551616}}',
+                              "headers": {"Content-Type": "application/json"}}, 400,
+     "project.qualityExamples: expected a whole number from 0 to 1,000,000,000,000; found the "
+     "number 18446744073709551616"),
     ("POST", "/v1/evaluate", {"body": {"project": {"economics": {"requestsPerDay": [1]}}}}, 400,
      "requestsPerDay"),
     ("POST", "/v1/evaluate", {"body": {"project": {"symptoms": "SYMPTOM_HIGH_LATENCY"}}}, 400,

@@ -8,13 +8,10 @@ review gets 200 and an AdmissionReview echoing its uid.
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
-import anyio
 import structlog
-from anyio import to_thread
 from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -29,6 +26,7 @@ from ftgate.server.http.api import read_body
 from ftgate.server.http.body import BadBody, check_content_type
 from ftgate.server.http.decide import HttpCallContext
 from ftgate.server.http.errors import http_error
+from ftgate.server.http.workers import TimedOut, Workers
 from ftgate.v1 import advisor_pb2 as pb
 
 log = structlog.get_logger("ftgate")
@@ -52,7 +50,7 @@ def api_server_timeout(text: str | None) -> float | None:
 
 
 def admission_route(service: AdvisorService, admission: Admission, max_request_bytes: int,
-                    default_deadline: float | None, limiter: anyio.CapacityLimiter) -> Route:
+                    default_deadline: float | None, workers: Workers) -> Route:
     def decide(context: HttpCallContext, profile: pb.ProjectProfile, audit: bool) -> Answer:
         budget = CallBudget(context, default_deadline)
         return service.evaluate(pb.EvaluateRequest(project=profile), budget, audit=audit)
@@ -80,14 +78,12 @@ def admission_route(service: AdvisorService, admission: Admission, max_request_b
         if timeout is not None:
             timeout = max(timeout - _MARGIN_SECONDS, timeout / 2)
         context = HttpCallContext(timeout)
-        result: dict[str, Any] | None = None
         try:
-            with anyio.move_on_after(math.inf if timeout is None else timeout + _MARGIN_SECONDS):
-                result = await to_thread.run_sync(review, body, context, limiter=limiter,
-                                                  abandon_on_cancel=True)
+            result = await workers.run(None if timeout is None else timeout + _MARGIN_SECONDS,
+                                       review, body, context)
         except BadReview as exc:
             return http_error(exc.http_status, exc.message)
-        if result is None:  # the decision still runs: it stops at its next budget check
+        except TimedOut:  # the decision still runs: it stops at its next budget check
             context.active = False
             return http_error(504, f"no answer within the API server's timeout "
                                    f"({request.query_params.get('timeout')})")

@@ -7,9 +7,7 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable
 
-import anyio
 import grpc
-from anyio import to_thread
 from google.protobuf import message_factory
 from starlette.requests import Request
 from starlette.responses import Response
@@ -27,6 +25,7 @@ from ftgate.server.http.body_field import field_from_json
 from ftgate.server.http.decide import Decider, HttpCallContext, Refused
 from ftgate.server.http.errors import grpc_error, http_error
 from ftgate.server.http.protodoc import Binding, bindings
+from ftgate.server.http.workers import TimedOut, Workers
 
 # A client's own deadline, in seconds (capped by the server's --default-deadline).
 TIMEOUT_HEADER = "request-timeout"
@@ -66,7 +65,7 @@ def call_timeout(request: Request, default: float | None) -> float | None:
 
 
 def api_routes(decider: Decider, max_request_bytes: int, default_deadline: float | None,
-               limiter: anyio.CapacityLimiter) -> list[Route]:
+               workers: Workers) -> list[Route]:
     def endpoint(binding: Binding) -> Callable[[Request], Awaitable[Response]]:
         make = message_factory.GetMessageClass(binding.method.input_type)
         name = binding.method.name
@@ -91,14 +90,11 @@ def api_routes(decider: Decider, max_request_bytes: int, default_deadline: float
             context = HttpCallContext(timeout, language.choose(
                 request.headers.get("accept-language")),
                 request.headers.get(TOKEN_HEADER))
-            result = None
             try:
-                with anyio.move_on_after(math.inf if timeout is None else timeout):
-                    result = await to_thread.run_sync(decider.call, name, message, context,
-                                                      limiter=limiter, abandon_on_cancel=True)
+                result = await workers.run(timeout, decider.call, name, message, context)
             except Refused as exc:
                 return grpc_error(exc.code, exc.message, exc.violations)
-            if result is None:  # the deadline passed: whatever still runs stops at its next check
+            except TimedOut:  # whatever still runs stops at its next check
                 context.active = False
                 return grpc_error(grpc.StatusCode.DEADLINE_EXCEEDED, "deadline exceeded")
             return answer(result)

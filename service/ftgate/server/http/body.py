@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import orjson
 from google.protobuf import json_format
 from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
@@ -30,6 +31,10 @@ _AT = re.compile(r'at "?([A-Za-z_][\w.\[\]]*)"?\.*$')
 _FAILED_FIELD = re.compile(r"Failed to parse (\w+) field")
 _PREFIX = re.compile(r"^(Failed to parse \w+ field: )+")
 _REPEATED = re.compile(r"repeated field (\w+) must be in \[\]")
+# Every digit as "0": a run of 19 digits is then a run of 19 "0" (a C search; the regex
+# [0-9]{19} took twice as long as orjson's whole decoding).
+_AS_ZEROS = bytes.maketrans(b"0123456789", b"0" * 10)
+_LONG_DIGITS = b"0" * 19
 
 
 class BadBody(Exception):
@@ -51,16 +56,9 @@ def check_content_type(value: str | None) -> None:
 
 def message_from_json(raw: bytes, message: Message) -> Message:
     """Fill `message` from a JSON body; lowerCamelCase and proto field names both accepted."""
-    try:
-        text = raw.decode("utf-8")
-        data = json.loads(text, parse_int=bignum.integer) if text.strip() else {}
-    except UnicodeDecodeError:
-        raise BadBody("the body is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise BadBody(f"malformed JSON body: {exc.msg} at line {exc.lineno} column {exc.colno}"
-                      ) from None
-    except RecursionError:
-        raise BadBody("malformed JSON body: nested too deeply") from None
+    data = _fast_json(raw)
+    if data is None:
+        data = _json(raw)
     if not isinstance(data, dict):
         raise BadBody(f"the body must be a JSON object ({message.DESCRIPTOR.name}), "
                       f"got {type(data).__name__}")
@@ -68,6 +66,33 @@ def message_from_json(raw: bytes, message: Message) -> Message:
     if profiles is None:
         return _parse(data, message)
     return _with_profiles(data, message, *profiles)
+
+
+def _fast_json(raw: bytes) -> Any:
+    """The body decoded by orjson (about 2 µs for an Evaluate body, where the standard library
+    and bignum take 6), or None when it may need more than orjson gives: a number of 19 digits
+    or more (orjson reads an integer beyond 64 bits as a float; bignum keeps it whole), or a
+    body orjson refuses (the standard library then says why, in its words, or reads what
+    orjson does not: NaN, lone surrogates)."""
+    if not raw or _LONG_DIGITS in raw.translate(_AS_ZEROS):
+        return None
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _json(raw: bytes) -> Any:
+    try:
+        text = raw.decode("utf-8")
+        return json.loads(text, parse_int=bignum.integer) if text.strip() else {}
+    except UnicodeDecodeError:
+        raise BadBody("the body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise BadBody(f"malformed JSON body: {exc.msg} at line {exc.lineno} column {exc.colno}"
+                      ) from None
+    except RecursionError:
+        raise BadBody("malformed JSON body: nested too deeply") from None
 
 
 # The requests that carry profiles: the field holding them, and whether it is repeated.

@@ -3,6 +3,8 @@ process, with the gRPC server's TLS files, tokens and limits; drained on stop li
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import socket
 import ssl
@@ -24,6 +26,7 @@ from ftgate.server.http.app import build_app
 from ftgate.server.http.gate import EdgeState
 from ftgate.server.http.guard import GuardedListener, guarded_protocol
 from ftgate.server.http.limits import ConnectionLimits
+from ftgate.server.http.workers import Workers
 
 log = structlog.get_logger("ftgate")
 
@@ -34,6 +37,31 @@ class _UvicornToLog(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         log.warning("http_server", message=record.getMessage()[:300], source=record.name)
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, waking once a second (the resolution of its Date header) where uvicorn
+    wakes ten times to see whether it should stop: the idle listener's cost
+    (docs/performance.md). `exit` stops it at once, from any thread."""
+
+    _loop: asyncio.AbstractEventLoop | None = None
+    _wake: asyncio.Event | None = None
+
+    async def main_loop(self) -> None:
+        self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        counter = 0  # (uvicorn's on_tick renews the Date header when it is a multiple of 10)
+        while not await self.on_tick(counter):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 1.0)
+            counter = (counter + 10) % 864_000
+
+    def exit(self) -> None:
+        self.should_exit = True
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None:  # (else main_loop has yet to look)
+            with contextlib.suppress(RuntimeError):  # the loop has closed already
+                loop.call_soon_threadsafe(wake.set)
 
 
 def _route_uvicorn_logs() -> None:
@@ -86,7 +114,8 @@ class HttpEdge:
         self.state = EdgeState(options.max_concurrent, draining)
         admission = Admission.of(getattr(options, "admission_kinds", ()),
                                  getattr(options, "admission_mode", "enforce"))
-        app = build_app(service, engine, self.state, auth, threads=options.threads,
+        self.workers = Workers(options.threads)
+        app = build_app(service, engine, self.state, auth, workers=self.workers,
                         max_request_bytes=options.max_request_bytes,
                         default_deadline=options.default_deadline or None,
                         admission=admission)
@@ -116,7 +145,7 @@ class HttpEdge:
             self.socket.close()
             raise ListenError(f"cannot serve HTTPS on {options.http_listen}: {exc}") from None
         _route_uvicorn_logs()
-        self.server = uvicorn.Server(config)
+        self.server = _Server(config)
         self._thread = threading.Thread(target=self._run, name="ftgate-http", daemon=True)
         self._stopped = threading.Event()
 
@@ -126,6 +155,7 @@ class HttpEdge:
         except Exception as exc:  # the gRPC port keeps serving; say why HTTP stopped
             log.error("http_failed", exc_info=exc)
         finally:
+            self.workers.close()
             self._stopped.set()
 
     def start(self) -> HttpEdge:
@@ -146,7 +176,7 @@ class HttpEdge:
             deadline = time.monotonic() + grace
             while self.state.in_flight and time.monotonic() < deadline:
                 time.sleep(0.02)  # bounded by the grace; the count lives in the event loop
-            self.server.should_exit = True
+            self.server.exit()
 
         threading.Thread(target=close, name="ftgate-http-stop", daemon=True).start()
         return self

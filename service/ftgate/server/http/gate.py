@@ -5,7 +5,7 @@ server sends none) and the concurrency limit (429) — the limits of the gRPC se
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import structlog
@@ -37,8 +37,11 @@ class Gate:
     """ASGI middleware around the whole HTTP application."""
 
     def __init__(self, app: ASGIApp, routes: list[BaseRoute], state: EdgeState,
-                 auth: TokenAuth | None) -> None:
+                 auth: TokenAuth | None,
+                 direct: Mapping[tuple[str, str], ASGIApp] | None = None) -> None:
         self.app = app
+        # Gated routes the gate calls itself, by method and exact path (app.direct_routes).
+        self.direct = dict(direct or {})
         self.routes = routes
         self.state = state
         self.auth = auth
@@ -98,7 +101,8 @@ class Gate:
             state.in_flight += 1
             metrics.IN_FLIGHT.inc()
             try:
-                await self.app(scope, receive, send)
+                app = self.direct.get((scope["method"], scope["path"]), self.app)
+                await app(scope, receive, send)
             finally:
                 state.in_flight -= 1
                 metrics.IN_FLIGHT.dec()

@@ -6,9 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import anyio
 import grpc
-from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -19,6 +17,7 @@ from ftgate.audit.errors import StoreError
 from ftgate.audit.outcome_report import report
 from ftgate.errors import Violation
 from ftgate.server.http.errors import grpc_error, http_error
+from ftgate.server.http.workers import Workers
 
 SUMMARY_PATH = "/v1/outcomes:summary"
 _PARAMETERS = ("since", "until")
@@ -44,7 +43,7 @@ def _micros(name: str, text: str | None) -> int | None:
 
 
 def outcome_routes(store: AuditStore | None, console: Path,
-                   limiter: anyio.CapacityLimiter) -> list[Route]:
+                   workers: Workers) -> list[Route]:
     async def summary(request: Request) -> Response:
         unknown = sorted(set(request.query_params) - set(_PARAMETERS))
         if unknown:
@@ -62,7 +61,7 @@ def outcome_routes(store: AuditStore | None, console: Path,
             return grpc_error(grpc.StatusCode.FAILED_PRECONDITION,
                               "the audit log is off: start the server with --audit-db PATH")
         try:
-            body = await to_thread.run_sync(report, store, since, until, limiter=limiter)
+            body = await workers.run(None, report, store, since, until)
         except StoreError as exc:
             return grpc_error(grpc.StatusCode.UNAVAILABLE,
                               f"the audit store cannot answer now: {exc}")

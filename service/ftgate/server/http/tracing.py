@@ -5,7 +5,7 @@ tracing is on (obs/tracing.py); the HTTP twin of server/tracing.py.
 Follows the OpenTelemetry HTTP conventions: span "METHOD route" of kind SERVER with
 http.request.method, http.route, url.path and http.response.status_code; a 5xx marks the span
 as an error. The decision path runs in a worker thread that inherits the span as its current
-one (anyio copies the context), so its child spans and the decision attributes land under it.
+one (server/http/workers.py copies the context), so its child spans and the decision attributes land under it.
 """
 
 from __future__ import annotations

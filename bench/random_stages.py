@@ -27,19 +27,8 @@ from ftgate.engine import Engine
 from ftgate.engine.engine import compile_policy
 from ftgate.engine.facts import build_fact
 from ftgate.errors import InvalidInput
-from ftgate.randomprofiles import random_profile, random_profiles
+from ftgate.randomprofiles import random_profile, valid_profiles
 from ftgate.server.grpc import assessments
-
-
-def valid_profiles(count: int, seed: int) -> list[Any]:
-    """`count` random profiles that pass validation (the others are skipped and counted)."""
-    out = []
-    for msg in random_profiles(count, seed):
-        try:
-            out.append(convert.profile_from_proto(msg))
-        except InvalidInput:
-            continue
-    return out
 
 
 def _percentile(values: list[int], q: float) -> float:

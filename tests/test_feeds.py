@@ -9,26 +9,14 @@ from __future__ import annotations
 import random
 
 import pytest
-from ftgate.api import convert
 from ftgate.engine.engine import Engine
 from ftgate.engine.facts import Fact, build_fact
 from ftgate.engine.probes import UNREAD, input_value, with_changes
 from ftgate.engine.solving import FEEDS, affected
-from ftgate.errors import InvalidInput
-from ftgate.randomprofiles import random_profiles
+from ftgate.randomprofiles import valid_profiles
 from ftgate.ruleset.vocabulary import FACTS
 
 INPUTS = [name for name, spec in FACTS.items() if spec.path is not None]
-
-
-def _profiles(count: int, seed: int) -> list[object]:
-    out = []
-    for msg in random_profiles(count, seed):
-        try:
-            out.append(convert.profile_from_proto(msg))
-        except InvalidInput:
-            continue
-    return out
 
 
 def _changed(before: Fact, after: Fact) -> set[str]:
@@ -40,7 +28,7 @@ def _changed(before: Fact, after: Fact) -> set[str]:
 
 def test_a_changed_input_changes_only_what_it_feeds(engine: Engine) -> None:
     t = engine.ruleset.thresholds
-    profiles = _profiles(1500, seed=31)
+    profiles = valid_profiles(1500, seed=31)
     rng = random.Random(31)
     fed: dict[str, set[str]] = {name: set() for name in INPUTS}
     for profile in profiles:
@@ -63,7 +51,7 @@ def test_each_missing_field_outcome_holds(engine: Engine, seed: int) -> None:
     """Each value or range a missing field's outcome names gives that answer when the profile
     is decided again with it (the rule host, every other missing field still missing)."""
     checked = 0
-    for profile in _profiles(600, seed):
+    for profile in valid_profiles(600, seed):
         decision = engine.decide(profile, explain=True)
         for m in decision.explanations.missing_field_outcomes:
             name = next(n for n in INPUTS if (FACTS[n].path or n) == m.field)

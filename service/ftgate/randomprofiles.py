@@ -7,6 +7,9 @@ from __future__ import annotations
 import random
 
 from ftgate import enums
+from ftgate.api import convert
+from ftgate.domain.profile import Profile
+from ftgate.errors import InvalidInput
 from ftgate.v1 import advisor_pb2 as pb
 
 _VOLUMES = (0, 1, 500, 9_999, 10_000, 10_001, 20_000, 49_999, 50_000, 100_000, 100_001, 250_000)
@@ -85,3 +88,15 @@ def random_profile(rng: random.Random) -> pb.ProjectProfile:
 def random_profiles(count: int, seed: int = 20261201) -> list[pb.ProjectProfile]:
     rng = random.Random(seed)
     return [random_profile(rng) for _ in range(count)]
+
+
+def valid_profiles(count: int, seed: int = 20261201) -> list[Profile]:
+    """The profiles of `random_profiles(count, seed)` that pass validation, validated (the
+    others are left out)."""
+    out = []
+    for msg in random_profiles(count, seed):
+        try:
+            out.append(convert.profile_from_proto(msg))
+        except InvalidInput:
+            continue
+    return out

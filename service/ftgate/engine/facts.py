@@ -418,7 +418,10 @@ def _positive_roi_criteria(fact: Fact, t: dict[str, Any], lang: str) -> None:
             t["roi_positive_requests_per_day"], t["roi_positive_savings_per_request_usd"])
 
 
-@functools.lru_cache(maxsize=1024)
+_CRITERIA_TEXTS_KEPT = 512  # criteria texts kept (a cache size, not a policy figure)
+
+
+@functools.lru_cache(maxsize=_CRITERIA_TEXTS_KEPT)
 def _criteria_text(lang: str, checks: tuple[bool | None, ...], rpd: float | None,
                    saving: float | None, frequency: str | None, volume: float,
                    minimum: float) -> str:

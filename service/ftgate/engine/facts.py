@@ -33,6 +33,9 @@ class Fact(dict[str, Any]):
     each figure whose double is rounded (none, most often: a plain dict costs less to build)."""
 
     exact: Mapping[str, Decimal] = _NO_FIGURES
+    # Whether its figures were computed in decimal (a number outside money's window), not as
+    # ratios: engine/fact_changes.py derives a changed profile's fact from a ratios one only.
+    in_decimal = False
 
 
 class _FromRatios(Mapping[str, Decimal]):
@@ -376,6 +379,8 @@ def build_fact(profile: Profile, thresholds: dict[str, Any], lang: str = "en",
 def _fact(profile: Profile, thresholds: dict[str, Any], w: dict[str, Any] | None, lang: str,
           a: _Arithmetic) -> Fact:
     fact = _inputs(profile)
+    if a is IN_DECIMAL:
+        fact.in_decimal = True
     _examples(fact, thresholds, w)
     _change(fact, thresholds, w, lang, a)
     _roi(fact, thresholds, w, a)

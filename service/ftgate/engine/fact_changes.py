@@ -43,23 +43,34 @@ _GROUPS: tuple[tuple[tuple[str, ...], _Compute], ...] = (
      lambda fact, t: _roi(fact, t, None, IN_RATIOS)),
     (("target_met", "checklist_complete"), lambda fact, t: _base_model(fact, t, None, "en")),
 )
-# Input → the groups it feeds, by index (an input that feeds none is only set).
-_FED_GROUPS: dict[str, frozenset[int]] = {
-    name: frozenset(i for i, (keys, _) in enumerate(_GROUPS) if facts.intersection(keys))
+# Input → the groups it feeds, as a set of bits (1 << a group's index; an input that feeds
+# none is only set).
+_FED: dict[str, int] = {
+    name: sum(1 << i for i, (keys, _) in enumerate(_GROUPS) if facts.intersection(keys))
     for name, facts in FEEDS.items()}
+_SETS = range(1, 1 << len(_GROUPS))
+# Set of groups → their steps, in build_fact's order, and the facts they set.
+_COMPUTES: dict[int, tuple[_Compute, ...]] = {
+    bits: tuple(compute for i, (_, compute) in enumerate(_GROUPS) if bits >> i & 1)
+    for bits in _SETS}
+_SETS_KEYS: dict[int, frozenset[str]] = {
+    bits: frozenset(key for i, (keys, _) in enumerate(_GROUPS) if bits >> i & 1 for key in keys)
+    for bits in _SETS}
 
 
 class FactChanges:
     """The facts of profiles changed from one whose fact (built by build_fact, texts or not)
     is `source`."""
 
-    __slots__ = ("_base", "_thresholds")
+    __slots__ = ("_base", "_stripped", "_thresholds")
 
     def __init__(self, source: Fact, thresholds: dict[str, Any]) -> None:
         self._thresholds = thresholds
         # Its fact without texts; none when its figures are in decimal (rare): then each
         # changed profile's fact is built from the profile.
         self._base = None if source.in_decimal else _without_texts(source)
+        # By set of groups: the base without their facts (and their exact values).
+        self._stripped: dict[int, Fact] = {}
 
     def fact(self, changes: Mapping[str, Any]) -> Fact | None:
         """The fact without texts of the profile with each input of `changes` set (None:
@@ -68,36 +79,50 @@ class FactChanges:
         base = self._base
         if base is None:
             return None
-        fact = Fact(base)
-        groups: frozenset[int] = frozenset()
+        bits = 0
+        for name in changes:
+            bits |= _FED.get(name, 0)
+        if bits:
+            stripped = self._stripped.get(bits)
+            if stripped is None:
+                stripped = self._stripped[bits] = _stripped(base, bits)
+            fact = Fact(stripped)
+            exact = stripped.exact
+            if exact:  # (a copy: the figures computed add theirs)
+                fact.exact = _copy(exact)
+        else:
+            fact = Fact(base)
+            fact.exact = base.exact  # (read only: a figure's decimal is kept when first read)
         for name, value in changes.items():
             if value is None:
                 fact.pop(name, None)
             else:
                 fact[name] = list(value) if name == "symptoms" else value
-            fed = _FED_GROUPS.get(name)
-            if fed:
-                groups |= fed
-        exact = base.exact
-        if not groups:
-            fact.exact = exact  # (read only: a figure's decimal is kept when first read)
-            return fact
-        computed = [_GROUPS[i] for i in sorted(groups)]
-        dropped = set()
-        for keys, _ in computed:
-            dropped.update(keys)
-            for key in keys:
-                fact.pop(key, None)
-        if exact:
-            kept = [name for name in exact if name not in dropped]
-            if kept:
-                fact.exact = _copy(exact, kept)
-        try:
-            for _, compute in computed:
-                compute(fact, self._thresholds)
-        except money.OutsideWindow:  # (as build_fact: then every figure in decimal)
-            return None
+        if bits:
+            try:
+                for compute in _COMPUTES[bits]:
+                    compute(fact, self._thresholds)
+            except money.OutsideWindow:  # (as build_fact: then every figure in decimal)
+                return None
         return fact
+
+
+def _stripped(base: Fact, bits: int) -> Fact:
+    """`base` without the facts of the groups of `bits` (nor their exact values)."""
+    keys = _SETS_KEYS[bits]
+    fact = Fact({name: value for name, value in base.items() if name not in keys})
+    exact = base.exact
+    if exact:
+        assert isinstance(exact, _FromRatios)
+        kept = _FromRatios()
+        for name in exact:
+            if name not in keys:
+                ratio = exact.ratio(name)
+                assert ratio is not None
+                kept.add(name, ratio)
+        if kept:
+            fact.exact = kept
+    return fact
 
 
 def _without_texts(source: Fact) -> Fact:
@@ -108,23 +133,16 @@ def _without_texts(source: Fact) -> Fact:
         if value is not None:
             fact[name] = value
     fact["symptoms"] = list(source["symptoms"])
-    exact = source.exact
     for keys, _ in _GROUPS:
         for key in keys:
             if key in source:
                 fact[key] = source[key]
-    kept = [name for name in exact if name in fact]
-    if kept:
-        fact.exact = _copy(exact, kept)
+    if source.exact:
+        fact.exact = _copy(source.exact)
     return fact
 
 
-def _copy(exact: Mapping[str, Any], names: list[str]) -> _FromRatios:
-    """The exact values of `names` in `exact` (a ratios fact's)."""
+def _copy(exact: Mapping[str, Any]) -> _FromRatios:
+    """A copy of a ratios fact's exact values."""
     assert isinstance(exact, _FromRatios)
-    out = _FromRatios()
-    for name in names:
-        ratio = exact.ratio(name)
-        assert ratio is not None
-        out.add(name, ratio)
-    return out
+    return exact.copy()

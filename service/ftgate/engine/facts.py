@@ -55,6 +55,12 @@ class _FromRatios(Mapping[str, Decimal]):
     def ratio(self, name: str) -> money.Ratio | None:
         return self._ratios.get(name)
 
+    def copy(self) -> _FromRatios:
+        """The same figures, to add others to (engine/fact_changes.py)."""
+        out = _FromRatios()
+        out._ratios = dict(self._ratios)
+        return out
+
     def __getitem__(self, name: str) -> Decimal:
         value = self._read.get(name)
         if value is None:

@@ -82,7 +82,9 @@ class RuleMatcher:
     def values(self, fact: Fact) -> dict[str, Any]:
         """What the tests read: the fact, its rounded figures as the ordered doubles."""
         if fact.exact:
-            return {**fact, **ordered_numbers(fact, fact.exact, self._groups)}
+            ordered = ordered_numbers(fact, fact.exact, self._groups)
+            if ordered:  # (seldom: a figure's double is a number it is compared with)
+                return {**fact, **ordered}
         return fact
 
     def fire(self, fact: Fact) -> list[str]:

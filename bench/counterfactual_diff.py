@@ -4,6 +4,8 @@ another revision of the engine: the count of profiles whose explanations differ,
 
     .venv/bin/python bench/counterfactual_diff.py --write before.json [--count 5000]
     .venv/bin/python bench/counterfactual_diff.py --against before.json [--count 5000]
+
+`--lang fr`: the sentences in French (default English).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from ftgate.errors import InvalidInput
 from ftgate.randomprofiles import random_profiles
 
 
-def explanations(count: int, seed: int) -> list[Any]:
+def explanations(count: int, seed: int, lang: str = "en") -> list[Any]:
     """Per random profile (None when it does not pass validation), its explanations as data."""
     engine = Engine()
     out: list[Any] = []
@@ -32,7 +34,7 @@ def explanations(count: int, seed: int) -> list[Any]:
         except InvalidInput:
             out.append(None)
             continue
-        e = engine.decide(profile, explain=True).explanations
+        e = engine.decide(profile, explain=True, lang=lang).explanations
         out.append(json.loads(json.dumps(dataclasses.asdict(e), default=repr)))
     return out
 
@@ -52,11 +54,12 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--count", type=int, default=5000)
     p.add_argument("--seed", type=int, default=20261207)
+    p.add_argument("--lang", default="en", choices=("en", "fr"))
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--write", type=Path)
     group.add_argument("--against", type=Path)
     args = p.parse_args()
-    found = explanations(args.count, args.seed)
+    found = explanations(args.count, args.seed, args.lang)
     if args.write:
         args.write.write_text(json.dumps(found))
         print(f"{sum(f is not None for f in found)} profiles written to {args.write}")

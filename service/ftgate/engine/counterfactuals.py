@@ -82,13 +82,23 @@ class Search:
             read = frozenset([item for item in key if item[0] not in UNREAD])
             source = self._built.get(read)
             if source is None:
-                probed = self._built[read] = self._probe(with_changes(self._profile, changes))
+                probed = self._built[read] = self._derived(changes)
             else:
                 inputs = self._inputs
                 probed = source.patched({n: changes[n] if n in changes else inputs[n]
                                          for n in UNREAD})
             self._probed[key] = probed
         return probed
+
+    def _derived(self, changes: Changes) -> Probed:
+        """The probe of the profile explained with `changes`, its fact derived from the
+        profile's own (engine/fact_changes.py) when it can be, else built."""
+        root = self._probed.get(_NO_CHANGES)
+        if root is not None and changes:
+            probed = root.changed(changes, self._rs.thresholds)
+            if probed is not None:
+                return probed
+        return self._probe(with_changes(self._profile, changes))
 
     def _fact(self, changes: Changes) -> Fact:
         """The fact of the profile explained with `changes`, as build_fact builds it."""
@@ -310,6 +320,7 @@ def _minimal(found: list[Changes]) -> list[Changes]:
 
 
 _Key = frozenset[tuple[str, Any]]
+_NO_CHANGES: _Key = frozenset()
 
 
 def _key(changes: Changes) -> _Key:

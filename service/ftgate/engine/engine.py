@@ -19,7 +19,7 @@ from ftgate.engine.durable_host import RuleHost, compile_condition
 from ftgate.engine.explain import Explainer, Stop
 from ftgate.engine.facts import Fact, build_fact
 from ftgate.engine.matching import RuleMatcher
-from ftgate.engine.phrases import DEFAULT_LANGUAGE, LANGUAGES, Phrases
+from ftgate.engine.phrases import DEFAULT_LANGUAGE, LANGUAGES, phrases
 from ftgate.engine.probes import Probed
 from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES, RuleSet, load_ruleset
 from ftgate.ruleset.conditions import facts_of
@@ -65,7 +65,7 @@ class CompiledPolicy:
             decision = dataclasses.replace(decision, waivers_applied=applied)
         if explain:
             search = Search(self.ruleset, self.explainer, self.probe, self.walk,
-                            Phrases(lang))
+                            phrases(lang))
             # (the fact with texts: the rules read none of them)
             decision = dataclasses.replace(decision, explanations=search.explanations(
                 profile, decision, Probed(fact, self.matcher, self.explainer)))

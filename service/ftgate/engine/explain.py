@@ -319,6 +319,7 @@ class Explainer:
         self._when_facts = tuple(sorted({name for step in rs.steps for req in step.requires
                                          if req.when is not None
                                          for name in facts_of(req.when)}))
+        self._when_listed = _listed(self._when_facts)
         self._stops: dict[tuple[frozenset[str], tuple[bool, ...], tuple[Any, ...]], Stop] = {}
         self.reads_to_step = _reads_to_step(rs)
         self._blocking: dict[frozenset[str], tuple[int, tuple[str, ...]]] = {}
@@ -413,8 +414,9 @@ class Explainer:
         # Whether a step lacks inputs depends on which inputs its requirements name are
         # present and on what the facts of their `when` hold: with the blocking rules, the
         # key of the stop (profiles tried share most of them).
-        key = (blocks, tuple([name in fact for name in self._required]),
-               _key(fact, self._when_facts))
+        key = (blocks, tuple(map(fact.__contains__, self._required)),
+               _key(fact, self._when_facts) if self._when_listed
+               else tuple(map(fact.get, self._when_facts)))
         stop = self._stops.get(key)
         if stop is None:
             stop = blocked

@@ -33,6 +33,9 @@ class Fact(dict[str, Any]):
     each figure whose double is rounded (none, most often: a plain dict costs less to build)."""
 
     exact: Mapping[str, Decimal] = _NO_FIGURES
+    # Whether its figures were computed in decimal (a number outside money's window), not as
+    # ratios: engine/fact_changes.py derives a changed profile's fact from a ratios one only.
+    in_decimal = False
 
 
 class _FromRatios(Mapping[str, Decimal]):
@@ -51,6 +54,12 @@ class _FromRatios(Mapping[str, Decimal]):
 
     def ratio(self, name: str) -> money.Ratio | None:
         return self._ratios.get(name)
+
+    def copy(self) -> _FromRatios:
+        """The same figures, to add others to (engine/fact_changes.py)."""
+        out = _FromRatios()
+        out._ratios = dict(self._ratios)
+        return out
 
     def __getitem__(self, name: str) -> Decimal:
         value = self._read.get(name)
@@ -376,6 +385,8 @@ def build_fact(profile: Profile, thresholds: dict[str, Any], lang: str = "en",
 def _fact(profile: Profile, thresholds: dict[str, Any], w: dict[str, Any] | None, lang: str,
           a: _Arithmetic) -> Fact:
     fact = _inputs(profile)
+    if a is IN_DECIMAL:
+        fact.in_decimal = True
     _examples(fact, thresholds, w)
     _change(fact, thresholds, w, lang, a)
     _roi(fact, thresholds, w, a)

@@ -12,6 +12,7 @@ Every value proposed here is a candidate: the caller checks it by firing the rul
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -133,20 +134,93 @@ def sample_values(name: str, conditions: list[Condition], fact: dict[str, Any],
         return []
     points: set[Decimal] = {Decimal(0)}
     for cond in conditions:
-        for x in _boundaries(name, cond, fact, t):
-            for up, strict in ((True, False), (False, True), (True, True)):
-                value = boundary_value(name, x, up=up, strict=strict)
-                if value is not None:
-                    points.add(money.exact(value))
+        for leaf in _bounding(name, cond):
+            for x in _boundaries(name, leaf, fact, t):
+                points.update(_around(name, x))
     return [int(p) if name in WHOLE else float(p) for p in sorted(points)]
+
+
+def _around(name: str, x: Decimal) -> tuple[Decimal, ...]:
+    """The round values of input `name` each side of the boundary `x` (at or above it,
+    strictly below and strictly above), as decimals; those within its valid range."""
+    if not x.is_finite():
+        return _around_uncached(name, x)
+    return _around_cached(name, x)
+
+
+def _around_uncached(name: str, x: Decimal) -> tuple[Decimal, ...]:
+    out = []
+    for up, strict in ((True, False), (False, True), (True, True)):
+        value = boundary_value(name, x, up=up, strict=strict)
+        if value is not None:
+            out.append(money.exact(value))
+    return tuple(out)
+
+
+# (a function of the input and the boundary's value alone: the boundaries at thresholds recur
+# from profile to profile)
+_around_cached = functools.lru_cache(maxsize=4096)(_around_uncached)
+
+# The inputs each derived figure's solver (engine/solving.py NUMERIC_SOLVERS) may give a value.
+_SOLVED_FOR: dict[str, frozenset[str]] = {name: frozenset(inputs) for name, inputs in {
+    "monthly_savings_usd": ("requests_per_day", "savings_per_request_usd"),
+    "break_even_months": ("requests_per_day", "savings_per_request_usd", "investment_usd"),
+    "annual_retraining_cost_usd": ("retraining_cost_usd",),
+    "net_monthly_savings_usd": ("requests_per_day", "savings_per_request_usd",
+                                "retraining_cost_usd"),
+    "net_break_even_months": ("requests_per_day", "savings_per_request_usd",
+                              "retraining_cost_usd", "investment_usd"),
+}.items()}
+# (id of a condition, input) → the condition and those of its comparisons that may put a
+# boundary on the input (_boundaries gives nothing for the others); the condition is held, so
+# that its id is not reused while it is a key. Conditions belong to a policy: a handful a
+# policy, the cache cleared when it grows past what a few policies hold.
+_BOUNDING: dict[tuple[int, str], tuple[Condition, tuple[Condition, ...]]] = {}
+_BOUNDING_KEPT = 8192
+
+
+def _bounding(name: str, cond: Condition) -> tuple[Condition, ...]:
+    """The comparisons of `cond` (all of them, at any depth) that may put a boundary on input
+    `name`."""
+    key = (id(cond), name)
+    found = _BOUNDING.get(key)
+    if found is None or found[0] is not cond:
+        if len(_BOUNDING) >= _BOUNDING_KEPT:
+            _BOUNDING.clear()
+        found = _BOUNDING[key] = (cond, tuple(
+            leaf for leaf in _comparisons(cond) if _may_bound(name, leaf)))
+    return found[1]
+
+
+def _comparisons(cond: Condition) -> Iterator[Condition]:
+    if "all" in cond or "any" in cond:
+        for item in _parts(cond):
+            yield from _comparisons(item)
+    else:
+        yield cond
+
+
+def _may_bound(name: str, leaf: Condition) -> bool:
+    """Whether _boundaries may give a boundary of input `name` for comparison `leaf`."""
+    (_, raw), = ((k, v) for k, v in leaf.items() if k != "fact")
+    target = leaf["fact"]
+    if isinstance(raw, dict) and raw.get("fact") == name:
+        return True
+    if target == name:
+        return True
+    if target in NUMERIC_SOLVERS:
+        return name in _SOLVED_FOR.get(target, (name,))
+    if target == "never_breaks_even":
+        return name in _SOLVED_FOR["net_monthly_savings_usd"]
+    if target == "checklist_complete":
+        return name == "prompt_variations_tested"
+    return target == "target_met" and name in _OTHER_SCORE
 
 
 def _boundaries(name: str, cond: Condition, fact: dict[str, Any],
                 t: dict[str, Any]) -> Iterator[Decimal]:
-    if "all" in cond or "any" in cond:
-        for item in _parts(cond):
-            yield from _boundaries(name, item, fact, t)
-        return
+    """The boundaries comparison `cond` puts on input `name` (directly or through a derived
+    figure)."""
     (_, raw), = ((k, v) for k, v in cond.items() if k != "fact")
     bound = _operand(raw, fact, t)
     target = cond["fact"]

@@ -6,6 +6,7 @@ Classification simple.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -116,6 +117,15 @@ def in_sentence(text: str) -> str:
     return text if first[1:2].isupper() or len(first) == 1 else text[:1].lower() + text[1:]
 
 
+_SAID_KEPT = 4096  # changes kept as written, per language
+
+
+@functools.cache
+def phrases(lang: str) -> Phrases:
+    """The sentences of `lang` (one object per language, which keeps what it wrote)."""
+    return Phrases(lang)
+
+
 class Phrases:
     """The explanations' sentences in one language."""
 
@@ -123,6 +133,9 @@ class Phrases:
         self.lang = lang
         self._w = {k: in_language(v, lang) for k, v in _WORDS[lang].items()}
         self._n = numbers(lang)
+        # Each change as written, by what it says: the changes of enums and bools (a goal, a
+        # frequency, few-shot tried) recur from profile to profile.
+        self._said: dict[tuple[Any, ...], str] = {}
 
     def value(self, value: Any, path: str = "") -> str:
         """A value as people read it; an enum value by its label."""
@@ -139,6 +152,19 @@ class Phrases:
 
     def _change(self, c: FieldChange) -> str:
         """requests/day: at least 20,834 (now 1,000)"""
+        to, now = c.to_value, c.from_value
+        if type(to) is list or type(now) is list or to == 0 or now == 0:
+            return self._written(c)  # (unhashable; and 0.0 == -0.0, False == 0)
+        # (True == 1.0: the types tell them apart)
+        key = (c.field, type(now), now, type(to), to)
+        said = self._said.get(key)
+        if said is None:
+            if len(self._said) >= _SAID_KEPT:
+                self._said.clear()
+            said = self._said[key] = self._written(c)
+        return said
+
+    def _written(self, c: FieldChange) -> str:
         w, to = self._w, c.to_value
         value = self.value(to, c.field)
         if _is_number(to) and _is_number(c.from_value):

@@ -1,7 +1,8 @@
 """The profiles the counterfactual search tries: each changed profile (`with_changes`) and its
 probe (`Probed`: the fact without texts, and, when first asked for, the rules that block a step
-that fire on it and where its walk stops), a probe patched from another's fact when the two
-differ in inputs that feed no derived fact (UNREAD)."""
+that fire on it and where its walk stops), a probe derived from the explained profile's fact
+(only the figures the changed inputs feed computed again), or patched from another's when the
+two differ in inputs that feed no derived fact (UNREAD)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, TypeVar
 
 from ftgate.domain.profile import Economics, Profile, PromptEngineering, PromptInfo
 from ftgate.engine.explain import Explainer, Stop
+from ftgate.engine.fact_changes import FactChanges
 from ftgate.engine.facts import Fact
 from ftgate.engine.matching import RuleMatcher
 from ftgate.engine.solving import FEEDS, Changes
@@ -30,7 +32,8 @@ class Probed:
     and where its walk stops, found when first asked for (whether one rule fires, what most
     tries ask, costs one test)."""
 
-    __slots__ = ("_explainer", "_fired", "_matcher", "_stop", "_values", "built", "fact")
+    __slots__ = ("_changes", "_explainer", "_fired", "_matcher", "_stop", "_values", "built",
+                 "fact")
 
     def __init__(self, fact: Fact, matcher: RuleMatcher, explainer: Explainer,
                  built: bool = True) -> None:
@@ -39,6 +42,7 @@ class Probed:
         self._values: dict[str, Any] | None = None
         self._fired: frozenset[str] | None = None
         self._stop: Stop | None = None
+        self._changes: FactChanges | None = None
 
     def _read(self) -> dict[str, Any]:
         if self._values is None:
@@ -77,6 +81,15 @@ class Probed:
             else:
                 fact[name] = list(value) if name == "symptoms" else value
         return Probed(fact, self._matcher, self._explainer, built=False)
+
+    def changed(self, changes: Changes, thresholds: dict[str, Any]) -> Probed | None:
+        """The probe of this profile with each input of `changes` set (None: absent), its fact
+        derived from this one (engine/fact_changes.py); None when it must be built."""
+        if self._changes is None:
+            self._changes = FactChanges(self.fact, thresholds)
+        fact = self._changes.fact(changes)
+        return None if fact is None else Probed(fact, self._matcher, self._explainer,
+                                                built=False)
 
 
 Probe = Callable[[Profile], Probed]

@@ -8,6 +8,9 @@ EvaluateBatch share one decision path, `_decide`:
     request → drop unknown fields → decision cache? → validate (api/convert.py)
             → engine.decide → record (api/record.py) → Answer (api/answer.py)
 
+(A door whose input reader validated the profiles already, the HTTP door's
+ftgate.profile_input, hands them over as `validated`: they are not checked twice.)
+
 Each door writes the answers in its own format: the gRPC edge as bytes
 (server/grpc/assessments.py), the HTTP edge as JSON; nothing here knows a wire format.
 """
@@ -82,15 +85,21 @@ class AdvisorService:
                                                      changed=self.waiver_book.changed)
 
     def evaluate(self, request: pb.EvaluateRequest, budget: CallBudget,
-                 lang: str = DEFAULT_LANGUAGE, *, audit: bool = True) -> Answer:
+                 lang: str = DEFAULT_LANGUAGE, *, audit: bool = True,
+                 validated: Sequence[Profile] | None = None) -> Answer:
         """The answer of an Evaluate; its texts in `lang` (api/language.py).
-        `audit=False`: a dry run, kept out of the audit log (the admission webhook's dryRun)."""
+        `audit=False`: a dry run, kept out of the audit log (the admission webhook's dryRun).
+        `validated`: the request's profile as a door's input reader already validated it
+        (api/convert.profile_from_proto on the same message: ftgate.profile_input), not
+        checked again."""
         return self._decide((request.project,), ("project.",), budget,
-                            Asked(request.explain, lang), audit)[0]
+                            Asked(request.explain, lang), audit, validated)[0]
 
     def evaluate_batch(self, request: pb.EvaluateBatchRequest, budget: CallBudget,
-                       lang: str = DEFAULT_LANGUAGE) -> list[Answer]:
-        """The answers of an EvaluateBatch, in order: every profile decided, or none."""
+                       lang: str = DEFAULT_LANGUAGE, *,
+                       validated: Sequence[Profile] | None = None) -> list[Answer]:
+        """The answers of an EvaluateBatch, in order: every profile decided, or none.
+        `validated`: as for `evaluate`, each profile in order."""
         projects = request.projects
         if len(projects) > self.max_batch:
             raise InvalidProfile([Violation("projects", f"at most {self.max_batch} projects per "
@@ -98,10 +107,12 @@ class AdvisorService:
         if not projects:
             raise InvalidProfile([Violation("projects", "must hold at least one project")])
         prefixes = [f"projects[{i}]." for i in range(len(projects))]
-        return self._decide(projects, prefixes, budget, Asked(request.explain, lang))
+        return self._decide(projects, prefixes, budget, Asked(request.explain, lang),
+                            validated=validated)
 
     def _decide(self, projects: Sequence[pb.ProjectProfile], prefixes: Sequence[str],
-                budget: CallBudget, asked: Asked, audit: bool = True) -> list[Answer]:
+                budget: CallBudget, asked: Asked, audit: bool = True,
+                validated: Sequence[Profile] | None = None) -> list[Answer]:
         """Decide each profile on one policy (the one active when the call started): validated
         all first (InvalidInput naming every bad field of every profile: nothing is decided
         then), each decided as the call's budget allows (api.errors.CallStopped when it runs
@@ -112,7 +123,9 @@ class AdvisorService:
         # The waivers, and the time they are judged at, for every profile of the call.
         book = _Waivers(self.waiver_book.current(), clock.now_us())
         with tracing.span("ftgate.validate"):
-            self._validate(projects, prefixes, policy, asked, looked_up, violations, book)
+            self._validate(projects, prefixes, policy, asked, looked_up, violations, book,
+                           validated if validated and len(validated) == len(projects)
+                           else None)
         if violations:
             raise InvalidProfile(violations)
         with tracing.span("ftgate.evaluate"):
@@ -123,9 +136,10 @@ class AdvisorService:
 
     def _validate(self, projects: Sequence[pb.ProjectProfile], prefixes: Sequence[str],
                   policy: CompiledPolicy, asked: Asked, looked_up: list[_LookedUp],
-                  violations: list[Violation], book: _Waivers) -> None:
+                  violations: list[Violation], book: _Waivers,
+                  validated: Sequence[Profile] | None) -> None:
         cache = self.cache
-        for project, prefix in zip(projects, prefixes, strict=True):
+        for i, (project, prefix) in enumerate(zip(projects, prefixes, strict=True)):
             # Unknown fields are nobody's business: never cached, stored or echoed.
             project.DiscardUnknownFields()
             key = hit = None
@@ -137,6 +151,9 @@ class AdvisorService:
                 hit = cache.get(policy, key)
             if hit is not None:
                 looked_up.append((project, hit.profile, hit, key))
+                continue
+            if validated is not None:
+                looked_up.append((project, validated[i], None, key))
                 continue
             try:
                 looked_up.append((project, convert.profile_from_proto(project, prefix), None, key))

@@ -15,9 +15,10 @@ problems to its own form; the words are the same at every door.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ftgate.api.convert import profile_from_proto
+from ftgate.domain.profile import Profile
 from ftgate.errors import InvalidProfile, Violation
 from ftgate.profile_input.located import (
     MAX_BYTES,
@@ -64,8 +65,16 @@ def read_profile_document(root: Located | None, file: str | None) -> ProfileFile
     return read
 
 
-def read_request_profiles(data: Mapping[str, Any], repeated: bool,
-                          ) -> tuple[list[pb.ProjectProfile], list[Problem]]:
+class RequestProfiles(NamedTuple):
+    """The profiles of a request body: as messages, every problem of them, and (when there is
+    none) each as the contract's checks validated it, for the service not to check again."""
+
+    messages: list[pb.ProjectProfile]
+    problems: list[Problem]
+    validated: list[Profile]
+
+
+def read_request_profiles(data: Mapping[str, Any], repeated: bool) -> RequestProfiles:
     """The profiles of a request decoded from JSON: `project` (EvaluateRequest) or each of
     `projects` (EvaluateBatchRequest, `repeated`), and every problem of them."""
     walker = Walker(None, null_is_unknown=True)
@@ -73,31 +82,40 @@ def read_request_profiles(data: Mapping[str, Any], repeated: bool,
     name = "projects" if repeated else "project"
     value = data.get(name)
     if value is None:
-        return [], []
+        return RequestProfiles([], [], [])
     node = plain_tree(value)
     if repeated and node.kind != "list":
         walker.bad(None, name, "expected a list of project profiles; found "
                    + ("a mapping" if node.kind == "map" else "a single value"))
-        return [], walker.problems
+        return RequestProfiles([], walker.problems, [])
     nodes = [(f"projects[{i}]", n) for i, n in enumerate(node.value)] if repeated \
         else [("project", node)]
     for at, item in nodes:
         message = walker.profile(item, at)
         checked.append((ProfileFile(None, message, walker.lines, walker.written), at + "."))
     problems = list(walker.problems)
+    validated: list[Profile] = []
     for read, prefix in checked:
-        problems += contract_problems(read, prefix)
-    return [read.message for read, _ in checked], problems
+        found, profile = _contract(read, prefix)
+        problems += found
+        if profile is not None:
+            validated.append(profile)
+    return RequestProfiles([read.message for read, _ in checked], problems,
+                           validated if not problems else [])
 
 
 def contract_problems(read: ProfileFile, prefix: str) -> list[Problem]:
     """The contract's violations of what could be read (the gRPC door's checks), as problems
     of this input: lines and paths as written."""
+    return _contract(read, prefix)[0]
+
+
+def _contract(read: ProfileFile, prefix: str) -> tuple[list[Problem], Profile | None]:
+    """contract_problems, and the profile as validated when there is none."""
     try:
-        profile_from_proto(read.message, prefix)
+        return [], profile_from_proto(read.message, prefix)
     except InvalidProfile as exc:
-        return [read.problem(v) for v in exc.violations]
-    return []
+        return [read.problem(v) for v in exc.violations], None
 
 
 def plain_tree(value: Any) -> Located:

@@ -18,8 +18,8 @@ from ftgate.api.waivers import TOKEN_HEADER
 from ftgate.server.http.body import (
     BadBody,
     check_content_type,
-    message_from_json,
     message_from_params,
+    request_from_json,
 )
 from ftgate.server.http.body_field import field_from_json
 from ftgate.server.http.decide import Decider, HttpCallContext, Refused
@@ -72,10 +72,11 @@ def api_routes(decider: Decider, max_request_bytes: int, default_deadline: float
 
         async def handle(request: Request) -> Response:
             try:
+                validated = None
                 if binding.body:
                     check_content_type(request.headers.get("content-type"))
-                    message = message_from_json(await read_body(request, max_request_bytes),
-                                                make())
+                    message, validated = request_from_json(
+                        await read_body(request, max_request_bytes), make())
                 elif binding.body_field:
                     check_content_type(request.headers.get("content-type"))
                     message = message_from_params(request.path_params, (), make())
@@ -89,7 +90,7 @@ def api_routes(decider: Decider, max_request_bytes: int, default_deadline: float
                 return http_error(exc.http_status, exc.message, exc.violations)
             context = HttpCallContext(timeout, language.choose(
                 request.headers.get("accept-language")),
-                request.headers.get(TOKEN_HEADER))
+                request.headers.get(TOKEN_HEADER), validated)
             try:
                 result = await workers.run(timeout, decider.call, name, message, context)
             except Refused as exc:

@@ -119,7 +119,7 @@ def build_app(service: AdvisorService, engine: Engine, state: EdgeState,
             return http_error(400, "the body is not JSON: send the body of /v1/evaluate")
         if not isinstance(data, dict):
             return http_error(400, "the body must be a JSON object with a `project` profile")
-        profiles, problems = read_request_profiles(data, False)
+        profiles, problems, _ = read_request_profiles(data, False)
         if problems or not profiles:
             return http_error(400, "the profile has invalid fields" if problems else
                               "the body has no `project` profile", as_violations(problems))

@@ -19,6 +19,7 @@ from google.protobuf.message import Message
 
 from ftgate import bignum, describe
 from ftgate.api import timestamps
+from ftgate.domain.profile import Profile
 from ftgate.errors import Violation
 from ftgate.profile_input import read_request_profiles
 from ftgate.profile_input.reader import as_violations
@@ -56,6 +57,13 @@ def check_content_type(value: str | None) -> None:
 
 def message_from_json(raw: bytes, message: Message) -> Message:
     """Fill `message` from a JSON body; lowerCamelCase and proto field names both accepted."""
+    return request_from_json(raw, message)[0]
+
+
+def request_from_json(raw: bytes, message: Message) -> tuple[Message, list[Profile] | None]:
+    """`message_from_json`, and for a request that carries profiles (Evaluate, its batch)
+    each as the input reader validated it (the service does not check them again); else
+    None."""
     data = _fast_json(raw)
     if data is None:
         data = _json(raw)
@@ -64,7 +72,7 @@ def message_from_json(raw: bytes, message: Message) -> Message:
                       f"got {type(data).__name__}")
     profiles = _PROFILES.get(message.DESCRIPTOR.full_name)
     if profiles is None:
-        return _parse(data, message)
+        return _parse(data, message), None
     return _with_profiles(data, message, *profiles)
 
 
@@ -101,11 +109,12 @@ _PROFILES = {pb.EvaluateRequest.DESCRIPTOR.full_name: ("project", False),
 
 
 def _with_profiles(data: dict[str, Any], message: Message, field: str,
-                   repeated: bool) -> Message:
+                   repeated: bool) -> tuple[Message, list[Profile]]:
     """The request, its profiles read by the one input reader and the other fields by the
-    proto3 JSON mapping; every problem of both in one BadBody."""
+    proto3 JSON mapping; every problem of both in one BadBody. With the profiles as
+    validated."""
     try:
-        profiles, problems = read_request_profiles(data, repeated)
+        profiles, problems, validated = read_request_profiles(data, repeated)
     except RecursionError:
         raise BadBody(f"invalid {message.DESCRIPTOR.name}: nested too deeply") from None
     violations = as_violations(problems)
@@ -124,7 +133,7 @@ def _with_profiles(data: dict[str, Any], message: Message, field: str,
         target.extend(profiles)
     elif profiles:
         target.CopyFrom(profiles[0])
-    return message
+    return message, validated
 
 
 def message_from_params(path: Mapping[str, str], query: Sequence[tuple[str, str]],

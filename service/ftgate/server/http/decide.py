@@ -14,7 +14,7 @@ json_format. Errors (InvalidInput, the typed errors of api/errors.py, anything e
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ from google.protobuf.message import Message
 from ftgate.api.errors import ServiceError
 from ftgate.api.limits import CallBudget
 from ftgate.api.service import AdvisorService
+from ftgate.domain.profile import Profile
 from ftgate.errors import InvalidInput, Violation
 from ftgate.languages import DEFAULT_LANGUAGE
 from ftgate.server.grpc.status import code_of
@@ -52,11 +53,14 @@ class HttpCallContext:
     wanted (the edge clears `active` when the deadline passes or the client leaves)."""
 
     def __init__(self, deadline: float | None, lang: str = DEFAULT_LANGUAGE,
-                 waiver_token: str | None = None) -> None:
+                 waiver_token: str | None = None,
+                 validated: Sequence[Profile] | None = None) -> None:
         self.expires = None if deadline is None else time.monotonic() + deadline
         self.active = True
         self.lang = lang  # of the answer's texts (the Accept-Language header: api/language.py)
         self.waiver_token = waiver_token  # the Ftgate-Waiver-Token header (api/waivers.py)
+        # The request's profiles as the input reader validated them (body.request_from_json)
+        self.validated = validated
 
     def time_remaining(self) -> float | None:
         return None if self.expires is None else max(0.0, self.expires - time.monotonic())
@@ -76,9 +80,9 @@ class Decider:
         # Evaluate and EvaluateBatch answer typed answers: their JSON is written from them.
         self._methods: dict[str, Callable[[Any, HttpCallContext], Message | bytes]] = {
             "Evaluate": lambda r, c: assessment_json.evaluate_json(
-                service.evaluate(r, c.budget(), c.lang)),
+                service.evaluate(r, c.budget(), c.lang, validated=c.validated)),
             "EvaluateBatch": lambda r, c: assessment_json.batch_json(
-                service.evaluate_batch(r, c.budget(), c.lang)),
+                service.evaluate_batch(r, c.budget(), c.lang, validated=c.validated)),
             "CheckRegression": lambda r, c: service.check_regression(r),
             "ListRules": lambda r, c: service.list_rules(r),
             "GetDecision": lambda r, c: service.get_decision(r),

@@ -61,7 +61,7 @@ def test_a_file_gets_every_problem_at_once_in_line_order() -> None:
 
 
 def test_request_profiles_null_is_unknown_and_problems_name_each_project() -> None:
-    profiles, problems = read_request_profiles(
+    profiles, problems, _ = read_request_profiles(
         {"projects": [{"goal": None, "targetScore": 0.5}, {"symptoms": [
             "SYMPTOM_HIGH_LATENCY", "SYMPTOM_HIGH_LATENCY"], "target_score": -1}]}, repeated=True)
     assert profiles[0].target_score == 0.5 and profiles[0].goal == 0
@@ -75,7 +75,7 @@ def test_request_profiles_null_is_unknown_and_problems_name_each_project() -> No
 def test_request_profiles_of_the_wrong_shape() -> None:
     assert read_request_profiles({"projects": {"a": 1}}, repeated=True)[1][0].description == \
         "expected a list of project profiles; found a mapping"
-    _, problems = read_request_profiles({"project": [1]}, repeated=False)
+    _, problems, _ = read_request_profiles({"project": [1]}, repeated=False)
     assert [str(p) for p in problems] == [
         "project: expected a mapping of profile fields; found a list"]
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import gc
 
-from ftgate.api import convert
 from ftgate.engine import Engine
 from ftgate.engine.engine import compile_policy
 from ftgate.engine.explain import _PendingAlternative
-from ftgate.errors import InvalidInput
-from ftgate.randomprofiles import random_profiles
+from ftgate.randomprofiles import valid_profiles
 
 
 def _pending_alternatives() -> int:
@@ -21,12 +19,7 @@ def _pending_alternatives() -> int:
 
 def test_pending_alternatives_do_not_grow_with_new_profiles(engine: Engine) -> None:
     policy = compile_policy(engine.ruleset)
-    profiles = []
-    for message in random_profiles(6000, seed=3):
-        try:
-            profiles.append(convert.profile_from_proto(message))
-        except InvalidInput:
-            continue
+    profiles = valid_profiles(6000, seed=3)
     before = _pending_alternatives()
     counts = []
     for start in range(0, len(profiles), 1500):

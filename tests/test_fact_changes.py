@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from boundary_cases import boundary_cases
-from ftgate.api import convert
 from ftgate.domain.profile import Profile
 from ftgate.engine.engine import Engine
 from ftgate.engine.fact_changes import _GROUPS, FactChanges
@@ -21,20 +20,10 @@ from ftgate.engine.facts import Fact, build_fact
 from ftgate.engine.probes import input_value, with_changes
 from ftgate.engine.solving import FEEDS
 from ftgate.errors import InvalidInput
-from ftgate.randomprofiles import random_profiles
+from ftgate.randomprofiles import valid_profiles
 from ftgate.ruleset.vocabulary import FACTS
 
 INPUTS = [name for name, spec in FACTS.items() if spec.path is not None]
-
-
-def _valid(count: int, seed: int) -> list[Profile]:
-    out = []
-    for message in random_profiles(count, seed):
-        try:
-            out.append(convert.profile_from_proto(message))
-        except InvalidInput:
-            continue
-    return out
 
 
 def _boundary_profiles(engine: Engine) -> list[Profile]:
@@ -93,14 +82,14 @@ def _check(engine: Engine, profiles: list[Profile], donors: list[Profile], tries
 
 
 def test_random_changes_of_random_profiles(engine: Engine) -> None:
-    profiles = _valid(1500, seed=211)
+    profiles = valid_profiles(1500, seed=211)
     assert _check(engine, profiles, profiles, tries=12, seed=211) > 10_000
 
 
 def test_changes_onto_the_boundaries(engine: Engine) -> None:
     """Random profiles changed to the boundary rows' values, and the boundary rows changed to
     random profiles' and to one another's."""
-    random_ones = _valid(600, seed=223)
+    random_ones = valid_profiles(600, seed=223)
     boundary = _boundary_profiles(engine)
     assert len(boundary) > 100
     checked = _check(engine, random_ones, boundary, tries=12, seed=223)
@@ -112,7 +101,7 @@ def test_a_number_outside_the_window_is_built(engine: Engine) -> None:
     """A changed number the ratios cannot read: the fact is built from the profile (in
     decimal), not derived."""
     t = engine.ruleset.thresholds
-    profile = next(p for p in _valid(200, seed=5)
+    profile = next(p for p in valid_profiles(200, seed=5)
                    if p.economics.requests_per_day is not None
                    and p.economics.savings_per_request_usd is not None)
     derived = FactChanges(build_fact(profile, t), t)

@@ -8,6 +8,7 @@ import pickle
 
 import pytest
 from ftgate import bignum, describe
+from ftgate.api import convert
 from ftgate.profile_input import ProfileInputError, read_profile, read_request_profiles
 
 COUNT = "a whole number from 0 to 1,000,000,000,000"
@@ -87,3 +88,10 @@ def test_a_description_keeps_its_parts_across_processes() -> None:
     assert describe.parts(again) == {"expected": "true or false", "found": "the number 1",
                                      "suggestion": "write true or false"}
     assert describe.parts("a plain description") == {}
+
+
+def test_a_profile_read_carries_it_as_the_contract_validated_it() -> None:
+    # (the webhook hands it to the service, which does not check it again)
+    read = read_profile(b"name: x\nqualityExamples: 1200\nbaseModelScore: 0.5\n", "p.yaml")
+    assert read.validated is not None
+    assert read.validated == convert.profile_from_proto(read.message)

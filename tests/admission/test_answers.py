@@ -13,7 +13,7 @@ from ftgate.api.errors import DeadlineExceeded
 from ftgate.domain.profile import Profile
 from ftgate.engine import Engine
 from ftgate.errors import InvalidProfile, Violation
-from ftgate.v1 import advisor_pb2 as pb
+from ftgate.profile_input import ProfileFile
 from k8s import job, review
 
 PROFILE = "name: x\nqualityExamples: 3000\n"
@@ -25,7 +25,7 @@ def request(annotations: dict[str, str] | None = None) -> AdmissionRequest:
     return parse_review(json.dumps(document).encode())
 
 
-def stopped(profile: pb.ProjectProfile, audit: bool) -> Answer:
+def stopped(profile: ProfileFile, audit: bool) -> Answer:
     raise DeadlineExceeded("deadline exceeded")
 
 
@@ -36,7 +36,7 @@ def test_a_decision_stopped_by_its_deadline_refuses_504() -> None:
 
 
 def test_the_contracts_violations_are_placed_on_the_annotations_lines() -> None:
-    def invalid(profile: pb.ProjectProfile, audit: bool) -> Answer:
+    def invalid(profile: ProfileFile, audit: bool) -> Answer:
         raise InvalidProfile([Violation("project.quality_examples", "must be at most 10")])
 
     result = Admission.of().answer(request(), invalid)
@@ -51,7 +51,7 @@ def test_dry_run_asks_for_no_audit() -> None:
     engine = Engine()
     admitted = replace(engine.decide(Profile(name="x")), verdict="FINE_TUNE")
 
-    def decide(profile: pb.ProjectProfile, audit: bool) -> Answer:
+    def decide(profile: ProfileFile, audit: bool) -> Answer:
         asked.append(audit)
         return Answer("d", admitted, engine.policy, "en", False)
 

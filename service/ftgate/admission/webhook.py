@@ -22,8 +22,7 @@ from ftgate.admission.review import AdmissionRequest
 from ftgate.api import answer as decided
 from ftgate.api.errors import DeadlineExceeded, ServiceError
 from ftgate.errors import InvalidInput
-from ftgate.profile_input import ProfileInputError, read_profile
-from ftgate.v1 import advisor_pb2 as pb
+from ftgate.profile_input import ProfileFile, ProfileInputError, read_profile
 
 GATE_LABEL = "ftgate.dev/gate"
 GATE_ON = "enforce"
@@ -31,7 +30,7 @@ PROFILE_ANNOTATION = "ftgate.dev/profile"
 
 # Decides a profile on the server's decision path: (profile, audit) → its typed answer; raises
 # InvalidInput for a profile that breaks the contract, ServiceError when the call must stop.
-Decide = Callable[[pb.ProjectProfile, bool], decided.Answer]
+Decide = Callable[[ProfileFile, bool], decided.Answer]
 
 
 class AdmissionMode(enum.Enum):
@@ -85,7 +84,7 @@ class Admission:
         try:
             profile = read_profile(text.encode("utf-8"), PROFILE_ANNOTATION)
             try:
-                answered = decide(profile.message, not dry_run)
+                answered = decide(profile, not dry_run)
             except InvalidInput as exc:
                 raise profile.locate(exc.violations) from None
         except ProfileInputError as exc:

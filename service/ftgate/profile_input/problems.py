@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from ftgate.domain.profile import Profile
 from ftgate.errors import FtgateError, Violation
 from ftgate.v1 import advisor_pb2 as pb
 
@@ -47,6 +48,9 @@ class ProfileFile:
     message: pb.ProjectProfile
     lines: Mapping[str, int]
     written: Mapping[str, str] = field(default_factory=dict)
+    # The profile as the contract's checks validated it (read_profile_document), for the
+    # service not to check it again; None until then.
+    validated: Profile | None = None
 
     def locate(self, violations: Sequence[Violation]) -> ProfileInputError:
         """The contract's violations (server or local), placed on the lines of the file."""

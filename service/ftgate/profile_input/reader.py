@@ -15,6 +15,7 @@ problems to its own form; the words are the same at every door.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 from ftgate.api.convert import profile_from_proto
@@ -59,10 +60,11 @@ def read_profile_document(root: Located | None, file: str | None) -> ProfileFile
     walker = Walker(file)
     message = walker.root(root)
     read = ProfileFile(file, message, walker.lines, walker.written)
-    problems = walker.problems + contract_problems(read, "project.")
+    found, validated = _contract(read, "project.")
+    problems = walker.problems + found
     if problems:
         raise ProfileInputError(sorted(problems, key=lambda p: p.line or 0))
-    return read
+    return replace(read, validated=validated)
 
 
 class RequestProfiles(NamedTuple):

@@ -22,6 +22,7 @@ from ftgate.admission import answer as answers
 from ftgate.api.answer import Answer
 from ftgate.api.limits import CallBudget
 from ftgate.api.service import AdvisorService
+from ftgate.profile_input import ProfileFile
 from ftgate.server.http.api import read_body
 from ftgate.server.http.body import BadBody, check_content_type
 from ftgate.server.http.decide import HttpCallContext
@@ -51,9 +52,11 @@ def api_server_timeout(text: str | None) -> float | None:
 
 def admission_route(service: AdvisorService, admission: Admission, max_request_bytes: int,
                     default_deadline: float | None, workers: Workers) -> Route:
-    def decide(context: HttpCallContext, profile: pb.ProjectProfile, audit: bool) -> Answer:
+    def decide(context: HttpCallContext, read: ProfileFile, audit: bool) -> Answer:
         budget = CallBudget(context, default_deadline)
-        return service.evaluate(pb.EvaluateRequest(project=profile), budget, audit=audit)
+        # (validated by the input reader already: not checked again)
+        return service.evaluate(pb.EvaluateRequest(project=read.message), budget, audit=audit,
+                                validated=None if read.validated is None else (read.validated,))
 
     def review(body: bytes, context: HttpCallContext) -> dict[str, Any]:
         request = parse_review(body)

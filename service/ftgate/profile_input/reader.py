@@ -106,14 +106,9 @@ def read_request_profiles(data: Mapping[str, Any], repeated: bool) -> RequestPro
                            validated if not problems else [])
 
 
-def contract_problems(read: ProfileFile, prefix: str) -> list[Problem]:
-    """The contract's violations of what could be read (the gRPC door's checks), as problems
-    of this input: lines and paths as written."""
-    return _contract(read, prefix)[0]
-
-
 def _contract(read: ProfileFile, prefix: str) -> tuple[list[Problem], Profile | None]:
-    """contract_problems, and the profile as validated when there is none."""
+    """The contract's violations of what could be read (the gRPC door's checks), as problems
+    of this input (lines and paths as written); the profile as validated when there is none."""
     try:
         return [], profile_from_proto(read.message, prefix)
     except InvalidProfile as exc:

@@ -1,7 +1,8 @@
 """The Python matcher of the counterfactual search (engine/matching.py) gives the rule host's
 answer: the same rules fire, on thousands of random profiles and on every boundary of the
 boundary table (figures on a threshold, a hair either side of it), and the walk stops at the
-same place."""
+same place; so does the durable-rules ruleset of the step rules alone that verifies each
+counterfactual (CompiledPolicy.walk)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,11 @@ def _same_as_the_host(engine: Engine, matcher: RuleMatcher, profile: object) -> 
     assert sorted(matcher.fire(fact)) == sorted(fired), profile
     # What the search asks: the walk, on a fact without texts, matched on the step rules.
     assert policy.probe(profile).stop == policy.explainer.stop(fact, fired)  # type: ignore[arg-type]
+    # What its verification asks: the walk decided by the step rules' own durable-rules
+    # ruleset, which fires the step rules the whole ruleset fires.
+    step_rules = {r for step in RULESET.steps for r in step.blocked_by}
+    assert sorted(policy.walk_host.fire(fact)) == sorted(r for r in fired if r in step_rules)
+    assert policy.walk(fact) == policy.explainer.stop(fact, fired)
 
 
 def test_random_profiles(engine: Engine, every_rule: RuleMatcher) -> None:

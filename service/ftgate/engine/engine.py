@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ftgate.domain.decision import Decision
 from ftgate.domain.profile import Profile
@@ -23,6 +24,7 @@ from ftgate.engine.phrases import DEFAULT_LANGUAGE, LANGUAGES, phrases
 from ftgate.engine.probes import Probed
 from ftgate.ruleset import DEFAULT_MAX_FILE_BYTES, RuleSet, load_ruleset
 from ftgate.ruleset.conditions import facts_of
+from ftgate.ruleset.model import Rule
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one policy, one object
@@ -32,6 +34,10 @@ class CompiledPolicy:
 
     ruleset: RuleSet
     host: RuleHost
+    # The rules that block a step, compiled alone into a durable-rules ruleset of their own:
+    # where a changed profile's walk stops, decided by durable-rules (`walk`), at about half
+    # the cost of the whole ruleset (nothing else moves a walk; docs/performance.md).
+    walk_host: RuleHost
     # One explainer per language (ftgate.languages): each keeps the texts it rendered.
     explainers: dict[str, Explainer]
     # The rules that block a step, matched in Python: where the walk of each profile the
@@ -97,20 +103,29 @@ class CompiledPolicy:
                       self.explainer)
 
     def walk(self, fact: Fact) -> Stop:
-        """Where the walk stops for a profile's fact (`build_fact`, texts or not), decided as
-        `decide` decides it (the rule host), without rendering an answer."""
-        return self.explainer.stop(fact, self.host.fire(fact))
+        """Where the walk stops for a profile's fact (`build_fact`, texts or not), decided by the
+        rule host as `decide` decides it: the same conditions of the rules that block a step,
+        compiled alone (`walk_host`: the others move no walk), without rendering an answer."""
+        return self.explainer.stop(fact, self.walk_host.fire(fact))
+
+
+def _rule_host(rules: Sequence[Rule], thresholds: dict[str, Any]) -> RuleHost:
+    """`rules`' conditions compiled into one durable-rules ruleset."""
+    fields = sorted({name for r in rules for name in facts_of(r.when)})
+    keys = {name: f"f{i}" for i, name in enumerate(fields)}  # short keys: less JSON to parse
+    return RuleHost([(r.id, compile_condition(r.when, thresholds, keys)) for r in rules], keys)
 
 
 def compile_policy(ruleset: RuleSet) -> CompiledPolicy:
-    """Compile every rule's condition into one durable-rules ruleset."""
-    fields = sorted({name for r in ruleset.rules for name in facts_of(r.when)})
-    keys = {name: f"f{i}" for i, name in enumerate(fields)}  # short keys: less JSON to parse
-    rules = [(r.id, compile_condition(r.when, ruleset.thresholds, keys)) for r in ruleset.rules]
+    """Compile every rule's condition into one durable-rules ruleset, and those of the rules
+    that block a step into another (the walks of the counterfactual search's verification)."""
+    steps = {rule_id for step in ruleset.steps for rule_id in step.blocked_by}
     explainers = {lang: Explainer(ruleset.in_language(lang)) for lang in LANGUAGES}
-    matcher = RuleMatcher([(r.id, r.when) for r in ruleset.rules], ruleset.thresholds,
-                          {rule_id for step in ruleset.steps for rule_id in step.blocked_by})
-    return CompiledPolicy(ruleset, RuleHost(rules, keys), explainers, matcher)
+    matcher = RuleMatcher([(r.id, r.when) for r in ruleset.rules], ruleset.thresholds, steps)
+    return CompiledPolicy(ruleset, _rule_host(ruleset.rules, ruleset.thresholds),
+                          _rule_host([r for r in ruleset.rules if r.id in steps],
+                                     ruleset.thresholds),
+                          explainers, matcher)
 
 
 def default_rules_dir() -> Path:

@@ -26,7 +26,7 @@ whatever its value: its values are not tried.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -46,7 +46,7 @@ from ftgate.engine.phrases import Phrases
 from ftgate.engine.probes import UNREAD, Inputs, Probe, Probed, with_changes
 from ftgate.engine.solving import affected
 from ftgate.ruleset.conditions import holds
-from ftgate.ruleset.model import Requirement, RuleSet
+from ftgate.ruleset.model import Requirement, Rule, RuleSet
 from ftgate.ruleset.vocabulary import FACTS, REDEFINES_PROBLEM
 
 _MAX_FIELDS = 12  # fields a counterfactual may change (a sparse profile needs many)
@@ -54,24 +54,29 @@ _BUDGET = 300  # profiles tried per search
 _KEPT = 5  # counterfactuals returned
 _BY_PATH = {spec.path: name for name, spec in FACTS.items() if spec.path is not None}
 _FIELD_ORDER = {name: i for i, name in enumerate(FACTS)}
+_NO_PROFILE = Profile()
+_NO_INPUTS = Inputs(_NO_PROFILE)
 class Search:
     """The explanations of one decision under one policy."""
 
     def __init__(self, ruleset: RuleSet, explainer: Explainer, probe: Probe,
-                 walk: Callable[[Fact], Stop], phrases: Phrases) -> None:
+                 walk: Callable[[Fact], Stop], phrases: Phrases,
+                 rules: Mapping[str, Rule] | None = None) -> None:
+        """`rules`: the rules of `ruleset` by id (the policy keeps them: a search is made for
+        every explained call)."""
         self._rs, self._explainer, self._probe, self._walk = ruleset, explainer, probe, walk
         self._phrases = phrases
-        self._rules = {r.id: r for r in ruleset.rules}
+        self._rules = rules if rules is not None else {r.id: r for r in ruleset.rules}
         self._tried = 0
         # The profiles probed in this search, by their changes from the profile explained:
         # the same changes are reached by several paths (a change checked by _unfires is
         # probed again when its branch is taken); each is probed once.
-        self._profile = Profile()
+        self._profile = _NO_PROFILE  # (set by `explanations`, as the two below)
         self._probed: dict[_Key, Probed] = {}
         # A probe whose fact was built, by its changes to inputs other than UNREAD: a profile
         # that differs from it in UNREAD inputs alone is probed on its fact, patched.
         self._built: dict[_Key, Probed] = {}
-        self._inputs = Inputs(self._profile)  # the profile's inputs, by fact name
+        self._inputs = _NO_INPUTS  # the profile's inputs, by fact name
 
     def _probe_once(self, changes: Changes, key: _Key | None = None) -> Probed:
         """The probe of the profile explained with `changes` (`key`: _key(changes))."""
@@ -325,7 +330,11 @@ _NO_CHANGES: _Key = frozenset()
 
 def _key(changes: Changes) -> _Key:
     """`changes` as a key: a list (of symptoms) as a tuple."""
-    return frozenset([(n, tuple(v)) if type(v) is list else (n, v) for n, v in changes.items()])
+    try:
+        return frozenset(changes.items())
+    except TypeError:  # (a list: unhashable)
+        return frozenset([(n, tuple(v)) if type(v) is list else (n, v)
+                          for n, v in changes.items()])
 
 
 def _wire(value: Any) -> object:

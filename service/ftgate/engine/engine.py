@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ftgate.domain.decision import Decision
+from ftgate.domain.decision import Decision, Explanations
 from ftgate.domain.profile import Profile
 from ftgate.domain.regression import RegressionReport, check_regression
 from ftgate.domain.waiver import Waiver, active_for
@@ -71,11 +71,15 @@ class CompiledPolicy:
             decision = dataclasses.replace(decision, waivers_applied=applied)
         if explain:
             search = Search(self.ruleset, self.explainer, self.probe, self.walk,
-                            phrases(lang))
+                            phrases(lang), self.rules_by_id)
             # (the fact with texts: the rules read none of them)
-            decision = dataclasses.replace(decision, explanations=search.explanations(
+            decision = _with_explanations(decision, search.explanations(
                 profile, decision, Probed(fact, self.matcher, self.explainer)))
         return decision
+
+    @functools.cached_property
+    def rules_by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.ruleset.rules}
 
     def _waived(self, fired: list[str], project_name: str, waivers: Sequence[Waiver],
                 now_us: int | None) -> tuple[dict[str, str], tuple[Waiver, ...]]:
@@ -107,6 +111,19 @@ class CompiledPolicy:
         rule host as `decide` decides it: the same conditions of the rules that block a step,
         compiled alone (`walk_host`: the others move no walk), without rendering an answer."""
         return self.explainer.stop(fact, self.walk_host.fire(fact))
+
+
+_DECISION_FIELDS = tuple(f.name for f in dataclasses.fields(Decision))
+
+
+def _with_explanations(decision: Decision, explanations: Explanations) -> Decision:
+    """dataclasses.replace(decision, explanations=explanations), each slot copied without
+    __init__ (the decision's values are already checked; a third of the cost)."""
+    new = object.__new__(Decision)
+    for name in _DECISION_FIELDS:
+        object.__setattr__(new, name, getattr(decision, name))
+    object.__setattr__(new, "explanations", explanations)
+    return new
 
 
 def _rule_host(rules: Sequence[Rule], thresholds: dict[str, Any]) -> RuleHost:

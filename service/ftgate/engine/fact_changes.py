@@ -18,12 +18,12 @@ from typing import Any
 from ftgate.domain import money
 from ftgate.engine.facts import (
     _INPUTS,
-    IN_RATIOS,
     Fact,
     _base_model,
     _change,
     _examples,
     _FromRatios,
+    _InRatios,
     _roi,
 )
 from ftgate.engine.solving import FEEDS
@@ -31,17 +31,17 @@ from ftgate.engine.solving import FEEDS
 # The derived facts each step of build_fact sets (without texts), in the order it sets them, and
 # the step. A step reads the inputs that feed its facts; _roi also the figures of _change, whose
 # inputs (data_change_frequency, retraining_cost_usd) FEEDS says feed _roi's too.
-_Compute = Callable[[Fact, dict[str, Any]], None]
+_Compute = Callable[[Fact, dict[str, Any], Any], None]  # (fact, thresholds, arithmetic)
 _GROUPS: tuple[tuple[tuple[str, ...], _Compute], ...] = (
     (("minimum_viable_examples", "recommended_examples", "tree_minimum_examples"),
-     lambda fact, t: _examples(fact, t, None)),
+     lambda fact, t, a: _examples(fact, t, None)),
     (("frequent_change", "retraining_runs_per_year", "annual_retraining_cost_usd"),
-     lambda fact, t: _change(fact, t, None, "en", IN_RATIOS)),
+     lambda fact, t, a: _change(fact, t, None, "en", a)),
     (("monthly_savings_usd", "break_even_months", "net_monthly_savings_usd",
       "never_breaks_even", "net_value_one_year_usd", "net_value_three_years_usd",
       "net_break_even_months"),
-     lambda fact, t: _roi(fact, t, None, IN_RATIOS)),
-    (("target_met", "checklist_complete"), lambda fact, t: _base_model(fact, t, None, "en")),
+     lambda fact, t, a: _roi(fact, t, None, a)),
+    (("target_met", "checklist_complete"), lambda fact, t, a: _base_model(fact, t, None, "en")),
 )
 # Input → the groups it feeds, as a set of bits (1 << a group's index; an input that feeds
 # none is only set).
@@ -62,10 +62,11 @@ class FactChanges:
     """The facts of profiles changed from one whose fact (built by build_fact, texts or not)
     is `source`."""
 
-    __slots__ = ("_base", "_stripped", "_thresholds")
+    __slots__ = ("_arithmetic", "_base", "_stripped", "_thresholds")
 
     def __init__(self, source: Fact, thresholds: dict[str, Any]) -> None:
         self._thresholds = thresholds
+        self._arithmetic = _RememberedReads()
         # Its fact without texts; none when its figures are in decimal (rare): then each
         # changed profile's fact is built from the profile.
         self._base = None if source.in_decimal else _without_texts(source)
@@ -101,10 +102,30 @@ class FactChanges:
         if bits:
             try:
                 for compute in _COMPUTES[bits]:
-                    compute(fact, self._thresholds)
+                    compute(fact, self._thresholds, self._arithmetic)
             except money.OutsideWindow:  # (as build_fact: then every figure in decimal)
                 return None
         return fact
+
+
+class _RememberedReads(_InRatios):
+    """The arithmetic of build_fact's ratios, each number that is not whole read once: the
+    changed profiles of one search share most of their numbers, and reading a double's decimal
+    is most of what computing a figure again costs. (Whole numbers and zeros, ±0.0 among them,
+    are read each time: cheap, and -0.0 is outside money's window.)"""
+
+    __slots__ = ("_read",)
+
+    def __init__(self) -> None:
+        self._read: dict[float, money.Ratio] = {}
+
+    def read(self, x: float | int) -> money.Ratio:
+        if type(x) is not float or x.is_integer():
+            return money.read(x)
+        found = self._read.get(x)
+        if found is None:
+            found = self._read[x] = money.read(x)
+        return found
 
 
 def _stripped(base: Fact, bits: int) -> Fact:

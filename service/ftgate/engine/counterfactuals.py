@@ -84,7 +84,8 @@ class Search:
             key = _key(changes)
         probed = self._probed.get(key)
         if probed is None:
-            read = frozenset([item for item in key if item[0] not in UNREAD])
+            read = (key if UNREAD.isdisjoint(changes)
+                    else frozenset([item for item in key if item[0] not in UNREAD]))
             source = self._built.get(read)
             if source is None:
                 probed = self._built[read] = self._derived(changes)

@@ -6,6 +6,7 @@ two differ in inputs that feed no derived fact (UNREAD)."""
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
 from dataclasses import fields
 from typing import Any, TypeVar
@@ -95,17 +96,25 @@ class Probed:
 Probe = Callable[[Profile], Probed]
 
 
+# Input fact → (its group in the profile or None, its field): the path of FACTS, split once.
+_PLACES: dict[str, tuple[str | None, str]] = {
+    name: ((spec.path or name).split(".", 1)[0], (spec.path or name).split(".", 1)[1])
+    if "." in (spec.path or name) else (None, spec.path or name)
+    for name, spec in FACTS.items()}
+# Input fact → its value read from a profile (operator.attrgetter follows the dotted path).
+_GETTERS = {name: operator.attrgetter(spec.path or name) for name, spec in FACTS.items()}
+
+
 def with_changes(profile: Profile, changes: Changes) -> Profile:
     """`profile` with each input fact of `changes` set (None: absent)."""
     top: dict[str, Any] = {}
     nested: dict[str, dict[str, Any]] = {}
     for name, value in changes.items():
-        path = FACTS[name].path or name
-        if "." in path:
-            group, field = path.split(".", 1)
+        group, field = _PLACES[name]
+        if group is not None:
             nested.setdefault(group, {})[field] = value
         else:
-            top[path] = tuple(value) if name == "symptoms" else value
+            top[field] = tuple(value) if name == "symptoms" else value
     for group, values in nested.items():
         top[group] = _replaced(getattr(profile, group), values)
     return _replaced(profile, top)
@@ -129,10 +138,7 @@ def _replaced(obj: _Frozen, fields: dict[str, Any]) -> _Frozen:
 
 def input_value(profile: Profile, name: str) -> Any:
     """The value of input fact `name` in `profile` (None when absent)."""
-    value: Any = profile
-    for part in (FACTS[name].path or name).split("."):
-        value = getattr(value, part)
-    return value
+    return _GETTERS[name](profile)
 
 
 class Inputs(dict[str, Any]):

@@ -108,6 +108,7 @@ bench: $(STAMP)
 	$(PY) bench/run.py $(if $(BASELINE),--baseline $(BASELINE))
 	$(PY) bench/http_vs_grpc.py
 	$(PY) bench/fleet_cost.py
+	$(PY) bench/engines.py
 
 # Long run, never part of `make test` (docs/operations.md), each part with an RSS bound in its
 # output: 300 rule reloads under calls (< 16 MiB), 300 clients that never read (within the

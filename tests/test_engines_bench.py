@@ -19,6 +19,8 @@ from ftgate.errors import InvalidInput
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import engines as bench
 
+pytestmark = pytest.mark.slow  # (rule-engine takes ~3 ms a fact)
+
 
 def test_random_profiles(engine: Engine) -> None:
     facts = bench.facts(engine, 1500, seed=41)

@@ -41,6 +41,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ftgate.engine import Engine
+from ftgate.engine.engine import facts_read
 from ftgate.engine.facts import build_fact
 from ftgate.engine.matching import RuleMatcher
 from ftgate.randomprofiles import valid_profiles
@@ -57,7 +58,7 @@ def _literal(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
-        return repr(float(value)) if isinstance(value, float) else str(value)
+        return repr(value)
     if isinstance(value, str):
         return json.dumps(value)
     raise ValueError(f"no literal for {value!r}")
@@ -85,11 +86,6 @@ def expression(cond: Condition, thresholds: dict[str, Any], contains: str) -> st
     return f"({present} and {name} {_OPERATORS[op]} {_literal(bound)})"
 
 
-def _read_facts(ruleset: RuleSet) -> list[str]:
-    from ftgate.ruleset.conditions import facts_of
-    return sorted({name for r in ruleset.rules for name in facts_of(r.when)})
-
-
 class RuleEngineMatcher:
     """The policy in rule-engine: one compiled Rule per condition."""
 
@@ -109,7 +105,7 @@ class ZenExpressions:
 
     def __init__(self, ruleset: RuleSet) -> None:
         import zen
-        self.names = _read_facts(ruleset)
+        self.names = facts_read(ruleset.rules)
         self.rules = [(r.id, zen.compile_expression(expression(
             r.when, ruleset.thresholds, "contains({name}, {item})"))) for r in ruleset.rules]
 
@@ -124,7 +120,7 @@ class ZenTable:
 
     def __init__(self, ruleset: RuleSet) -> None:
         import zen
-        self.names = _read_facts(ruleset)
+        self.names = facts_read(ruleset.rules)
         rows = [{"_id": f"row{i}", "when": expression(r.when, ruleset.thresholds,
                                                       "contains({name}, {item})"),
                  "rule": _literal(r.id)} for i, r in enumerate(ruleset.rules)]
@@ -159,8 +155,15 @@ def facts(engine: Engine, count: int, seed: int) -> list[dict[str, Any]]:
     return [build_fact(p, engine.ruleset.thresholds) for p in valid_profiles(count, seed)]
 
 
-def engines(engine: Engine) -> dict[str, Callable[[dict[str, Any]], list[str]]]:
-    """Each engine's `fire`, keyed by its name; the others read the matcher's values."""
+Fire = Callable[[dict[str, Any]], list[str]]
+
+
+Values = Callable[[Any], dict[str, Any]]  # a fact → the values the other engines read
+
+
+def engines(engine: Engine) -> tuple[dict[str, Fire], Values]:
+    """Each engine's `fire` of a fact, keyed by its name (the others than durable-rules read
+    the matcher's values of the fact); and that reading of a fact."""
     policy = engine.policy
     ruleset = engine.ruleset
     matcher = RuleMatcher([(r.id, r.when) for r in ruleset.rules], ruleset.thresholds)
@@ -168,10 +171,10 @@ def engines(engine: Engine) -> dict[str, Callable[[dict[str, Any]], list[str]]]:
               "rule-engine": RuleEngineMatcher(ruleset).fire,
               "ZEN, one decision table": ZenTable(ruleset).fire,
               "ZEN, an expression per rule": ZenExpressions(ruleset).fire}
-    out: dict[str, Callable[[dict[str, Any]], list[str]]] = {"durable-rules": policy.host.fire}
+    out: dict[str, Fire] = {"durable-rules": policy.host.fire}
     for name, fire in others.items():
         out[name] = (lambda f, fire=fire: fire(matcher.values(f)))  # type: ignore[misc]
-    return out
+    return out, matcher.values
 
 
 def zen_reads_otherwise(values: dict[str, Any]) -> bool:
@@ -184,21 +187,21 @@ def zen_reads_otherwise(values: dict[str, Any]) -> bool:
 
 
 def disagreements(engine: Engine, fact_list: list[dict[str, Any]],
+                  side_by_side: tuple[dict[str, Fire], Values] | None = None,
                   ) -> tuple[list[str], list[int]]:
     """Where an engine names other rules than durable-rules (none expected); and the facts on
-    which ZEN does because it reads one of their numbers as another (zen_reads_otherwise)."""
+    which ZEN does because it reads one of their numbers as another (zen_reads_otherwise).
+    `side_by_side`: what `engines(engine)` gave, when already made."""
     found = []
     zen_rounded = []
-    runs = engines(engine)
-    matcher = RuleMatcher([(r.id, r.when) for r in engine.ruleset.rules],
-                          engine.ruleset.thresholds)
+    runs, values = side_by_side or engines(engine)
     for i, fact in enumerate(fact_list):
         expected = sorted(runs["durable-rules"](fact))
         for name, fire in runs.items():
             got = sorted(fire(fact))
             if got == expected:
                 continue
-            if name.startswith("ZEN") and zen_reads_otherwise(matcher.values(fact)):
+            if name.startswith("ZEN") and zen_reads_otherwise(values(fact)):
                 if i not in zen_rounded:
                     zen_rounded.append(i)
                 continue
@@ -209,10 +212,11 @@ def disagreements(engine: Engine, fact_list: list[dict[str, Any]],
 def compare(count: int, seed: int, rounds: int) -> dict[str, Any]:
     engine = Engine()
     fact_list = facts(engine, count, seed)
-    wrong, zen_rounded = disagreements(engine, fact_list)
+    side_by_side = engines(engine)
+    wrong, zen_rounded = disagreements(engine, fact_list, side_by_side)
     if wrong:
         raise SystemExit("the engines disagree:\n" + "\n".join(wrong[:20]))
-    runs = engines(engine)
+    runs = side_by_side[0]
     clock = time.process_time_ns
     best = {name: [1 << 62] * len(fact_list) for name in runs}
     for _ in range(rounds):
@@ -230,8 +234,8 @@ def compare(count: int, seed: int, rounds: int) -> dict[str, Any]:
                            "rules": len(engine.ruleset.rules),
                            "facts_zen_reads_otherwise": len(zen_rounded), "engines": {}}
     base = sorted(best["durable-rules"])[len(fact_list) // 2]
-    for name, spent in best.items():
-        ordered = sorted(spent)
+    for name, per_fact in best.items():
+        ordered = sorted(per_fact)
         median = ordered[len(ordered) // 2]
         out["engines"][name] = {
             "median_us": median / 1000, "p99_us": ordered[int(len(ordered) * 0.99)] / 1000,

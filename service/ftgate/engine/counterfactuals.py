@@ -56,17 +56,19 @@ _BY_PATH = {spec.path: name for name, spec in FACTS.items() if spec.path is not 
 _FIELD_ORDER = {name: i for i, name in enumerate(FACTS)}
 _NO_PROFILE = Profile()
 _NO_INPUTS = Inputs(_NO_PROFILE)
+
+
 class Search:
     """The explanations of one decision under one policy."""
 
     def __init__(self, ruleset: RuleSet, explainer: Explainer, probe: Probe,
                  walk: Callable[[Fact], Stop], phrases: Phrases,
-                 rules: Mapping[str, Rule] | None = None) -> None:
+                 rules: Mapping[str, Rule]) -> None:
         """`rules`: the rules of `ruleset` by id (the policy keeps them: a search is made for
         every explained call)."""
         self._rs, self._explainer, self._probe, self._walk = ruleset, explainer, probe, walk
         self._phrases = phrases
-        self._rules = rules if rules is not None else {r.id: r for r in ruleset.rules}
+        self._rules = rules
         self._tried = 0
         # The profiles probed in this search, by their changes from the profile explained:
         # the same changes are reached by several paths (a change checked by _unfires is

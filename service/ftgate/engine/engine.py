@@ -126,10 +126,14 @@ def _with_explanations(decision: Decision, explanations: Explanations) -> Decisi
     return new
 
 
+def facts_read(rules: Sequence[Rule]) -> list[str]:
+    """The facts the conditions of `rules` read, sorted."""
+    return sorted({name for r in rules for name in facts_of(r.when)})
+
+
 def _rule_host(rules: Sequence[Rule], thresholds: dict[str, Any]) -> RuleHost:
     """`rules`' conditions compiled into one durable-rules ruleset."""
-    fields = sorted({name for r in rules for name in facts_of(r.when)})
-    keys = {name: f"f{i}" for i, name in enumerate(fields)}  # short keys: less JSON to parse
+    keys = {name: f"f{i}" for i, name in enumerate(facts_read(rules))}  # short keys: less JSON to parse
     return RuleHost([(r.id, compile_condition(r.when, thresholds, keys)) for r in rules], keys)
 
 

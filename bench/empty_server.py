@@ -2,6 +2,10 @@
 process per worker on one port with SO_REUSEPORT) whose Evaluate returns a fixed EvaluateResponse
 without evaluating. `ftgate / empty` is then the cost of ftgate over gRPC itself.
     python bench/empty_server.py --listen 127.0.0.1:50061 --workers 2
+
+`--handler-loop N`: each Evaluate first runs a loop of N steps of pure Python (its CPU time in
+process is printed at start), to measure what a microsecond of handler costs the server under
+load (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import multiprocessing
 import signal
 import sys
 import threading
+import time
 from concurrent import futures
 from pathlib import Path
 from typing import Any
@@ -38,14 +43,39 @@ def fixed_response() -> Any:
     return min(answers, key=lambda a: abs(a.ByteSize() - mean))
 
 
-def _worker(listen: str, threads: int, max_concurrent: int, payload: bytes) -> None:
+def _loop(steps: int) -> int:
+    """`steps` steps of pure Python: the handler's own work of a `--handler-loop` run."""
+    total = 0
+    for i in range(steps):
+        total += i * i
+    return total
+
+
+def _loop_us(steps: int) -> float:
+    """The CPU time of `_loop(steps)` in process, in µs (the least of 200 runs)."""
+    best = float("inf")
+    for _ in range(200):
+        t0 = time.process_time_ns()
+        _loop(steps)
+        best = min(best, (time.process_time_ns() - t0) / 1000)
+    return best
+
+
+def _worker(listen: str, threads: int, max_concurrent: int, payload: bytes,
+            handler_loop: int = 0) -> None:
     from ftgate.v1 import advisor_pb2 as pb
     from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
     response = pb.EvaluateResponse.FromString(payload)
+
+    def evaluate(request: Any, context: Any) -> Any:
+        if handler_loop:
+            _loop(handler_loop)
+        return response
+
     handler = grpc.method_handlers_generic_handler("ftgate.v1.FineTuningAdvisorService", {
         "Evaluate": grpc.unary_unary_rpc_method_handler(
-            lambda request, context: response,
+            evaluate,
             request_deserializer=pb.EvaluateRequest.FromString,
             response_serializer=pb.EvaluateResponse.SerializeToString),
     })
@@ -71,11 +101,19 @@ def main() -> int:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--threads", type=int, default=SERVE_DEFAULTS.threads)
     p.add_argument("--max-concurrent", type=int, default=64)
+    p.add_argument("--handler-loop", type=int, default=0, metavar="N",
+                   help="steps of pure Python each Evaluate runs first (default 0: none)")
     args = p.parse_args()
+    if args.handler_loop < 0:
+        p.error("--handler-loop must be 0 or more")
+    if args.handler_loop:
+        print(f"handler loop: {_loop_us(args.handler_loop):.1f} us of CPU in process",
+              flush=True)
     payload = fixed_response().SerializeToString()
     ctx = multiprocessing.get_context("spawn")
     procs = [ctx.Process(target=_worker, args=(args.listen, args.threads, args.max_concurrent,
-                                               payload)) for _ in range(args.workers)]
+                                               payload, args.handler_loop))
+             for _ in range(args.workers)]
     for proc in procs:
         proc.start()
     stop = threading.Event()
